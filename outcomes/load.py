@@ -1,0 +1,596 @@
+"""Reading facilitators' notes: YAML text to validated models, or problems.
+
+YAML's implicit typing is switched off: every scalar reaches the models as the
+text that was typed (``NO``, ``17.10`` and ``10:30`` stay as written) and the
+models decide what it may be. Duplicate keys, anchors and aliases, tags and
+unknown keys are errors. Every problem carries the file, line and column of
+the offending value, found by walking back from the model's error location to
+the YAML node it came from, so nothing is tracked on the happy path.
+
+libyaml (PyYAML's C parser) does the parsing; it is fast and reports marks.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from yaml._yaml import CParser
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from . import models
+from .messages import FIELD_LABELS, MESSAGES, Bilingual, current_lang, message
+
+MAX_NOTE_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 32  # a note needs 5 levels; libyaml's composer crashes past ~30,000
+EVENT_FILE = "event.yaml"
+NULLS = {"", "~", "null"}
+
+
+# --- Problems -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong (or worth a warning) at a place in a note."""
+
+    path: str
+    line: int  # 1-based
+    column: int  # 1-based
+    field: str  # e.g. "outcomes[2].sdg_targets[1]", or "(file)"
+    kind: str  # a key of outcomes.messages.MESSAGES
+    context: dict = field(default_factory=dict, compare=False)
+    severity: str = "error"
+
+    def message(self, lang: str | None = None) -> str:
+        return message(self.kind, current_lang(lang), **self.context)
+
+    def format(self, lang: str | None = None) -> str:
+        """``path:line:col: error: field: message``, as compilers print it."""
+        lang = current_lang(lang)
+        where = self.field or message("file_field", lang)
+        return f"{self.path}:{self.line}:{self.column}: {self.severity}: {where}: {self.message(lang)}"
+
+
+class Problems(list):
+    """The problems found so far, in the order found."""
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self if p.severity == "error"]
+
+    def add(self, path, line, column, field, kind, severity="error", **context) -> None:
+        self.append(Problem(str(path), line, column, field, kind, context, severity))
+
+
+# --- Loaded notes ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionNote:
+    """A valid session note and where it came from."""
+
+    id: str
+    event_id: str
+    path: Path
+    session: models.Session
+
+    @property
+    def key(self) -> str:
+        return f"{self.event_id}--{self.id}"
+
+
+@dataclass(frozen=True)
+class EventNote:
+    """A valid event note; its sessions are read when asked for."""
+
+    id: str
+    path: Path
+    event: models.Event
+    session_paths: tuple[Path, ...]
+
+    def sessions(self, problems: Problems) -> Iterator[SessionNote]:
+        """Each valid session of the event, in programme order of files."""
+        for path in self.session_paths:
+            note = load_session(path, self, problems)
+            if note is not None:
+                yield note
+
+
+# --- YAML without implicit typing -------------------------------------------------
+
+
+class _TextParser(CParser):
+    """libyaml's composer with YAML's implicit typing switched off.
+
+    Tags stay empty unless the text carries an explicit one, which is refused.
+    """
+
+    def resolve(self, kind, value, implicit):
+        return ""
+
+    def descend_resolver(self, current_node, current_index):
+        pass
+
+    def ascend_resolver(self):
+        pass
+
+
+class NoteError(Exception):
+    """A problem that stops a file from being read at all."""
+
+    def __init__(self, line: int, column: int, kind: str, field: str = "", **context):
+        super().__init__(kind)
+        self.line, self.column, self.kind, self.field, self.context = line, column, kind, field, context
+
+
+def read_text(path: Path) -> str:
+    """The note's text, or a NoteError saying why it is not readable text."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NoteError(1, 1, "path_not_found") from None
+    except OSError as error:
+        raise NoteError(1, 1, "invalid", value=str(path), detail=error.strerror) from None
+    if len(data) > MAX_NOTE_BYTES:
+        raise NoteError(1, 1, "file_too_large", size=f"{len(data) / 2**20:.1f}", limit=MAX_NOTE_BYTES // 2**20)
+    if b"\x00" in data:
+        raise NoteError(*_line_col(data, data.index(b"\x00")), "binary_file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise NoteError(*_line_col(data, error.start), "not_utf8", byte=f"0x{data[error.start]:02X}") from None
+    if not text.strip():
+        raise NoteError(1, 1, "empty_file")
+    return text
+
+
+def _line_col(data: bytes | str, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n" if isinstance(data, bytes) else "\n", 0, offset) + 1
+    start = data.rfind(b"\n" if isinstance(data, bytes) else "\n", 0, offset) + 1
+    column = len(data[start:offset].decode("utf-8", "replace")) if isinstance(data, bytes) else offset - start
+    return line, column + 1
+
+
+_NBSP_STRUCTURAL = re.compile(r"(?m)(?:^[ \u00a0]*\u00a0[ \u00a0]*|(?<=:)\u00a0|(?<=^-)\u00a0|(?<= -)\u00a0)")
+
+
+def fix_invisible_spaces(text: str, path, problems: Problems) -> str:
+    """Non-breaking spaces where YAML needs a space (indentation, after ``:``)
+    silently change a note's structure; they become spaces, with a warning."""
+    if "\u00a0" not in text:
+        return text
+
+    def replace(match: re.Match) -> str:
+        line, column = _line_col(text, match.start())
+        problems.add(path, line, column, "", "nbsp", severity="warning")
+        return match.group(0).replace("\u00a0", " ")
+
+    return _NBSP_STRUCTURAL.sub(replace, text)
+
+
+def compose(text: str) -> MappingNode:
+    """Parse one YAML document into nodes whose scalars are untyped text."""
+    _check_depth(text)
+    parser = _TextParser(text)
+    try:
+        node = parser.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        raise _syntax_error(error) from None
+    except yaml.reader.ReaderError as error:
+        line, column = _line_col(text, error.position)
+        raise NoteError(line, column, "yaml_syntax", problem=_explain("control", error)) from None
+    finally:
+        parser.dispose()
+    if node is None:
+        raise NoteError(1, 1, "empty_file")
+    if not isinstance(node, MappingNode):
+        raise NoteError(*_mark(node), "not_a_mapping", found=_found(node))
+    return node
+
+
+def _check_depth(text: str) -> None:
+    """Refuse deep nesting before libyaml's recursive composer meets it.
+
+    Depth is at most the number of nesting indicators plus the indentation; when
+    that cheap bound is small the text is safe, otherwise libyaml's event stream
+    (iterative, no recursion) measures the real depth.
+    """
+    bound = text.count("[") + text.count("{") + text.count("- ") + text.count("? ")
+    if bound < 1000 and not re.search(r"(?m)^ {200}", text):
+        return
+    depth = 0
+    parser = _TextParser(text)
+    try:
+        while True:
+            event = parser.get_event()
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                return
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise NoteError(mark.line + 1, mark.column + 1, "too_deep", limit=MAX_DEPTH)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as error:
+        raise _syntax_error(error) from None
+    finally:
+        parser.dispose()
+
+
+_EXPLANATIONS = {
+    "cannot start any token": "tab",
+    "mapping values are not allowed": "colon",
+    "could not find expected ':'": "missing_colon",
+    "did not find expected key": "indentation",
+    "unexpected end of stream": "unclosed_quote",
+    "expected <block end>": "indentation",
+    "found undefined alias": "alias",
+    "but found another document": "documents",
+    "control characters are not allowed": "control",
+}
+
+_EXPLANATION_TEXT = {
+    "tab": {
+        "it": "tabulazione (tasto Tab) usata per rientrare: in YAML si rientra con gli spazi",
+        "en": "a tab is used for indentation: YAML indents with spaces",
+    },
+    "colon": {
+        "it": "«: » inatteso: se il testo contiene «: », scrivilo tra virgolette o su righe a parte dopo «|»",
+        "en": "unexpected ': ': if the text contains ': ', put it in quotes or on its own lines after '|'",
+    },
+    "missing_colon": {
+        "it": "manca «:» dopo il nome del campo, oppure il rientro della riga è sbagliato",
+        "en": "a ':' is missing after the field name, or the line is indented wrongly",
+    },
+    "indentation": {
+        "it": "rientro non coerente: i campi dello stesso livello devono iniziare nella stessa colonna",
+        "en": "inconsistent indentation: fields of the same level must start in the same column",
+    },
+    "unclosed_quote": {
+        "it": "il file finisce prima della chiusura di virgolette o parentesi",
+        "en": "the file ends before a quote or bracket is closed",
+    },
+    "alias": {
+        "it": "«*» all'inizio di un valore indica un riferimento YAML: metti il testo tra virgolette",
+        "en": "'*' at the start of a value is a YAML alias: put the text in quotes",
+    },
+    "documents": {
+        "it": "«---» separa due documenti: una nota ne contiene uno solo",
+        "en": "'---' separates two documents: a note holds only one",
+    },
+    "control": {
+        "it": "carattere di controllo non ammesso (spesso incollato da un altro programma): cancellalo",
+        "en": "a control character is not allowed (often pasted from another program): delete it",
+    },
+}
+
+
+def _explain(key: str, error: Exception) -> Bilingual:
+    """Why libyaml refused the text, in both languages (chosen when printed)."""
+    detail = getattr(error, "problem", None) or str(error).split("\n")[0]
+    return Bilingual({lang: f"{text} ({detail})" for lang, text in _EXPLANATION_TEXT[key].items()})
+
+
+def _syntax_error(error: yaml.MarkedYAMLError) -> NoteError:
+    problem = error.problem or ""
+    full = f"{error.context or ''} {problem}"
+    key = next((k for needle, k in _EXPLANATIONS.items() if needle in full), None)
+    mark = error.problem_mark or error.context_mark
+    if key == "documents":
+        return NoteError(mark.line + 1, mark.column + 1, "multiple_documents")
+    if key == "alias":
+        return NoteError(mark.line + 1, mark.column + 1, "alias")
+    text = _explain(key, error) if key else problem
+    return NoteError(mark.line + 1, mark.column + 1, "yaml_syntax", problem=text)
+
+
+def _mark(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _found(node_or_value) -> str:
+    kind = {MappingNode: "mapping", SequenceNode: "list"}.get(type(node_or_value), "text")
+    return Bilingual({lang: message(f"found_{kind}", lang) for lang in ("it", "en")})
+
+
+def to_python(root: MappingNode, source: str, path, problems: Problems) -> dict:
+    """Nodes to plain dicts, lists and strings; structural problems become
+    NoteErrors (the first one stops, since the shape is then unreliable)."""
+    seen: set[int] = set()
+    comment_lines = _lines_with_spaced_hash(source)
+    hugged: list[ScalarNode] = []
+
+    def convert(node: Node):
+        if id(node) in seen:
+            raise NoteError(*_mark(node), "alias")
+        seen.add(id(node))
+        if node.tag:
+            raise NoteError(*_mark(node), "tag", tag=node.tag)
+        if type(node) is ScalarNode:
+            if not node.style:  # plain, unquoted
+                if node.value in NULLS:
+                    return None
+                if node.end_mark.line in comment_lines:
+                    hugged.append(node)
+            return node.value
+        if type(node) is SequenceNode:
+            return [convert(item) for item in node.value]
+        result = {}
+        first_lines = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not ScalarNode or key_node.tag:
+                raise NoteError(*_mark(key_node), "key_not_text")
+            key = key_node.value
+            if key in result:
+                raise NoteError(*_mark(key_node), "duplicate_key", key=key, first_line=first_lines[key])
+            first_lines[key] = key_node.start_mark.line + 1
+            result[key] = convert(value_node)
+        return result
+
+    data = convert(root)
+    for node in hugged:
+        _warn_hash_comment(node, root, source, path, problems)
+    return data
+
+
+def _lines_with_spaced_hash(source: str) -> set[int]:
+    """0-based numbers of lines holding `` #`` (YAML's start of a comment)."""
+    if " #" not in source:
+        return set()
+    return {number for number, line in enumerate(source.split("\n")) if " #" in line}
+
+
+def _warn_hash_comment(node: ScalarNode, root: Node, source: str, path, problems: Problems) -> None:
+    """``title: Tavolo #2`` is read as ``Tavolo``: say so when a comment hugs a value."""
+    line = source.split("\n")[node.end_mark.line]
+    after = line[node.end_mark.column :]
+    if after.startswith(" #") and not after.startswith(" # "):
+        loc = _loc_of(root, node) or ()
+        problems.add(
+            path, node.end_mark.line + 1, node.end_mark.column + 2, _field_path(loc), "hash_comment",
+            severity="warning", value=node.value, comment=after[1:].strip(),
+        )
+
+
+def _loc_of(root: Node, target: Node) -> tuple | None:
+    """Where ``target`` sits under ``root``, as a validation location."""
+    if root is target:
+        return ()
+    children = []
+    if isinstance(root, MappingNode):
+        children = [(key.value, value) for key, value in root.value]
+    elif isinstance(root, SequenceNode):
+        children = list(enumerate(root.value))
+    for part, child in children:
+        found = _loc_of(child, target)
+        if found is not None:
+            return (part, *found)
+    return None
+
+
+# --- Validation and error locations ---------------------------------------------------
+
+
+# Which model a nested field holds, for "did you mean" on unknown keys.
+_NESTED_MODELS: dict[str, type[BaseModel]] = {
+    "outcomes": models.Outcome,
+    "facilitators": models.Person,
+    "speakers": models.Person,
+    "quotes": models.Quote,
+    "venue": models.Venue,
+    "organisers": models.Organiser,
+}
+
+_BUILTIN_KINDS = {
+    "missing": "missing",
+    "extra_forbidden": "unknown_key",
+    "model_type": "expected_mapping",
+    "model_attributes_type": "expected_mapping",
+    "dict_type": "expected_mapping",
+    "list_type": "expected_list",
+    "string_type": "expected_text",
+    "too_short": "empty_list",
+}
+
+
+def validate(model: type[BaseModel], data: dict, root: MappingNode, path, problems: Problems, context: dict):
+    """The model built from ``data``, or None with every problem recorded."""
+    try:
+        return model.model_validate(data, context=context)
+    except ValidationError as error:
+        for detail in error.errors(include_url=False):
+            problems.append(_problem(model, detail, root, path))
+        return None
+
+
+def _problem(model: type[BaseModel], detail: dict, root: MappingNode, path) -> Problem:
+    loc = tuple(detail["loc"])
+    kind = detail["type"]
+    context = dict(detail.get("ctx") or {})
+    if kind in _BUILTIN_KINDS:
+        kind = _BUILTIN_KINDS[kind]
+    elif kind not in MESSAGES:
+        context = {"value": detail.get("input"), "detail": detail.get("msg")}
+        kind = "invalid"
+    # The field as facilitators know it: the nearest named field, not a dict key.
+    names = [part for part in loc if isinstance(part, str) and part in FIELD_LABELS]
+    context.setdefault("field", names[-1] if names else "")
+    node, on_key = _node_at(root, loc, want_key=kind == "unknown_key" or loc[-1:] == ("[key]",))
+    if kind == "missing":
+        context["key"] = loc[-1]
+        context["field"] = loc[-1]
+    elif kind == "unknown_key":
+        allowed = list(_model_at(model, loc[:-1]).model_fields)
+        context["key"] = loc[-1]
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+        context["suggestion"] = close[0] if close else None
+        context["allowed"] = ", ".join(allowed)
+    elif kind in ("expected_text", "expected_list", "expected_mapping"):
+        context["found"] = _found(node)
+    elif kind == "duplicate_id" and "first_index" in context:
+        first, _ = _node_at(root, loc[:-2] + (context["first_index"], "id"))
+        context["first_line"] = _mark(first)[0]
+    elif kind == "sdg_target_unknown":
+        context["hint"] = Bilingual(
+            {lang: message(f"sdg_target_hint_{context.get('hint', 'form')}", lang, **context) for lang in ("it", "en")}
+        )
+    if isinstance(node, ScalarNode) and not on_key:
+        context["value"] = node.value
+    line, column = _mark(node)
+    return Problem(str(path), line, column, _field_path(loc), kind, context)
+
+
+def _node_at(root: Node, loc: tuple, want_key: bool = False) -> tuple[Node, bool]:
+    """The YAML node a validation error points at (its parent, if missing)."""
+    node = root
+    for position, part in enumerate(loc):
+        last = position == len(loc) - 1 or loc[position + 1 :] == ("[key]",)
+        if part == "[key]":
+            break
+        if isinstance(node, MappingNode):
+            pair = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            if pair is None:
+                return node, False
+            if last and want_key:
+                return pair[0], True
+            node = pair[1]
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            return node, False
+    return node, False
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel]:
+    names = [part for part in loc if isinstance(part, str)]
+    return _NESTED_MODELS.get(names[-1], model) if names else model
+
+
+def _field_path(loc: tuple) -> str:
+    """``('outcomes', 2, 'sdg_targets', 1)`` -> ``outcomes[2].sdg_targets[1]``."""
+    text = ""
+    for part in loc:
+        if part == "[key]":
+            continue
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+# --- Files and folders --------------------------------------------------------------
+
+
+def parse_note(path: Path, problems: Problems) -> tuple[dict, MappingNode] | None:
+    """A note file as plain data and its node tree, or None with a problem."""
+    try:
+        text = fix_invisible_spaces(read_text(path), path, problems)
+        root = compose(text)
+        return to_python(root, text, path, problems), root
+    except NoteError as error:
+        problems.add(path, error.line, error.column, error.field, error.kind, **error.context)
+        return None
+
+
+def load_event(folder: Path, problems: Problems) -> EventNote | None:
+    """The event of ``notes/<event-id>/``, or None with its problems recorded."""
+    path = folder / EVENT_FILE
+    if not _check_name(folder.name, folder, problems):
+        return None
+    if not path.exists():
+        problems.add(path, 1, 1, "", "missing_event_file", event=folder.name)
+        return None
+    parsed = parse_note(path, problems)
+    if parsed is None:
+        return None
+    event = validate(models.Event, parsed[0], parsed[1], path, problems, {})
+    if event is None:
+        return None
+    return EventNote(folder.name, path, event, tuple(session_files(folder, problems)))
+
+
+def load_session(path: Path, event: EventNote | None, problems: Problems) -> SessionNote | None:
+    parsed = parse_note(path, problems)
+    if parsed is None:
+        return None
+    context = {"event": event.event if event else None, "outcome_ids": {}}
+    session = validate(models.Session, parsed[0], parsed[1], path, problems, context)
+    if session is None:
+        return None
+    event_id = event.id if event else path.parent.name
+    return SessionNote(path.stem, event_id, path, session)
+
+
+def session_files(folder: Path, problems: Problems) -> list[Path]:
+    """The session notes of an event folder, by name; misnamed files are problems."""
+    files = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.name == EVENT_FILE or not path.is_file():
+            continue
+        if path.suffix == ".yml":
+            problems.add(path, 1, 1, "", "yml_extension", value=path.name, suggestion=path.stem + ".yaml")
+        elif path.suffix == ".yaml" and _check_name(path.stem, path, problems):
+            files.append(path)
+    return files
+
+
+def _check_name(name: str, path: Path, problems: Problems) -> bool:
+    if re.match(models.SLUG_PATTERN, name):
+        return True
+    problems.add(path, 1, 1, "", "bad_file_name", value=name, suggestion=models.slugify(name) or None)
+    return False
+
+
+def event_folders(notes_dir: Path) -> list[Path]:
+    return sorted(p for p in notes_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def events(notes_dir: Path, problems: Problems) -> Iterator[EventNote]:
+    """Every valid event under ``notes_dir``, one folder at a time."""
+    for folder in event_folders(notes_dir):
+        note = load_event(folder, problems)
+        if note is not None:
+            yield note
+
+
+def check_paths(paths: Iterable[Path], problems: Problems) -> dict[str, int]:
+    """Validate notes folders, event folders or single files; count what is valid."""
+    counts = {"events": 0, "sessions": 0, "outcomes": 0}
+
+    def count_event(note: EventNote | None) -> None:
+        if note is None:
+            return
+        counts["events"] += 1
+        for session in note.sessions(problems):
+            count_session(session)
+
+    def count_session(note: SessionNote | None) -> None:
+        if note is not None:
+            counts["sessions"] += 1
+            counts["outcomes"] += len(note.session.outcomes)
+
+    for path in paths:
+        if not path.exists():
+            problems.add(path, 1, 1, "", "path_not_found")
+        elif path.is_dir() and (path / EVENT_FILE).exists():
+            count_event(load_event(path, problems))
+        elif path.is_dir():
+            for folder in event_folders(path):
+                count_event(load_event(folder, problems))
+        elif path.name == EVENT_FILE:
+            note = load_event(path.parent, problems)
+            counts["events"] += note is not None
+        else:
+            count_session(load_session(path, _quiet_event(path.parent), problems))
+    return counts
+
+
+def _quiet_event(folder: Path) -> EventNote | None:
+    """A session's event, for its dates only: its own problems are not this file's."""
+    return load_event(folder, Problems()) if (folder / EVENT_FILE).exists() else None

@@ -1,0 +1,308 @@
+"""What the library says to people, in Italian (the default) and English.
+
+Error messages are written for facilitators, not programmers: each names the
+field in their words, repeats the value as they typed it, says what is
+allowed and, where a near miss is likely, what they probably meant.
+"""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_LANG = "it"
+
+
+def current_lang(lang: str | None = None) -> str:
+    """``lang`` if given, else ``$OUTCOMES_LANG``, else Italian."""
+    chosen = (lang or os.environ.get("OUTCOMES_LANG") or DEFAULT_LANG).lower()[:2]
+    return chosen if chosen in ("it", "en") else DEFAULT_LANG
+
+
+# The names of fields as facilitators know them.
+FIELD_LABELS: dict[str, dict[str, str]] = {
+    "title": {"it": "titolo", "en": "title"},
+    "subtitle": {"it": "sottotitolo", "en": "subtitle"},
+    "kind": {"it": "tipo di sessione", "en": "session kind"},
+    "date": {"it": "data", "en": "date"},
+    "start_date": {"it": "data di inizio", "en": "start date"},
+    "end_date": {"it": "data di fine", "en": "end date"},
+    "start": {"it": "ora di inizio", "en": "start time"},
+    "end": {"it": "ora di fine", "en": "end time"},
+    "language": {"it": "lingua", "en": "language"},
+    "room": {"it": "sala", "en": "room"},
+    "venue": {"it": "luogo", "en": "venue"},
+    "name": {"it": "nome", "en": "name"},
+    "address": {"it": "indirizzo", "en": "address"},
+    "city": {"it": "città", "en": "city"},
+    "organisers": {"it": "organizzatori", "en": "organisers"},
+    "organisation": {"it": "organizzazione", "en": "organisation"},
+    "role": {"it": "ruolo", "en": "role"},
+    "description": {"it": "descrizione", "en": "description"},
+    "website": {"it": "sito web", "en": "website"},
+    "licence": {"it": "licenza", "en": "licence"},
+    "facilitators": {"it": "facilitatori", "en": "facilitators"},
+    "speakers": {"it": "relatori", "en": "speakers"},
+    "talk": {"it": "titolo dell'intervento", "en": "talk title"},
+    "participants": {"it": "partecipanti", "en": "participants"},
+    "summary": {"it": "sintesi", "en": "summary"},
+    "quotes": {"it": "citazioni", "en": "quotes"},
+    "actor": {"it": "tipo di attore", "en": "actor type"},
+    "outcomes": {"it": "esiti", "en": "outcomes"},
+    "id": {"it": "identificativo", "en": "id"},
+    "type": {"it": "tipo di esito", "en": "outcome type"},
+    "text": {"it": "testo", "en": "text"},
+    "sdg_targets": {"it": "target SDG", "en": "SDG targets"},
+    "gcm_objectives": {"it": "obiettivi del Global Compact", "en": "GCM objectives"},
+    "countries": {"it": "paesi", "en": "countries"},
+    "actors": {"it": "attori", "en": "actors"},
+    "themes": {"it": "temi", "en": "themes"},
+    "keywords": {"it": "parole chiave", "en": "keywords"},
+    "owner": {"it": "responsabile dell'impegno", "en": "owner"},
+    "due": {"it": "scadenza", "en": "due date"},
+    "status": {"it": "stato", "en": "status"},
+    "visibility": {"it": "visibilità", "en": "visibility"},
+}
+
+
+def field_label(name: object, lang: str) -> str:
+    labels = FIELD_LABELS.get(str(name))
+    return labels[lang] if labels else str(name)
+
+
+# Each problem has a kind; its text is a template over the problem's context.
+# {value} is always the value as typed; {suggestion} is filled by `render`.
+MESSAGES: dict[str, dict[str, str]] = {
+    # -- reading the file --
+    "not_utf8": {
+        "it": "il file non è testo UTF-8 (byte {byte} non valido): salvalo come «UTF-8» dal tuo editor",
+        "en": "the file is not UTF-8 text (invalid byte {byte}): save it as UTF-8 from your editor",
+    },
+    "binary_file": {
+        "it": "il file non è testo (contiene byte nulli): una nota è un file YAML",
+        "en": "the file is not text (it contains NUL bytes): a note is a YAML file",
+    },
+    "empty_file": {
+        "it": "il file è vuoto: copia il modello con «outcomes new» e compilalo",
+        "en": "the file is empty: start from the template made by 'outcomes new'",
+    },
+    "file_too_large": {
+        "it": "il file è troppo grande ({size} MB, massimo {limit} MB): dividi la sessione o accorcia i testi",
+        "en": "the file is too large ({size} MB, at most {limit} MB): split the session or shorten the texts",
+    },
+    "yaml_syntax": {
+        "it": "YAML non valido: {problem}",
+        "en": "invalid YAML: {problem}",
+    },
+    "too_deep": {
+        "it": "struttura annidata troppo in profondità (oltre {limit} livelli)",
+        "en": "structure nested too deeply (more than {limit} levels)",
+    },
+    "multiple_documents": {
+        "it": "il file contiene più documenti YAML (separati da «---»): una nota è un solo documento",
+        "en": "the file holds several YAML documents (separated by '---'): a note is one document",
+    },
+    "alias": {
+        "it": "ancore e riferimenti YAML (& e *) non sono ammessi nelle note: scrivi il valore per esteso",
+        "en": "YAML anchors and aliases (& and *) are not allowed in notes: write the value out",
+    },
+    "tag": {
+        "it": "i tag YAML («{tag}») non sono ammessi nelle note",
+        "en": "YAML tags ('{tag}') are not allowed in notes",
+    },
+    "key_not_text": {
+        "it": "una chiave deve essere una parola semplice, non un elenco o una mappa",
+        "en": "a key must be a plain word, not a list or a mapping",
+    },
+    "duplicate_key": {
+        "it": "la chiave «{key}» compare due volte (la prima alla riga {first_line}): tienine una sola",
+        "en": "the key '{key}' appears twice (first on line {first_line}): keep only one",
+    },
+    "not_a_mapping": {
+        "it": "la nota deve essere un elenco di campi «chiave: valore», non {found}",
+        "en": "the note must be a set of 'key: value' fields, not {found}",
+    },
+    # -- files and folders --
+    "missing_event_file": {
+        "it": "manca il file event.yaml dell'evento «{event}»",
+        "en": "the event '{event}' has no event.yaml",
+    },
+    "bad_file_name": {
+        "it": "nome di file o cartella «{value}» non valido: usa solo lettere minuscole, cifre e trattini{suggestion}",
+        "en": "invalid file or folder name '{value}': use lowercase letters, digits and hyphens only{suggestion}",
+    },
+    "yml_extension": {
+        "it": "le note hanno estensione .yaml: rinomina «{value}» in «{suggestion_plain}»",
+        "en": "notes end in .yaml: rename '{value}' to '{suggestion_plain}'",
+    },
+    "path_not_found": {
+        "it": "percorso inesistente",
+        "en": "no such file or folder",
+    },
+    # -- shapes --
+    "missing": {
+        "it": "manca il campo obbligatorio «{key}» ({label})",
+        "en": "the required field '{key}' ({label}) is missing",
+    },
+    "unknown_key": {
+        "it": "campo sconosciuto «{key}»{suggestion}; campi ammessi qui: {allowed}",
+        "en": "unknown field '{key}'{suggestion}; fields allowed here: {allowed}",
+    },
+    "expected_text": {
+        "it": "{label}: serve un testo, non {found}",
+        "en": "{label}: expected text, not {found}",
+    },
+    "expected_list": {
+        "it": "{label}: serve un elenco (es. «[a, b]» oppure una voce per riga con «- »), non {found}",
+        "en": "{label}: expected a list (e.g. '[a, b]' or one '- ' item per line), not {found}",
+    },
+    "expected_mapping": {
+        "it": "{label}: serve un gruppo di campi «chiave: valore», non {found}",
+        "en": "{label}: expected a group of 'key: value' fields, not {found}",
+    },
+    "empty_text": {
+        "it": "{label}: il testo è vuoto",
+        "en": "{label}: the text is empty",
+    },
+    "one_line": {
+        "it": "{label}: deve stare su una sola riga",
+        "en": "{label}: must fit on one line",
+    },
+    "too_long": {
+        "it": "{label}: troppo lungo ({length} caratteri, massimo {limit})",
+        "en": "{label}: too long ({length} characters, at most {limit})",
+    },
+    "empty_list": {
+        "it": "{label}: l'elenco è vuoto; togli il campo o aggiungi almeno una voce",
+        "en": "{label}: the list is empty; remove the field or add an item",
+    },
+    "duplicate_item": {
+        "it": "{label}: «{value}» compare due volte nell'elenco",
+        "en": "{label}: '{value}' appears twice in the list",
+    },
+    # -- values --
+    "slug": {
+        "it": "{label}: «{value}» non è un identificativo valido: solo lettere minuscole senza accenti, cifre e trattini{suggestion}",
+        "en": "{label}: '{value}' is not a valid id: lowercase letters without accents, digits and hyphens only{suggestion}",
+    },
+    "date_format": {
+        "it": "{label}: «{value}» non è una data nel formato AAAA-MM-GG{suggestion}",
+        "en": "{label}: '{value}' is not a date in the form YYYY-MM-DD{suggestion}",
+    },
+    "date_invalid": {
+        "it": "{label}: la data «{value}» non esiste",
+        "en": "{label}: the date '{value}' does not exist",
+    },
+    "time_format": {
+        "it": "{label}: «{value}» non è un orario nel formato HH:MM (es. «14:30»){suggestion}",
+        "en": "{label}: '{value}' is not a time in the form HH:MM (e.g. '14:30'){suggestion}",
+    },
+    "count_format": {
+        "it": "{label}: «{value}» non è un numero intero senza separatori{suggestion}",
+        "en": "{label}: '{value}' is not a whole number without separators{suggestion}",
+    },
+    "end_before_start": {
+        "it": "{label}: la fine «{value}» non è dopo l'inizio «{start}»",
+        "en": "{label}: the end '{value}' is not after the start '{start}'",
+    },
+    "date_outside_event": {
+        "it": "{label}: la sessione è del {value}, ma l'evento si svolge dal {start} al {end}",
+        "en": "{label}: the session is on {value}, but the event runs from {start} to {end}",
+    },
+    "sdg_target_unknown": {
+        "it": "«{value}» non è un target SDG{hint}{suggestion}",
+        "en": "'{value}' is not an SDG target{hint}{suggestion}",
+    },
+    "sdg_target_hint_goal": {
+        "it": ": il goal {goal} ha i target {targets}",
+        "en": ": goal {goal} has the targets {targets}",
+    },
+    "sdg_target_hint_form": {
+        "it": ": si scrive come «10.7» o «10.c» (goal, punto, target)",
+        "en": ": write it like '10.7' or '10.c' (goal, dot, target)",
+    },
+    "gcm_objective_unknown": {
+        "it": "«{value}» non è un obiettivo del Global Compact per le migrazioni: sono numerati da 1 a 23{suggestion}",
+        "en": "'{value}' is not a Global Compact for Migration objective: they are numbered 1 to 23{suggestion}",
+    },
+    "country_unknown": {
+        "it": "«{value}» non è un codice di paese ISO a due lettere (es. «SN» per il Senegal){suggestion}",
+        "en": "'{value}' is not a two-letter ISO country code (e.g. 'SN' for Senegal){suggestion}",
+    },
+    "language_unknown": {
+        "it": "{label}: «{value}» non è un codice di lingua ISO a due lettere (es. «it», «en», «fr»){suggestion}",
+        "en": "{label}: '{value}' is not a two-letter ISO language code (e.g. 'it', 'en', 'fr'){suggestion}",
+    },
+    "vocabulary_unknown": {
+        "it": "{label}: «{value}» non è un valore ammesso{suggestion}; valori ammessi: {allowed}",
+        "en": "{label}: '{value}' is not an allowed value{suggestion}; allowed values: {allowed}",
+    },
+    "url": {
+        "it": "{label}: «{value}» non è un indirizzo web che inizia con https:// o http://",
+        "en": "{label}: '{value}' is not a web address starting with https:// or http://",
+    },
+    "commitment_needs_owner": {
+        "it": "un impegno deve dire chi agisce: aggiungi «owner:» con il nome dell'organizzazione responsabile",
+        "en": "a commitment must say who acts: add 'owner:' with the organisation responsible",
+    },
+    "commitment_needs_due": {
+        "it": "un impegno deve dire entro quando: aggiungi «due:» con una data AAAA-MM-GG",
+        "en": "a commitment must say by when: add 'due:' with a date YYYY-MM-DD",
+    },
+    "only_for_commitments": {
+        "it": "{label}: vale solo per gli impegni (type: commitment), mentre questo esito è «{type}»",
+        "en": "{label}: only applies to commitments (type: commitment), and this outcome is '{type}'",
+    },
+    "duplicate_id": {
+        "it": "l'identificativo «{value}» è già usato da un altro esito di questa sessione (riga {first_line})",
+        "en": "the id '{value}' is already used by another outcome of this session (line {first_line})",
+    },
+    "invalid": {
+        "it": "{label}: valore non valido «{value}» ({detail})",
+        "en": "{label}: invalid value '{value}' ({detail})",
+    },
+    # -- words used inside messages --
+    "did_you_mean": {"it": " (forse intendevi «{suggestion}»?)", "en": " (did you mean '{suggestion}'?)"},
+    "found_list": {"it": "un elenco", "en": "a list"},
+    "found_mapping": {"it": "un gruppo di campi", "en": "a group of fields"},
+    "found_text": {"it": "un testo", "en": "text"},
+    "found_nothing": {"it": "un valore vuoto", "en": "an empty value"},
+    "file_field": {"it": "(file)", "en": "(file)"},
+    # -- warnings --
+    "nbsp": {
+        "it": "spazio non separabile (NBSP) dove YAML vuole uno spazio normale: letto come spazio",
+        "en": "non-breaking space (NBSP) where YAML needs a plain space: read as a space",
+    },
+    "hash_comment": {
+        "it": "«{comment}» è letto come commento e il valore è solo «{value}»: se «#» fa parte del testo, metti il valore tra virgolette",
+        "en": "'{comment}' is read as a comment and the value is only '{value}': if '#' belongs to the text, put the value in quotes",
+    },
+}
+
+
+def message(kind: str, lang: str, **context: object) -> str:
+    """Render the message ``kind`` in ``lang``.
+
+    A ``suggestion`` in the context becomes "(did you mean ...?)"; a missing
+    context key renders as empty rather than failing, because a message
+    must never turn into a traceback.
+    """
+    template = (MESSAGES.get(kind) or MESSAGES["invalid"])[lang]
+    values = _Blank(
+        {key: value.get(lang, value.get("en")) if isinstance(value, Bilingual) else value for key, value in context.items()}
+    )
+    suggestion = context.get("suggestion")
+    values["suggestion_plain"] = suggestion or ""
+    values["suggestion"] = (
+        MESSAGES["did_you_mean"][lang].format(suggestion=suggestion) if suggestion else ""
+    )
+    values.setdefault("label", field_label(context.get("field", ""), lang))
+    return template.format_map(values)
+
+
+class Bilingual(dict):
+    """A context value given in both languages, chosen when the message is rendered."""
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""

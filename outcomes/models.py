@@ -1,0 +1,455 @@
+"""The note format, as pydantic models.
+
+These models describe exactly what a facilitator writes in a YAML note (the
+ids of events and sessions come from folder and file names, so they are not
+fields here). Every scalar reaches them as the text the facilitator typed
+(see ``outcomes.load``), and each type below decides, strictly, what that text
+may be: ``NO`` is a country code, ``17.10`` a target, ``10:30`` a time.
+
+Validation errors carry a ``kind`` from ``outcomes.messages`` and the value as
+typed, so they can be told back in the facilitator's language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from . import vocab
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+_SLUG = re.compile(SLUG_PATTERN)
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_DIGITS = re.compile(r"^\d+$")
+TIME_PATTERN = r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _fail(kind: str, value: object, **context: object):
+    return PydanticCustomError(kind, kind + ": {value}", {"value": value, **context})
+
+
+def _text(value: object, kind: str = "expected_text") -> str:
+    if isinstance(value, str):
+        return value
+    raise _fail(kind, value, found=_found(value))
+
+
+def _found(value: object) -> str:
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    if value is None:
+        return "nothing"
+    return "text"
+
+
+# --- Scalar types -------------------------------------------------------------
+
+
+def slugify(text: str) -> str:
+    """A slug suggestion: ``Diaspore e Co-sviluppo!`` -> ``diaspore-e-co-sviluppo``."""
+    folded = vocab.fold_keep_separators(text)
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+
+
+def parse_slug(value: object) -> str:
+    text = _text(value)
+    if not _SLUG.match(text) or len(text) > 80:
+        raise _fail("slug", text, suggestion=slugify(text)[:80] or None)
+    return text
+
+
+def parse_line(value: object) -> str:
+    text = _text(value)
+    if not text.strip():
+        raise _fail("empty_text", text)
+    if "\n" in text.strip():
+        raise _fail("one_line", text)
+    if len(text) > 300:
+        raise _fail("too_long", text[:40] + "…", length=len(text), limit=300)
+    return text.strip()
+
+
+def parse_markdown(value: object) -> str:
+    text = _text(value)
+    if not text.strip():
+        raise _fail("empty_text", text)
+    return text
+
+
+def parse_date(value: object) -> dt.date:
+    text = _text(value)
+    match = _DATE.match(text)
+    if not match:
+        raise _fail("date_format", text, suggestion=_suggest_date(text))
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        raise _fail("date_invalid", text) from None
+
+
+def _suggest_date(text: str) -> str | None:
+    """``15/10/2019``, ``15-10-2019`` or ``15.10.2019`` -> ``2019-10-15``."""
+    match = re.match(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$", text.strip())
+    if not match:
+        return None
+    day, month, year = (int(part) for part in match.groups())
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_time(value: object) -> dt.time:
+    text = _text(value)
+    match = _TIME.match(text)
+    if not match:
+        suggestion = None
+        loose = re.match(r"^(\d{1,2})[.,h](\d{2})$", text.strip())
+        if loose and int(loose[1]) < 24 and int(loose[2]) < 60:
+            suggestion = f"{int(loose[1]):02d}:{loose[2]}"
+        raise _fail("time_format", text, suggestion=suggestion)
+    return dt.time(int(match[1]), int(match[2]))
+
+
+def parse_count(value: object) -> int:
+    text = _text(value)
+    if not _DIGITS.match(text) or len(text) > 7:
+        digits = re.sub(r"[.,'\s]", "", text)
+        suggestion = digits if _DIGITS.match(digits) and digits != text else None
+        raise _fail("count_format", text, suggestion=suggestion)
+    return int(text)
+
+
+def parse_url(value: object) -> str:
+    text = _text(value).strip()
+    if not re.match(r"^https?://[^\s/$.?#][^\s]*$", text):
+        raise _fail("url", text)
+    return text
+
+
+def parse_sdg_target(value: object) -> str:
+    text = _text(value)
+    if text in vocab.sdg_targets():
+        return text
+    raise _fail("sdg_target_unknown", text, **_sdg_hint(text))
+
+
+def _sdg_hint(text: str) -> dict[str, object]:
+    """What to tell someone who wrote ``7.4``, ``17.1O``, ``10,7`` or ``10.C``."""
+    targets = vocab.sdg_targets()
+    goal, _, rest = text.strip().replace(",", ".").replace(" ", "").partition(".")
+    if any(c.isdigit() for c in rest):  # a letter O typed for a zero, l or I for a one
+        rest = rest.translate(str.maketrans("OolI", "0011"))
+    candidate = f"{goal}.{rest.lower()}"
+    hint: dict[str, object] = {"suggestion": candidate if candidate in targets else None}
+    if goal.isdigit() and 1 <= int(goal) <= 17:
+        in_goal = [t for t in targets.ids if vocab.goal_of(t) == int(goal)]
+        hint.update(hint="goal", goal=int(goal), targets=", ".join(in_goal))
+    else:
+        hint["hint"] = "form"
+    return hint
+
+
+def parse_gcm_objective(value: object) -> int:
+    text = _text(value)
+    if _DIGITS.match(text) and 1 <= int(text) <= 23:
+        return int(text)
+    digits = re.sub(r"^(?:obj(?:ective)?|ob(?:iettivo)?)\.?\s*", "", text.strip(), flags=re.I)
+    suggestion = digits if _DIGITS.match(digits) and 1 <= int(digits) <= 23 else None
+    raise _fail("gcm_objective_unknown", text, suggestion=suggestion)
+
+
+def parse_country(value: object) -> str:
+    text = _text(value)
+    if text in vocab.countries():
+        return text
+    raise _fail("country_unknown", text, suggestion=vocab.suggest_country(text))
+
+
+def parse_language(value: object) -> str:
+    text = _text(value)
+    if text in vocab.languages():
+        return text
+    raise _fail("language_unknown", text, suggestion=vocab.languages().suggest(text))
+
+
+def _vocabulary_type(name: str, title: str, description: str):
+    """A text field whose value must be an id of the vocabulary ``name``."""
+
+    def parse(value: object) -> str:
+        text = _text(value)
+        terms = vocab.vocabulary(name)
+        if text in terms:
+            return text
+        raise _fail(
+            "vocabulary_unknown",
+            text,
+            suggestion=terms.suggest(text),
+            allowed=", ".join(terms.ids),
+        )
+
+    terms = vocab.vocabulary(name)
+    schema = {
+        "type": "string",
+        "enum": terms.ids,
+        "title": title,
+        "description": description,
+        "markdownEnumDescriptions": [f"**{t.label('it')}** — {t.extra.get('description_it', '')}" for t in terms],
+    }
+    return Annotated[str, BeforeValidator(parse), WithJsonSchema(schema)]
+
+
+Slug = Annotated[str, BeforeValidator(parse_slug), WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN})]
+Line = Annotated[str, BeforeValidator(parse_line), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 300})]
+Markdown = Annotated[str, BeforeValidator(parse_markdown), WithJsonSchema({"type": "string", "minLength": 1})]
+Date = Annotated[dt.date, BeforeValidator(parse_date), WithJsonSchema({"type": "string", "pattern": DATE_PATTERN, "format": "date"})]
+Time = Annotated[dt.time, BeforeValidator(parse_time), WithJsonSchema({"type": "string", "pattern": TIME_PATTERN})]
+Count = Annotated[int, BeforeValidator(parse_count), WithJsonSchema({"type": "integer", "minimum": 0})]
+Url = Annotated[str, BeforeValidator(parse_url), WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"})]
+SdgTarget = Annotated[
+    str,
+    BeforeValidator(parse_sdg_target),
+    WithJsonSchema({"type": ["string", "number"], "description": "Codice del target SDG, es. \"10.7\" o \"10.c\""}),
+]
+GcmObjective = Annotated[int, BeforeValidator(parse_gcm_objective), WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 23})]
+Country = Annotated[str, BeforeValidator(parse_country), WithJsonSchema({"type": "string", "pattern": "^[A-Z]{2}$"})]
+LanguageCode = Annotated[str, BeforeValidator(parse_language), WithJsonSchema({"type": "string", "pattern": "^[a-z]{2}$"})]
+
+ActorType = _vocabulary_type("actor_types", "Tipo di attore", "Tipo di attore della cooperazione (L. 125/2014, artt. 23 e 26)")
+Theme = _vocabulary_type("themes", "Tema", "Tema del vocabolario controllato; le parole libere vanno in keywords")
+OutcomeType = _vocabulary_type("outcome_types", "Tipo di esito", "Che cosa è questo esito")
+Status = _vocabulary_type("statuses", "Stato", "Stato di avanzamento di un impegno")
+SessionKind = _vocabulary_type("session_kinds", "Tipo di sessione", "Plenaria o laboratorio")
+Visibility = _vocabulary_type("visibilities", "Visibilità", "public: pubblicato; internal: mai pubblicato")
+
+
+def _unique(values: list, info: ValidationInfo) -> list:
+    seen = set()
+    for value in values:
+        if value in seen:
+            raise _fail("duplicate_item", value)
+        seen.add(value)
+    return values
+
+
+def _as_list(value: object) -> list:
+    if isinstance(value, list):
+        return value
+    raise _fail("expected_list", value, found=_found(value))
+
+
+def _as_mapping(value: object) -> dict:
+    if isinstance(value, dict):
+        return value
+    raise _fail("expected_mapping", value, found=_found(value))
+
+
+# --- Models -----------------------------------------------------------------
+
+
+class Note(BaseModel):
+    """Shared configuration: unknown keys are errors, nothing is coerced."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class Person(Note):
+    """Someone who facilitated or spoke. Their name stays internal."""
+
+    name: Line | None = Field(None, title="Nome", description="Nome della persona: solo per uso interno, mai pubblicato")
+    organisation: Line = Field(title="Organizzazione", description="Organizzazione di appartenenza (pubblica)")
+    role: Line = Field(title="Ruolo", description="Ruolo nella sessione, es. facilitatore, relatrice, moderatore")
+    talk: Line | None = Field(None, title="Intervento", description="Titolo dell'intervento (per i relatori)")
+
+
+class Quote(Note):
+    """A sentence said in the session, attributed by actor type only (Chatham House)."""
+
+    text: Markdown = Field(title="Citazione", description="Le parole riportate")
+    actor: ActorType = Field(title="Tipo di attore", description="Chi l'ha detta, solo come tipo di attore")
+
+
+class Venue(Note):
+    name: Line = Field(title="Nome del luogo")
+    address: Line | None = Field(None, title="Indirizzo")
+    city: Line = Field(title="Città")
+
+
+class Organiser(Note):
+    name: Line = Field(title="Organizzazione", description="Nome dell'ente organizzatore")
+    role: Line | None = Field(None, title="Ruolo", description="es. promotore, partner, con il patrocinio di")
+    website: Url | None = Field(None, title="Sito web")
+
+
+class Event(Note):
+    """``notes/<event-id>/event.yaml``: the conference."""
+
+    title: Line = Field(title="Titolo dell'evento")
+    subtitle: Line | None = Field(None, title="Sottotitolo")
+    start_date: Date = Field(title="Data di inizio", description="AAAA-MM-GG")
+    end_date: Date | None = Field(None, title="Data di fine", description="AAAA-MM-GG; ometti se l'evento dura un giorno")
+    venue: Venue = Field(title="Luogo")
+    organisers: Annotated[list[Organiser], BeforeValidator(_as_list)] = Field(
+        title="Organizzatori", min_length=1
+    )
+    description: Markdown = Field(title="Descrizione", description="Presentazione dell'evento (Markdown)")
+    language: LanguageCode = Field("it", title="Lingua", description="Codice ISO 639-1 della lingua principale, es. it")
+    website: Url | None = Field(None, title="Sito web")
+
+    @field_validator("end_date")
+    @classmethod
+    def _end_after_start(cls, end: dt.date | None, info: ValidationInfo):
+        start = info.data.get("start_date")
+        if end is not None and start is not None and end < start:
+            raise _fail("end_before_start", end.isoformat(), start=start.isoformat())
+        return end
+
+    @property
+    def last_date(self) -> dt.date:
+        return self.end_date or self.start_date
+
+
+class Outcome(Note):
+    """One thing the session found, recommended or committed to."""
+
+    id: Slug = Field(title="Identificativo", description="Slug unico nella sessione, es. diaspore-coprogettazione")
+    type: OutcomeType
+    title: Line = Field(title="Titolo")
+    text: Markdown = Field(title="Testo", description="Il contenuto dell'esito (Markdown)")
+    sdg_targets: Annotated[list[SdgTarget], BeforeValidator(_as_list)] = Field(
+        default_factory=list, title="Target SDG", description="Codici ufficiali dei 169 target, es. [\"10.7\", \"17.17\"]"
+    )
+    gcm_objectives: Annotated[list[GcmObjective], BeforeValidator(_as_list)] = Field(
+        default_factory=list, title="Obiettivi GCM", description="Obiettivi del Global Compact per le migrazioni (1-23), facoltativi"
+    )
+    countries: Annotated[list[Country], BeforeValidator(_as_list)] = Field(
+        default_factory=list, title="Paesi", description="Codici ISO 3166-1 a due lettere, es. [SN, MA]"
+    )
+    actors: Annotated[list[ActorType], BeforeValidator(_as_list)] = Field(
+        default_factory=list, title="Attori", description="Tipi di attore coinvolti"
+    )
+    themes: Annotated[list[Theme], BeforeValidator(_as_list)] = Field(
+        default_factory=list, title="Temi", description="Temi del vocabolario controllato"
+    )
+    keywords: Annotated[list[Line], BeforeValidator(_as_list)] = Field(
+        default_factory=list, title="Parole chiave", description="Parole libere"
+    )
+    owner: Line | None = Field(
+        None, title="Responsabile", description="Impegni: l'organizzazione che agisce (obbligatorio per gli impegni)", validate_default=True
+    )
+    due: Date | None = Field(
+        None, title="Scadenza", description="Impegni: entro quando, AAAA-MM-GG (obbligatorio per gli impegni)", validate_default=True
+    )
+    status: Status | None = Field(None, title="Stato", description="Impegni: proposed, agreed, in_progress, done, dropped")
+    visibility: Visibility = Field("public", title="Visibilità")
+
+    @field_validator("id")
+    @classmethod
+    def _unique_in_session(cls, value: str, info: ValidationInfo):
+        # The loader passes a fresh set per session through the context.
+        seen = (info.context or {}).get("outcome_ids")
+        if seen is not None:
+            if value in seen:
+                raise _fail("duplicate_id", value, first_index=seen[value])
+            seen[value] = len(seen)
+        return value
+
+    @field_validator("sdg_targets", "gcm_objectives", "countries", "actors", "themes", "keywords")
+    @classmethod
+    def _no_repeats(cls, values: list, info: ValidationInfo):
+        return _unique(values, info)
+
+    @field_validator("owner", "due")
+    @classmethod
+    def _commitments_need_owner_and_due(cls, value, info: ValidationInfo):
+        if info.data.get("type") == "commitment" and value is None:
+            raise _fail(f"commitment_needs_{info.field_name}", None)
+        return value
+
+    @field_validator("status")
+    @classmethod
+    def _status_for_commitments(cls, value, info: ValidationInfo):
+        kind = info.data.get("type")
+        if value is not None and kind is not None and kind != "commitment":
+            raise _fail("only_for_commitments", value, type=kind)
+        return value
+
+    @property
+    def sdg_goals(self) -> list[int]:
+        return sorted({vocab.goal_of(target) for target in self.sdg_targets})
+
+    @property
+    def public(self) -> bool:
+        return self.visibility == "public"
+
+
+class Session(Note):
+    """``notes/<event-id>/<session-id>.yaml``: a plenary or a workshop."""
+
+    title: Line = Field(title="Titolo della sessione")
+    kind: SessionKind
+    date: Date = Field(title="Data", description="AAAA-MM-GG")
+    start: Time = Field(title="Ora di inizio", description="HH:MM, es. \"14:30\"")
+    end: Time = Field(title="Ora di fine", description="HH:MM, dopo l'inizio")
+    language: LanguageCode = Field("it", title="Lingua")
+    room: Line | None = Field(None, title="Sala")
+    facilitators: Annotated[list[Person], BeforeValidator(_as_list)] = Field(
+        default_factory=list, title="Facilitatori", description="Organizzazione e ruolo sono pubblici; il nome mai"
+    )
+    speakers: Annotated[list[Person], BeforeValidator(_as_list)] = Field(
+        default_factory=list, title="Relatori", description="Per le plenarie: organizzazione, ruolo e titolo dell'intervento"
+    )
+    participants: Annotated[dict[ActorType, Count], BeforeValidator(_as_mapping)] = Field(
+        default_factory=dict, title="Partecipanti", description="Numero di partecipanti per tipo di attore"
+    )
+    summary: Markdown = Field(title="Sintesi", description="Sintesi della sessione (Markdown)")
+    quotes: Annotated[list[Quote], BeforeValidator(_as_list)] = Field(
+        default_factory=list, title="Citazioni", description="Frasi riportate, attribuite solo per tipo di attore"
+    )
+    outcomes: Annotated[list[Outcome], BeforeValidator(_as_list)] = Field(default_factory=list, title="Esiti")
+    visibility: Visibility = Field("public", title="Visibilità", description="internal: l'intera sessione resta interna")
+
+    @field_validator("date")
+    @classmethod
+    def _within_event(cls, value: dt.date, info: ValidationInfo):
+        event = (info.context or {}).get("event")
+        if event is not None and not (event.start_date <= value <= event.last_date):
+            raise _fail(
+                "date_outside_event",
+                value.isoformat(),
+                start=event.start_date.isoformat(),
+                end=event.last_date.isoformat(),
+            )
+        return value
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end: dt.time, info: ValidationInfo):
+        start = info.data.get("start")
+        if start is not None and end <= start:
+            raise _fail("end_before_start", end.strftime("%H:%M"), start=start.strftime("%H:%M"))
+        return end
+
+    @property
+    def public(self) -> bool:
+        return self.visibility == "public"
+
+    @property
+    def participants_total(self) -> int:
+        return sum(self.participants.values())

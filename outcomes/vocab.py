@@ -1,0 +1,189 @@
+"""Controlled vocabularies: the CSV files in ``outcomes/vocabularies`` and
+ISO countries and languages from pycountry.
+
+Every vocabulary has ids (what facilitators write) and Italian and English
+labels (what readers see). Nothing here is hard-coded: editing a CSV file is
+how a term is added.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import gettext
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import pycountry
+
+LANGUAGES = ("it", "en")
+
+
+@dataclass(frozen=True)
+class Term:
+    id: str
+    labels: dict[str, str]
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def label(self, lang: str = "it") -> str:
+        return self.labels.get(lang) or self.labels["en"]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    name: str
+    terms: dict[str, Term]
+
+    def __contains__(self, term_id: object) -> bool:
+        return term_id in self.terms
+
+    def __iter__(self):
+        return iter(self.terms.values())
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self.terms)
+
+    def label(self, term_id: str, lang: str = "it") -> str:
+        return self.terms[term_id].label(lang)
+
+    def suggest(self, value: str) -> str | None:
+        """The id a facilitator most likely meant by ``value``, or None.
+
+        Matches ids (``local_autority``) as well as labels in any language
+        (``Ente locale``, ``ONG``), ignoring case and accents.
+        """
+        wanted = fold(value)
+        if not wanted:
+            return None
+        candidates: dict[str, str] = {}
+        for term in self.terms.values():
+            candidates.setdefault(fold(term.id), term.id)
+            names = [*term.labels.values(), *term.extra.get("aliases", "").split(";")]
+            for name in filter(None, names):
+                candidates.setdefault(fold(name), term.id)
+        if wanted in candidates:
+            return candidates[wanted]
+        close = difflib.get_close_matches(wanted, list(candidates), n=1, cutoff=0.75)
+        return candidates[close[0]] if close else None
+
+
+def fold_keep_separators(value: str) -> str:
+    """Lowercase and strip accents: ``Città Metro`` -> ``citta metro``."""
+    decomposed = unicodedata.normalize("NFKD", str(value))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def fold(value: str) -> str:
+    """Lowercase, strip accents and separators: ``Città-Metro`` -> ``cittametro``."""
+    return re.sub(r"[\s_\-'’.]+", "", fold_keep_separators(value))
+
+
+@cache
+def _rows(filename: str) -> list[dict[str, str]]:
+    text = resources.files("outcomes").joinpath("vocabularies", filename).read_text("utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+@cache
+def vocabulary(name: str) -> Vocabulary:
+    """One of the CSV vocabularies, by file name without ``.csv``."""
+    terms = {}
+    for row in _rows(f"{name}.csv"):
+        labels = {lang: row.pop(f"label_{lang}") for lang in LANGUAGES}
+        term_id = row.pop("id")
+        terms[term_id] = Term(term_id, labels, row)
+    return Vocabulary(name, terms)
+
+
+def sdg_goals() -> Vocabulary:
+    return vocabulary("sdg_goals")
+
+
+def sdg_targets() -> Vocabulary:
+    return vocabulary("sdg_targets")
+
+
+def gcm_objectives() -> Vocabulary:
+    return vocabulary("gcm_objectives")
+
+
+def actor_types() -> Vocabulary:
+    return vocabulary("actor_types")
+
+
+def themes() -> Vocabulary:
+    return vocabulary("themes")
+
+
+def outcome_types() -> Vocabulary:
+    return vocabulary("outcome_types")
+
+
+def statuses() -> Vocabulary:
+    return vocabulary("statuses")
+
+
+def session_kinds() -> Vocabulary:
+    return vocabulary("session_kinds")
+
+
+def visibilities() -> Vocabulary:
+    return vocabulary("visibilities")
+
+
+def goal_of(target: str) -> int:
+    """``"10.7"`` -> 10."""
+    return int(target.split(".", 1)[0])
+
+
+# --- Countries and languages (pycountry, with its Italian translations) -----
+
+
+@cache
+def _translation(domain: str, lang: str):
+    if lang == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+
+
+@cache
+def countries() -> Vocabulary:
+    """ISO 3166-1 countries by alpha-2 code, named in Italian and English."""
+    terms = {}
+    for country in pycountry.countries:
+        english = getattr(country, "common_name", None) or country.name
+        italian = _translation("iso3166-1", "it").gettext(country.name)
+        terms[country.alpha_2] = Term(
+            country.alpha_2, {"it": italian, "en": english}, {"alpha_3": country.alpha_3}
+        )
+    return Vocabulary("countries", terms)
+
+
+def suggest_country(value: str) -> str | None:
+    """``sn`` -> SN, ``SEN`` -> SN, ``Marocco`` -> MA, ``Morocco`` -> MA."""
+    text = str(value).strip()
+    if text.upper() in countries():
+        return text.upper()
+    by_alpha3 = pycountry.countries.get(alpha_3=text.upper()) if len(text) == 3 else None
+    if by_alpha3:
+        return by_alpha3.alpha_2
+    return countries().suggest(text)
+
+
+@cache
+def languages() -> Vocabulary:
+    """ISO 639-1 languages (two-letter codes), named in Italian and English."""
+    terms = {}
+    for language in pycountry.languages:
+        code = getattr(language, "alpha_2", None)
+        if code:
+            italian = _translation("iso639-3", "it").gettext(language.name)
+            terms[code] = Term(code, {"it": italian.lower(), "en": language.name})
+    return Vocabulary("languages", terms)
