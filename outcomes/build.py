@@ -32,7 +32,7 @@ LOCK_FILE = ".lock"
 @dataclass
 class BuildResult:
     problems: Problems
-    counts: dict[str, int] = field(default_factory=lambda: {"events": 0, "sessions": 0, "outcomes": 0})
+    counts: dict[str, int] = field(default_factory=load.new_counts)
     published: list[Path] = field(default_factory=list)
 
     @property
@@ -145,8 +145,7 @@ def build(
                 store.insert_session(db, session, notes_dir)
                 if write_proceedings is not None:
                     sessions.append(session)
-                result.counts["sessions"] += 1
-                result.counts["outcomes"] += len(session.session.outcomes)
+                load.tally(result.counts, session)
             result.counts["events"] += 1
             if write_proceedings is not None and not problems.errors:
                 write_proceedings(event, sessions, stage / PROCEEDINGS_DIR)

@@ -30,6 +30,8 @@ from .messages import FIELD_LABELS, MESSAGES, Bilingual, current_lang, message
 MAX_NOTE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32  # a note needs 5 levels; libyaml's composer crashes past ~30,000
 EVENT_FILE = "event.yaml"
+REGISTRATIONS_FILE = "registrations.yaml"
+RESERVED_FILES = {EVENT_FILE, REGISTRATIONS_FILE}
 NULLS = {"", "~", "null"}
 
 
@@ -94,6 +96,7 @@ class EventNote:
     path: Path
     event: models.Event
     session_paths: tuple[Path, ...]
+    registrations: models.Registrations | None = None
 
     def sessions(self, problems: Problems) -> Iterator[SessionNote]:
         """Each valid session of the event, in programme order of files."""
@@ -125,9 +128,23 @@ class _TextParser(CParser):
 class NoteError(Exception):
     """A problem that stops a file from being read at all."""
 
-    def __init__(self, line: int, column: int, kind: str, field: str = "", **context):
+    def __init__(self, line: int, column: int, kind: str, relocate: bool = False, **context):
         super().__init__(kind)
-        self.line, self.column, self.kind, self.field, self.context = line, column, kind, field, context
+        self.line, self.column, self.kind, self.context = line, column, kind, context
+        self.loc: tuple = ()
+        self.relocate = relocate  # report at the enclosing key or item instead
+
+    def inside(self, part, node: Node | None = None) -> "NoteError":
+        """The same error, one level further from the root (cheap: only on failure)."""
+        self.loc = (part, *self.loc)
+        if self.relocate and node is not None:
+            self.line, self.column = _mark(node)
+            self.relocate = False
+        return self
+
+    @property
+    def field(self) -> str:
+        return _field_path(self.loc)
 
 
 def read_text(path: Path) -> str:
@@ -309,8 +326,8 @@ def to_python(root: MappingNode, source: str, path, problems: Problems) -> dict:
     hugged: list[ScalarNode] = []
 
     def convert(node: Node):
-        if id(node) in seen:
-            raise NoteError(*_mark(node), "alias")
+        if id(node) in seen:  # the composer hands back the anchored node for an alias
+            raise NoteError(*_mark(node), "alias", relocate=True)
         seen.add(id(node))
         if node.tag:
             raise NoteError(*_mark(node), "tag", tag=node.tag)
@@ -322,7 +339,13 @@ def to_python(root: MappingNode, source: str, path, problems: Problems) -> dict:
                     hugged.append(node)
             return node.value
         if type(node) is SequenceNode:
-            return [convert(item) for item in node.value]
+            items = []
+            for index, item in enumerate(node.value):
+                try:
+                    items.append(convert(item))
+                except NoteError as error:
+                    raise error.inside(index, node) from None
+            return items
         result = {}
         first_lines = {}
         for key_node, value_node in node.value:
@@ -330,9 +353,12 @@ def to_python(root: MappingNode, source: str, path, problems: Problems) -> dict:
                 raise NoteError(*_mark(key_node), "key_not_text")
             key = key_node.value
             if key in result:
-                raise NoteError(*_mark(key_node), "duplicate_key", key=key, first_line=first_lines[key])
+                raise NoteError(*_mark(key_node), "duplicate_key", key=key, first_line=first_lines[key]).inside(key)
             first_lines[key] = key_node.start_mark.line + 1
-            result[key] = convert(value_node)
+            try:
+                result[key] = convert(value_node)
+            except NoteError as error:
+                raise error.inside(key, key_node) from None
         return result
 
     data = convert(root)
@@ -434,6 +460,8 @@ def _problem(model: type[BaseModel], detail: dict, root: MappingNode, path) -> P
         context["suggestion"] = close[0] if close else None
         context["allowed"] = ", ".join(allowed)
     elif kind in ("expected_text", "expected_list", "expected_mapping"):
+        if detail.get("input") is None:
+            kind = "empty_value"
         context["found"] = _found(node)
     elif kind == "duplicate_id" and "first_index" in context:
         first, _ = _node_at(root, loc[:-2] + (context["first_index"], "id"))
@@ -510,9 +538,20 @@ def load_event(folder: Path, problems: Problems) -> EventNote | None:
     if parsed is None:
         return None
     event = validate(models.Event, parsed[0], parsed[1], path, problems, {})
+    registrations = load_registrations(folder / REGISTRATIONS_FILE, problems)
     if event is None:
         return None
-    return EventNote(folder.name, path, event, tuple(session_files(folder, problems)))
+    return EventNote(folder.name, path, event, tuple(session_files(folder, problems)), registrations)
+
+
+def load_registrations(path: Path, problems: Problems) -> models.Registrations | None:
+    """The event's registration head counts, if ``registrations.yaml`` exists."""
+    if not path.exists():
+        return None
+    parsed = parse_note(path, problems)
+    if parsed is None:
+        return None
+    return validate(models.Registrations, parsed[0], parsed[1], path, problems, {})
 
 
 def load_session(path: Path, event: EventNote | None, problems: Problems) -> SessionNote | None:
@@ -531,7 +570,7 @@ def session_files(folder: Path, problems: Problems) -> list[Path]:
     """The session notes of an event folder, by name; misnamed files are problems."""
     files = []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.name == EVENT_FILE or not path.is_file():
+        if path.name.startswith(".") or path.name in RESERVED_FILES or not path.is_file():
             continue
         if path.suffix == ".yml":
             problems.add(path, 1, 1, "", "yml_extension", value=path.name, suggestion=path.stem + ".yaml")
@@ -559,21 +598,32 @@ def events(notes_dir: Path, problems: Problems) -> Iterator[EventNote]:
             yield note
 
 
+def new_counts() -> dict[str, int]:
+    return {"events": 0, "sessions": 0, "outcomes": 0, "internal": 0}
+
+
+def tally(counts: dict[str, int], note: SessionNote) -> None:
+    """Count a valid session and its outcomes, telling internal ones apart."""
+    outcomes = note.session.outcomes
+    counts["sessions"] += 1
+    counts["outcomes"] += len(outcomes)
+    counts["internal"] += sum(not (note.session.public and outcome.public) for outcome in outcomes)
+
+
 def check_paths(paths: Iterable[Path], problems: Problems) -> dict[str, int]:
     """Validate notes folders, event folders or single files; count what is valid."""
-    counts = {"events": 0, "sessions": 0, "outcomes": 0}
+    counts = new_counts()
 
     def count_event(note: EventNote | None) -> None:
         if note is None:
             return
         counts["events"] += 1
         for session in note.sessions(problems):
-            count_session(session)
+            tally(counts, session)
 
     def count_session(note: SessionNote | None) -> None:
         if note is not None:
-            counts["sessions"] += 1
-            counts["outcomes"] += len(note.session.outcomes)
+            tally(counts, note)
 
     for path in paths:
         if not path.exists():
@@ -583,7 +633,7 @@ def check_paths(paths: Iterable[Path], problems: Problems) -> dict[str, int]:
         elif path.is_dir():
             for folder in event_folders(path):
                 count_event(load_event(folder, problems))
-        elif path.name == EVENT_FILE:
+        elif path.name in RESERVED_FILES:
             note = load_event(path.parent, problems)
             counts["events"] += note is not None
         else:

@@ -263,13 +263,13 @@ def _as_mapping(value: object) -> dict:
 # --- Models -----------------------------------------------------------------
 
 
-class Note(BaseModel):
+class Strict(BaseModel):
     """Shared configuration: unknown keys are errors, nothing is coerced."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
 
 
-class Person(Note):
+class Person(Strict):
     """Someone who facilitated or spoke. Their name stays internal."""
 
     name: Line | None = Field(None, title="Nome", description="Nome della persona: solo per uso interno, mai pubblicato")
@@ -278,26 +278,26 @@ class Person(Note):
     talk: Line | None = Field(None, title="Intervento", description="Titolo dell'intervento (per i relatori)")
 
 
-class Quote(Note):
+class Quote(Strict):
     """A sentence said in the session, attributed by actor type only (Chatham House)."""
 
     text: Markdown = Field(title="Citazione", description="Le parole riportate")
     actor: ActorType = Field(title="Tipo di attore", description="Chi l'ha detta, solo come tipo di attore")
 
 
-class Venue(Note):
+class Venue(Strict):
     name: Line = Field(title="Nome del luogo")
     address: Line | None = Field(None, title="Indirizzo")
     city: Line = Field(title="Città")
 
 
-class Organiser(Note):
+class Organiser(Strict):
     name: Line = Field(title="Organizzazione", description="Nome dell'ente organizzatore")
     role: Line | None = Field(None, title="Ruolo", description="es. promotore, partner, con il patrocinio di")
     website: Url | None = Field(None, title="Sito web")
 
 
-class Event(Note):
+class Event(Strict):
     """``notes/<event-id>/event.yaml``: the conference."""
 
     title: Line = Field(title="Titolo dell'evento")
@@ -325,7 +325,7 @@ class Event(Note):
         return self.end_date or self.start_date
 
 
-class Outcome(Note):
+class Outcome(Strict):
     """One thing the session found, recommended or committed to."""
 
     id: Slug = Field(title="Identificativo", description="Slug unico nella sessione, es. diaspore-coprogettazione")
@@ -399,7 +399,7 @@ class Outcome(Note):
         return self.visibility == "public"
 
 
-class Session(Note):
+class Session(Strict):
     """``notes/<event-id>/<session-id>.yaml``: a plenary or a workshop."""
 
     title: Line = Field(title="Titolo della sessione")
@@ -453,3 +453,21 @@ class Session(Note):
     @property
     def participants_total(self) -> int:
         return sum(self.participants.values())
+
+
+class Registrations(Strict):
+    """``notes/<event-id>/registrations.yaml``: head counts of the people who
+    registered for the event, by actor type. Written by ``outcomes
+    registrations`` from the registration form's CSV export; it never holds
+    a name or an e-mail address."""
+
+    source: Line | None = Field(None, title="Fonte", description="Da dove vengono i conteggi, es. modulo di iscrizione online")
+    registered: Annotated[dict[ActorType, Count], BeforeValidator(_as_mapping)] = Field(
+        title="Iscritti per tipo di attore", description="Numero di iscritti per tipo di attore"
+    )
+    unclassified: Count = Field(0, title="Non classificati", description="Iscritti il cui tipo di organizzazione non è riconducibile a un tipo di attore")
+
+    @property
+    def total(self) -> int:
+        return sum(self.registered.values()) + self.unclassified
+

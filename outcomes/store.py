@@ -16,10 +16,14 @@ import json
 from pathlib import Path
 from typing import Iterable
 
+from typing import TYPE_CHECKING
+
 import sqlite_utils
 
 from . import search, vocab
-from .load import EventNote, SessionNote
+
+if TYPE_CHECKING:  # types only: the store never reads notes itself
+    from .load import EventNote, SessionNote
 
 SCHEMA_VERSION = 1
 
@@ -112,6 +116,7 @@ def _create_tables(db: sqlite_utils.Database) -> None:
             "description": str,
             "language": str,
             "website": str,
+            "registered_total": int,
             "source": str,
         },
         pk="id",
@@ -138,6 +143,11 @@ def _create_tables(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"event_id", "slug", "title", "kind", "date", "start", "end", "summary"},
         foreign_keys=[("event_id", "events", "id"), ("kind", "session_kinds", "id")],
+    )
+    db["event_registrations"].create(
+        {"event_id": str, "actor_type_id": str, "count": int},
+        pk=("event_id", "actor_type_id"),
+        foreign_keys=[("event_id", "events", "id"), ("actor_type_id", "actor_types", "id")],
     )
     db["session_participants"].create(
         {"session_id": str, "actor_type_id": str, "count": int},
@@ -215,6 +225,7 @@ def event_row(note: EventNote, notes_dir: Path) -> dict:
         "description": event.description,
         "language": event.language,
         "website": event.website,
+        "registered_total": note.registrations.total if note.registrations else None,
         "source": _relative(note.path, notes_dir),
     }
 
@@ -291,7 +302,17 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def insert_event(db: sqlite_utils.Database, note: EventNote, notes_dir: Path) -> None:
+    """The event and, if known, its registrations by actor type (counts only)."""
     _insert(db, "events", [event_row(note, notes_dir)])
+    if note.registrations:
+        _insert(
+            db,
+            "event_registrations",
+            [
+                {"event_id": note.id, "actor_type_id": actor, "count": count}
+                for actor, count in note.registrations.registered.items()
+            ],
+        )
 
 
 def insert_session(db: sqlite_utils.Database, note: SessionNote, notes_dir: Path) -> None:
