@@ -19,17 +19,22 @@ from .messages import current_lang
 NOTES_DIR = Path("notes")
 OUT_DIR = Path("build")
 
-SUMMARY = {
-    "it": "{events} eventi, {sessions} sessioni, {outcomes} esiti",
-    "en": "{events} events, {sessions} sessions, {outcomes} outcomes",
+# Singular and plural of what a summary counts.
+NOUNS = {
+    "it": {"events": ("evento", "eventi"), "sessions": ("sessione", "sessioni"), "outcomes": ("esito", "esiti")},
+    "en": {"events": ("event", "events"), "sessions": ("session", "sessions"), "outcomes": ("outcome", "outcomes")},
+}
+INTERNAL = {
+    "it": (" ({} interno, non pubblicato)", " ({} interni, non pubblicati)"),
+    "en": (" ({} internal, not published)", " ({} internal, not published)"),
 }
 TEXTS = {
     "valid": {"it": "Note valide: {summary}.", "en": "Notes valid: {summary}."},
     "invalid": {
-        "it": "{errors} errori nelle note: nulla è stato pubblicato in {out}.",
-        "en": "{errors} errors in the notes: nothing was published in {out}.",
+        "it": "{errors} nelle note: nulla è stato pubblicato in {out}.",
+        "en": "{errors} in the notes: nothing was published in {out}.",
     },
-    "invalid_check": {"it": "{errors} errori nelle note.", "en": "{errors} errors in the notes."},
+    "invalid_check": {"it": "{errors} nelle note.", "en": "{errors} in the notes."},
     "built": {"it": "Pubblicato in {out}: {summary}.", "en": "Published in {out}: {summary}."},
     "waiting": {
         "it": "Un'altra build sta scrivendo in {out}: attendo che finisca…",
@@ -38,12 +43,27 @@ TEXTS = {
 }
 
 
+ERRORS = {"it": ("errore", "errori"), "en": ("error", "errors")}
+
+
 def say(key: str, lang: str, **values) -> str:
     return TEXTS[key][lang].format(**values)
 
 
+def errors(problems: Problems, lang: str) -> str:
+    """``1 errore``, ``3 errori``."""
+    count = len(problems.errors)
+    return f"{count} {ERRORS[lang][count != 1]}"
+
+
 def summary(counts: dict, lang: str) -> str:
-    return SUMMARY[lang].format(**counts)
+    """``1 evento, 3 sessioni, 96 esiti (4 interni, non pubblicati)``."""
+    text = ", ".join(
+        f"{counts[key]} {forms[0] if counts[key] == 1 else forms[1]}" for key, forms in NOUNS[lang].items()
+    )
+    if counts.get("internal"):
+        text += INTERNAL[lang][counts["internal"] != 1].format(counts["internal"])
+    return text
 
 
 def report(problems: Problems, lang: str) -> None:
@@ -85,7 +105,7 @@ def check(paths: tuple[Path, ...], lang: str | None):
     counts = load.check_paths(paths or (NOTES_DIR,), problems)
     report(problems, lang)
     if problems.errors:
-        click.echo(say("invalid_check", lang, errors=len(problems.errors)), err=True)
+        click.echo(say("invalid_check", lang, errors=errors(problems, lang)), err=True)
         sys.exit(1)
     click.echo(say("valid", lang, summary=summary(counts, lang)))
 
@@ -98,7 +118,7 @@ def run_build(notes: Path, out: Path, lang: str | None) -> None:
     result = build(notes, out, on_wait=lambda: click.echo(say("waiting", lang, out=out), err=True))
     report(result.problems, lang)
     if not result.ok:
-        click.echo(say("invalid", lang, errors=len(result.problems.errors), out=out), err=True)
+        click.echo(say("invalid", lang, errors=errors(result.problems, lang), out=out), err=True)
         sys.exit(1)
     click.echo(say("built", lang, out=out, summary=summary(result.counts, lang)))
 

@@ -159,6 +159,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "it": "{label}: serve un gruppo di campi «chiave: valore», non {found}",
         "en": "{label}: expected a group of 'key: value' fields, not {found}",
     },
+    "empty_value": {
+        "it": "{label}: il valore è vuoto: scrivilo dopo «:» oppure togli la riga se il campo è facoltativo",
+        "en": "{label}: the value is empty: write it after ':' or remove the line if the field is optional",
+    },
     "empty_text": {
         "it": "{label}: il testo è vuoto",
         "en": "{label}: the text is empty",
