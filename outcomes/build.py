@@ -2,10 +2,18 @@
 and the proceedings written into a staging folder, and published into the
 output folder only when all of it succeeded.
 
-Publishing replaces each output with ``os.replace`` (atomic on one file
-system), so a build that fails, or is killed at any moment, leaves every
-previous output whole and usable. A lock file keeps two builds from writing
-the same output folder at once.
+Publishing moves each output into place with ``os.replace`` (atomic on one
+file system) after writing a journal that names the staging folder: a build
+that fails leaves the previous outputs untouched, and one killed while
+publishing is completed ("rolled forward") by the next build, so every file
+is always whole. (That is safety against a killed or crashed build; against
+a power cut the files would also need fsyncs, which this does not pay for.)
+A lock file keeps two builds off the same output folder.
+
+Builds are incremental: the output folder remembers which note files it was
+built from (``.build-state.json``), and when only some changed, a copy of the
+published database is updated with just their rows. The result is the same
+database a full build gives (tests/test_incremental.py checks it).
 """
 
 from __future__ import annotations
@@ -13,6 +21,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
+import json
 import os
 import shutil
 import time
@@ -20,13 +30,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import load, site, store
-from .load import Problems
+from . import __version__, load, site, store
+from .load import EventNote, Problems
 
 DATABASE = "outcomes.db"
 PROCEEDINGS_DIR = "proceedings"
 STAGING_PREFIX = ".staging-"
 LOCK_FILE = ".lock"
+JOURNAL = ".publishing.json"
+STATE_FILE = ".build-state.json"
+STATE_FORMAT = 1
+RACY_NS = 2_000_000_000  # a file changed this close to the last build is read again
 
 
 @dataclass
@@ -34,14 +48,40 @@ class BuildResult:
     problems: Problems
     counts: dict[str, int] = field(default_factory=load.new_counts)
     published: list[Path] = field(default_factory=list)
+    incremental: bool = False
+    rebuilt: int = 0  # session notes read and written (all of them in a full build)
+    # valid session note (relative path) -> [outcomes, internal outcomes]
+    note_counts: dict[str, list[int]] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)  # note read -> content digest
 
     @property
     def ok(self) -> bool:
         return not self.problems.errors
 
+    def add(self, read: load.SessionResult, notes_dir: Path) -> None:
+        self.problems.extend(read.problems)
+        self.rebuilt += 1
+        relative = read.path.relative_to(notes_dir).as_posix()
+        if read.digest:
+            self.digests[relative] = read.digest
+        if read.counts["sessions"]:
+            self.note_counts[relative] = [read.counts["outcomes"], read.counts["internal"]]
+
+    def total(self, events: int) -> None:
+        """The summary's counts, from every valid session note."""
+        self.counts = {
+            "events": events,
+            "sessions": len(self.note_counts),
+            "outcomes": sum(outcomes for outcomes, _ in self.note_counts.values()),
+            "internal": sum(internal for _, internal in self.note_counts.values()),
+        }
+
 
 class BuildLocked(Exception):
     """Another build holds the output folder."""
+
+
+# --- Lock, staging, publishing ------------------------------------------------------
 
 
 @contextlib.contextmanager
@@ -69,8 +109,10 @@ def locked(out_dir: Path, wait: bool = True, on_wait: Callable[[], None] | None 
 def staging(out_dir: Path) -> Iterator[Path]:
     """A fresh folder inside ``out_dir`` (same file system), removed afterwards.
 
-    Leftovers of killed builds are swept first; the caller holds the lock.
+    First an interrupted publication is completed and leftovers of killed
+    builds are swept; the caller holds the lock.
     """
+    recover(out_dir)
     for stale in out_dir.glob(STAGING_PREFIX + "*"):
         shutil.rmtree(stale, ignore_errors=True)
     stage = out_dir / f"{STAGING_PREFIX}{os.getpid()}-{time.monotonic_ns()}"
@@ -81,41 +123,179 @@ def staging(out_dir: Path) -> Iterator[Path]:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def publish(stage: Path, out_dir: Path) -> list[Path]:
-    """Move every staged output into place, one atomic rename each.
+def publish(stage: Path, out_dir: Path, stale: list[str] | None = None) -> list[Path]:
+    """Move every staged output into place.
 
-    The database goes first, then the site configuration, then the
-    proceedings; proceedings of events that no longer exist are removed last.
+    A journal naming the (complete) staging folder is written first, so that
+    a publication cut short is finished by ``recover``. The database goes
+    first, then the site configuration and the proceedings, and the build
+    state last. Then the ``stale`` proceedings are removed: by default, every
+    document of the output folder that this build did not write.
     """
+    if stale is None:
+        fresh = {p.name for p in (stage / PROCEEDINGS_DIR).glob("*")}
+        stale = sorted(p.name for p in (out_dir / PROCEEDINGS_DIR).glob("*.docx") if p.name not in fresh)
+    _write_atomically(out_dir / JOURNAL, json.dumps({"stage": stage.name, "stale_proceedings": stale}))
+    published = _move_staged(stage, out_dir, stale)
+    (out_dir / JOURNAL).unlink()
+    return published
+
+
+def recover(out_dir: Path) -> None:
+    """Finish a publication that a killed build left half done."""
+    journal = out_dir / JOURNAL
+    if not journal.exists():
+        return
+    try:
+        plan = json.loads(journal.read_text("utf-8"))
+        stage = out_dir / plan["stage"]
+        if stage.is_dir():
+            _move_staged(stage, out_dir, plan.get("stale_proceedings", []))
+    except (ValueError, KeyError):
+        pass  # a journal cut short: publishing had not started
+    journal.unlink()
+
+
+def _move_staged(stage: Path, out_dir: Path, stale_proceedings: list[str]) -> list[Path]:
+    """Move what is left in ``stage`` into ``out_dir``; safe to run again."""
     published = []
-    order = [stage / DATABASE] + sorted(p for p in stage.iterdir() if p.is_file() and p.name != DATABASE)
-    for staged in order:
+    files = [stage / DATABASE] + sorted(
+        p for p in stage.iterdir() if p.is_file() and p.name not in (DATABASE, STATE_FILE)
+    )
+    for staged in files:
         if staged.exists():
-            target = out_dir / staged.name
-            os.replace(staged, target)
-            published.append(target)
+            os.replace(staged, out_dir / staged.name)
+            published.append(out_dir / staged.name)
+    for staged in sorted(p for p in stage.iterdir() if p.is_dir() and p.name != PROCEEDINGS_DIR):
+        published.extend(_replace_dir(staged, out_dir / staged.name))
     staged_proceedings = stage / PROCEEDINGS_DIR
     if staged_proceedings.is_dir():
         target_dir = out_dir / PROCEEDINGS_DIR
         target_dir.mkdir(exist_ok=True)
-        fresh = set()
         for staged in sorted(staged_proceedings.iterdir()):
             os.replace(staged, target_dir / staged.name)
             published.append(target_dir / staged.name)
-            fresh.add(staged.name)
-        for old in target_dir.glob("*.docx"):
-            if old.name not in fresh:
-                old.unlink()
-    _fsync_dir(out_dir)
+    for name in stale_proceedings:
+        (out_dir / PROCEEDINGS_DIR / name).unlink(missing_ok=True)
+    if (stage / STATE_FILE).exists():
+        os.replace(stage / STATE_FILE, out_dir / STATE_FILE)
     return published
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def _replace_dir(staged: Path, target: Path) -> list[Path]:
+    """Swap a staged folder of the site (templates/, plugins/, static/) in
+    whole: the old one is renamed aside, the new one renamed into place, the
+    old one removed. Readers see one folder or the other, never a mix; a
+    build killed between the renames is completed by ``recover``."""
+    aside = target.with_name(f"{STAGING_PREFIX}old-{target.name}")
+    shutil.rmtree(aside, ignore_errors=True)
+    if target.exists():
+        os.replace(target, aside)
+    os.replace(staged, target)
+    shutil.rmtree(aside, ignore_errors=True)
+    return sorted(path for path in target.rglob("*") if path.is_file())
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, "utf-8")
+    os.replace(temporary, path)
+
+
+# --- What the last build was made from -----------------------------------------------
+
+
+def fingerprint() -> str:
+    """Changes whenever the code or data that shape the database change."""
+    import hashlib
+
+    digest = hashlib.sha256(__version__.encode())
+    for part in ("schema.sql", "store.py", "models.py", "load.py"):
+        digest.update((Path(store.__file__).parent / part).read_bytes())
+    for csv_file in sorted((Path(store.__file__).parent / "vocabularies").glob("*.csv")):
+        digest.update(csv_file.read_bytes())
+    return digest.hexdigest()
+
+
+def _stat(path: Path | str) -> list[int]:
+    info = os.stat(path)
+    return [info.st_size, info.st_mtime_ns]
+
+
+def _digest(path: Path) -> str:
+    return load.file_digest(path.read_bytes())
+
+
+@dataclass
+class BuildState:
+    """The note files a published database was built from (relative path ->
+    size, modification time, content digest) and that database.
+
+    A file whose size and time are unchanged is taken as unchanged, as
+    ``make`` and git's index do; one whose time changed is read, and only a
+    different digest makes it changed.
+    """
+
+    notes: str
+    files: dict[str, list]
+    database: list[int]
+    proceedings: bool
+    taken_ns: int
+    fingerprint: str
+    note_counts: dict[str, list[int]]
+    format: int = STATE_FORMAT
+
+    @classmethod
+    def read(cls, out_dir: Path) -> BuildState | None:
+        try:
+            data = json.loads((out_dir / STATE_FILE).read_text("utf-8"))
+            return cls(**data)
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def write(self, folder: Path) -> None:
+        (folder / STATE_FILE).write_text(json.dumps(self.__dict__, sort_keys=True) + "\n", "utf-8")
+
+    def usable(self, notes_dir: Path, out_dir: Path, proceedings: bool) -> bool:
+        """Whether the published outputs can be updated rather than rebuilt."""
+        database = out_dir / DATABASE
+        return (
+            self.format == STATE_FORMAT
+            and self.notes == str(notes_dir.resolve())
+            and self.proceedings == proceedings
+            and database.exists()
+            and _stat(database) == self.database
+            and self.fingerprint == fingerprint()
+            and store.schema_version(database) == store.SCHEMA_VERSION
+        )
+
+    def inputs_digest(self) -> str:
+        """One digest of every note's content and of the code: the database
+        is a deterministic function of these, so this identifies it."""
+        return inputs_digest(self.fingerprint, {relative: entry[2] for relative, entry in self.files.items()})
+
+
+def inputs_digest(code: str, digests: dict[str, str]) -> str:
+    import hashlib
+
+    lines = [code] + [f"{relative} {digest}" for relative, digest in sorted(digests.items())]
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def note_files(notes_dir: Path, events: list[EventNote]) -> dict[str, list[int]]:
+    """Every note file of the library: relative path -> [size, mtime]."""
+    files = {}
+    for event in events:
+        folder = event.path.parent
+        for name in (load.EVENT_FILE, load.REGISTRATIONS_FILE):
+            if (folder / name).exists():
+                files[f"{event.id}/{name}"] = _stat(folder / name)
+        for path in event.session_paths:
+            files[f"{event.id}/{path.name}"] = _stat(path)
+    return files
+
+
+# --- The build ----------------------------------------------------------------------
 
 
 def build(
@@ -124,12 +304,16 @@ def build(
     *,
     write_proceedings: Callable | None = None,
     on_wait: Callable[[], None] | None = None,
+    workers: int | None = None,
+    full: bool = False,
 ) -> BuildResult:
     """Check every note and, if all are valid, publish the outputs.
 
     ``write_proceedings(event_note, sessions, folder)`` is called for each
-    event with its valid sessions; nothing is published if any note has an
-    error.
+    event (each changed event, in an incremental build) with its valid
+    sessions. Nothing is published if any note has an error. ``workers`` is
+    the number of processes reading notes (default: the machine's cores, up
+    to 4); ``full`` rebuilds everything even when an update would do.
     """
     result = BuildResult(Problems())
     problems = result.problems
@@ -137,22 +321,161 @@ def build(
         problems.add(notes_dir, 1, 1, "", "path_not_found")
         return result
     with locked(out_dir, on_wait=on_wait), staging(out_dir) as stage:
-        db = store.create(stage / DATABASE)
-        for event in load.events(notes_dir, problems):
-            store.insert_event(db, event, notes_dir)
-            sessions = []
-            for session in event.sessions(problems):
-                store.insert_session(db, session, notes_dir)
-                if write_proceedings is not None:
-                    sessions.append(session)
-                load.tally(result.counts, session)
-            result.counts["events"] += 1
-            if write_proceedings is not None and not problems.errors:
-                write_proceedings(event, sessions, stage / PROCEEDINGS_DIR)
+        taken_ns = time.time_ns()
+        events = list(load.events(notes_dir, problems))
+        stats = note_files(notes_dir, events)
+        previous = None if full else BuildState.read(out_dir)
+        proceedings = write_proceedings is not None
+        incremental = previous is not None and previous.usable(notes_dir, out_dir, proceedings)
+        changes = _Changes(previous, stats, events, notes_dir) if incremental else None
+        sessions_to_read = changes.sessions_to_read if changes else sum(len(e.session_paths) for e in events)
+        pool = load.worker_pool(workers) if sessions_to_read >= load.PARALLEL_MIN else None
+        try:
+            if incremental:
+                _update(stage, out_dir, notes_dir, events, changes, result, pool, write_proceedings)
+            else:
+                _full(stage, notes_dir, events, result, pool, write_proceedings)
+        finally:
+            if pool is not None:
+                pool.terminate()
+        result.total(len(events))
         if problems.errors:
-            db.close()
             return result
-        store.finish(db)
-        site.write(stage, stage / DATABASE)
-        result.published = publish(stage, out_dir)
+        known = changes.digests if changes else {}
+        digests = {
+            relative: result.digests.get(relative) or known.get(relative) or _digest(notes_dir / relative)
+            for relative in stats
+        }
+        state = BuildState(
+            notes=str(notes_dir.resolve()),
+            files={relative: [*stat, digests[relative]] for relative, stat in stats.items()},
+            database=_stat(stage / DATABASE),
+            proceedings=proceedings,
+            taken_ns=taken_ns,
+            fingerprint=fingerprint(),
+            note_counts=result.note_counts,
+        )
+        site.write(stage, stage / DATABASE, state.inputs_digest())
+        state.write(stage)
+        result.incremental = incremental
+        stale = [f"{event_id}.docx" for event_id in changes.removed_events] if incremental else None
+        result.published = publish(stage, out_dir, stale)
     return result
+
+
+def _prepare(notes_dir: Path) -> Callable:
+    return functools.partial(store.session_rows, notes_dir=notes_dir)
+
+
+def _full(stage: Path, notes_dir: Path, events: list[EventNote], result: BuildResult, pool, write_proceedings) -> None:
+    """Every note into a new database."""
+    db = store.create(stage / DATABASE)
+    batch = store.Batch(db)
+    keep = write_proceedings is not None
+    for event in events:
+        batch.add(store.event_rows(event, notes_dir))
+        sessions = []
+        for read in load.read_sessions(event, prepare=_prepare(notes_dir), keep=keep, pool=pool):
+            result.add(read, notes_dir)
+            if read.prepared:
+                batch.add(read.prepared)
+            if read.note is not None:
+                sessions.append(read.note)
+        if keep and not result.problems.errors:
+            write_proceedings(event, sessions, stage / PROCEEDINGS_DIR)
+    batch.flush()
+    if result.problems.errors:
+        db.close()
+        return
+    store.finish(db)
+
+
+class _Changes:
+    """What differs between the notes and the last build."""
+
+    def __init__(self, previous: BuildState, stats: dict[str, list[int]], events: list[EventNote], notes_dir: Path):
+        self.previous = previous
+        self.digests: dict[str, str] = {}  # digests of the files found unchanged
+
+        def changed(relative: str) -> bool:
+            entry = previous.files.get(relative)
+            if relative not in stats or entry is None:
+                return True
+            if entry[:2] != stats[relative] or stats[relative][1] >= previous.taken_ns - RACY_NS:
+                if _digest(notes_dir / relative) != entry[2]:  # touched, perhaps not changed
+                    return True
+            self.digests[relative] = entry[2]
+            return False
+
+        known_events = {relative.split("/", 1)[0] for relative in previous.files}
+        self.removed_events = sorted(known_events - {event.id for event in events})
+        self.events: dict[str, EventNote] = {}  # changed events: every session is read again
+        self.sessions: dict[str, list] = {}  # event id -> changed session paths
+        self.removed_sessions: list[str] = []
+        for event in events:
+            prefix = f"{event.id}/"
+            own_files = {r for r in previous.files if r.startswith(prefix)} | {r for r in stats if r.startswith(prefix)}
+            event_files = {prefix + load.EVENT_FILE, prefix + load.REGISTRATIONS_FILE}
+            if any([changed(r) for r in sorted(own_files & event_files)]):
+                self.events[event.id] = event
+                continue
+            paths = [path for path in event.session_paths if changed(f"{prefix}{path.name}")]
+            if paths:
+                self.sessions[event.id] = paths
+            current = {path.name for path in event.session_paths}
+            self.removed_sessions += [
+                f"{event.id}--{Path(r).stem}" for r in sorted(own_files - event_files) if Path(r).name not in current
+            ]
+        self.sessions_to_read = sum(len(e.session_paths) for e in self.events.values()) + sum(
+            len(paths) for paths in self.sessions.values()
+        )
+
+
+def _update(stage: Path, out_dir: Path, notes_dir: Path, events: list[EventNote], changes: _Changes,
+            result: BuildResult, pool, write_proceedings) -> None:
+    """Only the changed notes, into a copy of the published database.
+
+    A changed event has all its sessions read again (their dates are checked
+    against it) and, with proceedings, so has an event with a changed session:
+    its document is written again from all of them.
+    """
+    shutil.copyfile(out_dir / DATABASE, stage / DATABASE)
+    db = store.open_for_update(stage / DATABASE)
+    result.note_counts = {
+        relative: counts
+        for relative, counts in changes.previous.note_counts.items()
+        if relative.split("/", 1)[0] not in changes.removed_events
+    }
+    for event_id in changes.removed_events:
+        store.remove_event(db, event_id)
+    store.remove_sessions(db, changes.removed_sessions)
+    for key in changes.removed_sessions:
+        event_id, session_id = key.split("--", 1)
+        result.note_counts.pop(f"{event_id}/{session_id}.yaml", None)
+    keep = write_proceedings is not None
+    for event in events:
+        event_changed = event.id in changes.events
+        changed = set(event.session_paths) if event_changed else set(changes.sessions.get(event.id, []))
+        if not changed:
+            continue
+        if event_changed:
+            store.remove_event(db, event.id)
+            store.insert(db, store.event_rows(event, notes_dir))
+        keys = [f"{event.id}--{path.stem}" for path in event.session_paths if path in changed]
+        store.remove_sessions(db, keys)
+        paths = list(event.session_paths) if keep else [p for p in event.session_paths if p in changed]
+        batch = store.Batch(db)
+        sessions = []
+        for read in load.read_sessions(event, paths, prepare=_prepare(notes_dir), keep=keep, pool=pool):
+            if read.path in changed:
+                result.add(read, notes_dir)
+                if read.prepared:
+                    batch.add(read.prepared)
+            if read.note is not None:
+                sessions.append(read.note)
+        batch.flush()
+        store.index_sessions(db, keys)
+        if keep and not result.problems.errors:
+            write_proceedings(event, sessions, stage / PROCEEDINGS_DIR)
+    db.conn.commit()
+    db.close()

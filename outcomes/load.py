@@ -12,7 +12,9 @@ libyaml (PyYAML's C parser) does the parsing; it is fast and reports marks.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ from . import models
 from .messages import FIELD_LABELS, MESSAGES, Bilingual, current_lang, message
 
 MAX_NOTE_BYTES = 2 * 1024 * 1024
+PARALLEL_MIN = 64  # fewer session notes than this are read in-process
 MAX_DEPTH = 32  # a note needs 5 levels; libyaml's composer crashes past ~30,000
 EVENT_FILE = "event.yaml"
 REGISTRATIONS_FILE = "registrations.yaml"
@@ -147,10 +150,12 @@ class NoteError(Exception):
         return _field_path(self.loc)
 
 
-def read_text(path: Path) -> str:
-    """The note's text, or a NoteError saying why it is not readable text."""
+def read_text(path: Path, data: bytes | None = None) -> str:
+    """The note's text (from ``data`` if already read), or a NoteError saying
+    why it is not readable text."""
     try:
-        data = path.read_bytes()
+        if data is None:
+            data = path.read_bytes()
     except FileNotFoundError:
         raise NoteError(1, 1, "path_not_found") from None
     except OSError as error:
@@ -220,7 +225,7 @@ def _check_depth(text: str) -> None:
     (iterative, no recursion) measures the real depth.
     """
     bound = text.count("[") + text.count("{") + text.count("- ") + text.count("? ")
-    if bound < 1000 and not re.search(r"(?m)^ {200}", text):
+    if bound < 1000 and "\n" + " " * 200 not in text:
         return
     depth = 0
     parser = _TextParser(text)
@@ -515,10 +520,10 @@ def _field_path(loc: tuple) -> str:
 # --- Files and folders --------------------------------------------------------------
 
 
-def parse_note(path: Path, problems: Problems) -> tuple[dict, MappingNode] | None:
+def parse_note(path: Path, problems: Problems, data: bytes | None = None) -> tuple[dict, MappingNode] | None:
     """A note file as plain data and its node tree, or None with a problem."""
     try:
-        text = fix_invisible_spaces(read_text(path), path, problems)
+        text = fix_invisible_spaces(read_text(path, data), path, problems)
         root = compose(text)
         return to_python(root, text, path, problems), root
     except NoteError as error:
@@ -554,8 +559,8 @@ def load_registrations(path: Path, problems: Problems) -> models.Registrations |
     return validate(models.Registrations, parsed[0], parsed[1], path, problems, {})
 
 
-def load_session(path: Path, event: EventNote | None, problems: Problems) -> SessionNote | None:
-    parsed = parse_note(path, problems)
+def load_session(path: Path, event: EventNote | None, problems: Problems, data: bytes | None = None) -> SessionNote | None:
+    parsed = parse_note(path, problems, data)
     if parsed is None:
         return None
     context = {"event": event.event if event else None, "outcome_ids": {}}
@@ -564,6 +569,87 @@ def load_session(path: Path, event: EventNote | None, problems: Problems) -> Ses
         return None
     event_id = event.id if event else path.parent.name
     return SessionNote(path.stem, event_id, path, session)
+
+
+# --- Reading many sessions, in parallel ------------------------------------------------
+
+
+@dataclass
+class SessionResult:
+    """What reading one session note gives: the note (if kept), what
+    ``prepare`` made of it, its counts and its problems."""
+
+    path: Path
+    digest: str | None  # of the file's bytes
+    note: SessionNote | None
+    prepared: object
+    counts: dict[str, int]
+    problems: Problems
+
+
+def read_session(path: Path, event: EventNote | None, prepare=None, keep: bool = True) -> SessionResult:
+    """Read, check and prepare one session note; safe to run in a worker."""
+    problems = Problems()
+    counts = new_counts()
+    data = digest = None
+    with contextlib.suppress(OSError):  # load_session says what is wrong
+        data = path.read_bytes()
+        digest = file_digest(data)
+    note = load_session(path, event, problems, data)
+    prepared = None
+    if note is not None:
+        tally(counts, note)
+        prepared = prepare(note) if prepare else None
+    return SessionResult(path, digest, note if keep else None, prepared, counts, problems)
+
+
+def file_digest(data: bytes) -> str:
+    """What identifies a note's content (and a build's inputs)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _read_session_task(task: tuple) -> SessionResult:
+    return read_session(*task)
+
+
+def read_sessions(
+    event: EventNote, paths: Iterable[Path] | None = None, *, prepare=None, keep: bool = True, pool=None, window: int = 256
+) -> Iterator[SessionResult]:
+    """Read the event's session notes (or ``paths``), in order.
+
+    With a ``multiprocessing`` pool the notes are parsed, validated and
+    prepared in its workers, ``window`` at a time, the next window running
+    while the caller consumes the current one: parsing YAML is most of a
+    build's work, and memory stays bounded however large the library.
+    ``prepare`` (a picklable callable, e.g. turning a note into database rows)
+    runs beside the parsing; ``keep=False`` leaves the notes in the workers.
+    """
+    paths = list(event.session_paths if paths is None else paths)
+    light = EventNote(event.id, event.path, event.event, (), None)  # what a worker needs
+    tasks = [(path, light, prepare, keep) for path in paths]
+    if pool is None or len(tasks) < PARALLEL_MIN:
+        for task in tasks:
+            yield _read_session_task(task)
+        return
+    windows = [tasks[start : start + window] for start in range(0, len(tasks), window)]
+    pending = pool.map_async(_read_session_task, windows[0], chunksize=8)
+    for following in windows[1:] + [None]:
+        results = pending.get()
+        if following is not None:
+            pending = pool.map_async(_read_session_task, following, chunksize=8)
+        yield from results
+
+
+def worker_pool(workers: int | None = None):
+    """A process pool for ``read_sessions``, or None when one core is all
+    there is (or ``workers`` is 1). Forked where the platform allows it."""
+    import multiprocessing
+
+    count = workers or min(os.cpu_count() or 1, 4)
+    if count < 2:
+        return None
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn").Pool(count)
 
 
 def session_files(folder: Path, problems: Problems) -> list[Path]:

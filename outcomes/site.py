@@ -1,14 +1,18 @@
 """The Datasette site: the configuration the database is served with.
 
 The output folder is a Datasette *configuration directory*: ``datasette
-build/`` serves ``outcomes.db`` with ``metadata.json``, ``settings.json`` and,
-because ``inspect-data.json`` is there, opens the database immutable (read
-only, no locking, safe to copy to any number of replicas).
+build/`` serves ``outcomes.db`` with ``metadata.json``, ``settings.json``,
+``templates/``, ``plugins/`` and ``static/`` and, because
+``inspect-data.json`` is there, opens the database immutable (read only, no
+locking, safe to copy to any number of replicas).
+
+``plugins/`` holds the site's Datasette plugin and a copy of
+``outcomes/search.py`` beside it, so a published site needs neither this
+package nor anything but ``snowballstemmer`` to search in Italian.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from importlib import resources
@@ -25,31 +29,32 @@ def _package_file(name: str) -> str:
 
 def metadata() -> dict:
     """Datasette metadata: titles, licence, descriptions, facets."""
-    return yaml.safe_load(_package_file("metadata.yaml"))
+    return yaml.load(_package_file("metadata.yaml"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def settings() -> dict:
     return json.loads(_package_file("settings.json"))
 
 
-def inspect_data(db_path: Path) -> dict:
+def inspect_data(db_path: Path, digest: str) -> dict:
     """What ``datasette inspect`` records, with the file named relative to the
-    configuration directory so that Datasette opens it immutable."""
-    digest = hashlib.sha256(db_path.read_bytes()).hexdigest()
+    configuration directory so that Datasette opens it immutable.
+
+    ``digest`` identifies the database (Datasette serves it as the ETag of
+    the download): the build passes one of its inputs, of which the database
+    is a deterministic function, rather than reading the whole file again.
+    """
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
+        # Real tables only: counting a virtual (full-text) table reads all of it.
         tables = [
             name
             for (name,) in conn.execute(
-                "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name"
+                "select name from sqlite_master where type = 'table' and rootpage > 0"
+                " and name not like 'sqlite_%' order by name"
             )
         ]
-        counts = {}
-        for table in tables:
-            try:
-                counts[table] = {"count": conn.execute(f"select count(*) from [{table}]").fetchone()[0]}
-            except sqlite3.OperationalError:  # FTS shadow tables
-                counts[table] = {"count": 0}
+        counts = {table: {"count": conn.execute(f"select count(*) from [{table}]").fetchone()[0]} for table in tables}
     finally:
         conn.close()
     return {
@@ -62,16 +67,38 @@ def inspect_data(db_path: Path) -> dict:
     }
 
 
-def write(out: Path, db_path: Path) -> list[Path]:
+# Folders of the configuration directory, copied from outcomes/site/.
+FOLDERS = ("templates", "plugins", "static")
+SEARCH_MODULE = "outcomes_search.py"  # outcomes/search.py, as the plugin finds it
+
+
+def site_files() -> dict[str, bytes]:
+    """Templates, plugin and static files: relative path -> content."""
+    root = resources.files("outcomes").joinpath("site")
+    files = {}
+    for folder in FOLDERS:
+        for item in sorted(root.joinpath(folder).iterdir(), key=lambda item: item.name):
+            if item.is_file() and not item.name.endswith(".pyc"):
+                files[f"{folder}/{item.name}"] = item.read_bytes()
+    files[f"plugins/{SEARCH_MODULE}"] = resources.files("outcomes").joinpath("search.py").read_bytes()
+    return files
+
+
+def write(out: Path, db_path: Path, digest: str) -> list[Path]:
     """Write the site configuration next to the database; return the files."""
     files = {
         "metadata.json": metadata(),
         "settings.json": settings(),
-        "inspect-data.json": inspect_data(db_path),
+        "inspect-data.json": inspect_data(db_path, digest),
     }
     written = []
     for name, content in files.items():
         path = out / name
         path.write_text(json.dumps(content, indent=2, ensure_ascii=False, sort_keys=False) + "\n", "utf-8")
+        written.append(path)
+    for name, content in site_files().items():
+        path = out / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(content)
         written.append(path)
     return written

@@ -1,56 +1,85 @@
-"""The public SQLite database: an explicit schema, filled from validated notes.
+"""The public SQLite database, with the explicit schema of ``schema.sql``.
 
-Only public records enter it: sessions and outcomes marked ``internal`` are
-left out, and people appear by organisation and role, never by name.
+Rows are plain dicts built from validated notes by small pure functions
+(``event_rows``, ``session_rows``), so they can be prepared in worker
+processes; ``insert`` writes them in batches. Only public records become rows,
+and people appear by organisation and role, never by name.
 
-Row ids of outcomes and sessions are derived from their stable text ids, so a
-row keeps its rowid (and its place in the full-text index) whatever else is
-added or removed: an incremental update gives the same database as a build
-from scratch.
+Full-text search uses FTS5 tables over the ``outcomes`` and ``sessions``
+tables themselves (external content: the text is stored once), built in one
+pass once every row is in, with an ``fts5vocab`` table each from which the
+site reads the indexed words to find the forms of a searched word.
+
+Rowids of events, sessions, quotes and outcomes are derived from their ids and
+the other tables are WITHOUT ROWID, so removing a session's rows and writing
+them again (``remove_sessions`` and ``index_sessions``, for incremental
+builds) gives exactly the rows a full build gives.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
+from functools import cache
+from importlib import resources
 from pathlib import Path
-from typing import Iterable
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 import sqlite_utils
 
-from . import search, vocab
+from . import vocab
 
 if TYPE_CHECKING:  # types only: the store never reads notes itself
     from .load import EventNote, SessionNote
 
-SCHEMA_VERSION = 1
-
-# Lookup tables: name -> (vocabulary, extra columns kept from its CSV).
-LOOKUPS = {
-    "sdg_goals": ("sdg_goals", ["colour"]),
-    "sdg_targets": ("sdg_targets", ["goal"]),
-    "gcm_objectives": ("gcm_objectives", []),
-    "actor_types": ("actor_types", ["description_it"]),
-    "themes": ("themes", ["description_it"]),
-    "outcome_types": ("outcome_types", ["plural_it", "plural_en", "description_it"]),
-    "statuses": ("statuses", []),
-    "session_kinds": ("session_kinds", []),
-    "countries": ("countries", ["alpha_3"]),
-}
-
-# Link tables: name -> (column in outcomes, lookup table, lookup column name).
-LINKS = {
-    "outcome_sdg_targets": ("sdg_targets", "sdg_targets", "sdg_target_id"),
-    "outcome_sdg_goals": ("sdg_goals", "sdg_goals", "sdg_goal_id"),
-    "outcome_gcm_objectives": ("gcm_objectives", "gcm_objectives", "gcm_objective_id"),
-    "outcome_countries": ("countries", "countries", "country_id"),
-    "outcome_actors": ("actors", "actor_types", "actor_type_id"),
-    "outcome_themes": ("themes", "themes", "theme_id"),
-}
-
+SCHEMA_VERSION = 2
 FTS_TOKENIZER = "unicode61 remove_diacritics 2"
+
+# Full-text indexes: table -> indexed columns. Each has an fts5vocab table,
+# <table>_fts_terms, listing its words.
+FTS_COLUMNS = {
+    "outcomes": ["title", "text", "keywords"],
+    "sessions": ["title", "summary"],
+}
+
+# Lookup tables and the vocabularies they hold.
+LOOKUPS = {
+    "sdg_goals": "sdg_goals",
+    "sdg_targets": "sdg_targets",
+    "gcm_objectives": "gcm_objectives",
+    "countries": "countries",
+    "actor_types": "actor_types",
+    "themes": "themes",
+    "outcome_types": "outcome_types",
+    "statuses": "statuses",
+    "session_kinds": "session_kinds",
+}
+
+# Link tables: table -> (its vocabulary column, the outcome's attribute).
+LINKS = {
+    "outcome_sdg_targets": ("sdg_target_id", "sdg_targets"),
+    "outcome_sdg_goals": ("sdg_goal_id", "sdg_goals"),
+    "outcome_gcm_objectives": ("gcm_objective_id", "gcm_objectives"),
+    "outcome_countries": ("country_id", "countries"),
+    "outcome_actors": ("actor_type_id", "actors"),
+    "outcome_themes": ("theme_id", "themes"),
+}
+
+# Secondary indexes, created once the rows are in.
+INDEXES = [
+    ("sessions", ["event_id"]),
+    ("quotes", ["session_id"]),
+    ("outcomes", ["session_id"]),
+    ("outcomes", ["event_id"]),
+    ("outcomes", ["type"]),
+    ("session_participants", ["actor_type_id"]),
+    *((table, [column]) for table, (column, _) in LINKS.items()),
+]
+
+Rows = dict[str, list[dict]]
+
+_encoder = json.JSONEncoder(ensure_ascii=False)
 
 
 def stable_rowid(key: str) -> int:
@@ -59,174 +88,125 @@ def stable_rowid(key: str) -> int:
 
 
 def _json(values: Iterable) -> str:
-    return json.dumps(list(values), ensure_ascii=False)
+    return _encoder.encode(list(values))
 
 
-def _vocabulary(name: str) -> vocab.Vocabulary:
-    return vocab.countries() if name == "countries" else vocab.vocabulary(name)
+@cache
+def schema_sql() -> str:
+    return resources.files("outcomes").joinpath("schema.sql").read_text("utf-8")
 
 
-# --- Schema --------------------------------------------------------------------
+@cache
+def columns() -> dict[str, list[str]]:
+    """Each table's columns, in order, as ``schema.sql`` declares them."""
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(schema_sql())
+    tables = [name for (name,) in conn.execute("select name from sqlite_master where type = 'table'")]
+    result = {table: [row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")] for table in tables}
+    conn.close()
+    return result
+
+
+@cache
+def _insert_sql(table: str, rowid: bool) -> str:
+    names = (["rowid"] if rowid else []) + columns()[table]
+    return (
+        f"INSERT INTO [{table}] ({', '.join(f'[{n}]' for n in names)}) "
+        f"VALUES ({', '.join(':' + n for n in names)})"
+    )
+
+
+# --- Creating and finishing ------------------------------------------------------
 
 
 def create(path: Path) -> sqlite_utils.Database:
-    """A new, empty database with the whole schema and the lookup tables."""
+    """A new database with the whole schema and the vocabularies filled in.
+
+    It is built in a staging file and published whole, so the journal and
+    fsyncs that protect a live database would only slow the build down.
+    """
     db = sqlite_utils.Database(path, recreate=True)
-    db.execute("PRAGMA journal_mode = OFF")  # built in a staging file, published whole
-    db.execute("PRAGMA synchronous = OFF")
-    db.execute("PRAGMA foreign_keys = ON")
-    with db.conn:
-        _create_lookups(db)
-        _create_tables(db)
+    for pragma in ("journal_mode = OFF", "synchronous = OFF", "locking_mode = EXCLUSIVE", "cache_size = -65536"):
+        db.execute(f"PRAGMA {pragma}")
+    db.conn.executescript(schema_sql())
+    insert(db, lookup_rows())
     return db
 
 
-def _create_lookups(db: sqlite_utils.Database) -> None:
-    for table, (name, extra) in LOOKUPS.items():
-        terms = _vocabulary(name)
+def lookup_rows() -> Rows:
+    """The vocabularies as rows of the lookup tables."""
+    rows: Rows = {}
+    for table, name in LOOKUPS.items():
+        terms = vocab.countries() if name == "countries" else vocab.vocabulary(name)
+        extra = [column for column in columns()[table] if column not in ("id", "label_it", "label_en")]
         integer_ids = name in ("sdg_goals", "gcm_objectives")
-        columns = {"id": int if integer_ids else str, "label_it": str, "label_en": str}
-        columns.update({column: int if column == "goal" else str for column in extra})
-        foreign_keys = [("goal", "sdg_goals", "id")] if name == "sdg_targets" else []
-        db[table].create(columns, pk="id", not_null={"label_it", "label_en"}, foreign_keys=foreign_keys)
-        rows = [
+        rows[table] = [
             {
                 "id": int(term.id) if integer_ids else term.id,
                 "label_it": term.label("it"),
                 "label_en": term.label("en"),
-                **{column: int(term.extra[column]) if column == "goal" else term.extra.get(column) for column in extra},
+                **{
+                    column: int(term.extra[column]) if column == "goal" else term.extra.get(column)
+                    for column in extra
+                },
             }
             for term in terms
         ]
-        db[table].insert_all(rows)
+    return rows
 
 
-def _create_tables(db: sqlite_utils.Database) -> None:
-    db["events"].create(
-        {
-            "id": str,
-            "title": str,
-            "subtitle": str,
-            "start_date": str,
-            "end_date": str,
-            "venue": str,
-            "address": str,
-            "city": str,
-            "organisers": str,
-            "description": str,
-            "language": str,
-            "website": str,
-            "registered_total": int,
-            "source": str,
-        },
-        pk="id",
-        not_null={"title", "start_date", "end_date", "venue", "city", "description"},
-    )
-    db["sessions"].create(
-        {
-            "id": str,
-            "event_id": str,
-            "slug": str,
-            "title": str,
-            "kind": str,
-            "date": str,
-            "start": str,
-            "end": str,
-            "language": str,
-            "room": str,
-            "facilitators": str,
-            "speakers": str,
-            "participants_total": int,
-            "summary": str,
-            "source": str,
-        },
-        pk="id",
-        not_null={"event_id", "slug", "title", "kind", "date", "start", "end", "summary"},
-        foreign_keys=[("event_id", "events", "id"), ("kind", "session_kinds", "id")],
-    )
-    db["event_registrations"].create(
-        {"event_id": str, "actor_type_id": str, "count": int},
-        pk=("event_id", "actor_type_id"),
-        foreign_keys=[("event_id", "events", "id"), ("actor_type_id", "actor_types", "id")],
-    )
-    db["session_participants"].create(
-        {"session_id": str, "actor_type_id": str, "count": int},
-        pk=("session_id", "actor_type_id"),
-        foreign_keys=[("session_id", "sessions", "id"), ("actor_type_id", "actor_types", "id")],
-    )
-    db["quotes"].create(
-        {"id": str, "session_id": str, "position": int, "text": str, "actor_type_id": str},
-        pk="id",
-        foreign_keys=[("session_id", "sessions", "id"), ("actor_type_id", "actor_types", "id")],
-    )
-    db["outcomes"].create(
-        {
-            "id": str,
-            "event_id": str,
-            "session_id": str,
-            "slug": str,
-            "position": int,
-            "type": str,
-            "title": str,
-            "text": str,
-            "sdg_targets": str,
-            "sdg_goals": str,
-            "gcm_objectives": str,
-            "countries": str,
-            "actors": str,
-            "themes": str,
-            "keywords": str,
-            "owner": str,
-            "due": str,
-            "status": str,
-            "source": str,
-        },
-        pk="id",
-        not_null={"event_id", "session_id", "slug", "type", "title", "text"},
-        foreign_keys=[
-            ("event_id", "events", "id"),
-            ("session_id", "sessions", "id"),
-            ("type", "outcome_types", "id"),
-            ("status", "statuses", "id"),
-        ],
-    )
-    for table, (_, lookup, column) in LINKS.items():
-        integer_ids = lookup in ("sdg_goals", "gcm_objectives")
-        db[table].create(
-            {"outcome_id": str, column: int if integer_ids else str},
-            pk=("outcome_id", column),
-            foreign_keys=[("outcome_id", "outcomes", "id"), (column, lookup, "id")],
-        )
-        db[table].create_index([column])
-    for table, columns in (("outcomes", ["session_id"]), ("outcomes", ["event_id"]), ("outcomes", ["type"]),
-                           ("sessions", ["event_id"]), ("session_participants", ["actor_type_id"])):
-        db[table].create_index(columns)
-    # Standalone FTS5 tables (rowid = the row's rowid): the extra `stems` column
-    # holds Italian stems, see outcomes.search.
-    db.execute(f"CREATE VIRTUAL TABLE outcomes_fts USING fts5(title, text, keywords, stems, tokenize='{FTS_TOKENIZER}')")
-    db.execute(f"CREATE VIRTUAL TABLE sessions_fts USING fts5(title, summary, stems, tokenize='{FTS_TOKENIZER}')")
+def finish(db: sqlite_utils.Database) -> None:
+    """Indexes, full-text search, schema version; then a foreign-key check."""
+    for table, index_columns in INDEXES:
+        db[table].create_index(index_columns)
+    for table, fts_columns in FTS_COLUMNS.items():
+        db[table].enable_fts(fts_columns, fts_version="FTS5", tokenize=FTS_TOKENIZER)
+        db.execute(f"INSERT INTO [{table}_fts]([{table}_fts]) VALUES ('optimize')")
+        db.execute(f"CREATE VIRTUAL TABLE [{table}_fts_terms] USING fts5vocab([{table}_fts], row)")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    check(db)
 
 
-# --- Rows ------------------------------------------------------------------------
+def check(db: sqlite_utils.Database) -> None:
+    """Every foreign key resolves; then the file is closed, ready to publish."""
+    problems = db.execute("PRAGMA foreign_key_check").fetchall()
+    if problems:
+        raise RuntimeError(f"foreign key check failed: {problems[:5]}")
+    db.conn.commit()
+    db.close()
 
 
-def event_row(note: EventNote, notes_dir: Path) -> dict:
+# --- Rows from notes --------------------------------------------------------------
+
+
+def event_rows(note: EventNote, notes_dir: Path) -> Rows:
+    """The event and, if known, its registrations by actor type (counts only)."""
     event = note.event
+    registrations = note.registrations
     return {
-        "id": note.id,
-        "title": event.title,
-        "subtitle": event.subtitle,
-        "start_date": event.start_date.isoformat(),
-        "end_date": event.last_date.isoformat(),
-        "venue": event.venue.name,
-        "address": event.venue.address,
-        "city": event.venue.city,
-        "organisers": _json(organiser.name for organiser in event.organisers),
-        "description": event.description,
-        "language": event.language,
-        "website": event.website,
-        "registered_total": note.registrations.total if note.registrations else None,
-        "source": _relative(note.path, notes_dir),
+        "events": [
+            {
+                "rowid": stable_rowid(note.id),
+                "id": note.id,
+                "title": event.title,
+                "subtitle": event.subtitle,
+                "start_date": event.start_date.isoformat(),
+                "end_date": event.last_date.isoformat(),
+                "venue": event.venue.name,
+                "address": event.venue.address,
+                "city": event.venue.city,
+                "organisers": _json(organiser.name for organiser in event.organisers),
+                "description": event.description,
+                "language": event.language,
+                "website": event.website,
+                "registered_total": registrations.total if registrations else None,
+                "source": _relative(note.path, notes_dir),
+            }
+        ],
+        "event_registrations": [
+            {"event_id": note.id, "actor_type_id": actor, "count": count}
+            for actor, count in (registrations.registered.items() if registrations else ())
+        ],
     }
 
 
@@ -238,38 +218,62 @@ def _people(people) -> str:
     )
 
 
-def session_row(note: SessionNote, notes_dir: Path) -> dict:
+def session_rows(note: SessionNote, notes_dir: Path) -> Rows:
+    """Every row of a public session: itself, its participants and quotes, its
+    public outcomes and their links. An internal session gives no rows."""
     session = note.session
-    return {
-        "id": note.key,
-        "event_id": note.event_id,
-        "slug": note.id,
-        "title": session.title,
-        "kind": session.kind,
-        "date": session.date.isoformat(),
-        "start": session.start.strftime("%H:%M"),
-        "end": session.end.strftime("%H:%M"),
-        "language": session.language,
-        "room": session.room,
-        "facilitators": _people(session.facilitators),
-        "speakers": _people(session.speakers),
-        "participants_total": session.participants_total,
-        "summary": session.summary,
-        "source": _relative(note.path, notes_dir),
-    }
-
-
-def outcome_rows(note: SessionNote, notes_dir: Path) -> list[dict]:
+    if not session.public:
+        return {}
+    key = note.key
     source = _relative(note.path, notes_dir)
-    rows = []
-    for position, outcome in enumerate(note.session.outcomes, start=1):
+    rows: Rows = {
+        "sessions": [
+            {
+                "rowid": stable_rowid(key),
+                "id": key,
+                "event_id": note.event_id,
+                "slug": note.id,
+                "title": session.title,
+                "kind": session.kind,
+                "date": session.date.isoformat(),
+                "start": session.start.strftime("%H:%M"),
+                "end": session.end.strftime("%H:%M"),
+                "language": session.language,
+                "room": session.room,
+                "facilitators": _people(session.facilitators),
+                "speakers": _people(session.speakers),
+                "participants_total": session.participants_total,
+                "summary": session.summary,
+                "source": source,
+            }
+        ],
+        "session_participants": [
+            {"session_id": key, "actor_type_id": actor, "count": count} for actor, count in session.participants.items()
+        ],
+        "quotes": [
+            {
+                "rowid": stable_rowid(f"{key}--{position}"),
+                "id": f"{key}--{position}",
+                "session_id": key,
+                "position": position,
+                "text": quote.text,
+                "actor_type_id": quote.actor,
+            }
+            for position, quote in enumerate(session.quotes, start=1)
+        ],
+        "outcomes": [],
+        **{table: [] for table in LINKS},
+    }
+    for position, outcome in enumerate(session.outcomes, start=1):
         if not outcome.public:
             continue
-        rows.append(
+        outcome_id = f"{key}--{outcome.id}"
+        rows["outcomes"].append(
             {
-                "id": f"{note.key}--{outcome.id}",
+                "rowid": stable_rowid(outcome_id),
+                "id": outcome_id,
                 "event_id": note.event_id,
-                "session_id": note.key,
+                "session_id": key,
                 "slug": outcome.id,
                 "position": position,
                 "type": outcome.type,
@@ -288,6 +292,8 @@ def outcome_rows(note: SessionNote, notes_dir: Path) -> list[dict]:
                 "source": source,
             }
         )
+        for table, (column, attribute) in LINKS.items():
+            rows[table].extend({"outcome_id": outcome_id, column: value} for value in getattr(outcome, attribute))
     return rows
 
 
@@ -298,91 +304,100 @@ def _relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-# --- Writing ---------------------------------------------------------------------
+# --- Writing ----------------------------------------------------------------------
 
 
-def insert_event(db: sqlite_utils.Database, note: EventNote, notes_dir: Path) -> None:
-    """The event and, if known, its registrations by actor type (counts only)."""
-    _insert(db, "events", [event_row(note, notes_dir)])
-    if note.registrations:
-        _insert(
-            db,
-            "event_registrations",
-            [
-                {"event_id": note.id, "actor_type_id": actor, "count": count}
-                for actor, count in note.registrations.registered.items()
-            ],
+def insert(db: sqlite_utils.Database, rows: Rows) -> None:
+    """Write rows (table -> list of dicts) into the tables of the schema."""
+    for table, table_rows in rows.items():
+        if table_rows:
+            db.conn.executemany(_insert_sql(table, "rowid" in table_rows[0]), table_rows)
+
+
+class Batch:
+    """Rows gathered across sessions and written a few thousand at a time:
+    fewer, larger executemany calls, and memory that stays bounded."""
+
+    def __init__(self, db: sqlite_utils.Database, size: int = 5000):
+        self.db, self.size, self.rows, self.count = db, size, {}, 0
+
+    def add(self, rows: Rows) -> None:
+        for table, table_rows in rows.items():
+            self.rows.setdefault(table, []).extend(table_rows)
+            self.count += len(table_rows)
+        if self.count >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        insert(self.db, self.rows)
+        self.rows, self.count = {}, 0
+
+
+# --- Updating in place (incremental builds) -----------------------------------------
+
+
+def _placeholders(values: list) -> str:
+    return ", ".join("?" * len(values))
+
+
+def remove_sessions(db: sqlite_utils.Database, keys: list[str]) -> None:
+    """Remove sessions and everything hanging from them, index entries first
+    (an external-content FTS5 index forgets a row by its old values)."""
+    if not keys:
+        return
+    marks = _placeholders(keys)
+    for table, fts_columns in FTS_COLUMNS.items():
+        where = "session_id" if table == "outcomes" else "id"
+        listed = ", ".join(f"[{c}]" for c in fts_columns)
+        db.execute(
+            f"INSERT INTO [{table}_fts]([{table}_fts], rowid, {listed}) "
+            f"SELECT 'delete', rowid, {listed} FROM [{table}] WHERE [{where}] IN ({marks})",
+            keys,
+        )
+    for table in LINKS:
+        db.execute(f"DELETE FROM [{table}] WHERE outcome_id IN (SELECT id FROM outcomes WHERE session_id IN ({marks}))", keys)
+    for table in ("outcomes", "quotes", "session_participants"):
+        db.execute(f"DELETE FROM [{table}] WHERE session_id IN ({marks})", keys)
+    db.execute(f"DELETE FROM sessions WHERE id IN ({marks})", keys)
+
+
+def index_sessions(db: sqlite_utils.Database, keys: list[str]) -> None:
+    """Add the (re)written sessions and their outcomes to the FTS indexes."""
+    if not keys:
+        return
+    marks = _placeholders(keys)
+    for table, fts_columns in FTS_COLUMNS.items():
+        where = "session_id" if table == "outcomes" else "id"
+        listed = ", ".join(f"[{c}]" for c in fts_columns)
+        db.execute(
+            f"INSERT INTO [{table}_fts](rowid, {listed}) SELECT rowid, {listed} FROM [{table}] WHERE [{where}] IN ({marks})",
+            keys,
         )
 
 
-def insert_session(db: sqlite_utils.Database, note: SessionNote, notes_dir: Path) -> None:
-    """One public session with its participants, quotes and public outcomes."""
-    if not note.session.public:
-        return
-    row = session_row(note, notes_dir)
-    session = note.session
-    _insert(db, "sessions", [row], rowid=True)
-    _insert(
-        db,
-        "session_participants",
-        [{"session_id": note.key, "actor_type_id": actor, "count": count} for actor, count in session.participants.items()],
-    )
-    _insert(
-        db,
-        "quotes",
-        [
-            {"id": f"{note.key}--{i}", "session_id": note.key, "position": i, "text": q.text, "actor_type_id": q.actor}
-            for i, q in enumerate(session.quotes, start=1)
-        ],
-    )
-    db.conn.execute(
-        "INSERT INTO sessions_fts (rowid, title, summary, stems) VALUES (?, ?, ?, ?)",
-        (stable_rowid(row["id"]), row["title"], row["summary"], search.stems(row["title"], row["summary"])),
-    )
-    outcomes = outcome_rows(note, notes_dir)
-    _insert(db, "outcomes", outcomes, rowid=True)
-    for table, (column, _, link_column) in LINKS.items():
-        _insert(
-            db,
-            table,
-            [{"outcome_id": row["id"], link_column: value} for row in outcomes for value in json.loads(row[column])],
-        )
-    db.conn.executemany(
-        "INSERT INTO outcomes_fts (rowid, title, text, keywords, stems) VALUES (?, ?, ?, ?, ?)",
-        [
-            (
-                stable_rowid(row["id"]),
-                row["title"],
-                row["text"],
-                " ".join(json.loads(row["keywords"])),
-                search.stems(row["title"], row["text"], " ".join(json.loads(row["keywords"]))),
-            )
-            for row in outcomes
-        ],
-    )
+def remove_event(db: sqlite_utils.Database, event_id: str) -> None:
+    """Remove an event with all its sessions."""
+    keys = [key for (key,) in db.execute("SELECT id FROM sessions WHERE event_id = ?", [event_id])]
+    remove_sessions(db, keys)
+    db.execute("DELETE FROM event_registrations WHERE event_id = ?", [event_id])
+    db.execute("DELETE FROM events WHERE id = ?", [event_id])
 
 
-def _insert(db: sqlite_utils.Database, table: str, rows: list[dict], rowid: bool = False) -> None:
-    """Insert rows into an existing table of the explicit schema."""
-    if not rows:
-        return
-    columns = list(rows[0])
-    names = (["rowid"] if rowid else []) + columns
-    sql = f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in names)}) VALUES ({', '.join('?' * len(names))})"
-    db.conn.executemany(
-        sql,
-        [([stable_rowid(row["id"])] if rowid else []) + [row[c] for c in columns] for row in rows],
-    )
+def open_for_update(path: Path) -> sqlite_utils.Database:
+    """A staged copy of a published database, opened to be updated."""
+    db = sqlite_utils.Database(path)
+    for pragma in ("journal_mode = OFF", "synchronous = OFF", "locking_mode = EXCLUSIVE"):
+        db.execute(f"PRAGMA {pragma}")
+    return db
 
 
-def finish(db: sqlite_utils.Database) -> None:
-    """Merge the full-text indexes, record the schema version, check keys."""
-    for table in ("outcomes_fts", "sessions_fts"):
-        db.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
-    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    problems = db.execute("PRAGMA foreign_key_check").fetchall()
-    if problems:
-        raise RuntimeError(f"foreign key check failed: {problems[:5]}")
-    db.conn.commit()
-    db.execute("VACUUM")
-    db.close()
+def schema_version(path: Path) -> int | None:
+    """The schema version of a database file, or None if it is not one."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return conn.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None

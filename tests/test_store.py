@@ -95,8 +95,8 @@ def test_session_rows_hold_roles_not_names_and_no_internal_session(db):
         }
     ]
     assert list(db["session_participants"].rows) == [
-        {"session_id": "convegno-2019--laboratorio", "actor_type_id": "local_authority", "count": 12},
         {"session_id": "convegno-2019--laboratorio", "actor_type_id": "diaspora_association", "count": 5},
+        {"session_id": "convegno-2019--laboratorio", "actor_type_id": "local_authority", "count": 12},
     ]
 
 
@@ -249,4 +249,4 @@ def test_database_is_served_immutable(library):
     assert inspect["outcomes"]["file"] == "outcomes.db"
     assert inspect["outcomes"]["tables"]["outcomes"] == {"count": 2}
     with sqlite3.connect(library / "outcomes.db") as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (2,)

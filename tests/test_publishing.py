@@ -1,0 +1,280 @@
+"""Nothing lost, nothing leaked: atomic, deterministic, private, hostile-input-proof.
+
+Builds here run as real processes (``python publish.py``) where a process
+matters: to be killed, or to race another build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES, ROOT
+from outcomes import load
+from outcomes.build import build
+
+
+def publish(notes: Path, out: Path, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "publish.py"), "--notes", str(notes), "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs,
+    )
+
+
+def outputs(out: Path) -> dict[str, str]:
+    """Published files (not locks, journals or staging folders) -> sha256."""
+    return {
+        path.relative_to(out).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(out.rglob("*"))
+        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(out).parts)
+    }
+
+
+def assert_usable(out: Path) -> None:
+    """The database answers queries and passes SQLite's integrity check; every
+    .docx is a whole zip."""
+    conn = sqlite3.connect(f"file:{out / 'outcomes.db'}?mode=ro", uri=True)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("select count(*) from outcomes").fetchone()[0] > 0
+    finally:
+        conn.close()
+    for docx in (out / "proceedings").glob("*.docx"):
+        with zipfile.ZipFile(docx) as archive:
+            assert archive.testzip() is None
+
+
+def example_names() -> set[str]:
+    """Every person's name written in the example notes (internal fields)."""
+    problems = load.Problems()
+    names = set()
+    for event in load.events(EXAMPLE_NOTES, problems):
+        for note in event.sessions(problems):
+            for person in [*note.session.facilitators, *note.session.speakers]:
+                if person.name:
+                    names.add(person.name)
+    assert problems.errors == []
+    return names
+
+
+def internal_texts() -> set[str]:
+    """Titles of the outcomes marked internal in the example notes."""
+    problems = load.Problems()
+    texts = set()
+    for event in load.events(EXAMPLE_NOTES, problems):
+        for note in event.sessions(problems):
+            texts |= {o.title for o in note.session.outcomes if not (o.public and note.session.public)}
+    return texts
+
+
+# --- Deterministic ---------------------------------------------------------------------
+
+
+def test_the_same_notes_give_the_same_bytes(built, tmp_path):
+    again = tmp_path / "again"
+    result = build(EXAMPLE_NOTES, again)
+    assert result.ok
+    first, second = outputs(built), outputs(again)
+    assert first == second
+    assert "outcomes.db" in first
+
+
+# --- Private ---------------------------------------------------------------------------
+
+
+def test_no_name_and_no_internal_record_in_any_published_byte(built):
+    names, secrets = example_names(), internal_texts()
+    assert len(names) >= 5 and len(secrets) >= 3  # the example notes do hold some
+    published = [p for p in built.rglob("*") if p.is_file()]
+    for path in published:
+        data = path.read_bytes()
+        if path.suffix == ".docx":  # look inside the zip, where the text is
+            with zipfile.ZipFile(path) as archive:
+                data = b"".join(archive.read(name) for name in archive.namelist())
+        for text in names | secrets:
+            for encoding in ("utf-8", "utf-16-le"):
+                assert text.encode(encoding) not in data, f"{text!r} found in {path}"
+
+
+# --- Atomic ----------------------------------------------------------------------------
+
+
+def test_a_build_killed_at_any_moment_leaves_whole_outputs(tmp_path):
+    """Alternate two versions of the notes, kill builds at random moments,
+    and check after each kill that every output is whole: the previous
+    version or the new one, never a mix inside a file."""
+    notes_a = tmp_path / "a"
+    shutil.copytree(EXAMPLE_NOTES, notes_a)
+    notes_b = tmp_path / "b"
+    shutil.copytree(EXAMPLE_NOTES, notes_b)
+    event = notes_b / EXAMPLE_EVENT / "event.yaml"
+    event.write_text(event.read_text("utf-8").replace("title: ", "title: Versione B – ", 1), "utf-8")
+
+    versions = {}
+    for name, notes in (("a", notes_a), ("b", notes_b)):
+        assert build(notes, tmp_path / f"reference-{name}").ok
+        versions[name] = outputs(tmp_path / f"reference-{name}")
+    assert versions["a"]["outcomes.db"] != versions["b"]["outcomes.db"]
+
+    out = tmp_path / "out"
+    shutil.copytree(tmp_path / "reference-a", out)
+    started = time.monotonic()
+    assert publish(notes_b, tmp_path / "timing").wait() == 0
+    duration = time.monotonic() - started
+
+    rng = random.Random(20191015)
+    kills = 0
+    for attempt in range(24):
+        notes = (notes_b, notes_a)[attempt % 2]
+        process = publish(notes, out)
+        time.sleep(rng.uniform(0, duration * 1.1))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
+        process.wait()
+        current = outputs(out)
+        for path, digest in current.items():
+            assert digest in (versions["a"].get(path), versions["b"].get(path)), path
+        assert set(current) in (set(versions["a"]), set(versions["b"]))
+        assert_usable(out)
+    assert kills >= 12  # most attempts really were interrupted
+
+    # A complete build after all that gives exactly the expected outputs.
+    assert publish(notes_a, out).wait() == 0
+    assert outputs(out) == versions["a"]
+    assert [p.name for p in out.iterdir() if p.name.startswith(".staging")] == []
+
+
+def test_two_builds_at_once_do_not_corrupt_the_output(tmp_path):
+    out = tmp_path / "out"
+    first, second = publish(EXAMPLE_NOTES, out), publish(EXAMPLE_NOTES, out)
+    results = [(p.wait(), p.communicate()) for p in (first, second)]
+    assert [code for code, _ in results] == [0, 0]
+    waited = [err for _, (_, err) in results if "Un'altra build sta scrivendo" in err]
+    assert len(waited) == 1
+    assert_usable(out)
+    reference = tmp_path / "reference"
+    assert build(EXAMPLE_NOTES, reference).ok
+    assert outputs(out) == outputs(reference)
+
+
+# --- Hostile input --------------------------------------------------------------------
+
+
+SCRIPT = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+
+HOSTILE_SESSION = f"""\
+title: '{SCRIPT} Titolo'
+kind: workshop
+date: 2019-10-15
+start: "14:30"
+end: "17:00"
+room: '{SCRIPT}'
+facilitators:
+  - organisation: '{SCRIPT} Organizzazione'
+    role: '{SCRIPT} ruolo'
+participants:
+  ngo: 3
+summary: |
+  {SCRIPT}
+  [link](javascript:alert(1)) e <iframe src="https://example.org"></iframe>
+quotes:
+  - text: '{SCRIPT} citazione'
+    actor: ngo
+outcomes:
+  - id: ostile
+    type: commitment
+    title: '{SCRIPT} esito'
+    text: |
+      {SCRIPT}
+      <a href="javascript:alert(1)">clic</a>
+    keywords: ['{SCRIPT}']
+    owner: '{SCRIPT} ente'
+    due: 2020-01-31
+"""
+
+
+def hostile_library(root: Path) -> Path:
+    """The example notes plus a note with markup in every text field."""
+    notes = root / "notes"
+    shutil.copytree(EXAMPLE_NOTES, notes)
+    (notes / EXAMPLE_EVENT / "ostile.yaml").write_text(HOSTILE_SESSION, "utf-8")
+    return notes
+
+
+def test_markup_in_every_field_is_stored_as_text(tmp_path):
+    notes = hostile_library(tmp_path)
+    result = build(notes, tmp_path / "out")
+    assert result.ok, [p.format() for p in result.problems]
+    conn = sqlite3.connect(tmp_path / "out" / "outcomes.db")
+    title, text = conn.execute(
+        "select title, text from outcomes where id = ?", (f"{EXAMPLE_EVENT}--ostile--ostile",)).fetchone()
+    assert title == f"{SCRIPT} esito"
+    assert text.startswith(SCRIPT)
+
+
+ALIAS_BOMB = "\n".join(
+    [f'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+) + "\n"
+
+
+@pytest.mark.parametrize(
+    "name, content, expected",
+    [
+        ("bomba", ALIAS_BOMB, ":2:5: error: a1[0]: ancore e riferimenti YAML (& e *) non sono ammessi"),
+        ("profondo", "title: x\nkeywords: " + "[" * 50_000 + "]" * 50_000 + "\n",
+         ":2:42: error: (file): struttura annidata troppo in profondità"),
+        ("profondo-a-blocchi", "title: x\nkeywords:\n" + "- " * 50_000 + "x\n",
+         ":3:63: error: (file): struttura annidata troppo in profondità"),
+        ("enorme", "title: x\nsummary: |\n" + ("  " + "parola " * 100 + "\n") * 7_000,
+         ":1:1: error: (file): il file è troppo grande (4.7 MB, massimo 2 MB)"),
+        ("binario", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", ":3:1: error: (file): il file non è testo (contiene byte nulli)"),
+        ("latin1", "title: Citt\xe0\n".encode("latin-1"), ":1:12: error: (file): il file non è testo UTF-8 (byte 0xE0"),
+        ("vuoto", "", ":1:1: error: (file): il file è vuoto"),
+        ("tabulazioni", "title: x\nfacilitators:\n\t- role: x\n", ":3:1: error: (file): YAML non valido: tabulazione"),
+    ],
+)
+def test_hostile_files_get_a_clear_error_quickly_and_others_are_kept(tmp_path, run, name, content, expected):
+    notes = tmp_path / "notes"
+    shutil.copytree(EXAMPLE_NOTES, notes)
+    path = notes / EXAMPLE_EVENT / f"{name}.yaml"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    out = tmp_path / "out"
+    assert build(EXAMPLE_NOTES, out).ok
+    before = outputs(out)
+
+    started = time.monotonic()
+    result = run("build", "--notes", notes, "--out", out)
+    elapsed = time.monotonic() - started
+
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"{path}{expected}"), lines[0]
+    assert lines[1:] == ["1 errore nelle note: nulla è stato pubblicato in " + str(out) + "."]
+    assert outputs(out) == before
+    assert elapsed < 30
+    # The other notes are still read and counted by a check.
+    check = run("check", notes / EXAMPLE_EVENT / "plenaria-mattina.yaml")
+    assert check.exit_code == 0
+
+
+def test_bom_crlf_and_tabs_inside_text_are_handled(tmp_path):
+    notes = tmp_path / "notes"
+    shutil.copytree(EXAMPLE_NOTES, notes)
+    session = notes / EXAMPLE_EVENT / "plenaria-mattina.yaml"
+    text = session.read_text("utf-8").replace("\n", "\r\n")
+    session.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    result = build(notes, tmp_path / "out")
+    assert result.ok, [p.format() for p in result.problems]

@@ -1,0 +1,893 @@
+"""The researchers' site: the example notes built, then served by a real
+Datasette from the build folder (templates, plugins, static files and all)
+and queried through Datasette's own client."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import json
+import re
+import shlex
+import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import urllib.parse
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from datasette.app import Datasette
+
+from outcomes import build, load, search, site
+from outcomes.load import Problems
+
+from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+EVENT = EXAMPLE_EVENT
+AGENDA = f"{EVENT}--cooperazione-decentrata-agenda-2030"
+MIGRATION = f"{EVENT}--migrazione-cooperazione-internazionale"
+PLENARY = f"{EVENT}--plenaria-mattina"
+
+
+class Client:
+    """Datasette's test client (httpx over ASGI), driven from synchronous tests."""
+
+    def __init__(self, folder: Path):
+        self.ds = Datasette(config_dir=folder)
+        self.loop = asyncio.new_event_loop()
+        self.loop.run_until_complete(self.ds.invoke_startup())
+
+    def get(self, path: str):
+        return self.loop.run_until_complete(self.ds.client.get(path))
+
+    def post(self, path: str, **kwargs):
+        return self.loop.run_until_complete(self.ds.client.post(path, **kwargs))
+
+    def ok(self, path: str):
+        response = self.get(path)
+        assert response.status_code == 200, (path, response.text[:500])
+        return response
+
+    def rows(self, path: str) -> list[dict]:
+        separator = "&" if "?" in path else "?"
+        return self.ok(f"{path}{separator}_shape=array").json()
+
+    def close(self):
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def client(built):
+    client = Client(built)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def db(built):
+    """The built database, read directly: the truth the site is checked against."""
+    conn = sqlite3.connect(f"file:{built / 'outcomes.db'}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def ids(db) -> dict[str, str]:
+    """Outcome slug (unique in the example notes) -> id."""
+    return {row["slug"]: row["id"] for row in db.execute("select slug, id from outcomes")}
+
+
+def search_rows(client, query: str) -> list[dict]:
+    return client.rows("/outcomes/cerca.json?q=" + urllib.parse.quote(query))
+
+
+def last(id: str) -> str:
+    """An outcome's slug, a session's file name: the last part of an id."""
+    return id.split("--")[-1]
+
+
+def hits(client, query: str) -> list[tuple[str, str]]:
+    """(kind, slug) of each result of the project's search, best first."""
+    return [(row["tipo"], last(row["id"])) for row in search_rows(client, query)]
+
+
+def table_search(client, query: str) -> list[str]:
+    """Datasette's own table search (plain FTS5, unranked)."""
+    rows = client.rows("/outcomes/outcomes.json?_col=id&_size=max&_search=" + urllib.parse.quote(query))
+    return [last(row["id"]) for row in rows]
+
+
+def labels(db, table: str) -> dict[str, str]:
+    return {str(row["id"]): row["label_it"] for row in db.execute(f"select id, label_it from {table}")}
+
+
+# --- Search -------------------------------------------------------------------
+
+CITY = [
+    ("esito", "scambio-tecnici-rifiuti-tunisia"),
+    ("esito", "clima-e-mobilita-interna"),
+    ("esito", "fondo-comunale-rendicontato-sdg"),
+    ("esito", "giovani-nei-partenariati"),
+    ("esito", "art-9-poco-utilizzato"),
+    ("sessione", "cooperazione-decentrata-agenda-2030"),
+]
+
+
+def test_search_folds_accents(client):
+    assert hits(client, "citta") == CITY
+    assert hits(client, "città") == CITY
+    assert hits(client, "CITTÀ") == CITY
+    # Datasette's own table search folds accents too (the foundation's contract).
+    assert sorted(table_search(client, "citta")) == sorted(id for kind, id in CITY if kind == "esito")
+
+
+def test_search_finds_singular_and_plural(client):
+    found = hits(client, "migrante")
+    # The form as typed ranks first, then every text that has only "migranti".
+    assert found[:2] == [
+        ("esito", "educazione-finanziaria-famiglie-migranti"),
+        ("esito", "barriere-linguistiche-servizi-lavoro"),
+    ]
+    assert ("esito", "donne-migranti-lavoro-di-cura") in found
+    assert ("sessione", "plenaria-mattina") in found
+    assert set(found) == set(hits(client, "migranti"))
+    # Plain FTS sees only the two with "migrante".
+    assert sorted(table_search(client, "migrante")) == sorted(id for kind, id in found[:2])
+
+
+def test_search_finds_facilitatori_and_facilitazione(client):
+    assert hits(client, "facilitatori") == [
+        ("esito", "giovani-assenti-dai-tavoli"),  # "facilitatori", as typed: first
+        ("sessione", "migrazione-cooperazione-internazionale"),  # "facilitatori" too
+        ("sessione", "cooperazione-decentrata-agenda-2030"),
+        ("esito", "giovani-nei-partenariati"),  # only "facilitazione"
+    ]
+    assert table_search(client, "facilitatori") == ["giovani-assenti-dai-tavoli"]
+
+
+def words_starting(db, table: str, columns: str, prefix: str) -> set[str]:
+    """Ids of rows with a word starting with ``prefix``, found without FTS."""
+    pattern = re.compile(rf"\b{prefix}", re.IGNORECASE)
+    rows = db.execute(f"select id, {columns} as text from {table}")
+    return {last(row["id"]) for row in rows if pattern.search(row["text"])}
+
+
+def test_search_by_prefix(client, db):
+    found = hits(client, "coop*")
+    assert {id for kind, id in found if kind == "esito"} == words_starting(
+        db, "outcomes", "title || ' ' || text || ' ' || keywords", "coop"
+    )
+    assert {id for kind, id in found if kind == "sessione"} == words_starting(db, "sessions", "title || ' ' || summary", "coop")
+    in_text = words_starting(db, "outcomes", "text", "coop") | words_starting(db, "sessions", "summary", "coop")
+    for row in search_rows(client, "coop*"):
+        assert ("<mark>coop" in row["estratto"].lower()) == (last(row["id"]) in in_text), row["id"]
+    # Datasette's default search escapes the star: a literal "coop*" matches nothing.
+    assert table_search(client, "coop*") == []
+
+
+def test_search_with_an_elision(client):
+    assert hits(client, "dell'Agenda") == [
+        ("esito", "localizzare-qui-e-nei-partner"),
+        ("esito", "fondo-comunale-rendicontato-sdg"),
+        ("esito", "cooperazione-nella-strategia-regionale"),
+        ("esito", "nessuna-banca-dati-progetti"),
+        ("esito", "ambasciatori-ecg-seconde-generazioni"),
+        ("esito", "scuole-chiedono-ecg"),
+        ("sessione", "cooperazione-decentrata-agenda-2030"),
+    ]
+    assert hits(client, "dell’Agenda") == hits(client, "dell'Agenda")  # a typographic apostrophe
+    # Datasette's raw mode passes the apostrophe to FTS5, which refuses it.
+    raw = client.get("/outcomes/outcomes.json?_searchmode=raw&_search=" + urllib.parse.quote("dell'Agenda"))
+    assert raw.status_code == 400
+
+
+def test_empty_search_is_answered(client):
+    for path in ("/outcomes/cerca", "/outcomes/cerca?q=", "/outcomes/cerca?q=+++"):
+        assert client.rows(path.replace("/cerca", "/cerca.json")) == []
+        page = client.ok(path).text
+        assert "Una sola ricerca negli esiti" in page  # how to search, in place of results
+        assert 'class="results"' not in page
+    # Only articles and prepositions: nothing to look for, said so.
+    assert client.rows("/outcomes/cerca.json?q=di+la") == []
+    assert "Nessun esito e nessuna sessione contengono tutte le parole di «di la»." in client.ok("/outcomes/cerca?q=di+la").text
+
+
+@pytest.mark.parametrize("query", ['"', "*", "NEAR(", "title:x", "a AND", "^", "-", "'", "((", '"migranti', "🙂", "x" * 500])
+def test_no_query_makes_an_error(client, query):
+    client.rows("/outcomes/cerca.json?q=" + urllib.parse.quote(query))
+
+
+def test_results_are_ranked_by_relevance(client):
+    found = search_rows(client, "rimesse collettive")
+    in_title = [
+        last(row["id"]) for row in found if "rimesse" in row["titolo"].lower() and "collettive" in row["titolo"].lower()
+    ]
+    assert sorted(in_title) == [
+        "fondo-comunale-uno-a-uno",
+        "mappatura-rimesse-collettive",
+        "rimesse-collettive-senza-piani-comunali",
+    ]
+    # Both words in the title (and the text): first.
+    assert sorted(last(row["id"]) for row in found[:3]) == sorted(in_title)
+    assert len(found) > 3
+
+
+def test_results_have_a_highlighted_snippet(client):
+    first = search_rows(client, "migrante")[0]
+    assert first == {
+        "tipo": "esito",
+        "id": first["id"],
+        "titolo": "Educazione finanziaria per famiglie migranti con una banca di credito cooperativo",
+        "categoria": "Buona pratica",
+        "contesto": "Plenaria di apertura – Cooperazione decentrata e migrazione per lavoro in Piemonte",
+        "estratto": first["estratto"],
+    }
+    assert "da lavoratore <mark>migrante</mark>, vuole avviare" in first["estratto"]
+    assert last(first["id"]) == "educazione-finanziaria-famiglie-migranti"
+    for row in search_rows(client, "rimesse collettive"):
+        # Marked in the excerpt of the text, unless only the title matched.
+        assert "<mark>" in row["estratto"] or "rimesse collettive" in row["titolo"], row["id"]
+
+
+def test_one_search_across_outcomes_and_sessions(client):
+    assert hits(client, "world café") == [("sessione", "cooperazione-decentrata-agenda-2030")]
+    kinds = {kind for kind, _ in hits(client, "cooperazione")}
+    assert kinds == {"esito", "sessione"}
+
+
+def test_search_page(client, ids):
+    page = client.ok("/outcomes/cerca?q=" + urllib.parse.quote("facilitatori")).text
+    assert "4 risultati per «facilitatori», i più pertinenti per primi." in page
+    assert f'<a href="/outcomes/outcomes/{ids["giovani-assenti-dai-tavoli"]}">' in page
+    assert f'<a href="/outcomes/sessions/{MIGRATION}">' in page
+    assert "modalità di <mark>facilitazione</mark> adatte" in page
+    assert "&lt;mark&gt;" not in page
+    hostile = client.ok("/outcomes/cerca?q=" + urllib.parse.quote("<script>alert(1)</script>")).text
+    assert "<script>alert(1)" not in hostile
+    assert "«&lt;script&gt;alert(1)&lt;/script&gt;»" in hostile
+
+
+# --- A relevance set: plain FTS against the project's search ---------------------
+
+# Queries a researcher might type, each with the outcomes (judged by reading
+# the notes) that should be among the first ten results.
+RELEVANCE = {
+    "rimessa": [
+        "rimesse-canali-informali",
+        "rimesse-collettive-senza-piani-comunali",
+        "mappatura-rimesse-collettive",
+        "fondo-comunale-uno-a-uno",
+        "incontri-rimesse-nelle-associazioni",
+        "misurare-rimesse-sociali",
+    ],
+    "giovane": [
+        "giovani-assenti-dai-tavoli",
+        "giovani-nei-partenariati",
+        "informazione-giovani-paesi-origine",
+        "ambasciatori-ecg-seconde-generazioni",
+    ],
+    "lavoratore stagionale": [
+        "tutele-tra-le-stagioni",
+        "sfruttamento-lavoro-agricolo-stagionale",
+        "pilota-migrazione-circolare-agricoltura",
+    ],
+    "scuola": [
+        "scuole-chiedono-ecg",
+        "gemellaggi-scolastici-burkina",
+        "ambasciatori-ecg-seconde-generazioni",
+        "tirocini-alberghieri-albania",
+        "scuola-edile-romania",
+    ],
+    "donna migrante": ["donne-migranti-lavoro-di-cura", "prospettiva-di-genere"],
+    "piccolo comune": ["art-9-poco-utilizzato", "gestione-associata-cooperazione", "vademecum-art-9"],
+    "bando": ["bandi-con-regole-diverse", "bandi-premiano-partenariato-reale", "bando-congiunto-fondazione"],
+    "titolo riconosciuto": ["sportello-titoli-sanitari", "riconoscimento-titoli-lento"],
+    "competenza": [
+        "certificazione-competenze-acquisite-all-estero",
+        "competenze-informali-estero",
+        "competenze-mancanti-enti-locali",
+    ],
+    "cooperativa femminile": ["karite-cooperative-donne-mali", "cooperative-argan-souss"],
+    "dato": ["nessuna-banca-dati-progetti", "dati-regionali-frammentati", "dataset-aperto-progetti"],
+    "formazione pre-partenza": [
+        "formazione-prepartenza-art-23",
+        "modulo-prepartenza-senegal",
+        "orientamento-prepartenza-tunisia",
+    ],
+    "rientrare": [
+        "rientro-vissuto-come-fallimento",
+        "reintegrazione-nei-partenariati",
+        "rientro-cooperativa-agricola-burkina",
+    ],
+    "sfruttato": ["sfruttamento-lavoro-agricolo-stagionale", "sportello-multilingue-raccolta"],
+    "finanziamento": ["discontinuita-finanziamenti", "fondi-europei-piccole-associazioni"],
+}
+
+
+def plain_top10(client, query: str) -> list[str]:
+    """Plain FTS5: the query escaped as Datasette escapes it, ranked by bm25."""
+    sql = (
+        "select outcomes.slug from outcomes_fts join outcomes on outcomes.rowid = outcomes_fts.rowid "
+        "where outcomes_fts match escape_fts(:q) order by rank limit 10"
+    )
+    rows = client.rows("/outcomes.json?" + urllib.parse.urlencode({"sql": sql, "q": query}))
+    return [row["slug"] for row in rows]
+
+
+def project_top10(client, query: str) -> list[str]:
+    return [row["id"].split("--")[-1] for row in search_rows(client, query) if row["tipo"] == "esito"][:10]
+
+
+def recall(search_top10, client) -> tuple[float, dict[str, list[str]]]:
+    found = total = 0
+    missed = {}
+    for query, relevant in RELEVANCE.items():
+        top = search_top10(client, query)
+        found += len(set(relevant) & set(top))
+        total += len(relevant)
+        missed[query] = [slug for slug in relevant if slug not in top]
+    return found / total, missed
+
+
+def test_relevance_set(client, db):
+    slugs = {row["slug"] for row in db.execute("select slug from outcomes")}
+    assert {slug for relevant in RELEVANCE.values() for slug in relevant} <= slugs
+    plain, _ = recall(plain_top10, client)
+    project, missed = recall(project_top10, client)
+    print(f"\nrecall@10 over {len(RELEVANCE)} queries: plain FTS {plain:.2f}, the project's search {project:.2f}")
+    print("missed by the project's search:", {query: slugs for query, slugs in missed.items() if slugs})
+    assert project >= plain
+    assert project >= 0.9
+
+
+# --- Facets and labels ---------------------------------------------------------------
+
+
+def facet(client, name: str, query: str = "") -> list[tuple[str, str, int]]:
+    results = client.ok(f"/outcomes/outcomes.json?_size=0{query}").json()["facet_results"][name]["results"]
+    return [(value["value"], value["label"], value["count"]) for value in results]
+
+
+def counted(pairs) -> list[tuple[str, int]]:
+    """(value, count), most frequent first, as Datasette orders facets."""
+    counts: dict[str, int] = {}
+    for value in pairs:
+        counts[value] = counts.get(value, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def test_type_facet_shows_labels(client, db):
+    types = labels(db, "outcome_types")
+    expected = [(value, types[value], count) for value, count in counted(row["type"] for row in db.execute("select type from outcomes"))]
+    assert facet(client, "type") == expected
+    assert ("recommendation", "Raccomandazione") in [(value, label) for value, label, _ in expected]
+
+
+@pytest.mark.parametrize(
+    "column, lookup, numbered",
+    [
+        ("sdg_goals", "sdg_goals", True),
+        ("sdg_targets", "sdg_targets", True),
+        ("gcm_objectives", "gcm_objectives", True),
+        ("countries", "countries", False),
+        ("actors", "actor_types", False),
+        ("themes", "themes", False),
+    ],
+)
+def test_array_facets_show_labels(client, db, column, lookup, numbered):
+    names = labels(db, lookup)
+    values = [str(code) for row in db.execute(f"select {column} from outcomes") for code in json.loads(row[0])]
+
+    def label(value):
+        name = names[value] if len(names[value]) <= 80 else names[value][:79].rsplit(" ", 1)[0] + "…"
+        return f"{value} · {name}" if numbered else name
+
+    expected = [(value, label(value), count) for value, count in counted(values)][:30]
+    assert facet(client, column) == expected
+
+
+def test_facet_labels_by_example(client):
+    def labelled(name):
+        return [(value, label) for value, label, _ in facet(client, name)]
+
+    assert ("SN", "Senegal") in labelled("countries")
+    assert ("CI", "Costa d'Avorio") in labelled("countries")
+    assert ("10", "10 · Ridurre le disuguaglianze") in labelled("sdg_goals")
+    assert ("10.7", "10.7 · Rendere più disciplinate, sicure, regolari e responsabili la migrazione e la…") in labelled("sdg_targets")
+    assert ("diaspora_association", "Associazione della diaspora") in labelled("actors")
+
+
+def test_event_and_session_facets_show_titles(client, db):
+    titles = {row["id"]: row["title"] for row in db.execute("select id, title from sessions")}
+    expected = [(value, titles[value], count) for value, count in counted(row[0] for row in db.execute("select session_id from outcomes"))]
+    assert facet(client, "session_id") == expected
+    [(event, title, count)] = facet(client, "event_id")
+    assert (event, count) == (EVENT, len(list(db.execute("select id from outcomes"))))
+    assert title == db.execute("select title from events").fetchone()[0]
+
+
+def test_selecting_a_facet_filters(client, db):
+    senegal = [row["id"] for row in db.execute("select id, countries from outcomes order by id") if "SN" in json.loads(row["countries"])]
+    rows = client.rows("/outcomes/outcomes.json?_col=id&_size=max&countries__arraycontains=SN")
+    assert [row["id"] for row in rows] == senegal
+    countries = client.ok("/outcomes/outcomes.json?_size=0&countries__arraycontains=SN").json()["facet_results"]["countries"]
+    assert [value for value in countries["results"] if value["selected"]] == [
+        {
+            "value": "SN",
+            "label": "Senegal",
+            "count": len(senegal),
+            "toggle_url": "http://localhost/outcomes/outcomes.json?_size=0",
+            "selected": True,
+        }
+    ]
+
+
+def test_table_page_shows_labels_not_codes(client):
+    page = client.ok("/outcomes/outcomes?_sort=id&countries__arraycontains=SN").text
+    assert 'usa <a href="/outcomes/cerca">la ricerca\nnegli esiti e nelle sessioni</a>' in page
+    # Facets headed by Italian names, values by label.
+    assert '<strong title="countries">Paesi partner' in page
+    assert '<strong title="sdg_goals">Goal dell&#39;Agenda 2030' in page
+    assert re.search(r"<li>Senegal &middot; \d+ <a href=", page)
+    # Cells: countries by name, linking to the outcomes of the country.
+    assert '<a href="/outcomes/outcomes?countries__arraycontains=SN" title="Senegal">Senegal</a>' in page
+    assert '<a href="/outcomes/outcomes?sdg_targets__arraycontains=10.7" title="' in page
+    # Foreign keys by label: the type of outcome and the session.
+    assert ">Raccomandazione</a>" in page or ">Buona pratica</a>" in page
+
+
+def test_json_keeps_the_codes(client, db, ids):
+    id = ids["rimesse-canali-informali"]
+    [row] = client.rows(f"/outcomes/outcomes/{id}.json")
+    expected = dict(db.execute("select * from outcomes where id = ?", (id,)).fetchone())
+    assert row == expected
+    assert json.loads(row["countries"]) == json.loads(expected["countries"])
+
+
+# --- Canned queries ----------------------------------------------------------------
+
+
+def outcomes_by(db) -> list[sqlite3.Row]:
+    return list(db.execute("select outcomes.*, sessions.title as session_title from outcomes join sessions on sessions.id = outcomes.session_id"))
+
+
+def test_recommendations_by_sdg_goal(client, db):
+    goals = labels(db, "sdg_goals")
+    expected = sorted(
+        (
+            {"goal": goal, "titolo_goal": goals[str(goal)], "esito": row["id"], "titolo": row["title"], "sessione": row["session_title"]}
+            for row in outcomes_by(db)
+            if row["type"] == "recommendation"
+            for goal in json.loads(row["sdg_goals"])
+        ),
+        key=lambda row: (row["goal"], row["esito"]),
+    )
+    assert client.rows("/outcomes/raccomandazioni_per_goal.json") == expected
+    assert client.rows("/outcomes/raccomandazioni_per_goal.json?goal=10") == [row for row in expected if row["goal"] == 10]
+    assert len([row for row in expected if row["goal"] == 10]) > 2
+
+
+def test_commitments_with_owner_due_date_and_status(client, db):
+    statuses = labels(db, "statuses")
+    expected = sorted(
+        (
+            {
+                "esito": row["id"],
+                "titolo": row["title"],
+                "responsabile": row["owner"],
+                "scadenza": row["due"],
+                "stato": statuses[row["status"]],
+                "sessione": row["session_title"],
+            }
+            for row in outcomes_by(db)
+            if row["type"] == "commitment"
+        ),
+        key=lambda row: (row["scadenza"], row["esito"]),
+    )
+    rows = client.rows("/outcomes/impegni.json")
+    assert rows == expected
+    assert len(rows) >= 10 and all(row["responsabile"] and row["scadenza"] and row["stato"] for row in rows)
+    agreed = client.rows("/outcomes/impegni.json?stato=agreed")
+    assert agreed == [row for row in expected if row["stato"] == statuses["agreed"]]
+
+
+def test_outcomes_by_partner_country(client, db):
+    countries, types = labels(db, "countries"), labels(db, "outcome_types")
+    expected = sorted(
+        (
+            {"paese": countries[code], "codice": code, "categoria": types[row["type"]], "esito": row["id"], "titolo": row["title"]}
+            for row in outcomes_by(db)
+            for code in json.loads(row["countries"])
+        ),
+        key=lambda row: (row["paese"], row["categoria"], row["esito"]),
+    )
+    assert client.rows("/outcomes/esiti_per_paese.json") == expected
+    senegal = [row for row in expected if row["codice"] == "SN"]
+    assert len(senegal) > 10
+    for paese in ("SN", "sn", "Senegal", " senegal "):
+        assert client.rows("/outcomes/esiti_per_paese.json?paese=" + urllib.parse.quote(paese)) == senegal
+
+
+def test_canned_query_pages_link_to_outcomes(client):
+    for name, title in (
+        ("raccomandazioni_per_goal", "Raccomandazioni per goal dell&#39;Agenda 2030"),
+        ("impegni", "Impegni, responsabili e scadenze"),
+        ("esiti_per_paese", "Esiti per paese partner"),
+    ):
+        page = client.ok(f"/outcomes/{name}").text
+        assert title in page
+        links = re.findall(r'<td class="col-esito"><a href="/outcomes/outcomes/([a-z0-9-]+)" title="([a-z0-9-]+)">([a-z0-9-]+)</a>', page)
+        assert links, name
+        assert all(id == title and id.endswith("--" + slug) for id, title, slug in links), name
+
+
+# --- Feed, sitemap, robots -------------------------------------------------------------
+
+
+def test_atom_feed(client, db):
+    response = client.ok("/outcomes/feed.atom")
+    assert response.headers["content-type"] == "application/xml; charset=utf-8"
+    feed = ET.fromstring(response.content)
+    assert feed.findtext(f"{ATOM}title") == "Esiti dei convegni sulla cooperazione decentrata e le migrazioni"
+    entries = {entry.findtext(f"{ATOM}id"): entry for entry in feed.iter(f"{ATOM}entry")}
+    rows = list(
+        db.execute(
+            "select outcomes.id, outcomes.title, sessions.date, sessions.\"end\", events.start_date from outcomes "
+            "join sessions on sessions.id = outcomes.session_id join events on events.id = outcomes.event_id"
+        )
+    )
+    assert len(entries) == min(len(rows), 200)  # the latest 200
+    for row in rows:
+        entry = entries.get(f"tag:regione.piemonte.it,{row['start_date']}:outcomes/{row['id']}")
+        if entry is None:
+            continue
+        assert entry.findtext(f"{ATOM}title") == row["title"]
+        # October 2019 in Turin: summer time. Never the time of the build.
+        assert entry.findtext(f"{ATOM}updated") == f"{row['date']}T{row['end']}:00+02:00"
+        assert entry.find(f"{ATOM}link").get("href") == f"http://localhost/outcomes/outcomes/{row['id']}"
+    assert feed.findtext(f"{ATOM}updated") == max(entry.findtext(f"{ATOM}updated") for entry in entries.values())
+
+
+def test_feed_entry_content_is_the_rendered_outcome(client, ids):
+    feed = ET.fromstring(client.ok("/outcomes/feed.atom").content)
+    id = ids["rimesse-canali-informali"]
+    [entry] = [entry for entry in feed.iter(f"{ATOM}entry") if entry.findtext(f"{ATOM}id").endswith("/" + id)]
+    content = entry.find(f"{ATOM}content")
+    assert content.get("type") == "html"
+    assert content.text.startswith(
+        "<p><strong>Constatazione</strong> · Migrazione e Cooperazione Internazionale — "
+        "Sguardi e prospettive della cooperazione decentrata e la migrazione per lavoro</p>\n<p>"
+    )
+
+
+def test_local_times_follow_italian_summer_time(client):
+    sql = (
+        "select outcomes_time('2019-10-26', '23:00') as a, outcomes_time('2019-10-27', '03:00') as b, "
+        "outcomes_time('2020-03-29', '01:30') as c, outcomes_time('2020-03-29', '03:00') as d"
+    )
+    assert client.rows("/outcomes.json?" + urllib.parse.urlencode({"sql": sql})) == [
+        {"a": "2019-10-26T23:00:00+02:00", "b": "2019-10-27T03:00:00+01:00", "c": "2020-03-29T01:30:00+01:00", "d": "2020-03-29T03:00:00+02:00"}
+    ]
+
+
+def test_sitemap_lists_every_page(client, db):
+    response = client.ok("/sitemap.xml")
+    locations = [loc.text for loc in ET.fromstring(response.content).iter(f"{SITEMAP}loc")]
+    pages = ["/", "/outcomes", "/outcomes/cerca", "/outcomes/outcomes", "/outcomes/sessions", "/outcomes/events"]
+    pages += ["/outcomes/raccomandazioni_per_goal", "/outcomes/impegni", "/outcomes/esiti_per_paese"]
+    pages += [f"/outcomes/{table}/{row[0]}" for table in ("events", "sessions", "outcomes") for row in db.execute(f"select id from {table} order by rowid")]
+    assert sorted(locations) == sorted("http://localhost" + page for page in pages)
+    for page in pages[:12] + pages[-3:]:
+        client.ok(page)
+
+
+def test_robots_txt_lets_search_engines_in(client):
+    assert client.ok("/robots.txt").text == textwrap.dedent(
+        """\
+        User-agent: *
+        Allow: /
+        Disallow: /*?
+        Disallow: /outcomes.db
+        Sitemap: http://localhost/sitemap.xml"""
+    )
+
+
+# --- Pages -------------------------------------------------------------------------------
+
+
+def test_home_page_explains_the_library_in_italian(client, db):
+    page = client.ok("/").text
+    assert "Questa biblioteca raccoglie che cosa hanno <strong>constatato</strong>" in page
+    counts = [db.execute(f"select count(*) from {table}").fetchone()[0] for table in ("outcomes", "sessions")]
+    assert f"{counts[0]} esiti da {counts[1]} sessioni di\n1 evento." in page
+    for link in (
+        'action="/outcomes/cerca"',
+        'href="/outcomes/outcomes?type=recommendation">Raccomandazioni</a>',
+        'href="/outcomes/outcomes?sdg_goals__arraycontains=10"',
+        'href="/outcomes/outcomes?countries__arraycontains=SN">Senegal</a>',
+        'href="/outcomes/raccomandazioni_per_goal"',
+        'href="/outcomes/impegni"',
+        'href="/outcomes/esiti_per_paese"',
+        f'href="/outcomes/events/{EVENT}"',
+        'href="/outcomes/feed.atom"',
+        'href="/outcomes.db"',
+    ):
+        assert link in page
+    assert client.ok("/static/outcomes.css").text.startswith("/* The outcomes library")
+
+
+def test_outcome_page(client, ids):
+    id = ids["certificazione-competenze-acquisite-all-estero"]
+    page = client.ok(f"/outcomes/outcomes/{id}").text
+    assert "<title>Aprire il sistema regionale di certificazione delle competenze a chi ha imparato all&#39;estero – Raccomandazione</title>" in page
+    for fragment in (
+        '<a class="outcome-type" href="/outcomes/outcomes?type=recommendation">Raccomandazione</a>',
+        f'<a href="/outcomes/sessions/{MIGRATION}">Migrazione e Cooperazione Internazionale</a>',
+        "15 ottobre 2019",
+        f'<a href="/outcomes/events/{EVENT}">',
+        '<span class="sdg-label">Istruzione di qualità</span>',
+        "<strong>4.4</strong></a> Aumentare considerevolmente entro il 2030 il numero di giovani e adulti",
+        "<strong>18</strong></a> Investire nello sviluppo delle competenze",
+        f'<a href="/outcomes/outcomes/{id}.json">JSON</a>',
+    ):
+        assert fragment in page
+    # Markdown rendered: the note's **emphasis** becomes <strong>.
+    assert re.search(r'<div class="outcome-text"><div style="white-space: normal"><p>.*<strong>', page, re.S)
+
+
+def test_outcome_page_names_countries_in_italian(client, ids):
+    page = client.ok(f"/outcomes/outcomes/{ids['cooperative-argan-souss']}").text
+    assert "<dt>Paesi partner</dt>" in page
+    assert '<a href="/outcomes/outcomes?countries__arraycontains=MA">Marocco</a>' in page
+    assert "<dt>Attori</dt>" in page and "Associazione della diaspora</a>" in page
+
+
+def test_commitment_page(client, db):
+    row = db.execute("select * from outcomes where type = 'commitment' order by id limit 1").fetchone()
+    page = client.ok(f"/outcomes/outcomes/{row['id']}").text
+    assert f"<dt>Chi agisce</dt><dd>{row['owner']}</dd>".replace("'", "&#39;") in page
+    assert f'<time datetime="{row["due"]}">' in page
+
+
+def test_session_and_event_pages(client, db):
+    page = client.ok(f"/outcomes/sessions/{MIGRATION}").text
+    assert "<h1>Migrazione e Cooperazione Internazionale</h1>" in page
+    titles = [row[0] for row in db.execute("select title from outcomes where session_id = ? order by position", (MIGRATION,))]
+    found = re.findall(r'<a href="/outcomes/outcomes/[^"]+">([^<]+)</a></li>', page)
+    assert [title.replace("&#39;", "'") for title in found] == titles
+    event = client.ok(f"/outcomes/events/{EVENT}").text
+    for session in (AGENDA, MIGRATION, PLENARY):
+        assert f'<a href="/outcomes/sessions/{session}">' in event
+
+
+def internal_outcomes(notes: Path) -> list[str]:
+    problems = Problems()
+    ids = [
+        f"{note.key}--{item.id}"
+        for event in load.events(notes, problems)
+        for note in event.sessions(problems)
+        for item in note.session.outcomes
+        if not (item.public and note.session.public)
+    ]
+    assert not problems.errors
+    return ids
+
+
+def test_internal_outcomes_are_nowhere(client, built):
+    internal = internal_outcomes(EXAMPLE_NOTES)
+    assert internal, "the example notes should show an internal outcome"
+    sitemap = client.ok("/sitemap.xml").text
+    feed = client.ok("/outcomes/feed.atom").text
+    for id in internal:
+        assert client.get(f"/outcomes/outcomes/{id}").status_code == 404
+        assert id not in sitemap and id not in feed
+    every_result = {id for query in ("coop*", "migranti", "comune", "lavoro") for _, id in hits(client, query)}
+    assert not set(internal) & every_result
+
+
+def content(page: str) -> str:
+    return page[page.index('<section class="content">') : page.index("</section>")]
+
+
+def test_permalinks_are_stable_across_builds(client, notes, tmp_path, db):
+    """An outcome added at the top of a session moves the others down, but
+    their addresses stay."""
+    path = notes / EVENT / "migrazione-cooperazione-internazionale.yaml"
+    text = path.read_text("utf-8")
+    new = textwrap.indent(
+        "- id: nuovo-esito-in-cima\n  type: finding\n  title: Un esito aggiunto dopo\n  text: Aggiunto in cima.\n", "  "
+    )
+    assert "\noutcomes:\n" in text
+    path.write_text(text.replace("\noutcomes:\n", "\noutcomes:\n" + new, 1), "utf-8")
+    result = build.build(notes, tmp_path / "out")
+    assert result.ok, [problem.format() for problem in result.problems]
+    again = Client(tmp_path / "out")
+    try:
+        before = {row[0] for row in db.execute("select id from outcomes")}
+        after = {row["id"] for row in again.rows("/outcomes/outcomes.json?_col=id&_size=max")}
+        assert after == before | {f"{MIGRATION}--nuovo-esito-in-cima"}
+        for id in sorted(before)[:: len(before) // 10]:
+            assert content(again.ok(f"/outcomes/outcomes/{id}").text) == content(client.ok(f"/outcomes/outcomes/{id}").text)
+    finally:
+        again.close()
+
+
+HOSTILE = """\
+title: Una sessione con testo ostile
+kind: workshop
+date: "{date}"
+start: "09:00"
+end: "10:00"
+summary: |
+  <script>alert('sintesi')</script> **grassetto**
+outcomes:
+  - id: ostile
+    type: finding
+    title: <img src=x onerror=alert(1)>
+    text: |
+      Testo <script>alert('x')</script> [clic](javascript:alert(2)) <img src=x onerror=alert(3)>
+      <a href="javascript:alert(4)">link</a> **grassetto**
+"""
+
+
+def test_markdown_is_rendered_safely(notes, tmp_path):
+    date = re.search(r"^start_date: *\"?([0-9-]+)", (notes / EVENT / "event.yaml").read_text("utf-8"), re.M)[1]
+    (notes / EVENT / "ostile.yaml").write_text(HOSTILE.format(date=date), "utf-8")
+    result = build.build(notes, tmp_path / "out")
+    assert result.ok, [problem.format() for problem in result.problems]
+    hostile = Client(tmp_path / "out")
+    try:
+        id = f"{EVENT}--ostile--ostile"
+        pages = [
+            hostile.ok(f"/outcomes/outcomes/{id}").text,
+            hostile.ok(f"/outcomes/sessions/{EVENT}--ostile").text,
+            hostile.ok(f"/outcomes/outcomes?id={id}").text,
+            hostile.ok("/outcomes/cerca?q=grassetto").text,
+            hostile.ok("/outcomes/feed.atom").text,
+        ]
+        for page in pages:
+            assert "<script>alert" not in page
+            assert "javascript:" not in page
+            assert not re.search(r"<[^>]* onerror", page)
+        assert "<strong>grassetto</strong>" in pages[0]
+        assert "Testo &lt;script&gt;alert('x')&lt;/script&gt; <a>clic</a>" in pages[0]  # shown, not run
+    finally:
+        hostile.close()
+
+
+# --- Read-only and safe ---------------------------------------------------------------------
+
+
+def test_database_is_immutable_with_a_time_limit(client):
+    assert client.ds.databases["outcomes"].is_mutable is False
+    settings = client.ok("/-/settings.json").json()
+    assert settings["sql_time_limit_ms"] == 1000
+    assert settings["facet_time_limit_ms"] == 500
+
+
+def test_no_write_paths(client):
+    queries = site.metadata()["databases"]["outcomes"]["queries"]
+    assert not [name for name, query in queries.items() if query.get("write")]
+    for path in ("/outcomes/cerca", "/outcomes", "/outcomes/outcomes", "/-/logout", "/outcomes/impegni"):
+        response = client.post(path, data={"q": "x", "sql": "delete from outcomes"})
+        assert (response.status_code, response.headers["allow"]) == (405, "GET, HEAD, OPTIONS")
+    response = client.get("/outcomes.json?" + urllib.parse.urlencode({"sql": "delete from outcomes"}))
+    assert (response.status_code, response.json()["error"]) == (400, "Statement must be a SELECT")
+    plugins = {plugin["name"] for plugin in client.ok("/-/plugins.json").json()}
+    assert plugins >= {"outcomes_site.py", "datasette-atom", "datasette-sitemap", "datasette-render-markdown"}
+
+
+def test_slow_sql_is_interrupted(client):
+    sql = "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n"
+    response = client.get("/outcomes.json?" + urllib.parse.urlencode({"sql": sql}))
+    assert response.status_code == 400
+    assert "SQL query took too long" in response.json()["error"]
+
+
+# --- The build folder --------------------------------------------------------------------
+
+
+def test_site_files_are_written_and_published(built):
+    published = sorted(path.relative_to(built).as_posix() for path in built.rglob("*") if path.is_file())
+    site_files = [name for name in published if name.split("/")[0] in site.FOLDERS]
+    assert site_files == sorted(site.site_files())
+    assert site_files == [
+        "plugins/outcomes_search.py",
+        "plugins/outcomes_site.py",
+        "static/outcomes.css",
+        "templates/_facet_results.html",
+        "templates/index.html",
+        "templates/query-outcomes-cerca.html",
+        "templates/row-outcomes-events.html",
+        "templates/row-outcomes-outcomes.html",
+        "templates/row-outcomes-sessions.html",
+        "templates/table-outcomes-outcomes.html",
+    ]
+    assert (built / "plugins" / "outcomes_search.py").read_text("utf-8") == Path(search.__file__).read_text("utf-8")
+
+
+def test_a_new_build_replaces_the_site_folders(notes, tmp_path):
+    out = tmp_path / "out"
+    assert build.build(notes, out).ok
+    (out / "templates" / "stale.html").write_text("stale", "utf-8")
+    assert build.build(notes, out).ok
+    assert not (out / "templates" / "stale.html").exists()
+    assert (out / "templates" / "index.html").exists()
+    assert not list(out.glob(build.STAGING_PREFIX + "*"))
+
+
+def test_the_published_site_needs_only_datasette_and_its_plugins(built):
+    """`datasette build/` with the outcomes package impossible to import."""
+    script = (
+        "import sys; sys.modules['outcomes'] = None\n"
+        "from datasette.cli import cli\n"
+        "cli([sys.argv[1], '--get', '/outcomes/cerca.json?q=migrante&_shape=array'])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(built)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert last(json.loads(result.stdout)[0]["id"]) == "educazione-finanziaria-famiglie-migranti"
+
+
+def readme_package_command() -> list[str]:
+    """The `datasette package` command of the README, as arguments."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    [block] = re.findall(r"```bash\ncd build && (datasette package .*?)\n(?:docker|```)", readme, re.S)
+    return shlex.split(block.replace("\\\n", " "))
+
+
+def test_readme_publish_command_serves_the_site(built, monkeypatch):
+    """What `datasette package` would put in the image, run here: the same
+    folder (made by Datasette's own code) and the Dockerfile's commands."""
+    from datasette.cli import package
+    from datasette.utils import temporary_docker_directory
+
+    args = readme_package_command()
+    assert args[:3] == ["datasette", "package", "outcomes.db"]
+    monkeypatch.chdir(built)
+    params = package.make_context("package", args[2:]).params
+    options = {key: params.pop(key) for key in ("metadata", "extra_options", "branch", "template_dir", "plugins_dir", "static", "install", "spatialite", "version_note", "secret", "port")}
+    with temporary_docker_directory(params.pop("files"), "datasette", **options, extra_metadata=params) as folder:
+        dockerfile = Path(folder, "Dockerfile").read_text()
+        [install] = re.findall(r"^RUN pip install -U (.*)$", dockerfile, re.M)
+        pins = dict(package.split("==") for package in install.split() if "==" in package)
+        assert pins == {name: importlib.metadata.version(name) for name in pins}
+        dependencies = [line for line in importlib.metadata.requires("outcomes") if "extra ==" not in line]
+        plugins = {re.split(r"[<>=; ]", dependency)[0] for dependency in dependencies if dependency.startswith("datasette")}
+        assert plugins | {"snowballstemmer"} == set(pins)
+        [inspect] = re.findall(r"^RUN (datasette inspect .*)$", dockerfile, re.M)
+        subprocess.run(shlex.split(inspect), cwd=folder, check=True, capture_output=True)
+        [serve] = re.findall(r"^CMD (.*) --port \$PORT$", dockerfile, re.M)
+
+        def get(path: str) -> str:
+            result = subprocess.run(shlex.split(serve) + ["--get", path], cwd=folder, capture_output=True, text=True)
+            assert result.returncode == 0, (path, result.stderr[-2000:])
+            return result.stdout
+
+        assert last(json.loads(get("/outcomes/cerca.json?q=rimessa&_shape=array"))[0]["id"])
+        settings = json.loads(get("/-/settings.json"))
+        assert {key: settings[key] for key in site.settings()} == site.settings()
+        assert "Questa biblioteca raccoglie" in get("/")
+        assert get("/robots.txt").startswith("User-agent: *\nAllow: /")
+
+
+def test_an_installed_package_carries_the_site(tmp_path):
+    """setuptools copies outcomes/site/** (package-data) as it would into a wheel."""
+    root = Path(__file__).parent.parent
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        (source / name).write_bytes((root / name).read_bytes())
+    shutil.copytree(root / "outcomes", source / "outcomes", ignore=shutil.ignore_patterns("__pycache__"))
+    command = [sys.executable, "-c", "import setuptools; setuptools.setup()", "build_py", "-d", str(tmp_path / "lib")]
+    subprocess.run(command, cwd=source, check=True, capture_output=True, timeout=300)
+    installed = tmp_path / "lib" / "outcomes"
+    for name, content in site.site_files().items():
+        origin = installed / "search.py" if name == f"plugins/{site.SEARCH_MODULE}" else installed / "site" / name
+        assert origin.read_bytes() == content, name
+    assert (installed / "site" / "metadata.yaml").exists() and (installed / "site" / "settings.json").exists()
