@@ -61,6 +61,9 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
     "due": {"it": "scadenza", "en": "due date"},
     "status": {"it": "stato", "en": "status"},
     "visibility": {"it": "visibilità", "en": "visibility"},
+    "registered": {"it": "iscritti", "en": "registered"},
+    "unclassified": {"it": "non classificati", "en": "unclassified"},
+    "source": {"it": "fonte", "en": "source"},
 }
 
 
@@ -140,8 +143,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # -- shapes --
     "missing": {
-        "it": "manca il campo obbligatorio «{key}» ({label})",
-        "en": "the required field '{key}' ({label}) is missing",
+        "it": "manca il campo obbligatorio «{key}»{label_note}: aggiungilo",
+        "en": "the required field '{key}'{label_note} is missing: add it",
     },
     "unknown_key": {
         "it": "campo sconosciuto «{key}»{suggestion}; campi ammessi qui: {allowed}",
@@ -162,6 +165,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "empty_value": {
         "it": "{label}: il valore è vuoto: scrivilo dopo «:» oppure togli la riga se il campo è facoltativo",
         "en": "{label}: the value is empty: write it after ':' or remove the line if the field is optional",
+    },
+    "empty_count": {
+        "it": "{label}: manca il numero: scrivilo, oppure cancella la riga",
+        "en": "{label}: the number is missing: write it, or delete the line",
     },
     "empty_text": {
         "it": "{label}: il testo è vuoto",
@@ -185,8 +192,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # -- values --
     "slug": {
-        "it": "{label}: «{value}» non è un identificativo valido: solo lettere minuscole senza accenti, cifre e trattini{suggestion}",
-        "en": "{label}: '{value}' is not a valid id: lowercase letters without accents, digits and hyphens only{suggestion}",
+        "it": "{label}: «{value}» non va bene: solo lettere minuscole senza accenti, cifre e trattini{suggestion}",
+        "en": "{label}: '{value}' will not do: lowercase letters without accents, digits and hyphens only{suggestion}",
     },
     "date_format": {
         "it": "{label}: «{value}» non è una data nel formato AAAA-MM-GG{suggestion}",
@@ -205,16 +212,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{label}: '{value}' is not a whole number without separators{suggestion}",
     },
     "end_before_start": {
-        "it": "{label}: la fine «{value}» non è dopo l'inizio «{start}»",
-        "en": "{label}: the end '{value}' is not after the start '{start}'",
+        "it": "{label}: «{value}» non è dopo l'inizio «{start}»",
+        "en": "{label}: '{value}' is not after the start '{start}'",
     },
     "date_outside_event": {
         "it": "{label}: la sessione è del {value}, ma l'evento si svolge dal {start} al {end}",
         "en": "{label}: the session is on {value}, but the event runs from {start} to {end}",
     },
     "sdg_target_unknown": {
-        "it": "«{value}» non è un target SDG{hint}{suggestion}",
-        "en": "'{value}' is not an SDG target{hint}{suggestion}",
+        "it": "«{value}» non è un target SDG{suggestion}{hint}",
+        "en": "'{value}' is not an SDG target{suggestion}{hint}",
     },
     "sdg_target_hint_goal": {
         "it": ": il goal {goal} ha i target {targets}",
@@ -280,6 +287,159 @@ MESSAGES: dict[str, dict[str, str]] = {
         "it": "«{comment}» è letto come commento e il valore è solo «{value}»: se «#» fa parte del testo, metti il valore tra virgolette",
         "en": "'{comment}' is read as a comment and the value is only '{value}': if '#' belongs to the text, put the value in quotes",
     },
+    "control_characters": {
+        "it": "{label}: caratteri di controllo ({codes}), di solito incollati da un altro programma, tolti dagli atti: correggi la nota",
+        "en": "{label}: control characters ({codes}), usually pasted from another program, left out of the proceedings: fix the note",
+    },
+    # -- intake: new notes, Word forms, registrations (outcomes.intake) --
+    "bad_id": {
+        "it": "«{value}» non va bene come identificativo di {what}: solo lettere minuscole senza accenti, cifre e trattini{suggestion}",
+        "en": "'{value}' will not do as the id of {what}: lowercase letters without accents, digits and hyphens only{suggestion}",
+    },
+    "reserved_session_id": {
+        "it": "«{value}» è il nome di un file riservato dell'evento: scegli un altro identificativo per la sessione",
+        "en": "'{value}' is the name of a file the event reserves: choose another id for the session",
+    },
+    "note_exists": {
+        "it": "{path} esiste già: non lo sovrascrivo (modificalo, oppure scegli un altro nome di sessione)",
+        "en": "{path} already exists: it is not overwritten (edit it, or choose another session name)",
+    },
+    "note_exists_force": {
+        "it": "{path} esiste già: per sostituirlo con la scheda aggiungi --force",
+        "en": "{path} already exists: add --force to replace it with the form",
+    },
+    "event_not_found": {
+        "it": "l'evento «{event}» non esiste in {notes}: manca il suo event.yaml (crealo con «outcomes new {event} SESSIONE»)",
+        "en": "the event '{event}' does not exist in {notes}: its event.yaml is missing (create it with 'outcomes new {event} SESSION')",
+    },
+    "form_section_field": {"it": "sezione «{section}», campo «{name}»", "en": "section «{section}», field «{name}»"},
+    "form_section": {"it": "sezione «{section}»", "en": "section «{section}»"},
+    "warning_prefix": {"it": "attenzione: ", "en": "warning: "},
+    "form_missing": {
+        "it": "campo obbligatorio vuoto: compilalo",
+        "en": "required field left empty: fill it in",
+    },
+    "form_commitment_needs_owner": {
+        "it": "un impegno deve dire chi agisce: scrivi l'organizzazione responsabile",
+        "en": "a commitment must say who acts: write the organisation responsible",
+    },
+    "form_commitment_needs_due": {
+        "it": "un impegno deve dire entro quando: scrivi la scadenza (AAAA-MM-GG)",
+        "en": "a commitment must say by when: write the due date (YYYY-MM-DD)",
+    },
+    "form_duplicate_id": {
+        "it": "l'identificativo «{value}» è già usato dall'{first_section}: scegline un altro",
+        "en": "the id '{value}' is already used by {first_section}: choose another one",
+    },
+    "form_only_for_commitments": {
+        "it": "vale solo per gli esiti di tipo «{commitment}», mentre questo è «{type_label}»: lascialo vuoto",
+        "en": "only applies to outcomes of type «{commitment}», and this one is «{type_label}»: leave it empty",
+    },
+    "form_control_character": {
+        "it": "tolti caratteri di controllo invisibili ({characters}), di solito incollati da un altro programma",
+        "en": "invisible control characters removed ({characters}), usually pasted from another program",
+    },
+    "form_unreadable": {
+        "it": "non è un documento Word (.docx) leggibile: salvalo in formato .docx e riprova",
+        "en": "not a readable Word document (.docx): save it as .docx and try again",
+    },
+    "form_unreadable_xml": {
+        "it": "il documento è danneggiato e non si può leggere ({detail}): aprilo, salvalo di nuovo in formato .docx e riprova",
+        "en": "the document is damaged and cannot be read ({detail}): open it, save it again as .docx and try again",
+    },
+    "form_not_ours": {
+        "it": "non è una scheda di restituzione: crea la scheda con «outcomes form EVENTO SESSIONE» e compila quella",
+        "en": "not a session form: make the form with 'outcomes form EVENT SESSION' and fill that in",
+    },
+    "form_without_ids": {
+        "it": "la scheda non dice a quale evento e sessione appartiene: indicali con --event e --session",
+        "en": "the form does not say which event and session it belongs to: give them with --event and --session",
+    },
+    "imported_header": {
+        "it": "# Nota importata dalla scheda «{file}» con «outcomes import».",
+        "en": "# Note imported from the form '{file}' with 'outcomes import'.",
+    },
+    "csv_unreadable": {
+        "it": "non riesco a leggere il file ({detail})",
+        "en": "the file cannot be read ({detail})",
+    },
+    "csv_empty": {
+        "it": "il file è vuoto: esporta di nuovo le risposte del modulo in formato CSV",
+        "en": "the file is empty: export the form's answers as CSV again",
+    },
+    "csv_no_type_column": {
+        "it": "non trovo la colonna del tipo di organizzazione (cercavo {wanted}); colonne del file: {columns}. "
+        "Indica quella giusta in un file di corrispondenze con «organisation_type_column:» e passalo con --map",
+        "en": "the organisation type column is not there (looked for {wanted}); the file's columns: {columns}. "
+        "Name the right one in a mapping file with 'organisation_type_column:' and pass it with --map",
+    },
+    "registrations_source": {
+        "it": "modulo di iscrizione (esportazione CSV)",
+        "en": "registration form (CSV export)",
+    },
+    "registrations_header": {
+        "it": "# Iscritti all'evento per tipo di attore, contati con «outcomes registrations»\n"
+        "# dall'esportazione CSV del modulo di iscrizione. Solo numeri: nessun nome,\n"
+        "# nessun indirizzo e-mail, nessuna organizzazione.",
+        "en": "# People registered for the event by actor type, counted by 'outcomes registrations'\n"
+        "# from the registration form's CSV export. Numbers only: no name,\n"
+        "# no e-mail address, no organisation.",
+    },
+    # -- intake: what the commands report when all went well --
+    "created": {"it": "Creato {path}", "en": "Created {path}"},
+    "fill_event_first": {
+        "it": "Compila prima l'evento ({path}): date, luogo, organizzatori.",
+        "en": "Fill in the event first ({path}): dates, venue, organisers.",
+    },
+    "fill_then_check": {
+        "it": "Compila i campi vuoti, poi controlla con: outcomes check {path}",
+        "en": "Fill in the empty fields, then check with: outcomes check {path}",
+    },
+    "schemas_written": {"it": "Schemi JSON scritti: {paths}", "en": "JSON Schemas written: {paths}"},
+    "schemas_stale": {
+        "it": "{path} non corrisponde ai modelli: rigeneralo con «outcomes schema»",
+        "en": "{path} does not match the models: regenerate it with 'outcomes schema'",
+    },
+    "schemas_fresh": {"it": "Gli schemi in {out} corrispondono ai modelli.", "en": "The schemas in {out} match the models."},
+    "form_written": {
+        "it": "Scheda scritta: {path}. Compilala in Word o LibreOffice, poi: outcomes import {path}",
+        "en": "Form written: {path}. Fill it in with Word or LibreOffice, then: outcomes import {path}",
+    },
+    "imported": {
+        "it": "Nota scritta: {path} ({outcomes} esiti).",
+        "en": "Note written: {path} ({outcomes} outcomes).",
+    },
+    "import_failed_one": {
+        "it": "1 errore nella scheda: nessuna nota scritta. Correggi la scheda e importala di nuovo.",
+        "en": "1 error in the form: no note written. Correct the form and import it again.",
+    },
+    "import_failed": {
+        "it": "{errors} errori nella scheda: nessuna nota scritta. Correggi la scheda e importala di nuovo.",
+        "en": "{errors} errors in the form: no note written. Correct the form and import it again.",
+    },
+    "registrations_counted": {
+        "it": "Iscritti all'evento «{event}»: {total}. Per tipo di attore (dalla colonna «{column}»):",
+        "en": "People registered for '{event}': {total}. By actor type (from the column '{column}'):",
+    },
+    "registrations_unclassified": {"it": "non classificati", "en": "unclassified"},
+    "registrations_duplicates_one": {
+        "it": "1 iscrizione ripetuta con lo stesso indirizzo e-mail contata una volta sola.",
+        "en": "1 repeated registration with the same e-mail address counted once.",
+    },
+    "registrations_duplicates": {
+        "it": "{count} iscrizioni ripetute con lo stesso indirizzo e-mail contate una volta sola.",
+        "en": "{count} repeated registrations with the same e-mail address counted once.",
+    },
+    "registrations_unknown": {
+        "it": "Tipi di organizzazione non riconosciuti, contati tra i non classificati: {values}. "
+        "Per classificarli, aggiungili sotto «values:» in un file di corrispondenze (--map).",
+        "en": "Organisation types not recognised, counted as unclassified: {values}. "
+        "To classify them, add them under 'values:' in a mapping file (--map).",
+    },
+    "registrations_written": {"it": "Scritto {path}: solo numeri, nessun nome.", "en": "Written {path}: numbers only, no names."},
+    "empty_value_word": {"it": "valore vuoto", "en": "empty value"},
+    "event_word": {"it": "un evento", "en": "an event"},
+    "session_word": {"it": "una sessione", "en": "a session"},
 }
 
 
@@ -299,7 +459,12 @@ def message(kind: str, lang: str, **context: object) -> str:
     values["suggestion"] = (
         MESSAGES["did_you_mean"][lang].format(suggestion=suggestion) if suggestion else ""
     )
-    values.setdefault("label", field_label(context.get("field", ""), lang))
+    label = values.setdefault("label", field_label(context.get("field", ""), lang))
+    if template.startswith("{label}: ") and (not label or label == str(context.get("field", ""))):
+        # The field path printed before the message already says it ("date: date: ...").
+        template = template[len("{label}: ") :]
+    key_label = field_label(context.get("key", ""), lang)
+    values["label_note"] = f" ({key_label})" if key_label != str(context.get("key", "")) else ""
     return template.format_map(values)
 
 

@@ -128,6 +128,8 @@ def parse_time(value: object) -> dt.time:
 
 
 def parse_count(value: object) -> int:
+    if value is None:  # ``ngo:`` left empty in a template's list of actor types
+        raise _fail("empty_count", value)
     text = _text(value)
     if not _DIGITS.match(text) or len(text) > 7:
         digits = re.sub(r"[.,'\s]", "", text)
@@ -215,21 +217,81 @@ def _vocabulary_type(name: str, title: str, description: str):
     return Annotated[str, BeforeValidator(parse), WithJsonSchema(schema)]
 
 
-Slug = Annotated[str, BeforeValidator(parse_slug), WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN})]
-Line = Annotated[str, BeforeValidator(parse_line), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 300})]
-Markdown = Annotated[str, BeforeValidator(parse_markdown), WithJsonSchema({"type": "string", "minLength": 1})]
+# JSON Schema (``outcomes schema``) describes the YAML as an editor parses it
+# (YAML 1.2 core): text fields are strings, counts are integers, and codes that
+# look like numbers (SDG targets) must be quoted strings, since ``17.10``
+# unquoted is the number 17.1 there. The loader, which reads every scalar as
+# typed text, is more lenient; tests/test_schema.py lists where they differ.
+NON_BLANK_LINE = r"^\s*\S(?:[^\n]*\S)?\s*$"
+
+
+def _enum_schema(title: str, terms, describe) -> dict:
+    """A string enum of ``terms`` ids, each described in Italian for editors."""
+    return {
+        "type": "string",
+        "title": title,
+        "enum": [term.id for term in terms],
+        "markdownEnumDescriptions": [describe(term) for term in terms],
+    }
+
+
+Slug = Annotated[str, BeforeValidator(parse_slug), WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN, "maxLength": 80})]
+Line = Annotated[
+    str,
+    BeforeValidator(parse_line),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 300, "pattern": NON_BLANK_LINE}),
+]
+Markdown = Annotated[str, BeforeValidator(parse_markdown), WithJsonSchema({"type": "string", "minLength": 1, "pattern": r"\S"})]
 Date = Annotated[dt.date, BeforeValidator(parse_date), WithJsonSchema({"type": "string", "pattern": DATE_PATTERN, "format": "date"})]
 Time = Annotated[dt.time, BeforeValidator(parse_time), WithJsonSchema({"type": "string", "pattern": TIME_PATTERN})]
-Count = Annotated[int, BeforeValidator(parse_count), WithJsonSchema({"type": "integer", "minimum": 0})]
-Url = Annotated[str, BeforeValidator(parse_url), WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"})]
+Count = Annotated[int, BeforeValidator(parse_count), WithJsonSchema({"type": "integer", "minimum": 0, "maximum": 9_999_999})]
+Url = Annotated[
+    str,
+    BeforeValidator(parse_url),
+    WithJsonSchema({"type": "string", "format": "uri", "pattern": r"^\s*https?://[^\s/$.?#]\S*\s*$"}),
+]
 SdgTarget = Annotated[
     str,
     BeforeValidator(parse_sdg_target),
-    WithJsonSchema({"type": ["string", "number"], "description": "Codice del target SDG, es. \"10.7\" o \"10.c\""}),
+    WithJsonSchema(
+        {
+            **_enum_schema("Target SDG", vocab.sdg_targets(), lambda t: f"**{t.id}** — {t.label('it')}"),
+            "description": "Codice ufficiale del target, tra virgolette: \"10.7\", \"17.10\", \"10.c\"",
+        }
+    ),
 ]
-GcmObjective = Annotated[int, BeforeValidator(parse_gcm_objective), WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 23})]
-Country = Annotated[str, BeforeValidator(parse_country), WithJsonSchema({"type": "string", "pattern": "^[A-Z]{2}$"})]
-LanguageCode = Annotated[str, BeforeValidator(parse_language), WithJsonSchema({"type": "string", "pattern": "^[a-z]{2}$"})]
+GcmObjective = Annotated[
+    int,
+    BeforeValidator(parse_gcm_objective),
+    WithJsonSchema(
+        {
+            "type": "integer",
+            "title": "Obiettivo GCM",
+            "enum": [int(t.id) for t in vocab.gcm_objectives()],
+            "markdownEnumDescriptions": [f"**{t.id}** — {t.label('it')}" for t in vocab.gcm_objectives()],
+        }
+    ),
+]
+Country = Annotated[
+    str,
+    BeforeValidator(parse_country),
+    WithJsonSchema(
+        {
+            **_enum_schema("Paese", vocab.countries(), lambda t: f"**{t.id}** — {t.label('it')}"),
+            "description": "Codice ISO 3166-1 a due lettere, es. SN (Senegal), MA (Marocco)",
+        }
+    ),
+]
+LanguageCode = Annotated[
+    str,
+    BeforeValidator(parse_language),
+    WithJsonSchema(
+        {
+            **_enum_schema("Lingua", vocab.languages(), lambda t: f"**{t.id}** — {t.label('it')}"),
+            "description": "Codice ISO 639-1 a due lettere, es. it, en, fr",
+        }
+    ),
+]
 
 ActorType = _vocabulary_type("actor_types", "Tipo di attore", "Tipo di attore della cooperazione (L. 125/2014, artt. 23 e 26)")
 Theme = _vocabulary_type("themes", "Tema", "Tema del vocabolario controllato; le parole libere vanno in keywords")
@@ -262,6 +324,14 @@ def _as_mapping(value: object) -> dict:
 
 # --- Models -----------------------------------------------------------------
 
+# JSON Schema details: what an editor can check without our validators.
+UNIQUE = {"uniqueItems": True}
+COMMITMENT_RULES = {
+    "if": {"properties": {"type": {"const": "commitment"}}, "required": ["type"]},
+    "then": {"required": ["owner", "due"], "properties": {"owner": {"type": "string"}, "due": {"type": "string"}}},
+    "else": {"properties": {"status": {"type": "null"}}},
+}
+
 
 class Strict(BaseModel):
     """Shared configuration: unknown keys are errors, nothing is coerced."""
@@ -272,6 +342,8 @@ class Strict(BaseModel):
 class Person(Strict):
     """Someone who facilitated or spoke. Their name stays internal."""
 
+    model_config = ConfigDict(title="Persona", json_schema_extra={"description": "Chi ha facilitato o è intervenuto: organizzazione e ruolo sono pubblici, il nome mai"})
+
     name: Line | None = Field(None, title="Nome", description="Nome della persona: solo per uso interno, mai pubblicato")
     organisation: Line = Field(title="Organizzazione", description="Organizzazione di appartenenza (pubblica)")
     role: Line = Field(title="Ruolo", description="Ruolo nella sessione, es. facilitatore, relatrice, moderatore")
@@ -281,17 +353,23 @@ class Person(Strict):
 class Quote(Strict):
     """A sentence said in the session, attributed by actor type only (Chatham House)."""
 
+    model_config = ConfigDict(title="Citazione", json_schema_extra={"description": "Una frase detta nella sessione, attribuita solo al tipo di attore"})
+
     text: Markdown = Field(title="Citazione", description="Le parole riportate")
     actor: ActorType = Field(title="Tipo di attore", description="Chi l'ha detta, solo come tipo di attore")
 
 
 class Venue(Strict):
+    model_config = ConfigDict(title="Luogo", json_schema_extra={"description": "Dove si svolge l'evento"})
+
     name: Line = Field(title="Nome del luogo")
     address: Line | None = Field(None, title="Indirizzo")
     city: Line = Field(title="Città")
 
 
 class Organiser(Strict):
+    model_config = ConfigDict(title="Organizzatore", json_schema_extra={"description": "Un ente che promuove o sostiene l'evento"})
+
     name: Line = Field(title="Organizzazione", description="Nome dell'ente organizzatore")
     role: Line | None = Field(None, title="Ruolo", description="es. promotore, partner, con il patrocinio di")
     website: Url | None = Field(None, title="Sito web")
@@ -299,6 +377,8 @@ class Organiser(Strict):
 
 class Event(Strict):
     """``notes/<event-id>/event.yaml``: the conference."""
+
+    model_config = ConfigDict(title="Evento", json_schema_extra={"description": "notes/<evento>/event.yaml: il convegno, con titolo, date, luogo, organizzatori e descrizione"})
 
     title: Line = Field(title="Titolo dell'evento")
     subtitle: Line | None = Field(None, title="Sottotitolo")
@@ -328,27 +408,35 @@ class Event(Strict):
 class Outcome(Strict):
     """One thing the session found, recommended or committed to."""
 
+    model_config = ConfigDict(
+        title="Esito",
+        json_schema_extra={
+            "description": "Ciò che la sessione ha constatato, raccomandato o deciso; un impegno dice anche chi agisce (owner) ed entro quando (due)",
+            "allOf": [COMMITMENT_RULES],
+        },
+    )
+
     id: Slug = Field(title="Identificativo", description="Slug unico nella sessione, es. diaspore-coprogettazione")
     type: OutcomeType
     title: Line = Field(title="Titolo")
     text: Markdown = Field(title="Testo", description="Il contenuto dell'esito (Markdown)")
     sdg_targets: Annotated[list[SdgTarget], BeforeValidator(_as_list)] = Field(
-        default_factory=list, title="Target SDG", description="Codici ufficiali dei 169 target, es. [\"10.7\", \"17.17\"]"
+        default_factory=list, json_schema_extra=UNIQUE, title="Target SDG", description="Codici ufficiali dei 169 target, es. [\"10.7\", \"17.17\"]"
     )
     gcm_objectives: Annotated[list[GcmObjective], BeforeValidator(_as_list)] = Field(
-        default_factory=list, title="Obiettivi GCM", description="Obiettivi del Global Compact per le migrazioni (1-23), facoltativi"
+        default_factory=list, json_schema_extra=UNIQUE, title="Obiettivi GCM", description="Obiettivi del Global Compact per le migrazioni (1-23), facoltativi"
     )
     countries: Annotated[list[Country], BeforeValidator(_as_list)] = Field(
-        default_factory=list, title="Paesi", description="Codici ISO 3166-1 a due lettere, es. [SN, MA]"
+        default_factory=list, json_schema_extra=UNIQUE, title="Paesi", description="Codici ISO 3166-1 a due lettere, es. [SN, MA]"
     )
     actors: Annotated[list[ActorType], BeforeValidator(_as_list)] = Field(
-        default_factory=list, title="Attori", description="Tipi di attore coinvolti"
+        default_factory=list, json_schema_extra=UNIQUE, title="Attori", description="Tipi di attore coinvolti"
     )
     themes: Annotated[list[Theme], BeforeValidator(_as_list)] = Field(
-        default_factory=list, title="Temi", description="Temi del vocabolario controllato"
+        default_factory=list, json_schema_extra=UNIQUE, title="Temi", description="Temi del vocabolario controllato"
     )
     keywords: Annotated[list[Line], BeforeValidator(_as_list)] = Field(
-        default_factory=list, title="Parole chiave", description="Parole libere"
+        default_factory=list, json_schema_extra=UNIQUE, title="Parole chiave", description="Parole libere"
     )
     owner: Line | None = Field(
         None, title="Responsabile", description="Impegni: l'organizzazione che agisce (obbligatorio per gli impegni)", validate_default=True
@@ -401,6 +489,8 @@ class Outcome(Strict):
 
 class Session(Strict):
     """``notes/<event-id>/<session-id>.yaml``: a plenary or a workshop."""
+
+    model_config = ConfigDict(title="Sessione", json_schema_extra={"description": "notes/<evento>/<sessione>.yaml: una plenaria o un laboratorio, con i suoi esiti"})
 
     title: Line = Field(title="Titolo della sessione")
     kind: SessionKind
@@ -460,6 +550,8 @@ class Registrations(Strict):
     registered for the event, by actor type. Written by ``outcomes
     registrations`` from the registration form's CSV export; it never holds
     a name or an e-mail address."""
+
+    model_config = ConfigDict(title="Iscrizioni", json_schema_extra={"description": "notes/<evento>/registrations.yaml: numero di iscritti per tipo di attore, scritto da «outcomes registrations»; mai nomi né indirizzi e-mail"})
 
     source: Line | None = Field(None, title="Fonte", description="Da dove vengono i conteggi, es. modulo di iscrizione online")
     registered: Annotated[dict[ActorType, Count], BeforeValidator(_as_mapping)] = Field(

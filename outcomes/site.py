@@ -46,13 +46,17 @@ def inspect_data(db_path: Path, digest: str) -> dict:
     """
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
-        # Real tables only: counting a virtual (full-text) table reads all of it.
+        # Tables of data only: not the full-text indexes, whose internal
+        # tables Datasette hides (and whose row counts depend on how the
+        # index was built up, not on what it holds).
+        indexes = [name for (name,) in conn.execute("select name from sqlite_master where sql like '%USING fts5%'")]
         tables = [
             name
             for (name,) in conn.execute(
                 "select name from sqlite_master where type = 'table' and rootpage > 0"
                 " and name not like 'sqlite_%' order by name"
             )
+            if not any(name.startswith(index + "_") for index in indexes)
         ]
         counts = {table: {"count": conn.execute(f"select count(*) from [{table}]").fetchone()[0]} for table in tables}
     finally:

@@ -192,7 +192,7 @@ def test_unknown_key_with_did_you_mean(tmp_path):
 def test_unknown_key_in_english(tmp_path):
     text = replace("summary: |", "sumary: |")
     assert problems_of(tmp_path, text, lang="en") == [
-        f"{SESSION_PATH}:1:1: error: summary: the required field 'summary' (summary) is missing",
+        f"{SESSION_PATH}:1:1: error: summary: the required field 'summary' is missing: add it",
         f"{SESSION_PATH}:13:1: error: sumary: unknown field 'sumary' (did you mean 'summary'?); fields allowed"
         " here: title, kind, date, start, end, language, room, facilitators, speakers, participants, summary,"
         " quotes, outcomes, visibility",
@@ -204,11 +204,11 @@ def test_sdg_targets_that_do_not_exist(tmp_path):
     assert problems_of(tmp_path, text) == [
         f"{SESSION_PATH}:21:19: error: outcomes[0].sdg_targets[0]: «7.4» non è un target SDG:"
         " il goal 7 ha i target 7.1, 7.2, 7.3, 7.a, 7.b",
-        f"{SESSION_PATH}:21:26: error: outcomes[0].sdg_targets[1]: «17.1O» non è un target SDG:"
-        " il goal 17 ha i target 17.1, 17.2, 17.3, 17.4, 17.5, 17.6, 17.7, 17.8, 17.9, 17.10, 17.11, 17.12,"
-        " 17.13, 17.14, 17.15, 17.16, 17.17, 17.18, 17.19 (forse intendevi «17.10»?)",
-        f"{SESSION_PATH}:21:35: error: outcomes[0].sdg_targets[2]: «10,7» non è un target SDG:"
-        " il goal 10 ha i target 10.1, 10.2, 10.3, 10.4, 10.5, 10.6, 10.7, 10.a, 10.b, 10.c (forse intendevi «10.7»?)",
+        f"{SESSION_PATH}:21:26: error: outcomes[0].sdg_targets[1]: «17.1O» non è un target SDG (forse intendevi"
+        " «17.10»?): il goal 17 ha i target 17.1, 17.2, 17.3, 17.4, 17.5, 17.6, 17.7, 17.8, 17.9, 17.10, 17.11,"
+        " 17.12, 17.13, 17.14, 17.15, 17.16, 17.17, 17.18, 17.19",
+        f"{SESSION_PATH}:21:35: error: outcomes[0].sdg_targets[2]: «10,7» non è un target SDG (forse intendevi"
+        " «10.7»?): il goal 10 ha i target 10.1, 10.2, 10.3, 10.4, 10.5, 10.6, 10.7, 10.a, 10.b, 10.c",
         f"{SESSION_PATH}:21:43: error: outcomes[0].sdg_targets[3]: «99.1» non è un target SDG:"
         " si scrive come «10.7» o «10.c» (goal, punto, target)",
     ]
@@ -242,7 +242,7 @@ def test_actor_type_near_miss(tmp_path):
 def test_missing_field_points_at_its_parent(tmp_path):
     text = replace("    title: Coinvolgere le diaspore nella progettazione\n", "")
     assert problems_of(tmp_path, text) == [
-        f"{SESSION_PATH}:16:5: error: outcomes[0].title: manca il campo obbligatorio «title» (titolo)"
+        f"{SESSION_PATH}:16:5: error: outcomes[0].title: manca il campo obbligatorio «title» (titolo): aggiungilo"
     ]
 
 
@@ -302,7 +302,7 @@ def test_status_only_for_commitments(tmp_path):
 
 def test_end_must_follow_start(tmp_path):
     assert problems_of(tmp_path, replace('end: "17:00"', 'end: "14:00"')) == [
-        f"{SESSION_PATH}:5:6: error: end: ora di fine: la fine «14:00» non è dopo l'inizio «14:30»"
+        f"{SESSION_PATH}:5:6: error: end: ora di fine: «14:00» non è dopo l'inizio «14:30»"
     ]
 
 
@@ -326,8 +326,8 @@ def test_dates_and_times_in_the_wrong_form(tmp_path):
 def test_outcome_ids_are_slugs(tmp_path):
     text = replace("id: diaspore-coprogettazione", "id: Diaspore Co-progettazione")
     assert problems_of(tmp_path, text) == [
-        f"{SESSION_PATH}:16:9: error: outcomes[0].id: identificativo: «Diaspore Co-progettazione» non è un"
-        " identificativo valido: solo lettere minuscole senza accenti, cifre e trattini"
+        f"{SESSION_PATH}:16:9: error: outcomes[0].id: identificativo: «Diaspore Co-progettazione» non va"
+        " bene: solo lettere minuscole senza accenti, cifre e trattini"
         " (forse intendevi «diaspore-co-progettazione»?)",
     ]
 
@@ -407,9 +407,9 @@ def test_event_problems(tmp_path, lang):
     problems = load.Problems()
     load.check_paths([notes], problems)
     expected = {
-        "it": "notes/convegno-2019/event.yaml:3:11: error: end_date: data di fine: la fine «2019-10-14» non è"
+        "it": "notes/convegno-2019/event.yaml:3:11: error: end_date: data di fine: «2019-10-14» non è"
         " dopo l'inizio «2019-10-15»",
-        "en": "notes/convegno-2019/event.yaml:3:11: error: end_date: end date: the end '2019-10-14' is not after"
+        "en": "notes/convegno-2019/event.yaml:3:11: error: end_date: end date: '2019-10-14' is not after"
         " the start '2019-10-15'",
     }
     assert [p.format(lang).replace(str(tmp_path) + "/", "") for p in problems] == [expected[lang]]

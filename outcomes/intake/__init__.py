@@ -1,0 +1,20 @@
+"""Facilitator intake: the ways a note gets written.
+
+- ``template``: ``outcomes new`` writes a commented YAML note to fill in;
+- ``schema``: ``outcomes schema`` writes JSON Schema files for editors;
+- ``form`` and ``wordimport``: ``outcomes form`` writes a Word form (a
+  "scheda di restituzione"), ``outcomes import`` turns a filled one into a note;
+- ``registrations``: ``outcomes registrations`` turns a registration form's
+  CSV export into head counts by actor type, never keeping a name.
+
+What they write is checked with the same loader as hand-written notes.
+"""
+
+
+class IntakeError(Exception):
+    """A request that cannot be carried out; ``kind`` is a message kind of
+    ``outcomes.messages``, ``context`` its values."""
+
+    def __init__(self, kind: str, **context):
+        super().__init__(kind)
+        self.kind, self.context = kind, context

@@ -1,0 +1,72 @@
+"""Writing notes: the editor's schema line, tidy YAML, atomic replacement."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import yaml
+
+SCHEMAS_FROM_NOTE = "../../schemas"  # notes/<event-id>/<file>.yaml -> schemas/
+
+
+def schema_line(name: str) -> str:
+    """The first line of a note: lets yaml-language-server complete and check it."""
+    return f"# yaml-language-server: $schema={SCHEMAS_FROM_NOTE}/{name}.schema.json"
+
+
+class _NoteDumper(yaml.SafeDumper):
+    """Block mappings, one-line lists of codes, ``|`` for text with line breaks,
+    list items indented under their key, as the templates show them."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False):
+        return super().increase_indent(flow, False)
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str):
+    style = "|" if "\n" in value.strip("\n") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _represent_list(dumper: yaml.SafeDumper, value: list):
+    flow = all(isinstance(item, (str, int)) and "\n" not in str(item) for item in value)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
+
+
+_NoteDumper.add_representer(str, _represent_str)
+_NoteDumper.add_representer(list, _represent_list)
+
+
+def dump_note(data: dict, header: list[str]) -> str:
+    """YAML text for ``data``, after the comment lines of ``header``.
+
+    PyYAML quotes whatever YAML 1.1 would read as something else (``'10.7'``,
+    ``'NO'``, ``'14:30'``), so the text reads back the same everywhere.
+    """
+    body = yaml.dump(data, Dumper=_NoteDumper, sort_keys=False, allow_unicode=True, width=4096, indent=2)
+    return "\n".join(header) + "\n" + body
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step: a reader (or a build) sees
+    the old file or the new one, never half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
+            file.write(text)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

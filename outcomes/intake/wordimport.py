@@ -1,0 +1,462 @@
+"""``outcomes import``: a filled Word form becomes a YAML note, checked.
+
+The form's XML is read directly (python-docx hides content controls, and
+cannot open a file holding a control character some programs write). Each
+field is found by its content control's tag or, in a file saved by
+LibreOffice, by its bookmark; its value is the text of its table cell, less a
+placeholder still showing.
+
+What Word and LibreOffice do to typed text is undone only where it would
+change a value: soft line breaks (``w:br``, ``\\x0b``) become line breaks in
+long texts and spaces in one-line fields; quotes of any kind around codes,
+dates and numbers are dropped (prose keeps its typographic quotes); control
+characters pasted from other programs are removed, with a warning.
+
+The note is then checked by the same loader as a hand-written one, and every
+problem is reported at the form's section and field. Nothing is written
+unless the note is valid.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from .. import load, models, vocab
+from ..messages import current_lang, message
+from .files import dump_note, schema_line, write_atomic
+from .form import FORM, Block, FormField, bookmark_name
+from .names import term_named
+from . import IntakeError
+from .template import check_id, event_template
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+
+# Characters XML 1.0 forbids, as some programs still write them (raw or as
+# ``&#7;``): they are swapped for private-use markers before parsing, so the
+# field they were in can be named in the warning.
+_RAW_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CHAR_REFERENCE = re.compile(rb"&#(x[0-9A-Fa-f]+|[0-9]+);")
+_MARKER_BASE = 0xF0000
+_MARKERS = re.compile("[\U000F0000-\U000FFFFF]")
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")  # Office's escape for characters XML cannot hold
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_QUOTES = "\"'“”„‘’‚«»‹›`´"
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)  # no external entities
+
+
+# --- Problems, told at the form's section and field ------------------------------------
+
+
+@dataclass(frozen=True)
+class FormProblem:
+    """Something wrong in a form, at a section (block) and field of it."""
+
+    file: str
+    kind: str
+    section: str | None = None
+    label: str | None = None  # the field, as the form names it
+    context: dict = field(default_factory=dict, compare=False)
+    severity: str = "error"
+
+    def format(self, lang: str | None = None) -> str:
+        """``scheda.docx: sezione «Esito 3», campo «Target SDG»: ...``."""
+        lang = current_lang(lang)
+        parts = [self.file]
+        if self.section and self.label:
+            parts.append(message("form_section_field", lang, section=self.section, name=self.label))
+        elif self.section:
+            parts.append(message("form_section", lang, section=self.section))
+        text = message(self.kind, lang, **{**self.context, "label": ""})
+        if self.severity == "warning":
+            text = message("warning_prefix", lang) + text
+        return ": ".join([*parts, text])
+
+
+@dataclass
+class ImportResult:
+    problems: list[FormProblem]
+    note: Path | None = None  # written only when valid
+    event_created: Path | None = None
+    outcomes: int = 0
+
+    @property
+    def errors(self) -> list[FormProblem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+# --- Reading the form's fields ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldText:
+    """What a field holds: its paragraphs, and a date picker's chosen date."""
+
+    paragraphs: tuple[str, ...]
+    full_date: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(p.strip() for p in self.paragraphs)
+
+
+@dataclass
+class FilledForm:
+    fields: dict[str, FieldText]
+    identifier: str | None  # "event/session", from the document's properties
+
+
+def read_form(path: Path) -> FilledForm:
+    """Every field of the form at ``path``, by tag; raises IntakeError."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            document = package.read("word/document.xml")
+            core = package.read("docProps/core.xml") if "docProps/core.xml" in package.namelist() else None
+    except (zipfile.BadZipFile, KeyError, OSError):
+        raise IntakeError("form_unreadable") from None
+    try:
+        root = etree.fromstring(_mark_forbidden_characters(document), _PARSER)
+    except etree.XMLSyntaxError as error:
+        raise IntakeError("form_unreadable_xml", detail=str(error)) from None
+    fields = {tag: _field_text(container) for tag, container in _containers(root).items()}
+    if not fields:
+        raise IntakeError("form_not_ours")
+    return FilledForm(fields, _identifier(core))
+
+
+def _mark_forbidden_characters(xml: bytes) -> bytes:
+    def reference(match: re.Match) -> bytes:
+        text = match.group(1).decode()
+        code = int(text[1:], 16) if text[0] in "xX" else int(text)
+        if code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF:
+            return match.group(0)
+        return chr(_MARKER_BASE + min(code, 0xFFFF)).encode()
+
+    xml = _CHAR_REFERENCE.sub(reference, xml)
+    return _RAW_CONTROL.sub(lambda m: chr(_MARKER_BASE + m.group(0)[0]).encode(), xml)
+
+
+def _identifier(core: bytes | None) -> str | None:
+    if core is None:
+        return None
+    try:
+        found = etree.fromstring(core, _PARSER).find(f"{DC}identifier")
+    except etree.XMLSyntaxError:
+        return None
+    return found.text if found is not None and found.text else None
+
+
+_TAGS = {block.tag(f) for block, f in FORM.fields()}
+_BY_BOOKMARK = {bookmark_name(tag): tag for tag in _TAGS}
+
+
+def _containers(root) -> dict[str, etree._Element]:
+    """The element holding each field's value: its table cell, found by the
+    content control's tag (Word) or by the field's bookmark (LibreOffice)."""
+    found: dict[str, etree._Element] = {}
+    for sdt in root.iter(f"{W}sdt"):
+        tag = sdt.find(f"{W}sdtPr/{W}tag")
+        if tag is not None and tag.get(f"{W}val") in _TAGS:
+            found.setdefault(tag.get(f"{W}val"), _cell_of(sdt))
+    for mark in root.iter(f"{W}bookmarkStart"):
+        tag = _BY_BOOKMARK.get(mark.get(f"{W}name", ""))
+        if tag is not None:
+            found.setdefault(tag, _cell_of(mark))
+    return found
+
+
+def _cell_of(element):
+    cell = next(element.iterancestors(f"{W}tc"), None)
+    if cell is not None:
+        return cell
+    return element if element.tag == f"{W}sdt" else next(element.iterancestors(f"{W}p"), element)
+
+
+def _field_text(container) -> FieldText:
+    showing_placeholder = {
+        sdt for sdt in container.iter(f"{W}sdt") if sdt.find(f"{W}sdtPr/{W}showingPlcHdr") is not None
+    }
+    if container.tag == f"{W}sdt" and container.find(f"{W}sdtPr/{W}showingPlcHdr") is not None:
+        showing_placeholder.add(container)
+    paragraphs = [container] if container.tag == f"{W}p" else list(container.iter(f"{W}p"))
+    texts = tuple(_paragraph_text(p, showing_placeholder) for p in paragraphs)
+    full_date = None
+    for sdt in container.iter(f"{W}sdt"):
+        date = sdt.find(f"{W}sdtPr/{W}date")
+        if date is not None and sdt not in showing_placeholder and date.get(f"{W}fullDate"):
+            full_date = date.get(f"{W}fullDate")[:10]
+    return FieldText(texts, full_date)
+
+
+def _paragraph_text(paragraph, showing_placeholder: set) -> str:
+    pieces = []
+    for element in paragraph.iter(f"{W}t", f"{W}br", f"{W}cr", f"{W}tab", f"{W}noBreakHyphen"):
+        if element.getparent().tag != f"{W}r" or _in_any(element, showing_placeholder):
+            continue  # tab stops in paragraph properties; placeholder text
+        if element.tag == f"{W}t":
+            pieces.append(_OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), element.text or ""))
+        elif element.tag == f"{W}tab":
+            pieces.append("\t")
+        elif element.tag == f"{W}noBreakHyphen":
+            pieces.append("-")
+        else:
+            pieces.append("\n")
+    return "".join(pieces)
+
+
+def _in_any(element, sdts: set) -> bool:
+    return bool(sdts) and any(ancestor in sdts for ancestor in element.iterancestors(f"{W}sdt"))
+
+
+# --- From the form's fields to a note ---------------------------------------------------------
+
+
+@dataclass
+class _Conversion:
+    """The note being built, and where each of its fields is on the form."""
+
+    file: str
+    places: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    outcome_blocks: list[str] = field(default_factory=list)
+    warnings: list[FormProblem] = field(default_factory=list)
+
+
+def note_from_form(form: FilledForm, file: str) -> tuple[dict, _Conversion]:
+    """The session note a filled form says, as the plain data YAML holds."""
+    conversion = _Conversion(file)
+    data: dict = {}
+    data.update(_block_values(form, FORM.session, "", conversion))
+    for key, blocks in (("facilitators", FORM.facilitators), ("speakers", FORM.speakers), ("quotes", FORM.quotes)):
+        rows = []
+        for block in blocks:
+            row = _block_values(form, block, f"{key}[{len(rows)}]", conversion)
+            if row:
+                rows.append(row)
+        if rows:
+            data[key] = rows
+    participants = _block_values(form, FORM.participants, "participants", conversion)
+    if participants:
+        data["participants"] = participants
+    data.update(_block_values(form, FORM.summary, "", conversion))
+    outcomes = []
+    for block in FORM.outcomes:
+        outcome = _block_values(form, block, f"outcomes[{len(outcomes)}]", conversion)
+        if outcome:
+            outcome.setdefault("id", _derive_id(outcome, block, outcomes))
+            outcomes.append(_in_model_order(outcome, models.Outcome))
+            conversion.outcome_blocks.append(block.name)
+    if outcomes:
+        data["outcomes"] = outcomes
+    return _in_model_order(data, models.Session), conversion
+
+
+def _block_values(form: FilledForm, block: Block, prefix: str, conversion: _Conversion) -> dict:
+    """The non-empty values of a block, keyed as in the note; records where
+    each field of the block is, for error messages."""
+    values = {}
+    for form_field in block.fields:
+        text = form.fields.get(block.tag(form_field))
+        value = _value(form_field, text, block, conversion) if text is not None else None
+        if value is not None:
+            values[form_field.key] = value
+    if values or not prefix:
+        if prefix:
+            conversion.places[prefix] = (block.name, None)
+        for form_field in block.fields:
+            path = f"{prefix}.{form_field.key}" if prefix else form_field.key
+            conversion.places[path] = (block.name, form_field.label)
+    return values
+
+
+def _value(form_field: FormField, text: FieldText, block: Block, conversion: _Conversion):
+    """A field's value as the note holds it, or None when left empty."""
+    paragraphs = [_clean(p, block, form_field, conversion) for p in text.paragraphs]
+    if form_field.control == "text":  # paragraphs and line breaks kept, as Markdown reads them
+        lines = "\n\n".join(p for p in paragraphs if p.strip()).split("\n")
+        value = "\n".join(line.rstrip() for line in lines).strip()
+    elif form_field.control == "codes":  # one per line is a list too
+        value = ", ".join(line.strip() for line in "\n".join(paragraphs).split("\n") if line.strip())
+    else:  # one line: breaks are only where the cell wrapped
+        value = " ".join(" ".join(paragraphs).split())
+    if not value or value == form_field.placeholder:
+        value = ""
+    if form_field.control == "date" and text.full_date and not _looks_like_date(_unquote(value)):
+        value = text.full_date
+    if not value:
+        return None
+    if form_field.control == "choice":
+        return _term_id(form_field.vocabulary, _unquote(value))
+    if form_field.control == "count":
+        number = _unquote(value)
+        return int(number) if re.fullmatch(r"\d{1,7}", number) else number
+    if form_field.control == "codes":
+        return _codes(form_field, value)
+    if form_field.control == "date" or form_field.key in ("start", "end", "id", "language"):
+        return _unquote(value)
+    return value
+
+
+def _clean(text: str, block: Block, form_field: FormField, conversion: _Conversion) -> str:
+    """Soft breaks to line breaks; control characters removed, with a warning."""
+    text = text.replace("\x0b", "\n").replace("\x0c", "\n").replace("\r", "\n").replace("\t", " ")
+    removed = [f"U+{ord(c) - _MARKER_BASE:04X}" for c in _MARKERS.findall(text)]
+    removed += [f"U+{ord(c):04X}" for c in _CONTROL.findall(text)]
+    if removed:
+        conversion.warnings.append(
+            FormProblem(conversion.file, "form_control_character", block.name, form_field.label,
+                        {"characters": ", ".join(sorted(set(removed)))}, severity="warning")
+        )
+        text = _CONTROL.sub("", _MARKERS.sub("", text))
+    return text
+
+
+def _unquote(text: str) -> str:
+    """``“10.7”`` -> ``10.7``: quotes around a code are never part of it."""
+    return text.strip().strip(_QUOTES).strip()
+
+
+def _looks_like_date(text: str) -> bool:
+    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text))
+
+
+_SPLITTERS = {
+    # "10.7, 17.17" or "10.7,17.17" or "10.7 17.17"; "10,7" stays one item (a decimal comma).
+    "sdg_targets": re.compile(r"[;\s]+|,(?=\s|\d+\.|$)"),
+    "gcm_objectives": re.compile(r"[,;\s]+"),
+}
+_LIST_SPLITTER = re.compile(r"[,;]+")  # names may hold spaces: "Burkina Faso", "Ente locale"
+
+
+def _codes(form_field: FormField, value: str) -> list:
+    splitter = _SPLITTERS.get(form_field.key, _LIST_SPLITTER)
+    items = [_unquote(item) for item in splitter.split(value)]
+    items = [item for item in items if item]
+    if form_field.key == "gcm_objectives":
+        return [int(item) if re.fullmatch(r"\d{1,2}", item) else item for item in items]
+    if form_field.key == "countries":
+        return [_term_id("countries", item) for item in items]
+    if form_field.vocabulary:
+        return [_term_id(form_field.vocabulary, item) for item in items]
+    if form_field.key == "keywords":
+        return [item.strip() for item in _LIST_SPLITTER.split(value) if item.strip()]
+    return items
+
+
+def _term_id(vocabulary: str, text: str) -> str:
+    """The id of the term chosen from a drop-down list or written by name
+    (``Laboratorio``, ``Ente locale``, ``Senegal``); anything else is kept as
+    typed, for the loader to judge and explain."""
+    return term_named(vocabulary, text) or text
+
+
+def _derive_id(outcome: dict, block: Block, previous: list[dict]) -> str:
+    """An outcome id from its title when the form left it empty."""
+    taken = {item.get("id") for item in previous}
+    words = models.slugify(str(outcome.get("title", ""))).split("-")
+    base = ""
+    for word in words:
+        if len(base) + len(word) + 1 > 50:
+            break
+        base = f"{base}-{word}" if base else word
+    base = base or models.slugify(block.name)
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
+
+
+def _in_model_order(data: dict, model) -> dict:
+    order = list(model.model_fields)
+    return {key: data[key] for key in sorted(data, key=lambda k: order.index(k) if k in order else len(order))}
+
+
+# --- Checking and writing ---------------------------------------------------------------------
+
+# Kinds whose YAML wording ("add 'owner:'") has a version in the form's terms.
+_FORM_KINDS = {
+    "missing": "form_missing",
+    "commitment_needs_owner": "form_commitment_needs_owner",
+    "commitment_needs_due": "form_commitment_needs_due",
+    "duplicate_id": "form_duplicate_id",
+    "only_for_commitments": "form_only_for_commitments",
+}
+
+
+def _form_problem(problem: load.Problem, conversion: _Conversion) -> FormProblem:
+    section, label = _place(problem.field, conversion)
+    context = dict(problem.context)
+    kind = _FORM_KINDS.get(problem.kind, problem.kind)
+    if problem.kind == "duplicate_id" and "first_index" in context:
+        context["first_section"] = conversion.outcome_blocks[context["first_index"]]
+    if problem.kind == "only_for_commitments":
+        types = vocab.outcome_types()
+        context["type_label"] = types.label(context["type"], "it") if context.get("type") in types else context.get("type")
+        context["commitment"] = types.label("commitment", "it")
+    return FormProblem(conversion.file, kind, section, label, context, problem.severity)
+
+
+def _place(path: str, conversion: _Conversion) -> tuple[str | None, str | None]:
+    """The form's section and field for a note's field path, or the nearest one."""
+    while path:
+        if path in conversion.places:
+            return conversion.places[path]
+        path = re.sub(r"(\[\d+\]|\.[^.\[]+|^[^.\[]+)$", "", path)
+    return None, None
+
+
+def import_form(path: Path, notes_dir: Path, event_id: str | None = None, session_id: str | None = None,
+                force: bool = False) -> ImportResult:
+    """Turn the filled form at ``path`` into ``notes/EVENT/SESSION.yaml``."""
+    file = path.name
+    try:
+        form = read_form(path)
+        event_id, session_id = _ids(form, event_id, session_id)
+    except IntakeError as error:
+        return ImportResult([FormProblem(file, error.kind, context=error.context)])
+    target = notes_dir / event_id / f"{session_id}.yaml"
+    if target.exists() and not force:
+        return ImportResult([FormProblem(file, "note_exists_force", context={"path": str(target)})])
+    data, conversion = note_from_form(form, file)
+    text = dump_note(data, [schema_line("session"), message("imported_header", "it", file=file)])
+    problems = [*conversion.warnings, *_check(text, notes_dir / event_id, session_id, conversion)]
+    if any(p.severity == "error" for p in problems):
+        return ImportResult(problems)
+    event_path = notes_dir / event_id / load.EVENT_FILE
+    created = None
+    if not event_path.exists():
+        write_atomic(event_path, event_template(event_id, event_path.parent))
+        created = event_path
+    write_atomic(target, text)
+    return ImportResult(problems, target, created, len(data.get("outcomes", [])))
+
+
+def _ids(form: FilledForm, event_id: str | None, session_id: str | None) -> tuple[str, str]:
+    """The event and session the form is for: given, or printed on the form."""
+    printed = {key: _unquote(" ".join(form.fields[f"form.{key}"].paragraphs)) if f"form.{key}" in form.fields else ""
+               for key in ("event", "session")}
+    if (not printed["event"] or not printed["session"]) and form.identifier and "/" in form.identifier:
+        printed["event"], printed["session"] = (printed["event"] or form.identifier.split("/", 1)[0],
+                                                printed["session"] or form.identifier.split("/", 1)[1])
+    event_id, session_id = event_id or printed["event"], session_id or printed["session"]
+    if not event_id or not session_id:
+        raise IntakeError("form_without_ids")
+    check_id(event_id, "event")
+    check_id(session_id, "session")
+    return event_id, session_id
+
+
+def _check(text: str, event_folder: Path, session_id: str, conversion: _Conversion) -> list[FormProblem]:
+    """Check the note with the loader, as if it were already in its folder."""
+    event = load.load_event(event_folder, load.Problems()) if (event_folder / load.EVENT_FILE).exists() else None
+    problems = load.Problems()
+    with tempfile.TemporaryDirectory() as folder:
+        note = Path(folder) / f"{session_id}.yaml"
+        note.write_text(text, encoding="utf-8")
+        load.load_session(note, event, problems)
+    return [_form_problem(problem, conversion) for problem in problems]

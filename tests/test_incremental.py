@@ -1,0 +1,166 @@
+"""Incremental builds give exactly the database a full build gives."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES
+from helpers import SESSION_YAML, EVENT_YAML
+from outcomes.build import build
+
+
+def dump(db_path: Path) -> list[str]:
+    """Every statement that recreates the database, FTS5's internal tables
+    aside (their pages depend on the order rows were indexed in)."""
+    conn = sqlite3.connect(db_path)
+    try:
+        shadow = ("_fts_data", "_fts_idx", "_fts_docsize", "_fts_config", "_fts_content")
+        statements = [
+            line for line in conn.iterdump()
+            if not any(f'"{table}' in line.split("(")[0] for table in _shadow_tables(conn, shadow))
+        ]
+        return statements + index_content(conn)
+    finally:
+        conn.close()
+
+
+def _shadow_tables(conn, suffixes) -> list[str]:
+    names = [name for (name,) in conn.execute("select name from sqlite_master where type = 'table'")]
+    return [name for name in names if name.endswith(suffixes)]
+
+
+def index_content(conn) -> list[str]:
+    """Every (word, row, column, position) of the full-text indexes."""
+    lines = []
+    for table in ("outcomes_fts", "sessions_fts"):
+        conn.execute(f"CREATE VIRTUAL TABLE temp.v_{table} USING fts5vocab(main, {table}, instance)")
+        lines += [f"{table} {row}" for row in conn.execute(f"select * from temp.v_{table} order by 1, 2, 3, 4")]
+    return lines
+
+
+def same_as_full_build(notes: Path, out: Path, tmp_path: Path) -> None:
+    reference = tmp_path / f"full-{time.monotonic_ns()}"
+    assert build(notes, reference, full=True).ok
+    assert dump(out / "outcomes.db") == dump(reference / "outcomes.db")
+    for name in ("inspect-data.json", "metadata.json", "settings.json"):
+        updated, full = (json.loads((folder / name).read_text()) for folder in (out, reference))
+        if name == "inspect-data.json":  # the files' sizes differ by free pages, not by content
+            del updated["outcomes"]["size"], full["outcomes"]["size"]
+        assert updated == full, name
+    shutil.rmtree(reference)
+
+
+def touch_later(path: Path, text: str) -> None:
+    """Write ``text``, dated clearly after the last build."""
+    path.write_text(text, "utf-8")
+    future = time.time() + 5
+    import os
+
+    os.utime(path, (future, future))
+
+
+@pytest.fixture
+def library(tmp_path) -> tuple[Path, Path]:
+    notes = tmp_path / "notes"
+    shutil.copytree(EXAMPLE_NOTES, notes)
+    out = tmp_path / "out"
+    first = build(notes, out)
+    assert first.ok and not first.incremental
+    return notes, out
+
+
+def test_nothing_changed_reads_nothing(library):
+    notes, out = library
+    before = (out / "outcomes.db").read_bytes()
+    result = build(notes, out)
+    assert (result.incremental, result.rebuilt) == (True, 0)
+    assert result.counts == {"events": 1, "sessions": 3, "outcomes": 102, "internal": 4}
+    assert (out / "outcomes.db").read_bytes() == before
+
+
+def test_a_touched_but_unchanged_note_is_not_rebuilt(library):
+    notes, out = library
+    session = notes / EXAMPLE_EVENT / "plenaria-mattina.yaml"
+    touch_later(session, session.read_text("utf-8"))
+    result = build(notes, out)
+    assert (result.incremental, result.rebuilt) == (True, 0)
+
+
+def test_one_changed_note(library, tmp_path):
+    notes, out = library
+    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
+    text = session.read_text("utf-8")
+    touch_later(session, text.replace("title: Migrazione e Cooperazione Internazionale",
+                                      "title: Migrazione e Cooperazione Internazionale (rivisto)", 1))
+    result = build(notes, out)
+    assert (result.ok, result.incremental, result.rebuilt) == (True, True, 1)
+    assert result.counts == {"events": 1, "sessions": 3, "outcomes": 102, "internal": 4}
+    same_as_full_build(notes, out, tmp_path)
+
+
+def test_added_changed_and_removed_sessions(library, tmp_path):
+    notes, out = library
+    folder = notes / EXAMPLE_EVENT
+    touch_later(folder / "nuova-sessione.yaml", SESSION_YAML)
+    (folder / "plenaria-mattina.yaml").unlink()
+    result = build(notes, out)
+    assert (result.ok, result.incremental, result.rebuilt) == (True, True, 1)
+    assert result.counts["sessions"] == 3
+    same_as_full_build(notes, out, tmp_path)
+
+    outcome = folder / "nuova-sessione.yaml"
+    touch_later(outcome, SESSION_YAML.replace("visibility", "visibility") + "visibility: internal\n")
+    result = build(notes, out)
+    assert (result.incremental, result.rebuilt) == (True, 1)
+    same_as_full_build(notes, out, tmp_path)
+
+
+def test_a_changed_event_rereads_its_sessions(library, tmp_path):
+    notes, out = library
+    event = notes / EXAMPLE_EVENT / "event.yaml"
+    touch_later(event, event.read_text("utf-8").replace("title: ", "title: Nuovo titolo – ", 1))
+    result = build(notes, out)
+    assert (result.incremental, result.rebuilt) == (True, 3)
+    same_as_full_build(notes, out, tmp_path)
+
+
+def test_added_and_removed_events(library, tmp_path):
+    notes, out = library
+    other = notes / "altro-convegno-2020"
+    other.mkdir()
+    touch_later(other / "event.yaml", EVENT_YAML.replace("2019-10-15", "2020-05-20"))
+    touch_later(other / "laboratorio.yaml", SESSION_YAML.replace("2019-10-15", "2020-05-20"))
+    result = build(notes, out)
+    assert (result.incremental, result.rebuilt) == (True, 1)
+    assert result.counts["events"] == 2
+    same_as_full_build(notes, out, tmp_path)
+
+    shutil.rmtree(notes / EXAMPLE_EVENT)
+    result = build(notes, out)
+    assert (result.incremental, result.rebuilt, result.counts["events"]) == (True, 0, 1)
+    same_as_full_build(notes, out, tmp_path)
+
+
+def test_an_invalid_change_publishes_nothing(library):
+    notes, out = library
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    session = notes / EXAMPLE_EVENT / "plenaria-mattina.yaml"
+    touch_later(session, session.read_text("utf-8").replace("kind: plenary", "kind: plenaria"))
+    result = build(notes, out)
+    assert not result.ok
+    assert [p.field for p in result.problems.errors] == ["kind"]
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
+def test_a_different_notes_folder_means_a_full_build(library, tmp_path):
+    notes, out = library
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(notes, elsewhere)
+    result = build(elsewhere, out)
+    assert (result.incremental, result.rebuilt) == (False, 3)
