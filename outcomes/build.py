@@ -302,21 +302,23 @@ def build(
     notes_dir: Path,
     out_dir: Path,
     *,
-    write_proceedings: Callable | None = None,
+    proceedings: bool = True,
     on_wait: Callable[[], None] | None = None,
     workers: int | None = None,
     full: bool = False,
 ) -> BuildResult:
     """Check every note and, if all are valid, publish the outputs.
 
-    ``write_proceedings(event_note, sessions, folder)`` is called for each
-    event (each changed event, in an incremental build) with its valid
-    sessions. Nothing is published if any note has an error. ``workers`` is
-    the number of processes reading notes (default: the machine's cores, up
-    to 4); ``full`` rebuilds everything even when an update would do.
+    The database and the site always; with ``proceedings``, each event's
+    proceedings too (each changed event's, in an incremental build; their
+    warnings join the problems). Nothing is published if any note has an
+    error. ``workers`` is the number of processes reading notes (default:
+    the machine's cores, up to 4); ``full`` rebuilds everything even when an
+    update would do. ``on_wait`` is called if another build holds the lock.
     """
     result = BuildResult(Problems())
     problems = result.problems
+    write_proceedings = _proceedings_writer(problems) if proceedings else None
     if not notes_dir.is_dir():
         problems.add(notes_dir, 1, 1, "", "path_not_found")
         return result
@@ -325,7 +327,6 @@ def build(
         events = list(load.events(notes_dir, problems))
         stats = note_files(notes_dir, events)
         previous = None if full else BuildState.read(out_dir)
-        proceedings = write_proceedings is not None
         incremental = previous is not None and previous.usable(notes_dir, out_dir, proceedings)
         changes = _Changes(previous, stats, events, notes_dir) if incremental else None
         sessions_to_read = changes.sessions_to_read if changes else sum(len(e.session_paths) for e in events)
@@ -358,9 +359,20 @@ def build(
         site.write(stage, stage / DATABASE, state.inputs_digest())
         state.write(stage)
         result.incremental = incremental
-        stale = [f"{event_id}.docx" for event_id in changes.removed_events] if incremental else None
+        if not proceedings:
+            stale = []  # this build leaves the documents alone
+        elif incremental:
+            stale = [f"{event_id}.docx" for event_id in changes.removed_events]
+        else:
+            stale = None  # every document this build did not write
         result.published = publish(stage, out_dir, stale)
     return result
+
+
+def _proceedings_writer(problems: Problems) -> Callable:
+    from . import proceedings
+
+    return proceedings.writer(problems)
 
 
 def _prepare(notes_dir: Path) -> Callable:
@@ -474,7 +486,6 @@ def _update(stage: Path, out_dir: Path, notes_dir: Path, events: list[EventNote]
             if read.note is not None:
                 sessions.append(read.note)
         batch.flush()
-        store.index_sessions(db, keys)
         if keep and not result.problems.errors:
             write_proceedings(event, sessions, stage / PROCEEDINGS_DIR)
     db.conn.commit()

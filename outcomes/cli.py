@@ -80,6 +80,17 @@ lang_option = click.option(
 )
 
 
+proceedings_option = click.option(
+    "--proceedings/--no-proceedings",
+    default=True,
+    show_default=True,
+    help="Also write proceedings/<event-id>.docx for every event.",
+)
+full_option = click.option(
+    "--full", is_flag=True, help="Rebuild everything, even if only some notes changed since the last build."
+)
+
+
 @click.group()
 @click.version_option(package_name="outcomes")
 def cli():
@@ -110,12 +121,13 @@ def check(paths: tuple[Path, ...], lang: str | None):
     click.echo(say("valid", lang, summary=summary(counts, lang)))
 
 
-def run_build(notes: Path, out: Path, lang: str | None) -> None:
+def run_build(notes: Path, out: Path, lang: str | None, proceedings: bool = True, full: bool = False) -> None:
     """Build and report; exit 1 when a note is invalid."""
     from .build import build
 
     lang = current_lang(lang)
-    result = build(notes, out, on_wait=lambda: click.echo(say("waiting", lang, out=out), err=True))
+    result = build(notes, out, proceedings=proceedings, full=full,
+                   on_wait=lambda: click.echo(say("waiting", lang, out=out), err=True))
     report(result.problems, lang)
     if not result.ok:
         click.echo(say("invalid", lang, errors=errors(result.problems, lang), out=out), err=True)
@@ -128,15 +140,19 @@ def run_build(notes: Path, out: Path, lang: str | None) -> None:
               help="Folder of event folders holding the notes.")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=OUT_DIR, show_default=True,
               help="Output folder: outcomes.db, the Datasette configuration and proceedings/.")
+@proceedings_option
+@full_option
 @lang_option
-def build_command(notes: Path, out: Path, lang: str | None):
+def build_command(notes: Path, out: Path, proceedings: bool, full: bool, lang: str | None):
     """Check every note, then build the database, the site and the proceedings.
 
     Outputs are written to a staging folder and replace the previous ones
     only when everything succeeded: with an invalid note, nothing in OUT
-    changes.
+    changes. When OUT holds a previous build of the same notes folder, only
+    the notes that changed are read again (the result is the same as a full
+    build; --full forces one).
     """
-    run_build(notes, out, lang)
+    run_build(notes, out, lang, proceedings=proceedings, full=full)
 
 
 @cli.command()
@@ -153,3 +169,280 @@ def serve(out: Path, host: str, port: int):
     command = [sys.executable, "-m", "datasette", "serve", str(out), "--host", host, "--port", str(port)]
     click.echo(f"http://{host}:{port}/")
     sys.exit(subprocess.call(command))
+
+
+# --- Intake: templates, JSON Schema, Word forms, registrations (outcomes.intake) ---------
+
+
+def _say(kind: str, lang: str, **context) -> str:
+    from .messages import message
+
+    return message(kind, lang, **context)
+
+
+def _fail(kind: str, lang: str, **context) -> None:
+    """A request that cannot be carried out: one line on stderr, exit 1."""
+    click.echo(_say(kind, lang, **context), err=True)
+    sys.exit(1)
+
+
+notes_option = click.option(
+    "--notes", type=click.Path(path_type=Path, file_okay=False), default=NOTES_DIR, show_default=True,
+    help="Folder of event folders holding the notes.",
+)
+kind_option = click.option(
+    "--kind", type=click.Choice(["workshop", "plenary"]), default=None,
+    help="Kind of session: workshop (laboratorio) or plenary (plenaria, with speakers).",
+)
+
+
+@cli.command()
+@click.argument("event")
+@click.argument("session")
+@notes_option
+@kind_option
+@lang_option
+def new(event: str, session: str, notes: Path, kind: str | None, lang: str | None):
+    """Write a commented note template to fill in.
+
+    The note is NOTES/EVENT/SESSION.yaml. EVENT and SESSION are ids: lowercase letters, digits and hyphens (they
+    become the folder and file names). If the event has no event.yaml yet,
+    its template is written too. Comments in Italian explain each field and
+    list the allowed values; required values are left empty, so "outcomes
+    check" points at each one until it is filled. An existing note is never
+    overwritten.
+
+    \b
+    Example:
+      outcomes new sguardi-2019 migrazione-cooperazione --kind workshop
+    """
+    from .intake import IntakeError
+    from .intake.template import new_note
+
+    lang = current_lang(lang)
+    try:
+        created = new_note(notes, event, session, kind or "workshop")
+    except IntakeError as error:
+        _fail(error.kind, lang, **error.context)
+    for path in created.paths:
+        click.echo(_say("created", lang, path=path))
+    if len(created.paths) > 1:
+        click.echo(_say("fill_event_first", lang, path=created.paths[0]))
+    click.echo(_say("fill_then_check", lang, path=created.session))
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("schemas"), show_default=True,
+              help="Folder for event.schema.json, session.schema.json, registrations.schema.json.")
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; exit 1 if the files in OUT differ from the models.")
+@lang_option
+def schema(out: Path, check_only: bool, lang: str | None):
+    """Write the JSON Schema files of the notes, from the models.
+
+    Editors with yaml-language-server (VS Code's YAML extension) read the
+    "# yaml-language-server: $schema=..." line that starts every note and
+    template, then complete field names, offer the allowed values with their
+    Italian labels and underline mistakes while typing. The files are
+    generated: never edit them, run this command after changing the models
+    or the vocabularies.
+    """
+    from .intake.schema import stale_schemas, write_schemas
+
+    lang = current_lang(lang)
+    if check_only:
+        stale = stale_schemas(out)
+        for path in stale:
+            click.echo(_say("schemas_stale", lang, path=path), err=True)
+        if stale:
+            sys.exit(1)
+        click.echo(_say("schemas_fresh", lang, out=out))
+        return
+    paths = write_schemas(out)
+    click.echo(_say("schemas_written", lang, paths=", ".join(str(p) for p in paths)))
+
+
+@cli.command()
+@click.argument("event")
+@click.argument("session")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Where to write the form  [default: scheda-SESSION.docx]")
+@notes_option
+@kind_option
+@lang_option
+def form(event: str, session: str, output: Path | None, notes: Path, kind: str | None, lang: str | None):
+    """Write a Word form (scheda di restituzione) for a session.
+
+    Facilitators who prefer Word or LibreOffice to YAML fill it in: one box
+    per field, drop-down lists for kinds, types and statuses, a date picker
+    for dates, twelve outcome blocks (blank ones are ignored) and an annex
+    listing every allowed value. "outcomes import" turns the filled form into
+    a note. The event's title and dates are printed on the form when
+    NOTES/EVENT/event.yaml exists. With --kind workshop the form has no
+    speakers' table.
+    """
+    from . import load as loader
+    from .intake.form import FormRequest, write_form
+    from .intake import IntakeError
+    from .intake.template import check_id
+
+    lang = current_lang(lang)
+    try:
+        check_id(event, "event")
+        check_id(session, "session")
+    except IntakeError as error:
+        _fail(error.kind, lang, **error.context)
+    folder = notes / event
+    note = loader.load_event(folder, Problems()) if (folder / loader.EVENT_FILE).exists() else None
+    path = output or Path(f"scheda-{session}.docx")
+    write_form(path, FormRequest(event, session, note.event if note else None, kind))
+    click.echo(_say("form_written", lang, path=path))
+
+
+@cli.command(name="import")
+@click.argument("form_file", metavar="FILE.docx", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@notes_option
+@click.option("--event", default=None, help="Event id, if not the one printed on the form.")
+@click.option("--session", default=None, help="Session id, if not the one printed on the form.")
+@click.option("--force", is_flag=True, help="Replace the session's note if it exists.")
+@lang_option
+def import_command(form_file: Path, notes: Path, event: str | None, session: str | None, force: bool,
+                   lang: str | None):
+    """Turn a filled Word form into a checked note.
+
+    The note, NOTES/EVENT/SESSION.yaml, is checked like any other before it is written; if anything is
+    wrong, each problem is printed with the form's section and field
+    ("scheda.docx: sezione «Esito 3», campo «Target SDG»: ...") and nothing is
+    written (exit status 1). Smart quotes around codes, soft line breaks and
+    control characters pasted from other programs are handled. An existing
+    note is replaced only with --force.
+    """
+    from .intake.wordimport import import_form
+
+    lang = current_lang(lang)
+    result = import_form(form_file, notes, event, session, force)
+    for problem in result.problems:
+        click.echo(problem.format(lang), err=True)
+    if result.note is None:
+        if any(problem.section for problem in result.errors):
+            errors = len(result.errors)
+            click.echo(_say("import_failed" if errors > 1 else "import_failed_one", lang, errors=errors), err=True)
+        sys.exit(1)
+    if result.event_created:
+        click.echo(_say("created", lang, path=result.event_created))
+        click.echo(_say("fill_event_first", lang, path=result.event_created))
+    click.echo(_say("imported", lang, path=result.note, outcomes=result.outcomes))
+
+
+@cli.command()
+@click.argument("event")
+@click.argument("csv_file", metavar="FILE.csv", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--map", "map_file", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
+              help="Mapping file (YAML) adding column names and organisation types to the default ones.")
+@notes_option
+@lang_option
+def registrations(event: str, csv_file: Path, map_file: Path | None, notes: Path, lang: str | None):
+    """Count registrations by actor type from a CSV export.
+
+    FILE.csv is the export of the registration form (Google Forms, Microsoft
+    Forms, a spreadsheet): comma or semicolon separated, UTF-8 or Windows
+    encoding. The organisation type of each person is mapped to an actor
+    type; a person registered twice (same e-mail) counts once. Only the
+    counts are written, to NOTES/EVENT/registrations.yaml: never a name, an
+    e-mail address or an organisation.
+
+    \b
+    The default mapping (outcomes/templates/registrations-map.yaml) knows
+    common column names and organisation types; --map adds yours:
+      organisation_type_column: [Tipologia del tuo ente]
+      values:
+        Comune capofila: local_authority
+        Privato cittadino: ~        # counted as unclassified, silently
+    """
+    from . import vocab
+    from .intake.registrations import import_registrations
+
+    lang = current_lang(lang)
+    result = import_registrations(notes, event, csv_file, map_file)
+    report(result.problems, lang)
+    if result.problems.errors:
+        sys.exit(1)
+    counted = result.count
+    click.echo(_say("registrations_counted", lang, event=event, total=counted.total, column=counted.column))
+    for actor in vocab.actor_types():
+        if counted.registered[actor.id]:
+            click.echo(f"  {actor.label(lang)} ({actor.id}): {counted.registered[actor.id]}")
+    click.echo(f"  {_say('registrations_unclassified', lang)}: {counted.unclassified}")
+    if counted.duplicates:
+        kind = "registrations_duplicates" if counted.duplicates > 1 else "registrations_duplicates_one"
+        click.echo(_say(kind, lang, count=counted.duplicates))
+    if counted.unknown_values:
+        values = ", ".join(
+            (f"«{value}»" if value else _say("empty_value_word", lang)) + f" ({number})"
+            for value, number in counted.unknown_values.most_common()
+        )
+        click.echo(_say("registrations_unknown", lang, values=values))
+    click.echo(_say("registrations_written", lang, path=result.path))
+
+
+# --- Proceedings (outcomes.proceedings) ---------------------------------------------------
+
+PROCEEDINGS_TEXTS = {
+    "written": {
+        "it": "Atti scritti in {path}: {sessions} sessioni, {outcomes} esiti{internal}.",
+        "en": "Proceedings written to {path}: {sessions} sessions, {outcomes} outcomes{internal}.",
+    },
+    "internal": {"it": ", compresi quelli interni", "en": ", internal ones included"},
+}
+
+
+@cli.command(name="proceedings")
+@click.argument("event")
+@notes_option
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=OUT_DIR, show_default=True,
+              help="Output folder: the document goes to OUT/proceedings/EVENT.docx.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the document to this file instead.")
+@click.option("--lang", type=click.Choice(["it", "en"]), default=None,
+              help="Language of the document and of messages (default: the event's language, it or en).")
+@click.option("--internal", is_flag=True,
+              help="Include internal sessions and outcomes. Never for publication: the default file name "
+                   "ends in -interno (-internal in English).")
+def proceedings_command(event: str, notes: Path, out: Path, output: Path | None, lang: str | None, internal: bool):
+    """Write the proceedings of EVENT ("Atti del convegno") as a Word document.
+
+    EVENT is the id of an event: its folder in NOTES. Its notes are checked
+    first; if any is invalid, every problem is printed, nothing is written
+    and the exit status is 1.
+
+    \b
+    The document holds a title page, the contents, the programme, a chapter
+    per session (facilitation by role and organisation, participants, the
+    summary, the outcomes by type with their SDG targets, GCM objectives,
+    countries and actors), the commitments, participants by actor type as a
+    table and a chart, and an index by SDG target, GCM objective and country.
+    People appear by role and organisation only, never by name.
+
+    Page numbers (contents, index) are filled in by the word processor: Word
+    asks to update fields on opening, LibreOffice computes them itself. The
+    same notes always give the same file, byte for byte.
+    """
+    from . import proceedings
+
+    messages = current_lang(lang)
+    problems = Problems()
+    note = load.load_event(notes / event, problems)
+    sessions = list(note.sessions(problems)) if note else []
+    if problems.errors:
+        report(problems, messages)
+        click.echo(say("invalid_check", messages, errors=errors(problems, messages)), err=True)
+        sys.exit(1)
+    document_lang = lang or proceedings.default_language(note)
+    path = output or out / "proceedings" / proceedings.file_name(event, document_lang, internal)
+    problems.extend(proceedings.write(note, sessions, path, lang=document_lang, internal=internal))
+    report(problems, messages)
+    chapters = proceedings.chapters(sessions, internal)
+    click.echo(PROCEEDINGS_TEXTS["written"][messages].format(
+        path=path, sessions=len(chapters), outcomes=sum(len(c.entries) for c in chapters),
+        internal=PROCEEDINGS_TEXTS["internal"][messages] if internal else "",
+    ))

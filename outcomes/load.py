@@ -118,14 +118,12 @@ class _TextParser(CParser):
     Tags stay empty unless the text carries an explicit one, which is refused.
     """
 
-    def resolve(self, kind, value, implicit):
-        return ""
-
-    def descend_resolver(self, current_node, current_index):
-        pass
-
-    def ascend_resolver(self):
-        pass
+    # The composer calls these for every node. ``"".format`` takes any
+    # arguments and returns "" (no tag) without entering the interpreter,
+    # which makes composing about a tenth faster than Python methods would.
+    resolve = "".format
+    descend_resolver = "".format
+    ascend_resolver = "".format
 
 
 class NoteError(Exception):
@@ -326,14 +324,17 @@ def _found(node_or_value) -> str:
 def to_python(root: MappingNode, source: str, path, problems: Problems) -> dict:
     """Nodes to plain dicts, lists and strings; structural problems become
     NoteErrors (the first one stops, since the shape is then unreliable)."""
-    seen: set[int] = set()
+    # The composer hands back the anchored node for an alias, so a node met
+    # twice is an alias; there can be none without an anchor (``&``).
+    seen: set[int] | None = set() if "&" in source else None
     comment_lines = _lines_with_spaced_hash(source)
     hugged: list[ScalarNode] = []
 
     def convert(node: Node):
-        if id(node) in seen:  # the composer hands back the anchored node for an alias
-            raise NoteError(*_mark(node), "alias", relocate=True)
-        seen.add(id(node))
+        if seen is not None:
+            if id(node) in seen:
+                raise NoteError(*_mark(node), "alias", relocate=True)
+            seen.add(id(node))
         if node.tag:
             raise NoteError(*_mark(node), "tag", tag=node.tag)
         if type(node) is ScalarNode:

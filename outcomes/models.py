@@ -13,8 +13,9 @@ typed, so they can be told back in the facilitator's language.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Callable
 
 from pydantic import (
     BaseModel,
@@ -206,15 +207,17 @@ def _vocabulary_type(name: str, title: str, description: str):
             allowed=", ".join(terms.ids),
         )
 
-    terms = vocab.vocabulary(name)
-    schema = {
-        "type": "string",
-        "enum": terms.ids,
-        "title": title,
-        "description": description,
-        "markdownEnumDescriptions": [f"**{t.label('it')}** — {t.extra.get('description_it', '')}" for t in terms],
-    }
-    return Annotated[str, BeforeValidator(parse), WithJsonSchema(schema)]
+    def schema() -> dict:
+        terms = vocab.vocabulary(name)
+        return {
+            "type": "string",
+            "enum": terms.ids,
+            "title": title,
+            "description": description,
+            "markdownEnumDescriptions": [f"**{t.label('it')}** — {t.extra.get('description_it', '')}" for t in terms],
+        }
+
+    return Annotated[str, BeforeValidator(parse), LazyJsonSchema(schema)]
 
 
 # JSON Schema (``outcomes schema``) describes the YAML as an editor parses it
@@ -223,6 +226,18 @@ def _vocabulary_type(name: str, title: str, description: str):
 # unquoted is the number 17.1 there. The loader, which reads every scalar as
 # typed text, is more lenient; tests/test_schema.py lists where they differ.
 NON_BLANK_LINE = r"^\s*\S(?:[^\n]*\S)?\s*$"
+
+
+@dataclass(frozen=True)
+class LazyJsonSchema:
+    """Like pydantic's ``WithJsonSchema``, but the schema is made only when a
+    JSON Schema is asked for (``outcomes schema``): the enums of countries
+    and languages take longer to build than validating a whole note."""
+
+    make: Callable[[], dict]
+
+    def __get_pydantic_json_schema__(self, core_schema, handler) -> dict:
+        return self.make()
 
 
 def _enum_schema(title: str, terms, describe) -> dict:
@@ -253,8 +268,8 @@ Url = Annotated[
 SdgTarget = Annotated[
     str,
     BeforeValidator(parse_sdg_target),
-    WithJsonSchema(
-        {
+    LazyJsonSchema(
+        lambda: {
             **_enum_schema("Target SDG", vocab.sdg_targets(), lambda t: f"**{t.id}** — {t.label('it')}"),
             "description": "Codice ufficiale del target, tra virgolette: \"10.7\", \"17.10\", \"10.c\"",
         }
@@ -263,8 +278,8 @@ SdgTarget = Annotated[
 GcmObjective = Annotated[
     int,
     BeforeValidator(parse_gcm_objective),
-    WithJsonSchema(
-        {
+    LazyJsonSchema(
+        lambda: {
             "type": "integer",
             "title": "Obiettivo GCM",
             "enum": [int(t.id) for t in vocab.gcm_objectives()],
@@ -275,8 +290,8 @@ GcmObjective = Annotated[
 Country = Annotated[
     str,
     BeforeValidator(parse_country),
-    WithJsonSchema(
-        {
+    LazyJsonSchema(
+        lambda: {
             **_enum_schema("Paese", vocab.countries(), lambda t: f"**{t.id}** — {t.label('it')}"),
             "description": "Codice ISO 3166-1 a due lettere, es. SN (Senegal), MA (Marocco)",
         }
@@ -285,8 +300,8 @@ Country = Annotated[
 LanguageCode = Annotated[
     str,
     BeforeValidator(parse_language),
-    WithJsonSchema(
-        {
+    LazyJsonSchema(
+        lambda: {
             **_enum_schema("Lingua", vocab.languages(), lambda t: f"**{t.id}** — {t.label('it')}"),
             "description": "Codice ISO 639-1 a due lettere, es. it, en, fr",
         }

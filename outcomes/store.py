@@ -6,14 +6,14 @@ processes; ``insert`` writes them in batches. Only public records become rows,
 and people appear by organisation and role, never by name.
 
 Full-text search uses FTS5 tables over the ``outcomes`` and ``sessions``
-tables themselves (external content: the text is stored once), built in one
-pass once every row is in, with an ``fts5vocab`` table each from which the
-site reads the indexed words to find the forms of a searched word.
+tables themselves (external content: the text is stored once), indexed as
+the rows are inserted, with an ``fts5vocab`` table each from which the site
+reads the indexed words to find the forms of a searched word.
 
 Rowids of events, sessions, quotes and outcomes are derived from their ids and
 the other tables are WITHOUT ROWID, so removing a session's rows and writing
-them again (``remove_sessions`` and ``index_sessions``, for incremental
-builds) gives exactly the rows a full build gives.
+them again (``remove_sessions`` then ``insert``, for incremental builds)
+gives exactly the rows a full build gives.
 """
 
 from __future__ import annotations
@@ -91,6 +91,15 @@ def _json(values: Iterable) -> str:
     return _encoder.encode(list(values))
 
 
+def _json_codes(values: list) -> str:
+    """A JSON array of vocabulary codes (``["10.7", "17.17"]``, ``[19, 23]``):
+    letters, digits, dots and underscores only, checked by the models, so
+    they need no escaping. (json.dumps is the slow part of writing a row.)"""
+    if values and isinstance(values[0], int):
+        return "[" + ", ".join(map(str, values)) + "]"
+    return '["' + '", "'.join(values) + '"]' if values else "[]"
+
+
 @cache
 def schema_sql() -> str:
     return resources.files("outcomes").joinpath("schema.sql").read_text("utf-8")
@@ -129,6 +138,13 @@ def create(path: Path) -> sqlite_utils.Database:
     for pragma in ("journal_mode = OFF", "synchronous = OFF", "locking_mode = EXCLUSIVE", "cache_size = -65536"):
         db.execute(f"PRAGMA {pragma}")
     db.conn.executescript(schema_sql())
+    # Indexes and full-text tables exist before the rows, so that they are
+    # filled as the rows go in, while other processes are still reading notes.
+    for table, index_columns in INDEXES:
+        db[table].create_index(index_columns)
+    for table, fts_columns in FTS_COLUMNS.items():
+        db[table].enable_fts(fts_columns, fts_version="FTS5", tokenize=FTS_TOKENIZER)
+        db.execute(f"CREATE VIRTUAL TABLE [{table}_fts_terms] USING fts5vocab([{table}_fts], row)")
     insert(db, lookup_rows())
     return db
 
@@ -156,13 +172,10 @@ def lookup_rows() -> Rows:
 
 
 def finish(db: sqlite_utils.Database) -> None:
-    """Indexes, full-text search, schema version; then a foreign-key check."""
-    for table, index_columns in INDEXES:
-        db[table].create_index(index_columns)
-    for table, fts_columns in FTS_COLUMNS.items():
-        db[table].enable_fts(fts_columns, fts_version="FTS5", tokenize=FTS_TOKENIZER)
+    """Merge each full-text index into one segment (fastest to query), set the
+    schema version, check the foreign keys and close the file."""
+    for table in FTS_COLUMNS:
         db.execute(f"INSERT INTO [{table}_fts]([{table}_fts]) VALUES ('optimize')")
-        db.execute(f"CREATE VIRTUAL TABLE [{table}_fts_terms] USING fts5vocab([{table}_fts], row)")
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     check(db)
 
@@ -279,12 +292,12 @@ def session_rows(note: SessionNote, notes_dir: Path) -> Rows:
                 "type": outcome.type,
                 "title": outcome.title,
                 "text": outcome.text,
-                "sdg_targets": _json(outcome.sdg_targets),
-                "sdg_goals": _json(outcome.sdg_goals),
-                "gcm_objectives": _json(outcome.gcm_objectives),
-                "countries": _json(outcome.countries),
-                "actors": _json(outcome.actors),
-                "themes": _json(outcome.themes),
+                "sdg_targets": _json_codes(outcome.sdg_targets),
+                "sdg_goals": _json_codes(outcome.sdg_goals),
+                "gcm_objectives": _json_codes(outcome.gcm_objectives),
+                "countries": _json_codes(outcome.countries),
+                "actors": _json_codes(outcome.actors),
+                "themes": _json_codes(outcome.themes),
                 "keywords": _json(outcome.keywords),
                 "owner": outcome.owner,
                 "due": outcome.due.isoformat() if outcome.due else None,
@@ -308,10 +321,22 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def insert(db: sqlite_utils.Database, rows: Rows) -> None:
-    """Write rows (table -> list of dicts) into the tables of the schema."""
+    """Write rows (table -> list of dicts) into the tables of the schema, and
+    the text of outcomes and sessions into their full-text indexes."""
     for table, table_rows in rows.items():
         if table_rows:
             db.conn.executemany(_insert_sql(table, "rowid" in table_rows[0]), table_rows)
+            if table in FTS_COLUMNS:
+                db.conn.executemany(_index_sql(table), table_rows)
+
+
+@cache
+def _index_sql(table: str) -> str:
+    columns = ["rowid", *FTS_COLUMNS[table]]
+    return (
+        f"INSERT INTO [{table}_fts] ({', '.join(f'[{c}]' for c in columns)}) "
+        f"VALUES ({', '.join(':' + c for c in columns)})"
+    )
 
 
 class Batch:
@@ -359,20 +384,6 @@ def remove_sessions(db: sqlite_utils.Database, keys: list[str]) -> None:
     for table in ("outcomes", "quotes", "session_participants"):
         db.execute(f"DELETE FROM [{table}] WHERE session_id IN ({marks})", keys)
     db.execute(f"DELETE FROM sessions WHERE id IN ({marks})", keys)
-
-
-def index_sessions(db: sqlite_utils.Database, keys: list[str]) -> None:
-    """Add the (re)written sessions and their outcomes to the FTS indexes."""
-    if not keys:
-        return
-    marks = _placeholders(keys)
-    for table, fts_columns in FTS_COLUMNS.items():
-        where = "session_id" if table == "outcomes" else "id"
-        listed = ", ".join(f"[{c}]" for c in fts_columns)
-        db.execute(
-            f"INSERT INTO [{table}_fts](rowid, {listed}) SELECT rowid, {listed} FROM [{table}] WHERE [{where}] IN ({marks})",
-            keys,
-        )
 
 
 def remove_event(db: sqlite_utils.Database, event_id: str) -> None:

@@ -53,7 +53,7 @@ def run(cli_runner):
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Path:
-    """The example notes built once into a fresh output folder."""
+    """The example notes built once into a fresh output folder, proceedings included."""
     from outcomes.build import build
 
     out = tmp_path_factory.mktemp("build")

@@ -47,6 +47,52 @@ outcomes:
 """
 
 
+# Markup in every text field: it must stay text everywhere it is shown.
+SCRIPT = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+
+HOSTILE_SESSION = f"""\
+title: '{SCRIPT} Titolo'
+kind: workshop
+date: 2019-10-15
+start: "14:30"
+end: "17:00"
+room: '{SCRIPT}'
+facilitators:
+  - organisation: '{SCRIPT} Organizzazione'
+    role: '{SCRIPT} ruolo'
+participants:
+  ngo: 3
+summary: |
+  {SCRIPT}
+  [link](javascript:alert(1)) e <iframe src="https://example.org"></iframe>
+quotes:
+  - text: '{SCRIPT} citazione'
+    actor: ngo
+outcomes:
+  - id: ostile
+    type: commitment
+    title: '{SCRIPT} esito'
+    text: |
+      {SCRIPT}
+      <a href="javascript:alert(1)">clic</a>
+    keywords: ['{SCRIPT}']
+    owner: '{SCRIPT} ente'
+    due: 2020-01-31
+"""
+
+
+def hostile_library(root: Path) -> Path:
+    """The example notes plus a note with markup in every text field."""
+    import shutil
+
+    from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES
+
+    notes = root / "notes"
+    shutil.copytree(EXAMPLE_NOTES, notes)
+    (notes / EXAMPLE_EVENT / "ostile.yaml").write_text(HOSTILE_SESSION, "utf-8")
+    return notes
+
+
 def dedent(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 
@@ -61,3 +107,71 @@ def write_library(root: Path, session: str = SESSION_YAML, event: str = EVENT_YA
     if session is not None:
         (folder / f"{session_id}.yaml").write_text(session, "utf-8")
     return notes
+
+
+# --- Serving a build and driving a browser ---------------------------------------------
+
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(folder: Path):
+    """`datasette FOLDER` (a build's output folder) on a free local port;
+    yields its base URL and stops it afterwards."""
+    import pytest
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "datasette", "serve", str(folder), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/-/versions.json", timeout=1)
+                break
+            except OSError:
+                if process.poll() is not None:
+                    pytest.fail(f"datasette exited: {process.stderr.read().decode()}")
+                time.sleep(0.1)
+        else:
+            pytest.fail("datasette did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def chromium_page(chromium: str):
+    """A page of Debian's chromium, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page(viewport={"width": 1200, "height": 900}, locale="it-IT")
+        finally:
+            browser.close()

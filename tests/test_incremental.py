@@ -44,9 +44,9 @@ def index_content(conn) -> list[str]:
     return lines
 
 
-def same_as_full_build(notes: Path, out: Path, tmp_path: Path) -> None:
+def same_as_full_build(notes: Path, out: Path, tmp_path: Path, proceedings: bool = False) -> None:
     reference = tmp_path / f"full-{time.monotonic_ns()}"
-    assert build(notes, reference, full=True).ok
+    assert build(notes, reference, full=True, proceedings=proceedings).ok
     assert dump(out / "outcomes.db") == dump(reference / "outcomes.db")
     for name in ("inspect-data.json", "metadata.json", "settings.json"):
         updated, full = (json.loads((folder / name).read_text()) for folder in (out, reference))
@@ -70,7 +70,7 @@ def library(tmp_path) -> tuple[Path, Path]:
     notes = tmp_path / "notes"
     shutil.copytree(EXAMPLE_NOTES, notes)
     out = tmp_path / "out"
-    first = build(notes, out)
+    first = build(notes, out, proceedings=False)
     assert first.ok and not first.incremental
     return notes, out
 
@@ -78,7 +78,7 @@ def library(tmp_path) -> tuple[Path, Path]:
 def test_nothing_changed_reads_nothing(library):
     notes, out = library
     before = (out / "outcomes.db").read_bytes()
-    result = build(notes, out)
+    result = build(notes, out, proceedings=False)
     assert (result.incremental, result.rebuilt) == (True, 0)
     assert result.counts == {"events": 1, "sessions": 3, "outcomes": 102, "internal": 4}
     assert (out / "outcomes.db").read_bytes() == before
@@ -88,7 +88,7 @@ def test_a_touched_but_unchanged_note_is_not_rebuilt(library):
     notes, out = library
     session = notes / EXAMPLE_EVENT / "plenaria-mattina.yaml"
     touch_later(session, session.read_text("utf-8"))
-    result = build(notes, out)
+    result = build(notes, out, proceedings=False)
     assert (result.incremental, result.rebuilt) == (True, 0)
 
 
@@ -98,7 +98,7 @@ def test_one_changed_note(library, tmp_path):
     text = session.read_text("utf-8")
     touch_later(session, text.replace("title: Migrazione e Cooperazione Internazionale",
                                       "title: Migrazione e Cooperazione Internazionale (rivisto)", 1))
-    result = build(notes, out)
+    result = build(notes, out, proceedings=False)
     assert (result.ok, result.incremental, result.rebuilt) == (True, True, 1)
     assert result.counts == {"events": 1, "sessions": 3, "outcomes": 102, "internal": 4}
     same_as_full_build(notes, out, tmp_path)
@@ -109,14 +109,14 @@ def test_added_changed_and_removed_sessions(library, tmp_path):
     folder = notes / EXAMPLE_EVENT
     touch_later(folder / "nuova-sessione.yaml", SESSION_YAML)
     (folder / "plenaria-mattina.yaml").unlink()
-    result = build(notes, out)
+    result = build(notes, out, proceedings=False)
     assert (result.ok, result.incremental, result.rebuilt) == (True, True, 1)
     assert result.counts["sessions"] == 3
     same_as_full_build(notes, out, tmp_path)
 
     outcome = folder / "nuova-sessione.yaml"
     touch_later(outcome, SESSION_YAML.replace("visibility", "visibility") + "visibility: internal\n")
-    result = build(notes, out)
+    result = build(notes, out, proceedings=False)
     assert (result.incremental, result.rebuilt) == (True, 1)
     same_as_full_build(notes, out, tmp_path)
 
@@ -125,7 +125,7 @@ def test_a_changed_event_rereads_its_sessions(library, tmp_path):
     notes, out = library
     event = notes / EXAMPLE_EVENT / "event.yaml"
     touch_later(event, event.read_text("utf-8").replace("title: ", "title: Nuovo titolo – ", 1))
-    result = build(notes, out)
+    result = build(notes, out, proceedings=False)
     assert (result.incremental, result.rebuilt) == (True, 3)
     same_as_full_build(notes, out, tmp_path)
 
@@ -136,13 +136,13 @@ def test_added_and_removed_events(library, tmp_path):
     other.mkdir()
     touch_later(other / "event.yaml", EVENT_YAML.replace("2019-10-15", "2020-05-20"))
     touch_later(other / "laboratorio.yaml", SESSION_YAML.replace("2019-10-15", "2020-05-20"))
-    result = build(notes, out)
+    result = build(notes, out, proceedings=False)
     assert (result.incremental, result.rebuilt) == (True, 1)
     assert result.counts["events"] == 2
     same_as_full_build(notes, out, tmp_path)
 
     shutil.rmtree(notes / EXAMPLE_EVENT)
-    result = build(notes, out)
+    result = build(notes, out, proceedings=False)
     assert (result.incremental, result.rebuilt, result.counts["events"]) == (True, 0, 1)
     same_as_full_build(notes, out, tmp_path)
 
@@ -152,7 +152,7 @@ def test_an_invalid_change_publishes_nothing(library):
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     session = notes / EXAMPLE_EVENT / "plenaria-mattina.yaml"
     touch_later(session, session.read_text("utf-8").replace("kind: plenary", "kind: plenaria"))
-    result = build(notes, out)
+    result = build(notes, out, proceedings=False)
     assert not result.ok
     assert [p.field for p in result.problems.errors] == ["kind"]
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
@@ -162,5 +162,36 @@ def test_a_different_notes_folder_means_a_full_build(library, tmp_path):
     notes, out = library
     elsewhere = tmp_path / "elsewhere"
     shutil.copytree(notes, elsewhere)
-    result = build(elsewhere, out)
+    result = build(elsewhere, out, proceedings=False)
     assert (result.incremental, result.rebuilt) == (False, 3)
+
+
+def test_with_proceedings_only_the_changed_event_is_written_again(tmp_path):
+    notes = tmp_path / "notes"
+    shutil.copytree(EXAMPLE_NOTES, notes)
+    other = notes / "altro-convegno-2020"
+    other.mkdir()
+    (other / "event.yaml").write_text(EVENT_YAML.replace("2019-10-15", "2020-05-20"), "utf-8")
+    (other / "laboratorio.yaml").write_text(SESSION_YAML.replace("2019-10-15", "2020-05-20"), "utf-8")
+    out = tmp_path / "out"
+    assert build(notes, out).ok
+    documents = {p.name: p.stat().st_mtime_ns for p in (out / "proceedings").iterdir()}
+    assert set(documents) == {f"{EXAMPLE_EVENT}.docx", "altro-convegno-2020.docx"}
+
+    touch_later(other / "laboratorio.yaml", SESSION_YAML.replace("2019-10-15", "2020-05-20").replace(
+        "title: Migrazione e Cooperazione Internazionale", "title: Un laboratorio rivisto"))
+    result = build(notes, out)
+    assert (result.ok, result.incremental, result.rebuilt) == (True, True, 1)
+    after = {p.name: p.stat().st_mtime_ns for p in (out / "proceedings").iterdir()}
+    assert after[f"{EXAMPLE_EVENT}.docx"] == documents[f"{EXAMPLE_EVENT}.docx"]
+    assert after["altro-convegno-2020.docx"] != documents["altro-convegno-2020.docx"]
+    same_as_full_build(notes, out, tmp_path, proceedings=True)
+    reference = tmp_path / "reference"
+    assert build(notes, reference, full=True).ok
+    for name in after:
+        assert (out / "proceedings" / name).read_bytes() == (reference / "proceedings" / name).read_bytes()
+
+    shutil.rmtree(other)
+    result = build(notes, out)
+    assert result.incremental
+    assert [p.name for p in (out / "proceedings").iterdir()] == [f"{EXAMPLE_EVENT}.docx"]

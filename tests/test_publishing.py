@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES, ROOT
+from helpers import SCRIPT, hostile_library
 from outcomes import load
 from outcomes.build import build
 
@@ -170,47 +171,6 @@ def test_two_builds_at_once_do_not_corrupt_the_output(tmp_path):
 
 
 # --- Hostile input --------------------------------------------------------------------
-
-
-SCRIPT = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
-
-HOSTILE_SESSION = f"""\
-title: '{SCRIPT} Titolo'
-kind: workshop
-date: 2019-10-15
-start: "14:30"
-end: "17:00"
-room: '{SCRIPT}'
-facilitators:
-  - organisation: '{SCRIPT} Organizzazione'
-    role: '{SCRIPT} ruolo'
-participants:
-  ngo: 3
-summary: |
-  {SCRIPT}
-  [link](javascript:alert(1)) e <iframe src="https://example.org"></iframe>
-quotes:
-  - text: '{SCRIPT} citazione'
-    actor: ngo
-outcomes:
-  - id: ostile
-    type: commitment
-    title: '{SCRIPT} esito'
-    text: |
-      {SCRIPT}
-      <a href="javascript:alert(1)">clic</a>
-    keywords: ['{SCRIPT}']
-    owner: '{SCRIPT} ente'
-    due: 2020-01-31
-"""
-
-
-def hostile_library(root: Path) -> Path:
-    """The example notes plus a note with markup in every text field."""
-    notes = root / "notes"
-    shutil.copytree(EXAMPLE_NOTES, notes)
-    (notes / EXAMPLE_EVENT / "ostile.yaml").write_text(HOSTILE_SESSION, "utf-8")
-    return notes
 
 
 def test_markup_in_every_field_is_stored_as_text(tmp_path):

@@ -1,0 +1,248 @@
+#!/usr/bin/env python
+"""How fast the library builds, against its peers, as it grows.
+
+    pip install -e '.[bench]'
+    python benchmarks/build.py [--sizes 100,1000,10000] [--peers-up-to 1000]
+
+For each size it writes a synthetic library in the notes format (events of
+100 sessions, 10 outcomes each, Italian text; see synthetic.py) and measures,
+in one run, on this machine:
+
+- the floor: reading and parsing every note with PyYAML's C loader, no more;
+- the project's full build (validation, database, full-text indexes, site
+  configuration; no proceedings, which the peers do not make either), in a
+  fresh process, with its peak memory (main process, and the largest worker);
+- a rebuild after one note changed (the incremental build);
+- the peers, loading the same content without any validation:
+  yaml-to-sqlite (all sessions as one YAML list) and markdown-to-sqlite (one
+  Markdown file per session, the note as front matter);
+- at the largest size, search latency through Datasette (its own ASGI
+  client, the project's search and Datasette's table search).
+
+Times are wall-clock seconds of the operation itself (interpreter start-up
+and imports excluded for our build and the floor; the peers are timed as
+the commands a user runs). The table ends with ratios to each peer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import synthetic  # noqa: E402
+
+SESSIONS_PER_EVENT = 100
+# Words of the synthetic notes, in other forms than written, as researchers type them.
+QUERIES = ["giovane", "lavoratore", "progetto", "comune", "università", "decreto flussi", "rimessa", "impresa",
+           "coop*", "dell'Agenda", "Senegal", "cosviluppo", "programmazione regionale", "straniero", "strumento"]
+
+
+def make_library(root: Path, sessions: int) -> Path:
+    """``root/notes``: events of up to 100 sessions, ``sessions`` in all."""
+    notes = root / "notes"
+    if notes.exists():
+        shutil.rmtree(notes)
+    events = (sessions + SESSIONS_PER_EVENT - 1) // SESSIONS_PER_EVENT
+    for number in range(events):
+        size = min(SESSIONS_PER_EVENT, sessions - number * SESSIONS_PER_EVENT)
+        synthetic.write_event(notes, size, seed=2019 + number, event_id=f"convegno-sintetico-{number + 1:03d}")
+    return notes
+
+
+def note_files(notes: Path) -> list[Path]:
+    return sorted(notes.glob("*/*.yaml"))
+
+
+def megabytes(notes: Path) -> float:
+    return sum(path.stat().st_size for path in note_files(notes)) / 1e6
+
+
+def floor(notes: Path) -> float:
+    """Reading and parsing every note with PyYAML's C loader."""
+    started = time.perf_counter()
+    for path in note_files(notes):
+        yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+    return time.perf_counter() - started
+
+
+BUILD = """
+import json, resource, sys, time
+from pathlib import Path
+from outcomes.build import build
+started = time.perf_counter()
+result = build(Path(sys.argv[1]), Path(sys.argv[2]), full=sys.argv[3] == "full", proceedings=False)
+seconds = time.perf_counter() - started
+assert result.ok, [p.format() for p in result.problems[:5]]
+print(json.dumps({
+    "seconds": seconds,
+    "incremental": result.incremental,
+    "rebuilt": result.rebuilt,
+    "rss_main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "rss_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+}))
+"""
+
+
+def our_build(notes: Path, out: Path, mode: str) -> dict:
+    """A build in a fresh process: ``full``, or ``update`` (incremental)."""
+    output = subprocess.run([sys.executable, "-c", BUILD, str(notes), str(out), mode],
+                            capture_output=True, text=True, check=True).stdout
+    return json.loads(output)
+
+
+def change_one_note(notes: Path) -> None:
+    """Edit one session's title, as a facilitator would, dated after the build."""
+    path = note_files(notes)[len(note_files(notes)) // 2]
+    if path.name == "event.yaml":
+        path = note_files(notes)[1]
+    text = path.read_text("utf-8")
+    path.write_text(text.replace("\nroom: ", "\nroom: Nuova ", 1), "utf-8")
+    later = time.time() + 5
+    os.utime(path, (later, later))
+
+
+def yaml_to_sqlite(notes: Path, work: Path) -> float:
+    """yaml-to-sqlite on one YAML file listing every session."""
+    listing = work / "sessions.yaml"
+    with open(listing, "w", encoding="utf-8") as out:
+        for path in note_files(notes):
+            if path.name == "event.yaml":
+                continue
+            lines = path.read_text("utf-8").splitlines()
+            out.write("- " + lines[0] + "\n")
+            out.writelines(("  " + line if line else "") + "\n" for line in lines[1:])
+    database = work / "yaml-to-sqlite.db"
+    database.unlink(missing_ok=True)
+    started = time.perf_counter()
+    subprocess.run(["yaml-to-sqlite", str(database), "sessions", str(listing)], check=True)
+    return time.perf_counter() - started
+
+
+def markdown_to_sqlite(notes: Path, work: Path) -> float:
+    """markdown-to-sqlite on one Markdown file per session: the note as
+    front matter, its summary as the body."""
+    folder = work / "markdown"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    paths = []
+    for path in note_files(notes):
+        if path.name == "event.yaml":
+            continue
+        note = yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+        summary = note.pop("summary", "")
+        target = folder / f"{path.parent.name}--{path.stem}.md"
+        front = yaml.dump(note, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False)
+        target.write_text(f"---\n{front}---\n{summary}", "utf-8")
+        paths.append(str(target))
+    database = work / "markdown-to-sqlite.db"
+    database.unlink(missing_ok=True)
+    started = time.perf_counter()
+    subprocess.run(["markdown-to-sqlite", str(database), "sessions", *paths], check=True)
+    return time.perf_counter() - started
+
+
+def search_latency(out: Path, rounds: int = 5) -> dict[str, tuple[float, float]]:
+    """Median and 95th percentile, in ms, of searches through Datasette."""
+    from datasette.app import Datasette
+
+    datasette = Datasette(config_dir=out)
+    urls = {
+        "the project's search (/outcomes/cerca)": "/outcomes/cerca.json?_shape=array&q={}",
+        "Datasette's table search (?_search=)": "/outcomes/outcomes.json?_shape=array&_col=title&_search={}",
+    }
+
+    async def measure(template: str) -> list[float]:
+        times = []
+        for _ in range(rounds):
+            for query in QUERIES:
+                started = time.perf_counter()
+                response = await datasette.client.get(template.format(query))
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, (template, query, response.status_code)
+        return times
+
+    results = {}
+    for name, template in urls.items():
+        asyncio.run(measure(template))  # warm up caches
+        times = sorted(asyncio.run(measure(template)))
+        results[name] = (statistics.median(times), times[int(len(times) * 0.95) - 1])
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100,1000,10000", help="numbers of sessions (default 100,1000,10000)")
+    parser.add_argument("--peers-up-to", type=int, default=1000,
+                        help="run the (slow) peers up to this size only (default 1000)")
+    parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "out", help="scratch folder")
+    args = parser.parse_args(argv)
+    sizes = [int(size) for size in args.sizes.split(",")]
+
+    rows = []
+    for sessions in sizes:
+        work = args.work / f"{sessions}"
+        work.mkdir(parents=True, exist_ok=True)
+        notes = make_library(work, sessions)
+        out = work / "build"
+        shutil.rmtree(out, ignore_errors=True)
+        row = {"sessions": sessions, "outcomes": sessions * 10, "mb": megabytes(notes)}
+        print(f"{sessions} sessions ({row['mb']:.1f} MB of YAML)…", file=sys.stderr, flush=True)
+        row["floor"] = floor(notes)
+        full = our_build(notes, out, "full")
+        row.update(full=full["seconds"], rss_main=full["rss_main_mb"], rss_worker=full["rss_worker_mb"])
+        change_one_note(notes)
+        update = our_build(notes, out, "update")
+        assert update["incremental"] and update["rebuilt"] == 1, update
+        row["update"] = update["seconds"]
+        if sessions <= args.peers_up_to:
+            row["yaml_to_sqlite"] = yaml_to_sqlite(notes, work)
+            row["markdown_to_sqlite"] = markdown_to_sqlite(notes, work)
+        rows.append(row)
+        if sessions == max(sizes):
+            latency = search_latency(out)
+
+    print(table(rows))
+    print()
+    print(f"Search at {max(sizes) * 10:,} outcomes, {len(QUERIES)} queries × 5 rounds, through Datasette's client:")
+    for name, (median, p95) in latency.items():
+        print(f"- {name}: median {median:.1f} ms, 95th percentile {p95:.1f} ms")
+
+
+def table(rows: list[dict]) -> str:
+    def seconds(value):
+        return f"{value:.2f} s" if value is not None else "–"
+
+    def ratio(a, b):
+        return f"{a / b:.3f}" if a is not None and b else "–"
+
+    lines = [
+        "| sessions | YAML | floor: C parse | full build | ÷ floor | rebuild, 1 note changed | ÷ full build "
+        "| yaml-to-sqlite | full ÷ yaml-to-sqlite | markdown-to-sqlite | full ÷ markdown-to-sqlite | peak memory (main / worker) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        y2s, m2s = row.get("yaml_to_sqlite"), row.get("markdown_to_sqlite")
+        lines.append(
+            f"| {row['sessions']:,} | {row['mb']:.1f} MB | {seconds(row['floor'])} | {seconds(row['full'])} "
+            f"| {ratio(row['full'], row['floor'])} | {seconds(row['update'])} | {ratio(row['update'], row['full'])} "
+            f"| {seconds(y2s)} | {ratio(row['full'], y2s)} | {seconds(m2s)} | {ratio(row['full'], m2s)} "
+            f"| {row['rss_main']:.0f} / {row['rss_worker']:.0f} MB |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

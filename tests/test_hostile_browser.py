@@ -1,0 +1,82 @@
+"""Markup typed into every field of a note stays inert on every page of the
+site, checked in a real browser: no script runs, no event handler fires, no
+javascript: link or frame appears."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from conftest import EXAMPLE_EVENT, need_program
+from helpers import SCRIPT, chromium_page, hostile_library, serving
+from outcomes.build import build
+
+pytestmark = pytest.mark.browser
+
+SESSION = f"{EXAMPLE_EVENT}--ostile"
+OUTCOME = f"{SESSION}--ostile"
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile")
+    notes = hostile_library(root)
+    result = build(notes, root / "build")
+    assert result.ok, [p.format() for p in result.problems]
+    with serving(root / "build") as url:
+        yield url
+
+
+def pages(base: str) -> list[str]:
+    """Every kind of page that shows the hostile note's text."""
+    quote = urllib.parse.quote
+    fixed = [
+        "/",
+        "/outcomes",
+        "/outcomes/outcomes",
+        f"/outcomes/outcomes/{OUTCOME}",
+        "/outcomes/outcomes?_search=esito",
+        "/outcomes/outcomes?_facet=owner",
+        "/outcomes/sessions",
+        f"/outcomes/sessions/{SESSION}",
+        f"/outcomes/events/{EXAMPLE_EVENT}",
+        "/outcomes/quotes",
+        f"/outcomes/quotes?session_id={quote(SESSION)}",
+        "/outcomes/cerca?q=esito",
+        "/outcomes/cerca?q=" + quote("<script>"),
+    ]
+    metadata = json.load(urllib.request.urlopen(base + "/-/metadata.json"))
+    queries = [f"/outcomes/{name}" for name in metadata["databases"]["outcomes"].get("queries", {})]
+    return fixed + queries
+
+
+def test_markup_is_inert_on_every_page(hostile_site, tmp_path):
+    chromium = need_program("chromium", "the hostile-markup test drives Debian's chromium")
+    with chromium_page(chromium) as page:
+        dialogs = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        checked = 0
+        for path in pages(hostile_site):
+            response = page.goto(hostile_site + path)
+            assert response.status == 200, path
+            if "html" not in response.headers.get("content-type", ""):
+                continue  # the feed: XML, never run as a page
+            page.wait_for_load_state("load")
+            assert page.evaluate("window.__pwned") is None, path
+            assert page.locator("a[href^='javascript:']").count() == 0, path
+            assert page.locator("iframe").count() == 0, path
+            assert page.locator("img[onerror]").count() == 0, path
+            assert page.evaluate(
+                "[...document.scripts].filter(s => s.textContent.includes('__pwned')).length"
+            ) == 0, path
+            checked += 1
+        assert dialogs == []
+        assert checked >= 12
+        # The markup is there to read, as text.
+        page.goto(hostile_site + f"/outcomes/outcomes/{OUTCOME}")
+        assert "<script>window.__pwned = 1</script>" in page.locator("article.outcome h1").inner_text()
+        page.screenshot(path=tmp_path / "hostile-outcome.png", full_page=True)
+        assert SCRIPT.startswith("<script>")
