@@ -22,6 +22,7 @@ import contextlib
 import errno
 import fcntl
 import functools
+import itertools
 import json
 import os
 import shutil
@@ -332,10 +333,11 @@ def build(
         sessions_to_read = changes.sessions_to_read if changes else sum(len(e.session_paths) for e in events)
         pool = load.worker_pool(workers) if sessions_to_read >= load.PARALLEL_MIN else None
         try:
-            if incremental:
-                _update(stage, out_dir, notes_dir, events, changes, result, pool, write_proceedings)
-            else:
-                _full(stage, notes_dir, events, result, pool, write_proceedings)
+            with load.collector_paused():
+                if incremental:
+                    _update(stage, out_dir, notes_dir, events, changes, result, pool, write_proceedings)
+                else:
+                    _full(stage, notes_dir, events, result, pool, write_proceedings)
         finally:
             if pool is not None:
                 pool.terminate()
@@ -386,8 +388,13 @@ def _full(stage: Path, notes_dir: Path, events: list[EventNote], result: BuildRe
     keep = write_proceedings is not None
     for event in events:
         batch.add(store.event_rows(event, notes_dir))
+    work = [(event, event.session_paths) for event in events]
+    reads = load.read_sessions(work, prepare=_prepare(notes_dir), keep=keep, pool=pool)
+    by_id = {event.id: event for event in events}
+    for event_id, event_reads in itertools.groupby(reads, key=lambda pair: pair[0].id):
+        event = by_id[event_id]
         sessions = []
-        for read in load.read_sessions(event, prepare=_prepare(notes_dir), keep=keep, pool=pool):
+        for _, read in event_reads:
             result.add(read, notes_dir)
             if read.prepared:
                 batch.add(read.prepared)
@@ -395,6 +402,10 @@ def _full(stage: Path, notes_dir: Path, events: list[EventNote], result: BuildRe
                 sessions.append(read.note)
         if keep and not result.problems.errors:
             write_proceedings(event, sessions, stage / PROCEEDINGS_DIR)
+    if keep and not result.problems.errors:
+        for event in events:
+            if not event.session_paths:  # groupby never saw it
+                write_proceedings(event, [], stage / PROCEEDINGS_DIR)
     batch.flush()
     if result.problems.errors:
         db.close()
@@ -419,14 +430,16 @@ class _Changes:
             self.digests[relative] = entry[2]
             return False
 
-        known_events = {relative.split("/", 1)[0] for relative in previous.files}
-        self.removed_events = sorted(known_events - {event.id for event in events})
+        files_of: dict[str, set[str]] = {}  # event id -> its note files, then and now
+        for relative in itertools.chain(previous.files, stats):
+            files_of.setdefault(relative.split("/", 1)[0], set()).add(relative)
+        self.removed_events = sorted(set(files_of) - {event.id for event in events})
         self.events: dict[str, EventNote] = {}  # changed events: every session is read again
         self.sessions: dict[str, list] = {}  # event id -> changed session paths
         self.removed_sessions: list[str] = []
         for event in events:
             prefix = f"{event.id}/"
-            own_files = {r for r in previous.files if r.startswith(prefix)} | {r for r in stats if r.startswith(prefix)}
+            own_files = files_of.get(event.id, set())
             event_files = {prefix + load.EVENT_FILE, prefix + load.REGISTRATIONS_FILE}
             if any([changed(r) for r in sorted(own_files & event_files)]):
                 self.events[event.id] = event
@@ -434,9 +447,9 @@ class _Changes:
             paths = [path for path in event.session_paths if changed(f"{prefix}{path.name}")]
             if paths:
                 self.sessions[event.id] = paths
-            current = {path.name for path in event.session_paths}
+            current = {f"{prefix}{path.name}" for path in event.session_paths}
             self.removed_sessions += [
-                f"{event.id}--{Path(r).stem}" for r in sorted(own_files - event_files) if Path(r).name not in current
+                f"{event.id}--{r[len(prefix):].removesuffix('.yaml')}" for r in sorted(own_files - event_files - current)
             ]
         self.sessions_to_read = sum(len(e.session_paths) for e in self.events.values()) + sum(
             len(paths) for paths in self.sessions.values()
@@ -468,7 +481,7 @@ def _update(stage: Path, out_dir: Path, notes_dir: Path, events: list[EventNote]
     for event in events:
         event_changed = event.id in changes.events
         changed = set(event.session_paths) if event_changed else set(changes.sessions.get(event.id, []))
-        if not changed:
+        if not changed and not event_changed:
             continue
         if event_changed:
             store.remove_event(db, event.id)
@@ -478,7 +491,7 @@ def _update(stage: Path, out_dir: Path, notes_dir: Path, events: list[EventNote]
         paths = list(event.session_paths) if keep else [p for p in event.session_paths if p in changed]
         batch = store.Batch(db)
         sessions = []
-        for read in load.read_sessions(event, paths, prepare=_prepare(notes_dir), keep=keep, pool=pool):
+        for _, read in load.read_sessions([(event, paths)], prepare=_prepare(notes_dir), keep=keep, pool=pool):
             if read.path in changed:
                 result.add(read, notes_dir)
                 if read.prepared:

@@ -187,7 +187,7 @@ def parse_country(value: object) -> str:
 
 def parse_language(value: object) -> str:
     text = _text(value)
-    if text in vocab.languages():
+    if text in vocab.language_codes():
         return text
     raise _fail("language_unknown", text, suggestion=vocab.languages().suggest(text))
 

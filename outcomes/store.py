@@ -23,6 +23,7 @@ import json
 import sqlite3
 from functools import cache
 from importlib import resources
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -134,19 +135,25 @@ def create(path: Path) -> sqlite_utils.Database:
     It is built in a staging file and published whole, so the journal and
     fsyncs that protect a live database would only slow the build down.
     """
-    db = sqlite_utils.Database(path, recreate=True)
+    # No sqlite-utils plugins: the database is the same whatever is installed.
+    db = sqlite_utils.Database(path, recreate=True, execute_plugins=False)
     for pragma in ("journal_mode = OFF", "synchronous = OFF", "locking_mode = EXCLUSIVE", "cache_size = -65536"):
         db.execute(f"PRAGMA {pragma}")
     db.conn.executescript(schema_sql())
-    # Indexes and full-text tables exist before the rows, so that they are
-    # filled as the rows go in, while other processes are still reading notes.
-    for table, index_columns in INDEXES:
-        db[table].create_index(index_columns)
+    # The full-text tables exist before the rows, so that they are filled as
+    # the rows go in, while other processes are still reading notes.
     for table, fts_columns in FTS_COLUMNS.items():
         db[table].enable_fts(fts_columns, fts_version="FTS5", tokenize=FTS_TOKENIZER)
         db.execute(f"CREATE VIRTUAL TABLE [{table}_fts_terms] USING fts5vocab([{table}_fts], row)")
+        # No merging while rows go in: one merge of everything at the end.
+        _fts_merging(db, table, automerge=0, crisismerge=1000)
     insert(db, lookup_rows())
     return db
+
+
+def _fts_merging(db: sqlite_utils.Database, table: str, automerge: int, crisismerge: int) -> None:
+    for option, value in (("automerge", automerge), ("crisismerge", crisismerge)):
+        db.execute(f"INSERT INTO [{table}_fts]([{table}_fts], rank) VALUES (?, ?)", [option, value])
 
 
 def lookup_rows() -> Rows:
@@ -174,8 +181,11 @@ def lookup_rows() -> Rows:
 def finish(db: sqlite_utils.Database) -> None:
     """Merge each full-text index into one segment (fastest to query), set the
     schema version, check the foreign keys and close the file."""
+    for table, index_columns in INDEXES:  # quicker made once than kept up to date
+        db[table].create_index(index_columns)
     for table in FTS_COLUMNS:
         db.execute(f"INSERT INTO [{table}_fts]([{table}_fts]) VALUES ('optimize')")
+        _fts_merging(db, table, automerge=4, crisismerge=16)  # FTS5's defaults, for later updates
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     check(db)
 
@@ -324,10 +334,16 @@ def insert(db: sqlite_utils.Database, rows: Rows) -> None:
     """Write rows (table -> list of dicts) into the tables of the schema, and
     the text of outcomes and sessions into their full-text indexes."""
     for table, table_rows in rows.items():
-        if table_rows:
-            db.conn.executemany(_insert_sql(table, "rowid" in table_rows[0]), table_rows)
-            if table in FTS_COLUMNS:
-                db.conn.executemany(_index_sql(table), table_rows)
+        if not table_rows:
+            continue
+        with_rowid = "rowid" in table_rows[0]
+        if with_rowid:
+            # In rowid order: FTS5 starts a new segment whenever a rowid is
+            # lower than the last one, and rowids here are hashes of ids.
+            table_rows = sorted(table_rows, key=itemgetter("rowid"))
+        db.conn.executemany(_insert_sql(table, with_rowid), table_rows)
+        if table in FTS_COLUMNS:
+            db.conn.executemany(_index_sql(table), table_rows)
 
 
 @cache
@@ -343,7 +359,7 @@ class Batch:
     """Rows gathered across sessions and written a few thousand at a time:
     fewer, larger executemany calls, and memory that stays bounded."""
 
-    def __init__(self, db: sqlite_utils.Database, size: int = 5000):
+    def __init__(self, db: sqlite_utils.Database, size: int = 20_000):
         self.db, self.size, self.rows, self.count = db, size, {}, 0
 
     def add(self, rows: Rows) -> None:
@@ -396,7 +412,7 @@ def remove_event(db: sqlite_utils.Database, event_id: str) -> None:
 
 def open_for_update(path: Path) -> sqlite_utils.Database:
     """A staged copy of a published database, opened to be updated."""
-    db = sqlite_utils.Database(path)
+    db = sqlite_utils.Database(path, execute_plugins=False)
     for pragma in ("journal_mode = OFF", "synchronous = OFF", "locking_mode = EXCLUSIVE"):
         db.execute(f"PRAGMA {pragma}")
     return db

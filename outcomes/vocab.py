@@ -1,5 +1,5 @@
 """Controlled vocabularies: the CSV files in ``outcomes/vocabularies`` and
-ISO countries and languages from pycountry.
+ISO countries from pycountry.
 
 Every vocabulary has ids (what facilitators write) and Italian and English
 labels (what readers see). Nothing here is hard-coded: editing a CSV file is
@@ -177,13 +177,16 @@ def suggest_country(value: str) -> str | None:
     return countries().suggest(text)
 
 
-@cache
 def languages() -> Vocabulary:
-    """ISO 639-1 languages (two-letter codes), named in Italian and English."""
-    terms = {}
-    for language in pycountry.languages:
-        code = getattr(language, "alpha_2", None)
-        if code:
-            italian = _translation("iso639-3", "it").gettext(language.name)
-            terms[code] = Term(code, {"it": italian.lower(), "en": language.name})
-    return Vocabulary("languages", terms)
+    """ISO 639-1 languages (two-letter codes), named in Italian and English.
+
+    ``languages.csv`` was written from pycountry and its Italian translations;
+    it is kept as data so that reading a note does not load pycountry's
+    7,900 ISO 639-3 languages (a fifth of a second) for 184 codes.
+    """
+    return vocabulary("languages")
+
+
+@cache
+def language_codes() -> frozenset[str]:
+    return frozenset(languages().ids)
