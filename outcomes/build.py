@@ -121,7 +121,16 @@ def staging(out_dir: Path) -> Iterator[Path]:
     try:
         yield stage
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        if not _publishing(out_dir, stage):  # else left for ``recover`` to finish
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _publishing(out_dir: Path, stage: Path) -> bool:
+    """Whether a publication of ``stage`` was started and not finished."""
+    try:
+        return json.loads((out_dir / JOURNAL).read_text("utf-8")).get("stage") == stage.name
+    except (OSError, ValueError):
+        return False
 
 
 def publish(stage: Path, out_dir: Path, stale: list[str] | None = None) -> list[Path]:

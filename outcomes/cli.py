@@ -36,6 +36,10 @@ TEXTS = {
     },
     "invalid_check": {"it": "{errors} nelle note.", "en": "{errors} in the notes."},
     "built": {"it": "Pubblicato in {out}: {summary}.", "en": "Published in {out}: {summary}."},
+    "not_built": {
+        "it": "{path} non esiste: esegui prima «outcomes build» (o «python publish.py»)",
+        "en": "{path} does not exist: run 'outcomes build' (or 'python publish.py') first",
+    },
     "waiting": {
         "it": "Un'altra build sta scrivendo in {out}: attendo che finisca…",
         "en": "Another build is writing to {out}: waiting for it to finish…",
@@ -164,8 +168,15 @@ def serve(out: Path, host: str, port: int):
     """Serve the built library with Datasette, read-only, on localhost."""
     import subprocess
 
+    from .build import BuildLocked, locked, recover
+
     if not (out / "outcomes.db").exists():
-        raise click.ClickException(f"{out / 'outcomes.db'} does not exist: run 'outcomes build' first")
+        raise click.ClickException(say("not_built", current_lang(), path=out / "outcomes.db"))
+    try:  # finish a publication that a killed build left half done
+        with locked(out, wait=False):
+            recover(out)
+    except BuildLocked:
+        pass  # a build is running: it will
     command = [sys.executable, "-m", "datasette", "serve", str(out), "--host", host, "--port", str(port)]
     click.echo(f"http://{host}:{port}/")
     sys.exit(subprocess.call(command))

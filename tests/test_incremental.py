@@ -20,6 +20,7 @@ def dump(db_path: Path) -> list[str]:
     aside (their pages depend on the order rows were indexed in)."""
     conn = sqlite3.connect(db_path)
     try:
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         shadow = ("_fts_data", "_fts_idx", "_fts_docsize", "_fts_config", "_fts_content")
         statements = [
             line for line in conn.iterdump()

@@ -48,6 +48,7 @@ def assert_usable(out: Path) -> None:
     conn = sqlite3.connect(f"file:{out / 'outcomes.db'}?mode=ro", uri=True)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         assert conn.execute("select count(*) from outcomes").fetchone()[0] > 0
     finally:
         conn.close()
@@ -238,3 +239,41 @@ def test_bom_crlf_and_tabs_inside_text_are_handled(tmp_path):
     session.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     result = build(notes, tmp_path / "out")
     assert result.ok, [p.format() for p in result.problems]
+
+
+def test_a_publication_cut_short_is_completed_by_the_next_build(tmp_path, monkeypatch):
+    """Simulate a build killed between two renames of its publication: the
+    journal it left lets the next build (or ``outcomes serve``) finish it."""
+    import outcomes.build as building
+
+    notes_b = tmp_path / "b"
+    shutil.copytree(EXAMPLE_NOTES, notes_b)
+    event = notes_b / EXAMPLE_EVENT / "event.yaml"
+    event.write_text(event.read_text("utf-8").replace("title: ", "title: Versione B – ", 1), "utf-8")
+    expected = tmp_path / "expected"
+    assert build(notes_b, expected).ok
+
+    out = tmp_path / "out"
+    assert build(EXAMPLE_NOTES, out).ok
+    real_replace, calls = os.replace, []
+
+    def killed_after_the_database(source, target):
+        if Path(target).parent == out and not Path(target).name.startswith("."):  # publishing an output
+            calls.append(Path(target).name)
+            if len(calls) == 2:
+                raise KeyboardInterrupt("killed")
+        real_replace(source, target)
+
+    monkeypatch.setattr(building.os, "replace", killed_after_the_database)
+    with pytest.raises(KeyboardInterrupt):
+        build(notes_b, out)
+    monkeypatch.setattr(building.os, "replace", real_replace)
+    assert calls[0] == "outcomes.db"
+    assert (out / building.JOURNAL).exists()
+    staged = [p for p in out.iterdir() if p.name.startswith(building.STAGING_PREFIX)]
+    assert staged  # what was left to publish
+
+    building.recover(out)
+    assert not (out / building.JOURNAL).exists()
+    assert outputs(out) == outputs(expected)
+    assert_usable(out)
