@@ -399,11 +399,9 @@ def _full(stage: Path, notes_dir: Path, events: list[EventNote], result: BuildRe
         batch.add(store.event_rows(event, notes_dir))
     work = [(event, event.session_paths) for event in events]
     reads = load.read_sessions(work, prepare=_prepare(notes_dir), keep=keep, pool=pool)
-    by_id = {event.id: event for event in events}
-    for event_id, event_reads in itertools.groupby(reads, key=lambda pair: pair[0].id):
-        event = by_id[event_id]
+    for event in events:  # the reads come in the same order, one per session note
         sessions = []
-        for _, read in event_reads:
+        for _, read in itertools.islice(reads, len(event.session_paths)):
             result.add(read, notes_dir)
             if read.prepared:
                 batch.add(read.prepared)
@@ -411,10 +409,6 @@ def _full(stage: Path, notes_dir: Path, events: list[EventNote], result: BuildRe
                 sessions.append(read.note)
         if keep and not result.problems.errors:
             write_proceedings(event, sessions, stage / PROCEEDINGS_DIR)
-    if keep and not result.problems.errors:
-        for event in events:
-            if not event.session_paths:  # groupby never saw it
-                write_proceedings(event, [], stage / PROCEEDINGS_DIR)
     batch.flush()
     if result.problems.errors:
         db.close()

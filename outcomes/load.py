@@ -732,9 +732,20 @@ def event_folders(notes_dir: Path) -> list[Path]:
 def events(notes_dir: Path, problems: Problems) -> Iterator[EventNote]:
     """Every valid event under ``notes_dir``, one folder at a time."""
     for folder in event_folders(notes_dir):
-        note = load_event(folder, problems)
+        note = event_or_its_problems(folder, problems)
         if note is not None:
             yield note
+
+
+def event_or_its_problems(folder: Path, problems: Problems) -> EventNote | None:
+    """The event of a folder; if its event.yaml is missing or invalid, its
+    session notes are still checked (without the event's dates), so that
+    every problem of every note is reported at once."""
+    note = load_event(folder, problems)
+    if note is None and _check_name(folder.name, folder, Problems()):
+        for path in session_files(folder, problems):
+            load_session(path, None, problems)
+    return note
 
 
 def new_counts() -> dict[str, int]:
@@ -768,10 +779,10 @@ def check_paths(paths: Iterable[Path], problems: Problems) -> dict[str, int]:
         if not path.exists():
             problems.add(path, 1, 1, "", "path_not_found")
         elif path.is_dir() and (path / EVENT_FILE).exists():
-            count_event(load_event(path, problems))
+            count_event(event_or_its_problems(path, problems))
         elif path.is_dir():
             for folder in event_folders(path):
-                count_event(load_event(folder, problems))
+                count_event(event_or_its_problems(folder, problems))
         elif path.name in RESERVED_FILES:
             note = load_event(path.parent, problems)
             counts["events"] += note is not None

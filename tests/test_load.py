@@ -413,3 +413,16 @@ def test_event_problems(tmp_path, lang):
         " the start '2019-10-15'",
     }
     assert [p.format(lang).replace(str(tmp_path) + "/", "") for p in problems] == [expected[lang]]
+
+
+def test_sessions_are_checked_even_when_their_event_is_not(tmp_path):
+    event = EVENT_YAML.replace("  city: Torino\n", "")
+    notes = write_library(tmp_path, replace("kind: workshop", "kind: laboratorio"), event=event)
+    problems = load.Problems()
+    counts = load.check_paths([notes], problems)
+    assert [p.format().replace(str(tmp_path) + "/", "") for p in problems] == [
+        "notes/convegno-2019/event.yaml:4:3: error: venue.city: manca il campo obbligatorio «city» (città): aggiungilo",
+        f"{SESSION_PATH}:2:7: error: kind: tipo di sessione: «laboratorio» non è un valore ammesso"
+        " (forse intendevi «workshop»?); valori ammessi: plenary, workshop",
+    ]
+    assert counts["events"] == 0
