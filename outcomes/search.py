@@ -188,9 +188,11 @@ def plain(markdown: str | None) -> str:
     return text.strip()
 
 
+@lru_cache(maxsize=256)
 def _matcher(query: str | None):
     """A predicate telling whether a word of a text matches ``query``, by the
-    rules of ``fts_query``."""
+    rules of ``fts_query``; made once per query (a page of results asks for
+    a hundred excerpts), remembering its answer for each word."""
     exact, stemmed, prefixes = set(), set(), []
     for term in terms(query):
         if term.prefix:
@@ -201,6 +203,7 @@ def _matcher(query: str | None):
                 exact.add(fold(word))
                 stemmed.update(_word_stems(word))
 
+    @lru_cache(maxsize=20_000)
     def matches(word: str) -> bool:
         folded = fold(word)
         return folded in exact or stem(word.lower()) in stemmed or any(folded.startswith(p) for p in prefixes)

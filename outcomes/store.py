@@ -43,6 +43,9 @@ FTS_COLUMNS = {
     "outcomes": ["title", "text", "keywords"],
     "sessions": ["title", "summary"],
 }
+# How each index ranks (FTS5's "rank"): bm25, with a word in the title
+# weighing four times one in the text, and keywords twice.
+FTS_RANK = {"outcomes": "bm25(4.0, 1.0, 2.0)", "sessions": "bm25(4.0, 1.0)"}
 
 # Lookup tables and the vocabularies they hold.
 LOOKUPS = {
@@ -149,6 +152,7 @@ def create(path: Path) -> sqlite_utils.Database:
         db.execute(f"CREATE VIRTUAL TABLE [{table}_fts_terms] USING fts5vocab([{table}_fts], row)")
         # No merging while rows go in: one merge of everything at the end.
         _fts_merging(db, table, automerge=0, crisismerge=1000)
+        db.execute(f"INSERT INTO [{table}_fts]([{table}_fts], rank) VALUES ('rank', ?)", [FTS_RANK[table]])
     insert(db, lookup_rows())
     return db
 
