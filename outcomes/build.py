@@ -387,7 +387,7 @@ def _proceedings_writer(problems: Problems) -> Callable:
 
 
 def _prepare(notes_dir: Path) -> Callable:
-    return functools.partial(store.session_rows, notes_dir=notes_dir)
+    return functools.partial(store.prepared_session, notes_dir=notes_dir)
 
 
 def _full(stage: Path, notes_dir: Path, events: list[EventNote], result: BuildResult, pool, write_proceedings) -> None:
@@ -396,7 +396,7 @@ def _full(stage: Path, notes_dir: Path, events: list[EventNote], result: BuildRe
     batch = store.Batch(db)
     keep = write_proceedings is not None
     for event in events:
-        batch.add(store.event_rows(event, notes_dir))
+        batch.add(store.pack(store.event_rows(event, notes_dir)))
     work = [(event, event.session_paths) for event in events]
     reads = load.read_sessions(work, prepare=_prepare(notes_dir), keep=keep, pool=pool)
     for event in events:  # the reads come in the same order, one per session note
@@ -488,7 +488,7 @@ def _update(stage: Path, out_dir: Path, notes_dir: Path, events: list[EventNote]
             continue
         if event_changed:
             store.remove_event(db, event.id)
-            store.insert(db, store.event_rows(event, notes_dir))
+            store.insert(db, store.pack(store.event_rows(event, notes_dir)))
         keys = [f"{event.id}--{path.stem}" for path in event.session_paths if path in changed]
         store.remove_sessions(db, keys)
         paths = list(event.session_paths) if keep else [p for p in event.session_paths if p in changed]

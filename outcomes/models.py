@@ -325,18 +325,6 @@ def _unique(values: list, info: ValidationInfo) -> list:
     return values
 
 
-def _as_list(value: object) -> list:
-    if isinstance(value, list):
-        return value
-    raise _fail("expected_list", value, found=_found(value))
-
-
-def _as_mapping(value: object) -> dict:
-    if isinstance(value, dict):
-        return value
-    raise _fail("expected_mapping", value, found=_found(value))
-
-
 # --- Models -----------------------------------------------------------------
 
 # JSON Schema details: what an editor can check without our validators.
@@ -400,7 +388,7 @@ class Event(Strict):
     start_date: Date = Field(title="Data di inizio", description="AAAA-MM-GG")
     end_date: Date | None = Field(None, title="Data di fine", description="AAAA-MM-GG; ometti se l'evento dura un giorno")
     venue: Venue = Field(title="Luogo")
-    organisers: Annotated[list[Organiser], BeforeValidator(_as_list)] = Field(
+    organisers: list[Organiser] = Field(
         title="Organizzatori", min_length=1
     )
     description: Markdown = Field(title="Descrizione", description="Presentazione dell'evento (Markdown)")
@@ -435,22 +423,22 @@ class Outcome(Strict):
     type: OutcomeType
     title: Line = Field(title="Titolo")
     text: Markdown = Field(title="Testo", description="Il contenuto dell'esito (Markdown)")
-    sdg_targets: Annotated[list[SdgTarget], BeforeValidator(_as_list)] = Field(
+    sdg_targets: list[SdgTarget] = Field(
         default_factory=list, json_schema_extra=UNIQUE, title="Target SDG", description="Codici ufficiali dei 169 target, es. [\"10.7\", \"17.17\"]"
     )
-    gcm_objectives: Annotated[list[GcmObjective], BeforeValidator(_as_list)] = Field(
+    gcm_objectives: list[GcmObjective] = Field(
         default_factory=list, json_schema_extra=UNIQUE, title="Obiettivi GCM", description="Obiettivi del Global Compact per le migrazioni (1-23), facoltativi"
     )
-    countries: Annotated[list[Country], BeforeValidator(_as_list)] = Field(
+    countries: list[Country] = Field(
         default_factory=list, json_schema_extra=UNIQUE, title="Paesi", description="Codici ISO 3166-1 a due lettere, es. [SN, MA]"
     )
-    actors: Annotated[list[ActorType], BeforeValidator(_as_list)] = Field(
+    actors: list[ActorType] = Field(
         default_factory=list, json_schema_extra=UNIQUE, title="Attori", description="Tipi di attore coinvolti"
     )
-    themes: Annotated[list[Theme], BeforeValidator(_as_list)] = Field(
+    themes: list[Theme] = Field(
         default_factory=list, json_schema_extra=UNIQUE, title="Temi", description="Temi del vocabolario controllato"
     )
-    keywords: Annotated[list[Line], BeforeValidator(_as_list)] = Field(
+    keywords: list[Line] = Field(
         default_factory=list, json_schema_extra=UNIQUE, title="Parole chiave", description="Parole libere"
     )
     owner: Line | None = Field(
@@ -514,20 +502,20 @@ class Session(Strict):
     end: Time = Field(title="Ora di fine", description="HH:MM, dopo l'inizio")
     language: LanguageCode = Field("it", title="Lingua")
     room: Line | None = Field(None, title="Sala")
-    facilitators: Annotated[list[Person], BeforeValidator(_as_list)] = Field(
+    facilitators: list[Person] = Field(
         default_factory=list, title="Facilitatori", description="Organizzazione e ruolo sono pubblici; il nome mai"
     )
-    speakers: Annotated[list[Person], BeforeValidator(_as_list)] = Field(
+    speakers: list[Person] = Field(
         default_factory=list, title="Relatori", description="Per le plenarie: organizzazione, ruolo e titolo dell'intervento"
     )
-    participants: Annotated[dict[ActorType, Count], BeforeValidator(_as_mapping)] = Field(
+    participants: dict[ActorType, Count] = Field(
         default_factory=dict, title="Partecipanti", description="Numero di partecipanti per tipo di attore"
     )
     summary: Markdown = Field(title="Sintesi", description="Sintesi della sessione (Markdown)")
-    quotes: Annotated[list[Quote], BeforeValidator(_as_list)] = Field(
+    quotes: list[Quote] = Field(
         default_factory=list, title="Citazioni", description="Frasi riportate, attribuite solo per tipo di attore"
     )
-    outcomes: Annotated[list[Outcome], BeforeValidator(_as_list)] = Field(default_factory=list, title="Esiti")
+    outcomes: list[Outcome] = Field(default_factory=list, title="Esiti")
     visibility: Visibility = Field("public", title="Visibilità", description="internal: l'intera sessione resta interna")
 
     @field_validator("date")
@@ -569,7 +557,7 @@ class Registrations(Strict):
     model_config = ConfigDict(title="Iscrizioni", json_schema_extra={"description": "notes/<evento>/registrations.yaml: numero di iscritti per tipo di attore, scritto da «outcomes registrations»; mai nomi né indirizzi e-mail"})
 
     source: Line | None = Field(None, title="Fonte", description="Da dove vengono i conteggi, es. modulo di iscrizione online")
-    registered: Annotated[dict[ActorType, Count], BeforeValidator(_as_mapping)] = Field(
+    registered: dict[ActorType, Count] = Field(
         title="Iscritti per tipo di attore", description="Numero di iscritti per tipo di attore"
     )
     unclassified: Count = Field(0, title="Non classificati", description="Iscritti il cui tipo di organizzazione non è riconducibile a un tipo di attore")

@@ -1,8 +1,9 @@
 """The public SQLite database, with the explicit schema of ``schema.sql``.
 
 Rows are plain dicts built from validated notes by small pure functions
-(``event_rows``, ``session_rows``), so they can be prepared in worker
-processes; ``insert`` writes them in batches. Only public records become rows,
+(``event_rows``, ``session_rows``), packed into tuples (``pack``: smaller to
+send from the worker processes that prepare them, quicker to bind) and
+written in batches by ``insert``. Only public records become rows,
 and people appear by organisation and role, never by name.
 
 Full-text search uses FTS5 tables over the ``outcomes`` and ``sessions``
@@ -25,7 +26,7 @@ from functools import cache
 from importlib import resources
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import sqlite_utils
 
@@ -81,7 +82,11 @@ INDEXES = [
     *((table, [column]) for table, (column, _) in LINKS.items()),
 ]
 
-Rows = dict[str, list[dict]]
+Rows = dict[str, list[dict]]  # table -> rows as dicts
+Packed = dict[str, list[tuple]]  # table -> rows as tuples, in ``record_columns`` order
+
+# Tables whose rowid is derived from their id (stable_rowid).
+ROWID_TABLES = ("events", "sessions", "quotes", "outcomes")
 
 _encoder = json.JSONEncoder(ensure_ascii=False)
 
@@ -121,12 +126,19 @@ def columns() -> dict[str, list[str]]:
 
 
 @cache
-def _insert_sql(table: str, rowid: bool) -> str:
-    names = (["rowid"] if rowid else []) + columns()[table]
-    return (
-        f"INSERT INTO [{table}] ({', '.join(f'[{n}]' for n in names)}) "
-        f"VALUES ({', '.join(':' + n for n in names)})"
-    )
+def record_columns(table: str) -> list[str]:
+    """The columns a packed row holds: the table's, after its rowid if it has one."""
+    return (["rowid"] if table in ROWID_TABLES else []) + columns()[table]
+
+
+def pack(rows: Rows) -> Packed:
+    return {table: [tuple(row[c] for c in record_columns(table)) for row in table_rows] for table, table_rows in rows.items()}
+
+
+@cache
+def _insert_sql(table: str) -> str:
+    names = record_columns(table)
+    return f"INSERT INTO [{table}] ({', '.join(f'[{n}]' for n in names)}) VALUES ({', '.join('?' * len(names))})"
 
 
 # --- Creating and finishing ------------------------------------------------------
@@ -153,7 +165,7 @@ def create(path: Path) -> sqlite_utils.Database:
         # No merging while rows go in: one merge of everything at the end.
         _fts_merging(db, table, automerge=0, crisismerge=1000)
         db.execute(f"INSERT INTO [{table}_fts]([{table}_fts], rank) VALUES ('rank', ?)", [FTS_RANK[table]])
-    insert(db, lookup_rows())
+    insert(db, pack(lookup_rows()))
     return db
 
 
@@ -327,29 +339,34 @@ def _relative(path: Path, root: Path) -> str:
 # --- Writing ----------------------------------------------------------------------
 
 
-def insert(db: sqlite_utils.Database, rows: Rows) -> None:
-    """Write rows (table -> list of dicts) into the tables of the schema, and
-    the text of outcomes and sessions into their full-text indexes."""
-    for table, table_rows in rows.items():
-        if not table_rows:
+def insert(db: sqlite_utils.Database, packed: Packed) -> None:
+    """Write packed rows into the tables of the schema, and the text of
+    outcomes and sessions into their full-text indexes."""
+    for table, records in packed.items():
+        if not records:
             continue
-        with_rowid = "rowid" in table_rows[0]
-        if with_rowid:
+        if table in ROWID_TABLES:
             # In rowid order: FTS5 starts a new segment whenever a rowid is
             # lower than the last one, and rowids here are hashes of ids.
-            table_rows = sorted(table_rows, key=itemgetter("rowid"))
-        db.conn.executemany(_insert_sql(table, with_rowid), table_rows)
+            records = sorted(records, key=itemgetter(0))
+        db.conn.executemany(_insert_sql(table), records)
         if table in FTS_COLUMNS:
-            db.conn.executemany(_index_sql(table), table_rows)
+            sql, fields = _index_sql(table)
+            db.conn.executemany(sql, map(fields, records))
 
 
 @cache
-def _index_sql(table: str) -> str:
-    columns = ["rowid", *FTS_COLUMNS[table]]
-    return (
-        f"INSERT INTO [{table}_fts] ({', '.join(f'[{c}]' for c in columns)}) "
-        f"VALUES ({', '.join(':' + c for c in columns)})"
-    )
+def _index_sql(table: str) -> tuple[str, Callable]:
+    """The statement adding rows to a full-text index, and what it takes from a record."""
+    names = ["rowid", *FTS_COLUMNS[table]]
+    positions = [record_columns(table).index(name) for name in names]
+    sql = f"INSERT INTO [{table}_fts] ({', '.join(f'[{n}]' for n in names)}) VALUES ({', '.join('?' * len(names))})"
+    return sql, itemgetter(*positions)
+
+
+def prepared_session(note: SessionNote, notes_dir: Path) -> Packed:
+    """What a worker sends for a session: its rows, packed."""
+    return pack(session_rows(note, notes_dir))
 
 
 class Batch:
@@ -359,7 +376,7 @@ class Batch:
     def __init__(self, db: sqlite_utils.Database, size: int = 20_000):
         self.db, self.size, self.rows, self.count = db, size, {}, 0
 
-    def add(self, rows: Rows) -> None:
+    def add(self, rows: Packed) -> None:
         for table, table_rows in rows.items():
             self.rows.setdefault(table, []).extend(table_rows)
             self.count += len(table_rows)
