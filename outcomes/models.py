@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 import re
-from typing import Annotated, Any, Callable
+from typing import Annotated, Callable
 
 from pydantic import (
     BaseModel,

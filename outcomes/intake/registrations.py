@@ -21,9 +21,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
 
-from pydantic import BeforeValidator, Field
+from pydantic import Field
 
 from .. import load, models, vocab
 from ..messages import message
@@ -39,13 +38,13 @@ class RegistrationMap(models.Strict):
     """A mapping file: where the form keeps the organisation type and the
     e-mail address, and which actor type each organisation type is."""
 
-    organisation_type_column: Annotated[list[models.Line], BeforeValidator(models._as_list)] = Field(
+    organisation_type_column: list[models.Line] = Field(
         default_factory=list, title="Colonna del tipo di organizzazione"
     )
-    email_column: Annotated[list[models.Line], BeforeValidator(models._as_list)] = Field(
+    email_column: list[models.Line] = Field(
         default_factory=list, title="Colonna dell'indirizzo e-mail"
     )
-    values: Annotated[dict[models.Line, models.ActorType | None], BeforeValidator(models._as_mapping)] = Field(
+    values: dict[models.Line, models.ActorType | None] = Field(
         default_factory=dict, title="Tipo di organizzazione -> tipo di attore"
     )
 
