@@ -24,7 +24,6 @@ from typing import Iterable, Iterator
 
 import yaml
 from pydantic import BaseModel, ValidationError
-from yaml._yaml import CParser
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import models
@@ -113,7 +112,23 @@ class EventNote:
 # --- YAML without implicit typing -------------------------------------------------
 
 
-class _TextParser(CParser):
+class _PurePythonParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer):
+    """PyYAML's own composer, for an installation built without libyaml."""
+
+    def __init__(self, stream):
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+
+
+try:
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML's wheels all carry libyaml
+    _Parser = _PurePythonParser
+
+
+class _TextParser(_Parser):
     """libyaml's composer with YAML's implicit typing switched off.
 
     Tags stay empty unless the text carries an explicit one, which is refused.
@@ -207,6 +222,8 @@ def compose(text: str) -> MappingNode:
     except yaml.reader.ReaderError as error:
         line, column = _line_col(text, error.position)
         raise NoteError(line, column, "yaml_syntax", problem=_explain("control", error)) from None
+    except RecursionError:  # only PyYAML's pure-Python composer recurses this way
+        raise NoteError(1, 1, "too_deep", limit=MAX_DEPTH) from None
     finally:
         parser.dispose()
     if node is None:

@@ -426,3 +426,28 @@ def test_sessions_are_checked_even_when_their_event_is_not(tmp_path):
         " (forse intendevi «workshop»?); valori ammessi: plenary, workshop",
     ]
     assert counts["events"] == 0
+
+
+def test_without_libyaml_notes_read_the_same(tmp_path, monkeypatch):
+    """PyYAML built without libyaml falls back on its pure-Python composer:
+    same values, same problems at the same places."""
+
+    class PurePython(load._PurePythonParser):
+        resolve = descend_resolver = ascend_resolver = "".format
+
+    from conftest import EXAMPLE_NOTES
+
+    notes = write_library(tmp_path, SESSION_YAML + "title: Di nuovo\n")
+    cases = [EXAMPLE_NOTES, notes]
+    expected = []
+    for path in cases:
+        problems = load.Problems()
+        expected.append((load.check_paths([path], problems), [p.format() for p in problems]))
+    monkeypatch.setattr(load, "_TextParser", PurePython)
+    for path, (counts, lines) in zip(cases, expected):
+        problems = load.Problems()
+        assert (load.check_paths([path], problems), [p.format() for p in problems]) == (counts, lines)
+    assert expected[1][1] == [
+        f"{tmp_path}/{SESSION_PATH}:27:1: error: title: la chiave «title» compare due volte (la prima alla riga 1):"
+        " tienine una sola"
+    ]
