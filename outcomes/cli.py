@@ -14,7 +14,7 @@ import click
 
 from . import load
 from .load import Problems
-from .messages import current_lang
+from .messages import current_lang, message
 
 NOTES_DIR = Path("notes")
 OUT_DIR = Path("build")
@@ -28,30 +28,12 @@ INTERNAL = {
     "it": (" ({} interno, non pubblicato)", " ({} interni, non pubblicati)"),
     "en": (" ({} internal, not published)", " ({} internal, not published)"),
 }
-TEXTS = {
-    "valid": {"it": "Note valide: {summary}.", "en": "Notes valid: {summary}."},
-    "invalid": {
-        "it": "{errors} nelle note: nulla è stato pubblicato in {out}.",
-        "en": "{errors} in the notes: nothing was published in {out}.",
-    },
-    "invalid_check": {"it": "{errors} nelle note.", "en": "{errors} in the notes."},
-    "built": {"it": "Pubblicato in {out}: {summary}.", "en": "Published in {out}: {summary}."},
-    "not_built": {
-        "it": "{path} non esiste: esegui prima «outcomes build» (o «python publish.py»)",
-        "en": "{path} does not exist: run 'outcomes build' (or 'python publish.py') first",
-    },
-    "waiting": {
-        "it": "Un'altra build sta scrivendo in {out}: attendo che finisca…",
-        "en": "Another build is writing to {out}: waiting for it to finish…",
-    },
-}
-
-
 ERRORS = {"it": ("errore", "errori"), "en": ("error", "errors")}
 
 
-def say(key: str, lang: str, **values) -> str:
-    return TEXTS[key][lang].format(**values)
+def say(kind: str, lang: str, **values) -> str:
+    """A sentence of ``outcomes.messages``, in ``lang``."""
+    return message(kind, lang, **values)
 
 
 def errors(problems: Problems, lang: str) -> str:
@@ -120,9 +102,9 @@ def check(paths: tuple[Path, ...], lang: str | None):
     counts = load.check_paths(paths or (NOTES_DIR,), problems)
     report(problems, lang)
     if problems.errors:
-        click.echo(say("invalid_check", lang, errors=errors(problems, lang)), err=True)
+        click.echo(say("notes_invalid_check", lang, errors=errors(problems, lang)), err=True)
         sys.exit(1)
-    click.echo(say("valid", lang, summary=summary(counts, lang)))
+    click.echo(say("notes_valid", lang, summary=summary(counts, lang)))
 
 
 def run_build(notes: Path, out: Path, lang: str | None, proceedings: bool = True, full: bool = False) -> None:
@@ -131,12 +113,12 @@ def run_build(notes: Path, out: Path, lang: str | None, proceedings: bool = True
 
     lang = current_lang(lang)
     result = build(notes, out, proceedings=proceedings, full=full,
-                   on_wait=lambda: click.echo(say("waiting", lang, out=out), err=True))
+                   on_wait=lambda: click.echo(say("build_waiting", lang, out=out), err=True))
     report(result.problems, lang)
     if not result.ok:
-        click.echo(say("invalid", lang, errors=errors(result.problems, lang), out=out), err=True)
+        click.echo(say("notes_invalid", lang, errors=errors(result.problems, lang), out=out), err=True)
         sys.exit(1)
-    click.echo(say("built", lang, out=out, summary=summary(result.counts, lang)))
+    click.echo(say("published", lang, out=out, summary=summary(result.counts, lang)))
 
 
 @cli.command(name="build")
@@ -185,15 +167,9 @@ def serve(out: Path, host: str, port: int):
 # --- Intake: templates, JSON Schema, Word forms, registrations (outcomes.intake) ---------
 
 
-def _say(kind: str, lang: str, **context) -> str:
-    from .messages import message
-
-    return message(kind, lang, **context)
-
-
 def _fail(kind: str, lang: str, **context) -> None:
     """A request that cannot be carried out: one line on stderr, exit 1."""
-    click.echo(_say(kind, lang, **context), err=True)
+    click.echo(say(kind, lang, **context), err=True)
     sys.exit(1)
 
 
@@ -236,10 +212,10 @@ def new(event: str, session: str, notes: Path, kind: str | None, lang: str | Non
     except IntakeError as error:
         _fail(error.kind, lang, **error.context)
     for path in created.paths:
-        click.echo(_say("created", lang, path=path))
+        click.echo(say("created", lang, path=path))
     if len(created.paths) > 1:
-        click.echo(_say("fill_event_first", lang, path=created.paths[0]))
-    click.echo(_say("fill_then_check", lang, path=created.session))
+        click.echo(say("fill_event_first", lang, path=created.paths[0]))
+    click.echo(say("fill_then_check", lang, path=created.session))
 
 
 @cli.command()
@@ -264,13 +240,13 @@ def schema(out: Path, check_only: bool, lang: str | None):
     if check_only:
         stale = stale_schemas(out)
         for path in stale:
-            click.echo(_say("schemas_stale", lang, path=path), err=True)
+            click.echo(say("schemas_stale", lang, path=path), err=True)
         if stale:
             sys.exit(1)
-        click.echo(_say("schemas_fresh", lang, out=out))
+        click.echo(say("schemas_fresh", lang, out=out))
         return
     paths = write_schemas(out)
-    click.echo(_say("schemas_written", lang, paths=", ".join(str(p) for p in paths)))
+    click.echo(say("schemas_written", lang, paths=", ".join(str(p) for p in paths)))
 
 
 @cli.command()
@@ -307,7 +283,7 @@ def form(event: str, session: str, output: Path | None, notes: Path, kind: str |
     note = loader.load_event(folder, Problems()) if (folder / loader.EVENT_FILE).exists() else None
     path = output or Path(f"scheda-{session}.docx")
     write_form(path, FormRequest(event, session, note.event if note else None, kind))
-    click.echo(_say("form_written", lang, path=path))
+    click.echo(say("form_written", lang, path=path))
 
 
 @cli.command(name="import")
@@ -337,12 +313,12 @@ def import_command(form_file: Path, notes: Path, event: str | None, session: str
     if result.note is None:
         if any(problem.section for problem in result.errors):
             errors = len(result.errors)
-            click.echo(_say("import_failed" if errors > 1 else "import_failed_one", lang, errors=errors), err=True)
+            click.echo(say("import_failed" if errors > 1 else "import_failed_one", lang, errors=errors), err=True)
         sys.exit(1)
     if result.event_created:
-        click.echo(_say("created", lang, path=result.event_created))
-        click.echo(_say("fill_event_first", lang, path=result.event_created))
-    click.echo(_say("imported", lang, path=result.note, outcomes=result.outcomes))
+        click.echo(say("created", lang, path=result.event_created))
+        click.echo(say("fill_event_first", lang, path=result.event_created))
+    click.echo(say("imported", lang, path=result.note, outcomes=result.outcomes))
 
 
 @cli.command()
@@ -379,33 +355,24 @@ def registrations(event: str, csv_file: Path, map_file: Path | None, notes: Path
     if result.problems.errors:
         sys.exit(1)
     counted = result.count
-    click.echo(_say("registrations_counted", lang, event=event, total=counted.total, column=counted.column))
+    click.echo(say("registrations_counted", lang, event=event, total=counted.total, column=counted.column))
     for actor in vocab.actor_types():
         if counted.registered[actor.id]:
             click.echo(f"  {actor.label(lang)} ({actor.id}): {counted.registered[actor.id]}")
-    click.echo(f"  {_say('registrations_unclassified', lang)}: {counted.unclassified}")
+    click.echo(f"  {say('registrations_unclassified', lang)}: {counted.unclassified}")
     if counted.duplicates:
         kind = "registrations_duplicates" if counted.duplicates > 1 else "registrations_duplicates_one"
-        click.echo(_say(kind, lang, count=counted.duplicates))
+        click.echo(say(kind, lang, count=counted.duplicates))
     if counted.unknown_values:
         values = ", ".join(
-            (f"«{value}»" if value else _say("empty_value_word", lang)) + f" ({number})"
+            (f"«{value}»" if value else say("empty_value_word", lang)) + f" ({number})"
             for value, number in counted.unknown_values.most_common()
         )
-        click.echo(_say("registrations_unknown", lang, values=values))
-    click.echo(_say("registrations_written", lang, path=result.path))
+        click.echo(say("registrations_unknown", lang, values=values))
+    click.echo(say("registrations_written", lang, path=result.path))
 
 
 # --- Proceedings (outcomes.proceedings) ---------------------------------------------------
-
-PROCEEDINGS_TEXTS = {
-    "written": {
-        "it": "Atti scritti in {path}: {sessions} sessioni, {outcomes} esiti{internal}.",
-        "en": "Proceedings written to {path}: {sessions} sessions, {outcomes} outcomes{internal}.",
-    },
-    "internal": {"it": ", compresi quelli interni", "en": ", internal ones included"},
-}
-
 
 @cli.command(name="proceedings")
 @click.argument("event")
@@ -442,18 +409,19 @@ def proceedings_command(event: str, notes: Path, out: Path, output: Path | None,
 
     messages = current_lang(lang)
     problems = Problems()
-    note = load.load_event(notes / event, problems)
+    note = load.event_or_its_problems(notes / event, problems)
     sessions = list(note.sessions(problems)) if note else []
     if problems.errors:
         report(problems, messages)
-        click.echo(say("invalid_check", messages, errors=errors(problems, messages)), err=True)
+        click.echo(say("notes_invalid_check", messages, errors=errors(problems, messages)), err=True)
         sys.exit(1)
     document_lang = lang or proceedings.default_language(note)
     path = output or out / "proceedings" / proceedings.file_name(event, document_lang, internal)
     problems.extend(proceedings.write(note, sessions, path, lang=document_lang, internal=internal))
     report(problems, messages)
     chapters = proceedings.chapters(sessions, internal)
-    click.echo(PROCEEDINGS_TEXTS["written"][messages].format(
+    click.echo(say(
+        "proceedings_written", messages,
         path=path, sessions=len(chapters), outcomes=sum(len(c.entries) for c in chapters),
-        internal=PROCEEDINGS_TEXTS["internal"][messages] if internal else "",
+        internal=say("proceedings_internal", messages) if internal else "",
     ))

@@ -759,7 +759,7 @@ def event_or_its_problems(folder: Path, problems: Problems) -> EventNote | None:
     session notes are still checked (without the event's dates), so that
     every problem of every note is reported at once."""
     note = load_event(folder, problems)
-    if note is None and _check_name(folder.name, folder, Problems()):
+    if note is None and folder.is_dir() and _check_name(folder.name, folder, Problems()):
         for path in session_files(folder, problems):
             load_session(path, None, problems)
     return note

@@ -278,6 +278,27 @@ MESSAGES: dict[str, dict[str, str]] = {
     "found_text": {"it": "un testo", "en": "text"},
     "found_nothing": {"it": "un valore vuoto", "en": "an empty value"},
     "file_field": {"it": "(file)", "en": "(file)"},
+    # -- the commands' own sentences --
+    "notes_valid": {"it": "Note valide: {summary}.", "en": "Notes valid: {summary}."},
+    "notes_invalid": {
+        "it": "{errors} nelle note: nulla è stato pubblicato in {out}.",
+        "en": "{errors} in the notes: nothing was published in {out}.",
+    },
+    "notes_invalid_check": {"it": "{errors} nelle note.", "en": "{errors} in the notes."},
+    "published": {"it": "Pubblicato in {out}: {summary}.", "en": "Published in {out}: {summary}."},
+    "not_built": {
+        "it": "{path} non esiste: esegui prima «outcomes build» (o «python publish.py»)",
+        "en": "{path} does not exist: run 'outcomes build' (or 'python publish.py') first",
+    },
+    "proceedings_written": {
+        "it": "Atti scritti in {path}: {sessions} sessioni, {outcomes} esiti{internal}.",
+        "en": "Proceedings written to {path}: {sessions} sessions, {outcomes} outcomes{internal}.",
+    },
+    "proceedings_internal": {"it": ", compresi quelli interni", "en": ", internal ones included"},
+    "build_waiting": {
+        "it": "Un'altra build sta scrivendo in {out}: attendo che finisca…",
+        "en": "Another build is writing to {out}: waiting for it to finish…",
+    },
     # -- warnings --
     "nbsp": {
         "it": "spazio non separabile (NBSP) dove YAML vuole uno spazio normale: letto come spazio",
