@@ -486,11 +486,11 @@ def _update(stage: Path, out_dir: Path, notes_dir: Path, events: list[EventNote]
         changed = set(event.session_paths) if event_changed else set(changes.sessions.get(event.id, []))
         if not changed and not event_changed:
             continue
-        if event_changed:
+        if event_changed:  # all its sessions go too, to be written again
             store.remove_event(db, event.id)
             store.insert(db, store.pack(store.event_rows(event, notes_dir)))
-        keys = [f"{event.id}--{path.stem}" for path in event.session_paths if path in changed]
-        store.remove_sessions(db, keys)
+        else:
+            store.remove_sessions(db, [f"{event.id}--{path.stem}" for path in event.session_paths if path in changed])
         paths = list(event.session_paths) if keep else [p for p in event.session_paths if p in changed]
         batch = store.Batch(db)
         sessions = []

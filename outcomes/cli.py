@@ -14,22 +14,10 @@ import click
 
 from . import load
 from .load import Problems
-from .messages import current_lang, message
+from .messages import counted, current_lang, message
 
 NOTES_DIR = Path("notes")
 OUT_DIR = Path("build")
-
-# Singular and plural of what a summary counts.
-NOUNS = {
-    "it": {"events": ("evento", "eventi"), "sessions": ("sessione", "sessioni"), "outcomes": ("esito", "esiti")},
-    "en": {"events": ("event", "events"), "sessions": ("session", "sessions"), "outcomes": ("outcome", "outcomes")},
-}
-INTERNAL = {
-    "it": (" ({} interno, non pubblicato)", " ({} interni, non pubblicati)"),
-    "en": (" ({} internal, not published)", " ({} internal, not published)"),
-}
-ERRORS = {"it": ("errore", "errori"), "en": ("error", "errors")}
-
 
 def say(kind: str, lang: str, **values) -> str:
     """A sentence of ``outcomes.messages``, in ``lang``."""
@@ -38,17 +26,14 @@ def say(kind: str, lang: str, **values) -> str:
 
 def errors(problems: Problems, lang: str) -> str:
     """``1 errore``, ``3 errori``."""
-    count = len(problems.errors)
-    return f"{count} {ERRORS[lang][count != 1]}"
+    return counted(len(problems.errors), "error", lang)
 
 
 def summary(counts: dict, lang: str) -> str:
     """``1 evento, 3 sessioni, 96 esiti (4 interni, non pubblicati)``."""
-    text = ", ".join(
-        f"{counts[key]} {forms[0] if counts[key] == 1 else forms[1]}" for key, forms in NOUNS[lang].items()
-    )
+    text = ", ".join(counted(counts[key], key[:-1], lang) for key in ("events", "sessions", "outcomes"))
     if counts.get("internal"):
-        text += INTERNAL[lang][counts["internal"] != 1].format(counts["internal"])
+        text += f" ({counted(counts['internal'], 'internal', lang)})"
     return text
 
 

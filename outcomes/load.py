@@ -387,20 +387,19 @@ def to_python(root: MappingNode, source: str, path, problems: Problems) -> dict:
 
     data = convert(root)
     for node in hugged:
-        _warn_hash_comment(node, root, source, path, problems)
+        _warn_hash_comment(node, comment_lines[node.end_mark.line], root, path, problems)
     return data
 
 
-def _lines_with_spaced_hash(source: str) -> set[int]:
-    """0-based numbers of lines holding `` #`` (YAML's start of a comment)."""
+def _lines_with_spaced_hash(source: str) -> dict[int, str]:
+    """The lines holding `` #`` (YAML's start of a comment), by 0-based number."""
     if " #" not in source:
-        return set()
-    return {number for number, line in enumerate(source.split("\n")) if " #" in line}
+        return {}
+    return {number: line for number, line in enumerate(source.split("\n")) if " #" in line}
 
 
-def _warn_hash_comment(node: ScalarNode, root: Node, source: str, path, problems: Problems) -> None:
+def _warn_hash_comment(node: ScalarNode, line: str, root: Node, path, problems: Problems) -> None:
     """``title: Tavolo #2`` is read as ``Tavolo``: say so when a comment hugs a value."""
-    line = source.split("\n")[node.end_mark.line]
     after = line[node.end_mark.column :]
     if after.startswith(" #") and not after.startswith(" # "):
         loc = _loc_of(root, node) or ()

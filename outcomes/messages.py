@@ -489,6 +489,24 @@ def message(kind: str, lang: str, **context: object) -> str:
     return template.format_map(values)
 
 
+# Singular and plural of what the commands count.
+NOUNS: dict[str, dict[str, tuple[str, str]]] = {
+    "event": {"it": ("evento", "eventi"), "en": ("event", "events")},
+    "session": {"it": ("sessione", "sessioni"), "en": ("session", "sessions")},
+    "outcome": {"it": ("esito", "esiti"), "en": ("outcome", "outcomes")},
+    "error": {"it": ("errore", "errori"), "en": ("error", "errors")},
+    "internal": {
+        "it": ("interno, non pubblicato", "interni, non pubblicati"),
+        "en": ("internal, not published", "internal, not published"),
+    },
+}
+
+
+def counted(count: int, noun: str, lang: str) -> str:
+    """``1 evento``, ``3 eventi``."""
+    return f"{count} {NOUNS[noun][lang][count != 1]}"
+
+
 class Bilingual(dict):
     """A context value given in both languages, chosen when the message is rendered."""
 

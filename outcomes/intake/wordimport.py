@@ -101,10 +101,6 @@ class FieldText:
     paragraphs: tuple[str, ...]
     full_date: str | None = None
 
-    @property
-    def is_empty(self) -> bool:
-        return not any(p.strip() for p in self.paragraphs)
-
 
 @dataclass
 class FilledForm:
