@@ -122,6 +122,19 @@ class _PurePythonParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Pa
         yaml.composer.Composer.__init__(self)
 
 
+class _PureTextParser(_PurePythonParser):
+    """PyYAML's pure-Python composer with YAML's implicit typing switched off.
+
+    Slower than libyaml, but part of PyYAML itself: where libyaml stops on
+    something the project does not recognise (its messages, limits and
+    positions change between releases: 6.0.4's bundled libyaml stops deep
+    nesting itself), this parser says where and why in terms the project
+    translates.
+    """
+
+    resolve = descend_resolver = ascend_resolver = "".format
+
+
 try:
     from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover - PyYAML's wheels all carry libyaml
@@ -213,12 +226,30 @@ def fix_invisible_spaces(text: str, path, problems: Problems) -> str:
 
 def compose(text: str) -> MappingNode:
     """Parse one YAML document into nodes whose scalars are untyped text."""
-    _check_depth(text)
-    parser = _TextParser(text)
+    try:
+        return _compose(text, _TextParser)
+    except _Unrecognised as unrecognised:
+        if _TextParser is _PureTextParser:
+            raise unrecognised.error from None
+        return _compose(text, _PureTextParser, unrecognised.error)
+
+
+class _Unrecognised(Exception):
+    """libyaml refused the text for a reason the project does not translate."""
+
+    def __init__(self, error: "NoteError"):
+        self.error = error
+
+
+def _compose(text: str, parser_class, fallback: "NoteError | None" = None) -> MappingNode:
+    """``compose`` with one parser; ``fallback`` is libyaml's own complaint,
+    reported when the pure-Python parser finds nothing wrong."""
+    _check_depth(text, parser_class)
+    parser = parser_class(text)
     try:
         node = parser.get_single_node()
     except yaml.MarkedYAMLError as error:
-        raise _syntax_error(error) from None
+        raise _syntax_error(error, parser_class) from None
     except yaml.reader.ReaderError as error:
         line, column = _line_col(text, error.position)
         raise NoteError(line, column, "yaml_syntax", problem=_explain("control", error)) from None
@@ -226,6 +257,8 @@ def compose(text: str) -> MappingNode:
         raise NoteError(1, 1, "too_deep", limit=MAX_DEPTH) from None
     finally:
         parser.dispose()
+    if fallback is not None:
+        raise fallback
     if node is None:
         raise NoteError(1, 1, "empty_file")
     if not isinstance(node, MappingNode):
@@ -233,18 +266,18 @@ def compose(text: str) -> MappingNode:
     return node
 
 
-def _check_depth(text: str) -> None:
-    """Refuse deep nesting before libyaml's recursive composer meets it.
+def _check_depth(text: str, parser_class) -> None:
+    """Refuse deep nesting before a recursive composer meets it.
 
     Depth is at most the number of nesting indicators plus the indentation; when
-    that cheap bound is small the text is safe, otherwise libyaml's event stream
-    (iterative, no recursion) measures the real depth.
+    that cheap bound is small the text is safe, otherwise the parser's event
+    stream (iterative, no recursion) measures the real depth.
     """
     bound = text.count("[") + text.count("{") + text.count("- ") + text.count("? ")
     if bound < 1000 and "\n" + " " * 200 not in text:
         return
     depth = 0
-    parser = _TextParser(text)
+    parser = parser_class(text)
     try:
         while True:
             event = parser.get_event()
@@ -258,7 +291,7 @@ def _check_depth(text: str) -> None:
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.MarkedYAMLError as error:
-        raise _syntax_error(error) from None
+        raise _syntax_error(error, parser_class) from None
     finally:
         parser.dispose()
 
@@ -317,7 +350,10 @@ def _explain(key: str, error: Exception) -> Bilingual:
     return Bilingual({lang: f"{text} ({detail})" for lang, text in _EXPLANATION_TEXT[key].items()})
 
 
-def _syntax_error(error: yaml.MarkedYAMLError) -> NoteError:
+def _syntax_error(error: yaml.MarkedYAMLError, parser_class) -> Exception:
+    """The project's message for a YAML error, or ``_Unrecognised`` when
+    libyaml gave a reason the project does not know: the caller then asks
+    PyYAML's own parser, whose reasons it does."""
     problem = error.problem or ""
     full = f"{error.context or ''} {problem}"
     key = next((k for needle, k in _EXPLANATIONS.items() if needle in full), None)
@@ -326,8 +362,10 @@ def _syntax_error(error: yaml.MarkedYAMLError) -> NoteError:
         return NoteError(mark.line + 1, mark.column + 1, "multiple_documents")
     if key == "alias":
         return NoteError(mark.line + 1, mark.column + 1, "alias")
-    text = _explain(key, error) if key else problem
-    return NoteError(mark.line + 1, mark.column + 1, "yaml_syntax", problem=text)
+    if key:
+        return NoteError(mark.line + 1, mark.column + 1, "yaml_syntax", problem=_explain(key, error))
+    found = NoteError(mark.line + 1, mark.column + 1, "yaml_syntax", problem=problem)
+    return found if parser_class is _PureTextParser else _Unrecognised(found)
 
 
 def _mark(node: Node) -> tuple[int, int]:

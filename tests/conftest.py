@@ -35,6 +35,17 @@ def _italian_messages(monkeypatch):
     monkeypatch.delenv("OUTCOMES_LANG", raising=False)
 
 
+@pytest.fixture(params=["libyaml", "pure-python"])
+def yaml_parser(request, monkeypatch) -> str:
+    """Run the test with PyYAML's libyaml parser and again without it, as on
+    an installation built without libyaml: results must not differ."""
+    from outcomes import load
+
+    if request.param == "pure-python":
+        monkeypatch.setattr(load, "_TextParser", load._PureTextParser)
+    return request.param
+
+
 @pytest.fixture
 def cli_runner():
     return CliRunner()

@@ -380,7 +380,7 @@ def test_misnamed_files_and_missing_event(tmp_path):
     ]
 
 
-def test_deep_nesting_is_refused_quickly(tmp_path):
+def test_deep_nesting_is_refused_quickly(tmp_path, yaml_parser):
     text = SESSION_YAML + "profondo: " + "[" * 100_000 + "]" * 100_000 + "\n"
     assert problems_of(tmp_path, text) == [
         f"{SESSION_PATH}:27:42: error: (file): struttura annidata troppo in profondità (oltre 32 livelli)"
@@ -432,9 +432,6 @@ def test_without_libyaml_notes_read_the_same(tmp_path, monkeypatch):
     """PyYAML built without libyaml falls back on its pure-Python composer:
     same values, same problems at the same places."""
 
-    class PurePython(load._PurePythonParser):
-        resolve = descend_resolver = ascend_resolver = "".format
-
     from conftest import EXAMPLE_NOTES
 
     notes = write_library(tmp_path, SESSION_YAML + "title: Di nuovo\n")
@@ -443,7 +440,7 @@ def test_without_libyaml_notes_read_the_same(tmp_path, monkeypatch):
     for path in cases:
         problems = load.Problems()
         expected.append((load.check_paths([path], problems), [p.format() for p in problems]))
-    monkeypatch.setattr(load, "_TextParser", PurePython)
+    monkeypatch.setattr(load, "_TextParser", load._PureTextParser)
     for path, (counts, lines) in zip(cases, expected):
         problems = load.Problems()
         assert (load.check_paths([path], problems), [p.format() for p in problems]) == (counts, lines)
