@@ -13,6 +13,7 @@ libyaml (PyYAML's C parser) does the parsing; it is fast and reports marks.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import difflib
 import gc
 import hashlib
@@ -34,7 +35,8 @@ PARALLEL_MIN = 64  # fewer session notes than this are read in-process
 MAX_DEPTH = 32  # a note needs 5 levels; libyaml's composer crashes past ~30,000
 EVENT_FILE = "event.yaml"
 REGISTRATIONS_FILE = "registrations.yaml"
-RESERVED_FILES = {EVENT_FILE, REGISTRATIONS_FILE}
+FOLLOWUP_FILE = "followup.yaml"
+RESERVED_FILES = {EVENT_FILE, REGISTRATIONS_FILE, FOLLOWUP_FILE}
 NULLS = {"", "~", "null"}
 
 
@@ -100,6 +102,7 @@ class EventNote:
     event: models.Event
     session_paths: tuple[Path, ...]
     registrations: models.Registrations | None = None
+    followup_path: Path | None = None  # notes/<event>/followup.yaml, if there is one
 
     def sessions(self, problems: Problems) -> Iterator[SessionNote]:
         """Each valid session of the event, in programme order of files."""
@@ -107,6 +110,49 @@ class EventNote:
             note = load_session(path, self, problems)
             if note is not None:
                 yield note
+
+
+@dataclass(frozen=True)
+class OutcomeRef:
+    """What the follow-up of commitments needs to know of an outcome."""
+
+    session: str
+    outcome: str
+    type: str
+    session_date: dt.date
+    status: str | None
+    public: bool  # the outcome and its session are both public
+
+    @property
+    def key(self) -> str:
+        return f"{self.session}/{self.outcome}"
+
+
+def outcome_refs(note: SessionNote) -> tuple[OutcomeRef, ...]:
+    session = note.session
+    return tuple(
+        OutcomeRef(note.id, o.id, o.type, session.date, o.status, session.public and o.public) for o in session.outcomes
+    )
+
+
+@dataclass(frozen=True)
+class FollowUpNote:
+    """A valid ``followup.yaml``: the updates in the order written."""
+
+    event_id: str
+    path: Path
+    updates: tuple[models.Update, ...]
+
+    def timelines(self, refs: dict[str, OutcomeRef], public: bool = True) -> dict[str, list[models.Update]]:
+        """Each followed commitment's updates by date (ties in the order
+        written); with ``public``, only public updates of public commitments."""
+        result: dict[str, list[models.Update]] = {}
+        for update in sorted(self.updates, key=lambda u: u.date):
+            ref = refs.get(update.commitment)
+            if public and not (update.public and ref is not None and ref.public):
+                continue
+            result.setdefault(update.commitment, []).append(update)
+        return result
 
 
 # --- YAML without implicit typing -------------------------------------------------
@@ -224,14 +270,15 @@ def fix_invisible_spaces(text: str, path, problems: Problems) -> str:
     return _NBSP_STRUCTURAL.sub(replace, text)
 
 
-def compose(text: str) -> MappingNode:
-    """Parse one YAML document into nodes whose scalars are untyped text."""
+def compose(text: str, sequence: bool = False) -> MappingNode | SequenceNode:
+    """Parse one YAML document into nodes whose scalars are untyped text:
+    a mapping of fields, or with ``sequence`` a list (``followup.yaml``)."""
     try:
-        return _compose(text, _TextParser)
+        return _compose(text, _TextParser, sequence=sequence)
     except _Unrecognised as unrecognised:
         if _TextParser is _PureTextParser:
             raise unrecognised.error from None
-        return _compose(text, _PureTextParser, unrecognised.error)
+        return _compose(text, _PureTextParser, unrecognised.error, sequence=sequence)
 
 
 class _Unrecognised(Exception):
@@ -241,7 +288,7 @@ class _Unrecognised(Exception):
         self.error = error
 
 
-def _compose(text: str, parser_class, fallback: "NoteError | None" = None) -> MappingNode:
+def _compose(text: str, parser_class, fallback: "NoteError | None" = None, sequence: bool = False) -> MappingNode | SequenceNode:
     """``compose`` with one parser; ``fallback`` is libyaml's own complaint,
     reported when the pure-Python parser finds nothing wrong."""
     _check_depth(text, parser_class)
@@ -261,7 +308,9 @@ def _compose(text: str, parser_class, fallback: "NoteError | None" = None) -> Ma
         raise fallback
     if node is None:
         raise NoteError(1, 1, "empty_file")
-    if not isinstance(node, MappingNode):
+    if sequence and not isinstance(node, SequenceNode):
+        raise NoteError(*_mark(node), "not_a_list", found=_found(node))
+    if not sequence and not isinstance(node, MappingNode):
         raise NoteError(*_mark(node), "not_a_mapping", found=_found(node))
     return node
 
@@ -377,7 +426,7 @@ def _found(node_or_value) -> str:
     return Bilingual({lang: message(f"found_{kind}", lang) for lang in ("it", "en")})
 
 
-def to_python(root: MappingNode, source: str, path, problems: Problems) -> dict:
+def to_python(root: Node, source: str, path, problems: Problems) -> dict:
     """Nodes to plain dicts, lists and strings; structural problems become
     NoteErrors (the first one stops, since the shape is then unreliable)."""
     # The composer hands back the anchored node for an alias, so a node met
@@ -560,6 +609,8 @@ def _node_at(root: Node, loc: tuple, want_key: bool = False) -> tuple[Node, bool
 
 def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel]:
     names = [part for part in loc if isinstance(part, str)]
+    if not names and model is models.FollowUp:  # the items of a list at the root
+        return models.Update
     return _NESTED_MODELS.get(names[-1], model) if names else model
 
 
@@ -576,11 +627,11 @@ def _field_path(loc: tuple) -> str:
 # --- Files and folders --------------------------------------------------------------
 
 
-def parse_note(path: Path, problems: Problems, data: bytes | None = None) -> tuple[dict, MappingNode] | None:
+def parse_note(path: Path, problems: Problems, data: bytes | None = None, sequence: bool = False) -> tuple[dict, Node] | None:
     """A note file as plain data and its node tree, or None with a problem."""
     try:
         text = fix_invisible_spaces(read_text(path, data), path, problems)
-        root = compose(text)
+        root = compose(text, sequence)
         return to_python(root, text, path, problems), root
     except NoteError as error:
         problems.add(path, error.line, error.column, error.field, error.kind, **error.context)
@@ -598,11 +649,18 @@ def load_event(folder: Path, problems: Problems) -> EventNote | None:
     parsed = parse_note(path, problems)
     if parsed is None:
         return None
-    event = validate(models.Event, parsed[0], parsed[1], path, problems, {})
+    context = {"event_id": folder.name}
+    if isinstance(parsed[0], dict) and parsed[0].get("follows"):
+        context["events"] = {p.name for p in event_folders(folder.parent) if (p / EVENT_FILE).exists()}
+    event = validate(models.Event, parsed[0], parsed[1], path, problems, context)
     registrations = load_registrations(folder / REGISTRATIONS_FILE, problems)
     if event is None:
         return None
-    return EventNote(folder.name, path, event, tuple(session_files(folder, problems)), registrations)
+    followup = folder / FOLLOWUP_FILE
+    return EventNote(
+        folder.name, path, event, tuple(session_files(folder, problems)), registrations,
+        followup if followup.exists() else None,
+    )
 
 
 def load_registrations(path: Path, problems: Problems) -> models.Registrations | None:
@@ -613,6 +671,52 @@ def load_registrations(path: Path, problems: Problems) -> models.Registrations |
     if parsed is None:
         return None
     return validate(models.Registrations, parsed[0], parsed[1], path, problems, {})
+
+
+def load_followup(
+    event: EventNote, refs: Iterable[OutcomeRef] | None, problems: Problems, today: dt.date | None = None
+) -> FollowUpNote | None:
+    """The event's ``followup.yaml``, if it has one, checked against the
+    event's outcomes (``refs``: None when some session could not be read, and
+    only the updates' own shape can be checked) and today's date: None with
+    its problems recorded if it is wrong. Warnings say when a status goes
+    back or ``done`` comes with progress under 100."""
+    path = event.followup_path
+    if path is None:
+        return None
+    parsed = parse_note(path, problems, sequence=True)
+    if parsed is None:
+        return None
+    known = None if refs is None else {ref.key: ref for ref in refs}
+    context = {"outcomes": known, "today": today or dt.date.today()}
+    followup = validate(models.FollowUp, parsed[0], parsed[1], path, problems, context)
+    if followup is None:
+        return None
+    note = FollowUpNote(event.id, path, tuple(followup.root))
+    _warn_followup(note, known or {}, parsed[1], problems)
+    return note
+
+
+def _warn_followup(note: FollowUpNote, refs: dict[str, OutcomeRef], root: Node, problems: Problems) -> None:
+    positions = {id(update): index for index, update in enumerate(note.updates)}
+    for commitment, updates in note.timelines(refs, public=False).items():
+        ref = refs.get(commitment)
+        before, before_date = (ref.status, ref.session_date) if ref and ref.status else (None, None)
+        for update in updates:
+            index = positions[id(update)]
+            stage, earlier = models.status_stage(update.status), models.status_stage(before)
+            if stage is not None and earlier is not None and stage < earlier:
+                _warn_at(problems, note.path, root, (index, "status"), "followup_backwards",
+                         value=update.status, before=before, before_date=before_date.isoformat())
+            if update.status == "done" and update.progress is not None and update.progress < 100:
+                _warn_at(problems, note.path, root, (index, "progress"), "followup_done_incomplete", progress=update.progress)
+            before, before_date = update.status, update.date
+
+
+def _warn_at(problems: Problems, path: Path, root: Node, loc: tuple, kind: str, **context) -> None:
+    node, _ = _node_at(root, loc)
+    line, column = _mark(node)
+    problems.append(Problem(str(path), line, column, _field_path(loc), kind, {"field": loc[-1], **context}, "warning"))
 
 
 def load_session(path: Path, event: EventNote | None, problems: Problems, data: bytes | None = None) -> SessionNote | None:
@@ -641,6 +745,7 @@ class SessionResult:
     prepared: object
     counts: dict[str, int]
     problems: Problems
+    refs: tuple[OutcomeRef, ...] = ()  # for an event with a follow-up of its commitments
 
 
 def read_session(path: Path, event: EventNote | None, prepare=None, keep: bool = True) -> SessionResult:
@@ -653,10 +758,12 @@ def read_session(path: Path, event: EventNote | None, prepare=None, keep: bool =
         digest = file_digest(data)
     note = load_session(path, event, problems, data)
     prepared = None
+    refs = ()
     if note is not None:
         tally(counts, note)
         prepared = prepare(note) if prepare else None
-    return SessionResult(path, digest, note if keep else None, prepared, counts, problems)
+        refs = outcome_refs(note) if event is not None and event.followup_path else ()
+    return SessionResult(path, digest, note if keep else None, prepared, counts, problems, refs)
 
 
 def file_digest(data: bytes) -> str:
@@ -701,7 +808,7 @@ def read_sessions(
 
 def _tasks(work, prepare, keep) -> Iterator[tuple[EventNote, tuple]]:
     for event, paths in work:
-        light = EventNote(event.id, event.path, event.event, (), None)  # what a worker needs
+        light = EventNote(event.id, event.path, event.event, (), None, event.followup_path)  # what a worker needs
         for path in paths:
             yield event, (path, light, prepare, keep)
 
@@ -822,8 +929,11 @@ def check_paths(paths: Iterable[Path], problems: Problems) -> dict[str, int]:
         if note is None:
             return
         counts["events"] += 1
+        refs, before = [], len(problems.errors)
         for session in note.sessions(problems):
             tally(counts, session)
+            refs.extend(outcome_refs(session))
+        load_followup(note, refs if len(problems.errors) == before else None, problems)
 
     def count_session(note: SessionNote | None) -> None:
         if note is not None:
@@ -837,12 +947,37 @@ def check_paths(paths: Iterable[Path], problems: Problems) -> dict[str, int]:
         elif path.is_dir():
             for folder in event_folders(path):
                 count_event(event_or_its_problems(folder, problems))
+        elif path.name == FOLLOWUP_FILE:
+            check_followup(path.parent, problems)
         elif path.name in RESERVED_FILES:
             note = load_event(path.parent, problems)
             counts["events"] += note is not None
         else:
             count_session(load_session(path, _quiet_event(path.parent), problems))
     return counts
+
+
+def check_followup(folder: Path, problems: Problems) -> FollowUpNote | None:
+    """Check ``followup.yaml`` on its own: the event and its sessions are read
+    for what they hold, their own problems left to their own check."""
+    event = load_event(folder, Problems())
+    if event is None:
+        problems.add(folder / FOLLOWUP_FILE, 1, 1, "", "missing_event_file", event=folder.name)
+        return None
+    quiet = Problems()
+    refs = [ref for session in event.sessions(quiet) for ref in outcome_refs(session)]
+    return load_followup(event, None if quiet.errors else refs, problems)
+
+
+def event_with_followup(folder: Path, problems: Problems) -> tuple[EventNote, list[SessionNote], FollowUpNote | None] | None:
+    """An event, all its valid sessions and its follow-up: what the
+    proceedings of a later event show of it."""
+    event = load_event(folder, problems)
+    if event is None:
+        return None
+    sessions = list(event.sessions(problems))
+    refs = [ref for session in sessions for ref in outcome_refs(session)]
+    return event, sessions, load_followup(event, refs, problems)
 
 
 def _quiet_event(folder: Path) -> EventNote | None:

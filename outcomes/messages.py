@@ -64,6 +64,9 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
     "registered": {"it": "iscritti", "en": "registered"},
     "unclassified": {"it": "non classificati", "en": "unclassified"},
     "source": {"it": "fonte", "en": "source"},
+    "follows": {"it": "eventi seguiti", "en": "followed events"},
+    "commitment": {"it": "impegno", "en": "commitment"},
+    "progress": {"it": "avanzamento", "en": "progress"},
 }
 
 
@@ -123,6 +126,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "not_a_mapping": {
         "it": "la nota deve essere un elenco di campi «chiave: valore», non {found}",
         "en": "the note must be a set of 'key: value' fields, not {found}",
+    },
+    "not_a_list": {
+        "it": "il seguito degli impegni è un elenco di aggiornamenti, ciascuno introdotto da «- », non {found}",
+        "en": "the follow-up of commitments is a list of updates, each starting with '- ', not {found}",
     },
     # -- files and folders --
     "missing_event_file": {
@@ -263,6 +270,42 @@ MESSAGES: dict[str, dict[str, str]] = {
         "it": "{label}: vale solo per gli impegni (type: commitment), mentre questo esito è «{type}»",
         "en": "{label}: only applies to commitments (type: commitment), and this outcome is '{type}'",
     },
+    "percent": {
+        "it": "{label}: «{value}» non è una percentuale: scrivi un numero intero da 0 a 100, senza «%»{suggestion}",
+        "en": "{label}: '{value}' is not a percentage: write a whole number from 0 to 100, without '%'{suggestion}",
+    },
+    "commitment_ref": {
+        "it": "{label}: «{value}» non indica un impegno: scrivi sessione/esito, cioè il nome del file della sessione e l'identificativo dell'impegno, es. «migrazione-cooperazione-internazionale/mappatura-rimesse-collettive»{suggestion}",
+        "en": "{label}: '{value}' does not name a commitment: write session/outcome, the session's file name and the commitment's id, e.g. 'migrazione-cooperazione-internazionale/mappatura-rimesse-collettive'{suggestion}",
+    },
+    "followup_unknown_session": {
+        "it": "{label}: «{value}»: l'evento non ha una sessione «{session}»{suggestion}",
+        "en": "{label}: '{value}': the event has no session '{session}'{suggestion}",
+    },
+    "followup_unknown_outcome": {
+        "it": "{label}: «{value}»: la sessione «{session}» non ha questo esito{suggestion}; i suoi impegni: {commitments}",
+        "en": "{label}: '{value}': the session '{session}' has no such outcome{suggestion}; its commitments: {commitments}",
+    },
+    "followup_not_a_commitment": {
+        "it": "{label}: «{value}» è un esito di tipo «{type}», non un impegno: si aggiornano solo gli impegni (type: commitment)",
+        "en": "{label}: '{value}' is an outcome of type '{type}', not a commitment: only commitments (type: commitment) are followed up",
+    },
+    "followup_before_session": {
+        "it": "{label}: {value} è prima della sessione in cui è stato preso l'impegno ({session_date})",
+        "en": "{label}: {value} is before the session where the commitment was made ({session_date})",
+    },
+    "followup_in_future": {
+        "it": "{label}: {value} è nel futuro (oggi è il {today}): un aggiornamento dice ciò che si sa già",
+        "en": "{label}: {value} is in the future (today is {today}): an update says what is already known",
+    },
+    "follows_itself": {
+        "it": "{label}: «{value}» è questo stesso evento: indica solo eventi precedenti",
+        "en": "{label}: '{value}' is this very event: name earlier events only",
+    },
+    "follows_unknown": {
+        "it": "{label}: non esiste un evento «{value}» (una cartella in notes/ con il suo event.yaml){suggestion}",
+        "en": "{label}: there is no event '{value}' (a folder in notes/ with its event.yaml){suggestion}",
+    },
     "duplicate_id": {
         "it": "l'identificativo «{value}» è già usato da un altro esito di questa sessione (riga {first_line})",
         "en": "the id '{value}' is already used by another outcome of this session (line {first_line})",
@@ -311,6 +354,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "control_characters": {
         "it": "{label}: caratteri di controllo ({codes}), di solito incollati da un altro programma, tolti dagli atti: correggi la nota",
         "en": "{label}: control characters ({codes}), usually pasted from another program, left out of the proceedings: fix the note",
+    },
+    "followup_backwards": {
+        "it": "{label}: lo stato torna indietro, da «{before}» ({before_date}) a «{value}»: se è giusto, spiegalo nel testo",
+        "en": "{label}: the status goes back, from '{before}' ({before_date}) to '{value}': if that is right, say why in the text",
+    },
+    "followup_done_incomplete": {
+        "it": "{label}: lo stato è «done» ma l'avanzamento è {progress}%: correggi l'uno o l'altro",
+        "en": "{label}: the status is 'done' but progress is {progress}%: correct one or the other",
     },
     # -- intake: new notes, Word forms, registrations (outcomes.intake) --
     "bad_id": {

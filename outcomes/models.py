@@ -13,15 +13,18 @@ typed, so they can be told back in the facilitator's language.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from dataclasses import dataclass
 import re
 from typing import Annotated, Callable
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    RootModel,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
@@ -137,6 +140,31 @@ def parse_count(value: object) -> int:
         suggestion = digits if _DIGITS.match(digits) and digits != text else None
         raise _fail("count_format", text, suggestion=suggestion)
     return int(text)
+
+
+def parse_percent(value: object) -> int:
+    """A percentage, 0 to 100, written as a whole number (``30``, not ``30%``)."""
+    if value is None:
+        raise _fail("empty_count", value)
+    text = _text(value)
+    if not _DIGITS.match(text) or len(text) > 3 or int(text) > 100:
+        digits = text.strip().rstrip("%").strip()
+        suggestion = digits if _DIGITS.match(digits) and int(digits) <= 100 and digits != text else None
+        raise _fail("percent", text, suggestion=suggestion)
+    return int(text)
+
+
+COMMITMENT_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+def parse_commitment_ref(value: object) -> str:
+    """``<session-id>/<outcome-id>``: a commitment of the same event."""
+    text = _text(value)
+    if not re.match(COMMITMENT_PATTERN, text):
+        session, _, outcome = text.strip().partition("/")
+        suggestion = f"{slugify(session)}/{slugify(outcome)}" if session and outcome else None
+        raise _fail("commitment_ref", text, suggestion=suggestion)
+    return text
 
 
 def parse_url(value: object) -> str:
@@ -260,6 +288,12 @@ Markdown = Annotated[str, BeforeValidator(parse_markdown), WithJsonSchema({"type
 Date = Annotated[dt.date, BeforeValidator(parse_date), WithJsonSchema({"type": "string", "pattern": DATE_PATTERN, "format": "date"})]
 Time = Annotated[dt.time, BeforeValidator(parse_time), WithJsonSchema({"type": "string", "pattern": TIME_PATTERN})]
 Count = Annotated[int, BeforeValidator(parse_count), WithJsonSchema({"type": "integer", "minimum": 0, "maximum": 9_999_999})]
+Percent = Annotated[int, BeforeValidator(parse_percent), WithJsonSchema({"type": "integer", "minimum": 0, "maximum": 100})]
+CommitmentRef = Annotated[
+    str,
+    BeforeValidator(parse_commitment_ref),
+    WithJsonSchema({"type": "string", "pattern": COMMITMENT_PATTERN, "description": "sessione/esito, es. migrazione-cooperazione-internazionale/mappatura-rimesse-collettive"}),
+]
 Url = Annotated[
     str,
     BeforeValidator(parse_url),
@@ -323,6 +357,23 @@ def _unique(values: list, info: ValidationInfo) -> list:
             raise _fail("duplicate_item", value)
         seen.add(value)
     return values
+
+
+def _followed_event(value: str, info: ValidationInfo) -> str:
+    """Another event of the library (the loader passes their ids)."""
+    context = info.context or {}
+    known = context.get("events")
+    if value == context.get("event_id"):
+        raise _fail("follows_itself", value)
+    if known is not None and value not in known:
+        close = difflib.get_close_matches(value, sorted(known), n=1, cutoff=0.6)
+        raise _fail("follows_unknown", value, suggestion=close[0] if close else None)
+    return value
+
+
+FollowedEvent = Annotated[
+    str, BeforeValidator(parse_slug), AfterValidator(_followed_event), WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN, "maxLength": 80})
+]
 
 
 # --- Models -----------------------------------------------------------------
@@ -394,6 +445,17 @@ class Event(Strict):
     description: Markdown = Field(title="Descrizione", description="Presentazione dell'evento (Markdown)")
     language: LanguageCode = Field("it", title="Lingua", description="Codice ISO 639-1 della lingua principale, es. it")
     website: Url | None = Field(None, title="Sito web")
+    follows: list[FollowedEvent] = Field(
+        default_factory=list,
+        json_schema_extra=UNIQUE,
+        title="Segue gli eventi",
+        description="Eventi precedenti (nomi delle loro cartelle) di cui gli atti riportano a che punto sono gli impegni",
+    )
+
+    @field_validator("follows")
+    @classmethod
+    def _no_repeats(cls, values: list, info: ValidationInfo):
+        return _unique(values, info)
 
     @field_validator("end_date")
     @classmethod
@@ -566,3 +628,84 @@ class Registrations(Strict):
     def total(self) -> int:
         return sum(self.registered.values()) + self.unclassified
 
+
+
+class Update(Strict):
+    """One dated update on a commitment, in ``notes/<event-id>/followup.yaml``."""
+
+    model_config = ConfigDict(
+        title="Aggiornamento",
+        json_schema_extra={"description": "Che cosa si sa di un impegno a una certa data: stato, avanzamento, che cosa è successo"},
+    )
+
+    commitment: CommitmentRef = Field(
+        title="Impegno", description="sessione/esito: un impegno (type: commitment) di questo evento"
+    )
+    date: Date = Field(title="Data", description="Quando si è saputo, AAAA-MM-GG: non prima della sessione, non nel futuro")
+    status: Status
+    progress: Percent | None = Field(None, title="Avanzamento", description="Percentuale, da 0 a 100 (facoltativo)")
+    text: Markdown = Field(title="Testo", description="Che cosa è successo (Markdown, pubblico)")
+    source: Line | None = Field(None, title="Fonte", description="Dove è stato riferito, es. Tavolo regionale del 10 febbraio 2020")
+    visibility: Visibility = Field("public", title="Visibilità", description="internal: mai pubblicato")
+
+    @field_validator("commitment")
+    @classmethod
+    def _a_commitment_of_this_event(cls, value: str, info: ValidationInfo):
+        # The loader passes the event's outcomes ("session/outcome" -> what
+        # follow-up needs to know of each) through the context.
+        known = (info.context or {}).get("outcomes")
+        if known is None:
+            return value
+        ref = known.get(value)
+        if ref is None:
+            session, _, outcome = value.partition("/")
+            sessions = sorted({key.partition("/")[0] for key in known})
+            if session not in sessions:
+                close = difflib.get_close_matches(session, sessions, n=1, cutoff=0.6)
+                raise _fail("followup_unknown_session", value, session=session, suggestion=f"{close[0]}/{outcome}" if close else None)
+            commitments = [key for key, other in known.items() if key.startswith(session + "/") and other.type == "commitment"]
+            close = difflib.get_close_matches(value, commitments, n=1, cutoff=0.6)
+            raise _fail(
+                "followup_unknown_outcome", value, session=session, suggestion=close[0] if close else None,
+                commitments=", ".join(key.partition("/")[2] for key in commitments) or "—",
+            )
+        if ref.type != "commitment":
+            raise _fail("followup_not_a_commitment", value, type=ref.type)
+        return value
+
+    @field_validator("date")
+    @classmethod
+    def _after_its_session_not_in_the_future(cls, value: dt.date, info: ValidationInfo):
+        context = info.context or {}
+        ref = (context.get("outcomes") or {}).get(info.data.get("commitment"))
+        if ref is not None and value < ref.session_date:
+            raise _fail("followup_before_session", value.isoformat(), session_date=ref.session_date.isoformat())
+        today = context.get("today")
+        if today is not None and value > today:
+            raise _fail("followup_in_future", value.isoformat(), today=today.isoformat())
+        return value
+
+    @property
+    def public(self) -> bool:
+        return self.visibility == "public"
+
+
+class FollowUp(RootModel[list[Update]]):
+    """``notes/<event-id>/followup.yaml``: dated updates on the event's
+    commitments, written by the office. The session notes stay as the
+    sessions recorded them."""
+
+    model_config = ConfigDict(
+        title="Seguito degli impegni",
+        json_schema_extra={
+            "description": "notes/<evento>/followup.yaml: aggiornamenti datati sugli impegni dell'evento, scritti dall'ufficio",
+            "minItems": 1,
+        },
+    )
+
+
+def status_stage(status: str | None) -> int | None:
+    """How far along ``status`` is (proposed 1 ... done 4); None for
+    ``dropped``, which is not a step forward or back (statuses.csv)."""
+    stage = vocab.statuses().terms[status].extra.get("stage") if status else None
+    return int(stage) if stage else None

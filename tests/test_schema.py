@@ -53,7 +53,7 @@ def test_schemas_are_up_to_date(tmp_path, run):
     result = run("schema", "--out", tmp_path)
     assert result.exit_code == 0
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["event.schema.json", "registrations.schema.json", "session.schema.json"]
+    assert names == ["event.schema.json", "followup.schema.json", "registrations.schema.json", "session.schema.json"]
     for name in names:
         assert (ROOT / "schemas" / name).read_bytes() == (tmp_path / name).read_bytes(), (
             f"schemas/{name} is stale: run 'outcomes schema'"
@@ -103,6 +103,12 @@ def test_titles_and_descriptions_are_italian():
         "title": "Data di inizio", "type": "string",
     }
     assert _schema("registrations")["title"] == "Iscrizioni"
+    followup = _schema("followup")
+    assert (followup["title"], followup["type"], followup["minItems"]) == ("Seguito degli impegni", "array", 1)
+    update = followup["$defs"]["Update"]
+    assert update["required"] == ["commitment", "date", "status", "text"]
+    assert update["properties"]["status"]["enum"] == vocab.statuses().ids
+    assert update["properties"]["progress"]["anyOf"][0] == {"type": "integer", "minimum": 0, "maximum": 100}
 
 
 def test_every_vocabulary_is_an_enum():
@@ -167,7 +173,7 @@ def test_the_editor_view_of_yaml():
     }
 
 
-_MODELS = {"sessions": "session", "events": "event", "registrations": "registrations"}
+_MODELS = {"sessions": "session", "events": "event", "registrations": "registrations", "followup": "followup"}
 
 
 def _loader_problems(path: Path, kind: str) -> load.Problems:
@@ -226,5 +232,5 @@ def test_the_lists_of_deliberate_differences_name_real_cases():
 
 @pytest.mark.parametrize("path", sorted((ROOT / "notes").glob("*/*.yaml")), ids=lambda p: p.name)
 def test_the_example_notes_pass_the_schema_too(path):
-    kind = {"event.yaml": "events", "registrations.yaml": "registrations"}.get(path.name, "sessions")
+    kind = {"event.yaml": "events", "registrations.yaml": "registrations", "followup.yaml": "followup"}.get(path.name, "sessions")
     assert _schema_errors(path, kind) == []

@@ -29,6 +29,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "event": models.Event,
     "session": models.Session,
     "registrations": models.Registrations,
+    "followup": models.FollowUp,
 }
 
 

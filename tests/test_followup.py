@@ -1,0 +1,169 @@
+"""The follow-up of commitments: ``notes/<event>/followup.yaml`` checked like
+every note, its updates in the database, on the site and in the proceedings,
+and internal updates nowhere public."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES
+from outcomes import load
+
+MAPPATURA = "migrazione-cooperazione-internazionale/mappatura-rimesse-collettive"
+
+
+def write_followup(notes: Path, text: str) -> Path:
+    path = notes / EXAMPLE_EVENT / "followup.yaml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def check(run, path: Path, *options: str) -> tuple[int, list[str]]:
+    result = run("check", path, *options)
+    return result.exit_code, result.stderr.splitlines()
+
+
+UPDATE = """\
+- commitment: {commitment}
+  date: {date}
+  status: {status}
+  text: |
+    Che cosa è successo.
+"""
+
+
+# --- The format, checked like every note ----------------------------------------------
+
+
+def test_the_example_followup_is_valid_and_warns_of_nothing(run):
+    result = run("check", EXAMPLE_NOTES / EXAMPLE_EVENT / "followup.yaml")
+    assert (result.exit_code, result.stderr) == (0, "")
+
+
+def test_the_commitment_must_exist_in_this_event(run, notes):
+    path = write_followup(
+        notes,
+        UPDATE.format(commitment="plenaria/convocare-tavolo-regionale", date="2020-02-10", status="done")
+        + UPDATE.format(commitment="plenaria-mattina/convocare-tavolo-regional", date="2020-02-10", status="done")
+        + UPDATE.format(commitment="Plenaria Mattina/Convocare", date="2020-02-10", status="done"),
+    )
+    code, lines = check(run, path)
+    assert code == 1
+    assert lines[:3] == [
+        f"{path}:1:15: error: [0].commitment: impegno: «plenaria/convocare-tavolo-regionale»: l'evento non ha una "
+        "sessione «plenaria» (forse intendevi «plenaria-mattina/convocare-tavolo-regionale»?)",
+        f"{path}:6:15: error: [1].commitment: impegno: «plenaria-mattina/convocare-tavolo-regional»: la sessione "
+        "«plenaria-mattina» non ha questo esito (forse intendevi «plenaria-mattina/convocare-tavolo-regionale»?); "
+        "i suoi impegni: atti-e-mappatura-partenariati, convocare-tavolo-regionale, censimento-partenariati-comunali",
+        f"{path}:11:15: error: [2].commitment: impegno: «Plenaria Mattina/Convocare» non indica un impegno: scrivi "
+        "sessione/esito, cioè il nome del file della sessione e l'identificativo dell'impegno, es. "
+        "«migrazione-cooperazione-internazionale/mappatura-rimesse-collettive» (forse intendevi «plenaria-mattina/convocare»?)",
+    ]
+
+
+def test_the_commitment_must_be_a_commitment(run, notes):
+    path = write_followup(notes, UPDATE.format(commitment="plenaria-mattina/co-sviluppo-piemonte-senegal", date="2020-02-10", status="done"))
+    code, lines = check(run, path, "--lang", "en")
+    assert (code, lines[0]) == (
+        1,
+        f"{path}:1:15: error: [0].commitment: 'plenaria-mattina/co-sviluppo-piemonte-senegal' is an outcome of type "
+        "'good_practice', not a commitment: only commitments (type: commitment) are followed up",
+    )
+
+
+def test_the_date_is_not_before_its_session_nor_in_the_future(run, notes):
+    path = write_followup(
+        notes,
+        UPDATE.format(commitment=MAPPATURA, date="2019-10-14", status="in_progress")
+        + UPDATE.format(commitment=MAPPATURA, date="2999-01-01", status="in_progress")
+        + UPDATE.format(commitment=MAPPATURA, date="10/02/2020", status="in_progress"),
+    )
+    code, lines = check(run, path)
+    today = dt.date.today().isoformat()
+    assert (code, lines[:3]) == (1, [
+        f"{path}:2:9: error: [0].date: data: 2019-10-14 è prima della sessione in cui è stato preso l'impegno (2019-10-15)",
+        f"{path}:7:9: error: [1].date: data: 2999-01-01 è nel futuro (oggi è il {today}): un aggiornamento dice ciò che si sa già",
+        f"{path}:12:9: error: [2].date: data: «10/02/2020» non è una data nel formato AAAA-MM-GG (forse intendevi «2020-02-10»?)",
+    ])
+
+
+def test_status_from_the_vocabulary_and_progress_from_0_to_100(run, notes):
+    path = write_followup(notes, f"""\
+- commitment: {MAPPATURA}
+  date: 2020-02-10
+  status: fatto
+  progress: 120
+  text: x
+- commitment: {MAPPATURA}
+  date: 2020-02-11
+  status: in_progress
+  progress: 30%
+  text: x
+  colore: rosso
+""")
+    code, lines = check(run, path)
+    assert (code, lines[:4]) == (1, [
+        f"{path}:3:11: error: [0].status: stato: «fatto» non è un valore ammesso; valori ammessi: proposed, agreed, in_progress, done, dropped",
+        f"{path}:4:13: error: [0].progress: avanzamento: «120» non è una percentuale: scrivi un numero intero da 0 a 100, senza «%»",
+        f"{path}:9:13: error: [1].progress: avanzamento: «30%» non è una percentuale: scrivi un numero intero da 0 a 100, senza «%» (forse intendevi «30»?)",
+        f"{path}:11:3: error: [1].colore: campo sconosciuto «colore»; campi ammessi qui: commitment, date, status, progress, text, source, visibility",
+    ])
+
+
+def test_a_status_going_back_or_done_under_100_is_a_warning(run, notes):
+    path = write_followup(notes, f"""\
+- commitment: cooperazione-decentrata-agenda-2030/vademecum-art-9
+  date: 2020-01-10
+  status: in_progress
+  text: La nota diceva «done», ma la distribuzione non è finita.
+- commitment: {MAPPATURA}
+  date: 2020-05-10
+  status: done
+  progress: 80
+  text: x
+- commitment: {MAPPATURA}
+  date: 2020-03-10
+  status: done
+  progress: 100
+  text: x
+""")
+    code, lines = check(run, path)
+    assert code == 0  # warnings, not errors
+    assert lines == [
+        f"{path}:3:11: warning: [0].status: stato: lo stato torna indietro, da «done» (2019-10-15) a «in_progress»: se è giusto, spiegalo nel testo",
+        f"{path}:8:13: warning: [1].progress: avanzamento: lo stato è «done» ma l'avanzamento è 80%: correggi l'uno o l'altro",
+    ]
+    # In date order, not in the order written: done on 10 March, done again on 10 May.
+    assert not any("torna indietro" in line and ":7:" in line for line in lines)
+
+
+def test_the_file_is_a_list_and_strict_yaml(run, notes):
+    path = write_followup(notes, "commitment: x\n")
+    assert check(run, path) == (1, [
+        f"{path}:1:1: error: (file): il seguito degli impegni è un elenco di aggiornamenti, ciascuno introdotto da «- », non un gruppo di campi",
+        "1 errore nelle note.",
+    ])
+    path = write_followup(notes, UPDATE.format(commitment=MAPPATURA, date="2020-02-10", status="done") + "  status: agreed\n")
+    assert check(run, path)[1][0] == f"{path}:6:3: error: [0].status: la chiave «status» compare due volte (la prima alla riga 3): tienine una sola"
+
+
+def test_checking_the_event_folder_checks_its_followup(run, notes):
+    write_followup(notes, UPDATE.format(commitment=MAPPATURA, date="2999-01-01", status="done"))
+    code, lines = check(run, notes)
+    assert code == 1 and lines[0].endswith("[0].date: data: 2999-01-01 è nel futuro (oggi è il " + dt.date.today().isoformat() + "): un aggiornamento dice ciò che si sa già")
+
+
+def test_a_later_event_names_earlier_events_it_follows(run, notes):
+    event = notes / EXAMPLE_EVENT / "event.yaml"
+    text = event.read_text("utf-8")
+    event.write_text(text + "follows: [sguardi-cooperazione-migrazione-2018, sguardi-cooperazione-migrazione-2019]\n", "utf-8")
+    code, lines = check(run, event)
+    line = len(text.splitlines()) + 1
+    assert (code, lines[:2]) == (1, [
+        f"{event}:{line}:11: error: follows[0]: eventi seguiti: non esiste un evento «sguardi-cooperazione-migrazione-2018» "
+        "(una cartella in notes/ con il suo event.yaml) (forse intendevi «sguardi-cooperazione-migrazione-2019»?)",
+        f"{event}:{line}:49: error: follows[1]: eventi seguiti: «sguardi-cooperazione-migrazione-2019» è questo stesso evento: indica solo eventi precedenti",
+    ])
