@@ -297,7 +297,7 @@ def note_files(notes_dir: Path, events: list[EventNote]) -> dict[str, list[int]]
     files = {}
     for event in events:
         folder = event.path.parent
-        for name in (load.EVENT_FILE, load.REGISTRATIONS_FILE):
+        for name in (load.EVENT_FILE, load.REGISTRATIONS_FILE, load.FOLLOWUP_FILE):
             if (folder / name).exists():
                 files[f"{event.id}/{name}"] = _stat(folder / name)
         for path in event.session_paths:
@@ -399,21 +399,46 @@ def _full(stage: Path, notes_dir: Path, events: list[EventNote], result: BuildRe
         batch.add(store.pack(store.event_rows(event, notes_dir)))
     work = [(event, event.session_paths) for event in events]
     reads = load.read_sessions(work, prepare=_prepare(notes_dir), keep=keep, pool=pool)
+    followups = []  # (event id, rows), written once every outcome is in
     for event in events:  # the reads come in the same order, one per session note
-        sessions = []
+        sessions, follow = [], _FollowUp(event, result.problems)
         for _, read in itertools.islice(reads, len(event.session_paths)):
             result.add(read, notes_dir)
+            follow.add(read)
             if read.prepared:
                 batch.add(read.prepared)
             if read.note is not None:
                 sessions.append(read.note)
+        if event.followup_path:
+            followups.append((event.id, follow.rows()))
         if keep and not result.problems.errors:
             write_proceedings(event, sessions, stage / PROCEEDINGS_DIR)
     batch.flush()
     if result.problems.errors:
         db.close()
         return
+    for event_id, rows in followups:
+        store.apply_followup(db, event_id, rows)
     store.finish(db)
+
+
+class _FollowUp:
+    """An event's follow-up of commitments, checked against the outcomes of
+    its sessions as they are read (a session that could not be read leaves
+    only the updates' own shape to check)."""
+
+    def __init__(self, event: EventNote, problems: Problems):
+        self.event, self.problems = event, problems
+        self.refs: dict[str, load.OutcomeRef] = {}
+        self.complete = True
+
+    def add(self, read: load.SessionResult) -> None:
+        self.complete = self.complete and not read.problems.errors
+        self.refs.update((ref.key, ref) for ref in read.refs)
+
+    def rows(self) -> store.Rows:
+        followup = load.load_followup(self.event, self.refs.values() if self.complete else None, self.problems)
+        return store.followup_rows(followup, self.refs)
 
 
 class _Changes:
@@ -443,7 +468,7 @@ class _Changes:
         for event in events:
             prefix = f"{event.id}/"
             own_files = files_of.get(event.id, set())
-            event_files = {prefix + load.EVENT_FILE, prefix + load.REGISTRATIONS_FILE}
+            event_files = {prefix + name for name in (load.EVENT_FILE, load.REGISTRATIONS_FILE, load.FOLLOWUP_FILE)}
             if any([changed(r) for r in sorted(own_files & event_files)]):
                 self.events[event.id] = event
                 continue
@@ -481,20 +506,27 @@ def _update(stage: Path, out_dir: Path, notes_dir: Path, events: list[EventNote]
         event_id, session_id = key.split("--", 1)
         result.note_counts.pop(f"{event_id}/{session_id}.yaml", None)
     keep = write_proceedings is not None
+    touched = {*changes.events, *changes.sessions, *changes.removed_events}
+    touched.update(key.split("--", 1)[0] for key in changes.removed_sessions)
     for event in events:
         event_changed = event.id in changes.events
         changed = set(event.session_paths) if event_changed else set(changes.sessions.get(event.id, []))
-        if not changed and not event_changed:
+        # The proceedings of an event show the follow-up of the events it follows.
+        follower = keep and not touched.isdisjoint(event.event.follows)
+        if event.id not in touched and not follower:
             continue
         if event_changed:  # all its sessions go too, to be written again
             store.remove_event(db, event.id)
             store.insert(db, store.pack(store.event_rows(event, notes_dir)))
         else:
             store.remove_sessions(db, [f"{event.id}--{path.stem}" for path in event.session_paths if path in changed])
-        paths = list(event.session_paths) if keep else [p for p in event.session_paths if p in changed]
+        # An event's follow-up is checked against all its sessions.
+        every = keep or event.followup_path is not None
+        paths = list(event.session_paths) if every else [p for p in event.session_paths if p in changed]
         batch = store.Batch(db)
-        sessions = []
+        sessions, follow = [], _FollowUp(event, result.problems)
         for _, read in load.read_sessions([(event, paths)], prepare=_prepare(notes_dir), keep=keep, pool=pool):
+            follow.add(read)
             if read.path in changed:
                 result.add(read, notes_dir)
                 if read.prepared:
@@ -502,6 +534,8 @@ def _update(stage: Path, out_dir: Path, notes_dir: Path, events: list[EventNote]
             if read.note is not None:
                 sessions.append(read.note)
         batch.flush()
+        if event.followup_path is not None:
+            store.apply_followup(db, event.id, follow.rows())
         if keep and not result.problems.errors:
             write_proceedings(event, sessions, stage / PROCEEDINGS_DIR)
     db.conn.commit()

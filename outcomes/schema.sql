@@ -150,7 +150,13 @@ CREATE TABLE outcomes (
     owner TEXT,
     due TEXT,
     status TEXT REFERENCES statuses(id),
-    source TEXT
+    source TEXT,
+    -- Commitments followed up (followup.yaml): the status of the latest
+    -- public update, else the note's own; the latest progress given; the
+    -- date of the latest public update.
+    current_status TEXT REFERENCES statuses(id),
+    progress INTEGER,
+    last_update TEXT
 );
 
 -- From each outcome to the vocabularies (the JSON-array columns of outcomes,
@@ -190,4 +196,20 @@ CREATE TABLE outcome_themes (
     outcome_id TEXT NOT NULL REFERENCES outcomes(id),
     theme_id TEXT NOT NULL REFERENCES themes(id),
     PRIMARY KEY (outcome_id, theme_id)
+) WITHOUT ROWID;
+
+-- Dated updates on commitments, from notes/<event>/followup.yaml: public
+-- updates of public commitments only. The id is the commitment's and the
+-- date (a second update on the same day adds -2, -3...).
+
+CREATE TABLE commitment_updates (
+    id TEXT PRIMARY KEY,
+    commitment_id TEXT NOT NULL REFERENCES outcomes(id),
+    event_id TEXT NOT NULL REFERENCES events(id),
+    position INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    status TEXT NOT NULL REFERENCES statuses(id),
+    progress INTEGER,
+    text TEXT NOT NULL,
+    source TEXT
 ) WITHOUT ROWID;

@@ -33,9 +33,9 @@ import sqlite_utils
 from . import vocab
 
 if TYPE_CHECKING:  # types only: the store never reads notes itself
-    from .load import EventNote, SessionNote
+    from .load import EventNote, FollowUpNote, OutcomeRef, SessionNote
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 
 # Full-text indexes: table -> indexed columns. Each has an fts5vocab table,
@@ -81,6 +81,8 @@ INDEXES = [
     ("outcomes", ["event_id"]),
     ("outcomes", ["type"]),
     ("session_participants", ["actor_type_id"]),
+    ("commitment_updates", ["commitment_id"]),
+    ("commitment_updates", ["event_id"]),
 ]
 
 Rows = dict[str, list[dict]]  # table -> rows as dicts
@@ -323,6 +325,10 @@ def session_rows(note: SessionNote, notes_dir: Path) -> Rows:
                 "due": outcome.due.isoformat() if outcome.due else None,
                 "status": outcome.status or ("proposed" if outcome.type == "commitment" else None),
                 "source": source,
+                # What follow-up changes (``apply_followup``), as the note has it.
+                "current_status": outcome.status or ("proposed" if outcome.type == "commitment" else None),
+                "progress": None,
+                "last_update": None,
             }
         )
         for table, (column, attribute) in LINKS.items():
@@ -335,6 +341,54 @@ def _relative(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def followup_rows(followup: FollowUpNote | None, refs: dict[str, OutcomeRef]) -> Rows:
+    """The public updates of an event's public commitments."""
+    rows: Rows = {"commitment_updates": []}
+    if followup is None:
+        return rows
+    published = {id(u) for updates in followup.timelines(refs).values() for u in updates}
+    seen: dict[str, int] = {}
+    # Position: in followup.yaml, among the published updates (same-day updates of a commitment keep that order).
+    for position, update in enumerate((u for u in followup.updates if id(u) in published), start=1):
+        commitment = update.commitment
+        outcome_id = f"{followup.event_id}--{commitment.replace('/', '--')}"
+        key = f"{outcome_id}--{update.date.isoformat()}"
+        seen[key] = seen.get(key, 0) + 1
+        rows["commitment_updates"].append(
+            {
+                "id": key if seen[key] == 1 else f"{key}-{seen[key]}",
+                "commitment_id": outcome_id,
+                "event_id": followup.event_id,
+                "position": position,
+                "date": update.date.isoformat(),
+                "status": update.status,
+                "progress": update.progress,
+                "text": update.text,
+                "source": update.source,
+            }
+        )
+    return rows
+
+
+def apply_followup(db: sqlite_utils.Database, event_id: str, rows: Rows) -> None:
+    """Replace an event's updates with ``rows`` and derive from them each of
+    its commitments' current status, progress and date of last update."""
+    db.execute("DELETE FROM commitment_updates WHERE event_id = ?", [event_id])
+    insert(db, pack(rows))
+    db.execute(
+        """
+        UPDATE outcomes SET
+          current_status = coalesce((SELECT u.status FROM commitment_updates u WHERE u.commitment_id = outcomes.id
+                                     ORDER BY u.date DESC, u.position DESC LIMIT 1), status),
+          progress = (SELECT u.progress FROM commitment_updates u WHERE u.commitment_id = outcomes.id
+                      AND u.progress IS NOT NULL ORDER BY u.date DESC, u.position DESC LIMIT 1),
+          last_update = (SELECT max(u.date) FROM commitment_updates u WHERE u.commitment_id = outcomes.id)
+        WHERE event_id = ? AND type = 'commitment'
+        """,
+        [event_id],
+    )
 
 
 # --- Writing ----------------------------------------------------------------------
@@ -420,6 +474,7 @@ def remove_sessions(db: sqlite_utils.Database, keys: list[str]) -> None:
 def remove_event(db: sqlite_utils.Database, event_id: str) -> None:
     """Remove an event with all its sessions."""
     keys = [key for (key,) in db.execute("SELECT id FROM sessions WHERE event_id = ?", [event_id])]
+    db.execute("DELETE FROM commitment_updates WHERE event_id = ?", [event_id])
     remove_sessions(db, keys)
     db.execute("DELETE FROM event_registrations WHERE event_id = ?", [event_id])
     db.execute("DELETE FROM events WHERE id = ?", [event_id])

@@ -167,3 +167,148 @@ def test_a_later_event_names_earlier_events_it_follows(run, notes):
         "(una cartella in notes/ con il suo event.yaml) (forse intendevi «sguardi-cooperazione-migrazione-2019»?)",
         f"{event}:{line}:49: error: follows[1]: eventi seguiti: «sguardi-cooperazione-migrazione-2019» è questo stesso evento: indica solo eventi precedenti",
     ])
+
+
+# --- The database -----------------------------------------------------------------------
+
+EVENT_KEY = EXAMPLE_EVENT + "--"
+
+
+@pytest.fixture(scope="module")
+def example_db(tmp_path_factory):
+    import sqlite_utils
+
+    from outcomes.build import build
+
+    out = tmp_path_factory.mktemp("followup-db")
+    assert build(EXAMPLE_NOTES, out, proceedings=False).ok
+    return sqlite_utils.Database(out / "outcomes.db")
+
+
+def test_the_updates_table_holds_public_updates_of_public_commitments(example_db):
+    commitment = f"{EVENT_KEY}migrazione-cooperazione-internazionale--mappatura-rimesse-collettive"
+    rows = list(example_db.query("select * from commitment_updates where commitment_id = ? order by date", [commitment]))
+    assert rows == [
+        {
+            "id": f"{commitment}--2020-02-10",
+            "commitment_id": commitment,
+            "event_id": EXAMPLE_EVENT,
+            "position": 3,
+            "date": "2020-02-10",
+            "status": "in_progress",
+            "progress": 30,
+            "text": "La scheda di rilevazione è stata inviata alle associazioni aderenti al\n"
+            "forum; le prime schede compilate riguardano iniziative in Senegal e in\nMarocco.\n",
+            "source": "Tavolo regionale del 10 febbraio 2020",
+        },
+        {
+            "id": f"{commitment}--2020-10-05",
+            "commitment_id": commitment,
+            "event_id": EXAMPLE_EVENT,
+            "position": 9,
+            "date": "2020-10-05",
+            "status": "in_progress",
+            "progress": 70,
+            "text": "Raccolte 58 schede da 23 associazioni. La rilevazione è prorogata a marzo\n"
+            "2021: molte associazioni hanno sospeso gli incontri durante la pandemia.\n",
+            "source": "Tavolo regionale del 5 ottobre 2020",
+        },
+    ]  # the internal update of 12 November is not there
+    assert example_db["commitment_updates"].count == 10  # 12 written, 2 internal
+    internal = f"{EVENT_KEY}cooperazione-decentrata-agenda-2030--rinnovo-protocollo-burkina"
+    assert example_db.execute("select count(*) from commitment_updates where commitment_id = ?", [internal]).fetchone() == (0,)
+
+
+def test_each_commitment_carries_its_current_status(example_db):
+    rows = example_db.query(
+        "select slug, status, current_status, progress, last_update from outcomes where type = 'commitment'"
+        " and session_id like '%migrazione-cooperazione-internazionale' order by position"
+    )
+    assert list(rows) == [
+        # followed up: the latest public update decides
+        {"slug": "guida-imprese-ingresso-per-lavoro", "status": "agreed", "current_status": "in_progress", "progress": 50, "last_update": "2020-04-20"},
+        {"slug": "mappatura-rimesse-collettive", "status": "in_progress", "current_status": "in_progress", "progress": 70, "last_update": "2020-10-05"},
+        # not followed up: the note's own status
+        {"slug": "corso-progettazione-diaspore", "status": "done", "current_status": "done", "progress": None, "last_update": None},
+        {"slug": "sportello-multilingue-raccolta", "status": "agreed", "current_status": "done", "progress": 100, "last_update": "2020-10-05"},
+        {"slug": "modulo-prepartenza-senegal", "status": "dropped", "current_status": "dropped", "progress": None, "last_update": None},
+        {"slug": "incontri-rimesse-nelle-associazioni", "status": "proposed", "current_status": "proposed", "progress": None, "last_update": None},
+    ]
+
+
+def test_progress_is_the_latest_given(tmp_path, notes):
+    import sqlite_utils
+
+    from outcomes.build import build
+
+    write_followup(notes, f"""\
+- commitment: {MAPPATURA}
+  date: 2020-02-10
+  status: in_progress
+  progress: 30
+  text: x
+- commitment: {MAPPATURA}
+  date: 2020-03-10
+  status: in_progress
+  text: y
+- commitment: {MAPPATURA}
+  date: 2020-03-10
+  status: agreed
+  text: z
+  visibility: internal
+""")
+    assert build(notes, tmp_path / "out", proceedings=False).ok
+    db = sqlite_utils.Database(tmp_path / "out" / "outcomes.db")
+    outcome = db["outcomes"].get(f"{EVENT_KEY}{MAPPATURA.replace('/', '--')}")
+    assert (outcome["current_status"], outcome["progress"], outcome["last_update"]) == ("in_progress", 30, "2020-03-10")
+
+
+# --- Incremental builds -----------------------------------------------------------------
+
+
+def test_a_changed_followup_rebuilds_what_it_affects(tmp_path, notes):
+    from outcomes.build import build
+    from test_incremental import same_as_full_build, touch_later
+
+    out = tmp_path / "out"
+    assert build(notes, out, proceedings=False).ok
+    path = notes / EXAMPLE_EVENT / "followup.yaml"
+    text = path.read_text("utf-8")
+    touch_later(path, text.replace("status: done\n  progress: 100\n  text: |\n    A fine stagione",
+                                   "status: dropped\n  text: |\n    A fine stagione"))
+    result = build(notes, out, proceedings=False)
+    assert (result.ok, result.incremental) == (True, True)
+    same_as_full_build(notes, out, tmp_path)
+
+    # A session of an event with a follow-up: only it is written again,
+    # and the follow-up is checked against every session.
+    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
+    touch_later(session, session.read_text("utf-8").replace("    status: agreed\n", "    status: proposed\n"))
+    result = build(notes, out, proceedings=False)
+    assert (result.ok, result.incremental, result.rebuilt) == (True, True, 1)
+    same_as_full_build(notes, out, tmp_path)
+
+    # Removing the follow-up gives back the notes' own statuses.
+    path.unlink()
+    result = build(notes, out, proceedings=False)
+    assert (result.ok, result.incremental) == (True, True)
+    same_as_full_build(notes, out, tmp_path)
+
+
+def test_a_session_change_that_breaks_the_followup_is_an_error(tmp_path, notes):
+    from outcomes.build import build
+    from test_incremental import touch_later
+
+    out = tmp_path / "out"
+    assert build(notes, out, proceedings=False).ok
+    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
+    touch_later(session, session.read_text("utf-8").replace("id: mappatura-rimesse-collettive", "id: mappatura-rimesse"))
+    result = build(notes, out, proceedings=False)
+    assert not result.ok
+    assert [p.format() for p in result.problems.errors][0].endswith(
+        "error: [2].commitment: impegno: «migrazione-cooperazione-internazionale/mappatura-rimesse-collettive»: la sessione "
+        "«migrazione-cooperazione-internazionale» non ha questo esito (forse intendevi "
+        "«migrazione-cooperazione-internazionale/mappatura-rimesse»?); i suoi impegni: guida-imprese-ingresso-per-lavoro, "
+        "mappatura-rimesse, corso-progettazione-diaspore, studio-circolare-marocco, sportello-multilingue-raccolta, "
+        "modulo-prepartenza-senegal, incontri-rimesse-nelle-associazioni"
+    )

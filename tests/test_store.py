@@ -121,6 +121,9 @@ def test_outcome_rows(db):
             "owner": None,
             "due": None,
             "status": None,
+            "current_status": None,
+            "progress": None,
+            "last_update": None,
             "source": "convegno-2019/laboratorio.yaml",
         },
         {
@@ -143,6 +146,9 @@ def test_outcome_rows(db):
             "due": "2020-06-30",
             "status": "proposed",
             "source": "convegno-2019/laboratorio.yaml",
+            "current_status": "proposed",
+            "progress": None,
+            "last_update": None,
         },
     ]
 
@@ -200,6 +206,7 @@ def test_foreign_keys_are_declared(db):
         ("session_id", "sessions", "id"),
         ("type", "outcome_types", "id"),
         ("status", "statuses", "id"),
+        ("current_status", "statuses", "id"),
     }
     assert {(fk.column, fk.other_table) for fk in db["outcome_countries"].foreign_keys} == {
         ("outcome_id", "outcomes"), ("country_id", "countries"),
@@ -249,4 +256,4 @@ def test_database_is_served_immutable(library):
     assert inspect["outcomes"]["file"] == "outcomes.db"
     assert inspect["outcomes"]["tables"]["outcomes"] == {"count": 2}
     with sqlite3.connect(library / "outcomes.db") as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (3,)
