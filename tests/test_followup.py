@@ -312,3 +312,105 @@ def test_a_session_change_that_breaks_the_followup_is_an_error(tmp_path, notes):
         "mappatura-rimesse, corso-progettazione-diaspore, studio-circolare-marocco, sportello-multilingue-raccolta, "
         "modulo-prepartenza-senegal, incontri-rimesse-nelle-associazioni"
     )
+
+
+# --- The site ---------------------------------------------------------------------------
+
+SPORTELLO = f"{EVENT_KEY}migrazione-cooperazione-internazionale--sportello-multilingue-raccolta"
+
+
+@pytest.fixture(scope="module")
+def client(built):
+    from test_site import Client
+
+    client = Client(built)
+    yield client
+    client.close()
+
+
+def _timeline(html: str) -> list[str]:
+    """The timeline's entries as text, one per item, spaces collapsed."""
+    import re
+
+    section = html.split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0]
+    items = re.findall(r"<li[^>]*>(.*?)</li>", section, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in items]
+
+
+def test_a_commitment_page_shows_its_timeline(client):
+    html = client.ok(f"/outcomes/outcomes/{SPORTELLO}").text
+    assert _timeline(html) == [
+        "15 ottobre 2019 Concordato Impegno preso nella sessione Migrazione e Cooperazione Internazionale .",
+        "15 giugno 2020 In corso Lo sportello mobile è partito con due giornate a settimana nei comuni che hanno offerto "
+        "i locali, con materiali in francese, inglese, wolof, bambara e arabo e con le misure di prevenzione sanitaria "
+        "concordate con l'ASL. Fonte: Comunicato del coordinamento immigrazione",
+        "5 ottobre 2020 Realizzato 100% A fine stagione lo sportello ha tenuto 34 giornate in cinque comuni e ha dato "
+        "informazioni a circa 900 lavoratori e lavoratrici stagionali. Il sindacato propone di ripeterlo nel 2021. "
+        "Fonte: Tavolo regionale del 5 ottobre 2020",
+    ]
+    assert '<span class="status status-done">Realizzato</span></p>' in html  # the kicker: the current status
+    assert 'Realizzato · 100%\n        (aggiornato al <time datetime="2020-10-05">5 ottobre 2020</time>)' in html
+    # A commitment no one followed up says so; other outcomes have no timeline.
+    html = client.ok(f"/outcomes/outcomes/{EVENT_KEY}migrazione-cooperazione-internazionale--corso-progettazione-diaspore").text
+    assert _timeline(html) == ["15 ottobre 2019 Realizzato Impegno preso nella sessione Migrazione e Cooperazione Internazionale ."]
+    assert "Nessun aggiornamento dopo la sessione." in html
+    html = client.ok(f"/outcomes/outcomes/{EVENT_KEY}plenaria-mattina--co-sviluppo-piemonte-senegal").text
+    assert 'class="timeline"' not in html
+
+
+def test_impegni_shows_current_status_last_update_and_overdue(client):
+    rows = {row["esito"].rsplit("--", 1)[1]: row for row in client.rows("/outcomes/impegni.json?stato=")}
+    assert rows["sportello-multilingue-raccolta"] | {"sessione": None} == {
+        "esito": SPORTELLO,
+        "titolo": "Uno sportello multilingue nei distretti della frutta durante la raccolta",
+        "responsabile": "Sindacato confederale – coordinamento immigrazione del Piemonte",
+        "scadenza": "2020-07-31",
+        "stato": "Concordato",
+        "sessione": None,
+        "stato_attuale": "Realizzato",
+        "avanzamento": 100,
+        "ultimo_aggiornamento": "2020-10-05",
+        "in_ritardo": "",
+    }
+    # Due 30 April 2020, still in progress: overdue. Done or dropped never is.
+    guide = rows["guida-imprese-ingresso-per-lavoro"]
+    assert (guide["stato_attuale"], guide["avanzamento"], guide["ultimo_aggiornamento"], guide["in_ritardo"]) == (
+        "In corso", 50, "2020-04-20", "in ritardo")
+    overdue = sorted(slug for slug, row in rows.items() if row["in_ritardo"])
+    assert overdue == [
+        "dataset-aperto-progetti", "guida-imprese-ingresso-per-lavoro", "incontri-rimesse-nelle-associazioni",
+        "mappatura-rimesse-collettive", "referenti-diaspora-consulte",
+    ]
+    assert all(rows[slug]["stato_attuale"] not in ("Realizzato", "Abbandonato") for slug in overdue)
+    html = client.ok("/outcomes/impegni").text
+    assert "in ritardo" in html and "stato_attuale" in html
+
+
+def test_facet_on_current_status_and_a_feed_of_updates(client):
+    facets = client.ok("/outcomes/outcomes.json?type=commitment&_facet=current_status&_size=0").json()["facet_results"]
+    values = {(v["value"], v["label"]): v["count"] for v in facets["current_status"]["results"]}
+    assert values == {
+        ("done", "Realizzato"): 8, ("in_progress", "In corso"): 3, ("agreed", "Concordato"): 1,
+        ("dropped", "Abbandonato"): 2, ("proposed", "Proposto"): 1,
+    }
+    import xml.etree.ElementTree as ET
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.fromstring(client.ok("/outcomes/feed_aggiornamenti.atom").content)
+    entries = feed.findall(f"{atom}entry")
+    assert len(entries) == 10
+    first = entries[0]
+    assert first.find(f"{atom}title").text == "Un dataset aperto dei progetti di cooperazione decentrata dal 2010 — In corso (40%)"
+    assert first.find(f"{atom}updated").text == "2020-12-14T12:00:00+01:00"
+    # Each entry's link leads to that update on the commitment's page.
+    for entry in entries:
+        link = entry.find(f"{atom}link").get("href").removeprefix("http://localhost")
+        path, anchor = link.split("#")
+        html = client.ok(path).text
+        assert f'<li id="{anchor}" class="timeline-update"><time datetime="{anchor.removeprefix("aggiornamento-")[:10]}">' in html
+    rows = client.rows("/outcomes/aggiornamenti.json")
+    assert [(r["data"], r["esito"].rsplit("--", 1)[1], r["stato"], r["avanzamento"]) for r in rows[:3]] == [
+        ("2020-12-14", "dataset-aperto-progetti", "In corso", 40),
+        ("2020-10-05", "mappatura-rimesse-collettive", "In corso", 70),
+        ("2020-10-05", "sportello-multilingue-raccolta", "Realizzato", 100),
+    ]

@@ -5,6 +5,7 @@ and queried through Datasette's own client."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import importlib.metadata
 import json
 import re
@@ -475,6 +476,7 @@ def test_recommendations_by_sdg_goal(client, db):
 
 def test_commitments_with_owner_due_date_and_status(client, db):
     statuses = labels(db, "statuses")
+    today = dt.date.today().isoformat()
     expected = sorted(
         (
             {
@@ -484,6 +486,11 @@ def test_commitments_with_owner_due_date_and_status(client, db):
                 "scadenza": row["due"],
                 "stato": statuses[row["status"]],
                 "sessione": row["session_title"],
+                # the follow-up's columns (tests/test_followup.py checks them)
+                "stato_attuale": statuses[row["current_status"]],
+                "avanzamento": row["progress"],
+                "ultimo_aggiornamento": row["last_update"],
+                "in_ritardo": "in ritardo" if row["due"] < today and row["current_status"] not in ("done", "dropped") else "",
             }
             for row in outcomes_by(db)
             if row["type"] == "commitment"
@@ -580,7 +587,7 @@ def test_sitemap_lists_every_page(client, db):
     response = client.ok("/sitemap.xml")
     locations = [loc.text for loc in ET.fromstring(response.content).iter(f"{SITEMAP}loc")]
     pages = ["/", "/outcomes", "/outcomes/cerca", "/outcomes/outcomes", "/outcomes/sessions", "/outcomes/events"]
-    pages += ["/outcomes/raccomandazioni_per_goal", "/outcomes/impegni", "/outcomes/esiti_per_paese"]
+    pages += ["/outcomes/raccomandazioni_per_goal", "/outcomes/impegni", "/outcomes/esiti_per_paese", "/outcomes/aggiornamenti"]
     pages += [f"/outcomes/{table}/{row[0]}" for table in ("events", "sessions", "outcomes") for row in db.execute(f"select id from {table} order by rowid")]
     assert sorted(locations) == sorted("http://localhost" + page for page in pages)
     for page in pages[:12] + pages[-3:]:

@@ -281,12 +281,14 @@ async def outcome_page(datasette, outcome_id: str) -> dict | None:
         db,
         """
         select outcomes.*, outcome_types.label_it as type_label, statuses.label_it as status_label,
+          current.label_it as current_status_label,
           sessions.title as session_title, sessions.date as session_date, sessions.start as session_start,
           sessions."end" as session_end, session_kinds.label_it as session_kind,
           events.title as event_title, events.city as event_city
         from outcomes
           join outcome_types on outcome_types.id = outcomes.type
           left join statuses on statuses.id = outcomes.status
+          left join statuses as current on current.id = outcomes.current_status
           join sessions on sessions.id = outcomes.session_id
           join session_kinds on session_kinds.id = sessions.kind
           join events on events.id = outcomes.event_id
@@ -300,7 +302,23 @@ async def outcome_page(datasette, outcome_id: str) -> dict | None:
     for column, lookup in array_columns(datasette).items():
         outcome[column] = [term(tables.get(lookup, {}), code) for code in _codes(outcome[column])]
     outcome["keywords"] = _codes(outcome["keywords"])
+    outcome["updates"] = await commitment_timeline(db, outcome_id)
     return outcome
+
+
+async def commitment_timeline(db, outcome_id: str) -> list[dict]:
+    """A commitment's public updates, oldest first, each with the anchor
+    (``aggiornamento-2020-02-10``) the updates' feed links to."""
+    return await _all(
+        db,
+        """
+        select u.*, statuses.label_it as status_label,
+          'aggiornamento-' || substr(u.id, length(u.commitment_id) + 3) as anchor
+        from commitment_updates as u join statuses on statuses.id = u.status
+        where u.commitment_id = :id order by u.date, u.position
+        """,
+        {"id": outcome_id},
+    )
 
 
 async def session_page(datasette, session_id: str) -> dict | None:
