@@ -37,7 +37,8 @@ from docx.shared import Cm, Pt, RGBColor, Twips
 from pydantic import BaseModel
 
 from . import models, vocab, wordml
-from .load import EventNote, NoteError, Problem, Problems, SessionNote
+from . import load
+from .load import EventNote, FollowUpNote, NoteError, Problem, Problems, SessionNote
 
 LANGUAGES = {"it": "it-IT", "en": "en-GB"}
 BODY_FONT = "Times New Roman"  # metric twins in LibreOffice: Liberation Serif and Sans,
@@ -52,6 +53,21 @@ WORDS: dict[str, dict[str, str]] = {
     "introduction": {"it": "Presentazione", "en": "Introduction"},
     "programme": {"it": "Programma", "en": "Programme"},
     "commitments": {"it": "Impegni", "en": "Commitments"},
+    "followup": {"it": "A che punto sono gli impegni", "en": "Where the commitments stand"},
+    "followup_of": {"it": "A che punto sono gli impegni di «{title}»", "en": "Where the commitments of “{title}” stand"},
+    "followup_intro": {
+        "it": "Per ogni impegno preso al convegno, lo stato attuale e gli aggiornamenti raccolti dopo, dal più vecchio al più recente. Lo stato attuale è quello dell'ultimo aggiornamento o, se non ce ne sono, quello registrato nella sessione.",
+        "en": "For each commitment made at the conference, its current status and the updates gathered since, oldest first. The current status is the latest update's or, without updates, the one recorded in the session.",
+    },
+    "followup_intro_of": {
+        "it": "Gli impegni presi al convegno «{title}» ({dates}), numerati come nei suoi atti, con lo stato attuale e gli aggiornamenti raccolti dopo.",
+        "en": "The commitments made at “{title}” ({dates}), numbered as in its proceedings, with their current status and the updates gathered since.",
+    },
+    "current_status": {"it": "Stato attuale", "en": "Current status"},
+    "session_status": {"it": "Stato nella sessione", "en": "Status in the session"},
+    "updated": {"it": "aggiornato al {date}", "en": "updated on {date}"},
+    "source": {"it": "Fonte", "en": "Source"},
+    "no_updates": {"it": "Nessun aggiornamento dopo il convegno.", "en": "No update since the conference."},
     "participants": {"it": "Partecipanti", "en": "Participants"},
     "index": {"it": "Indice analitico", "en": "Index"},
     "by_sdg": {"it": "Obiettivi e target di sviluppo sostenibile (SDG)", "en": "Sustainable Development Goals and targets"},
@@ -276,7 +292,7 @@ def _position(path: Path, loc: tuple) -> tuple[int, int]:
     from .load import compose, read_text
 
     try:
-        node = compose(read_text(Path(path)))
+        node = compose(read_text(Path(path)), sequence=bool(loc) and isinstance(loc[0], int))
     except (NoteError, OSError):  # not a file (built in code), or changed since it was loaded
         return 1, 1
     for part in loc:
@@ -319,9 +335,60 @@ def write(
         session = cleaned(note.session, found)
         _warn(problems, note.path, found)
         clean_sessions.append(note if session is note.session else SessionNote(note.id, note.event_id, note.path, session))
-    document, body = Proceedings(event, event_model, chapters(clean_sessions, internal), lang, internal).build()
+    own = chapters(clean_sessions, internal)
+    followups = [
+        FollowUpChapter.of(event, own, _followup_of(event, sessions), internal, bookmark="_Toc_followup", problems=problems)
+    ] if event.followup_path else []
+    for number, event_id in enumerate(event.event.follows, start=1):
+        earlier = load.event_with_followup(event.path.parent.parent / event_id, Problems())
+        if earlier is not None:
+            note, earlier_sessions, followup = earlier
+            earlier_chapters = chapters(earlier_sessions, internal)
+            followups.append(
+                FollowUpChapter.of(note, earlier_chapters, followup, internal, bookmark=f"_Toc_followup_{number}", own=False, problems=problems)
+            )
+    document, body = Proceedings(event, event_model, own, lang, internal, followups).build()
     wordml.save(document, path, _moment(event_model.start_date), body)
     return problems
+
+
+def _followup_of(event: EventNote, sessions: list[SessionNote]) -> FollowUpNote | None:
+    """The event's follow-up, read again (the build has checked it)."""
+    refs = [ref for note in sessions for ref in load.outcome_refs(note)]
+    return load.load_followup(event, refs, Problems())
+
+
+@dataclass
+class FollowUpChapter:
+    """"A che punto sono gli impegni": an event's commitments, each with its
+    updates, numbered as in that event's proceedings."""
+
+    note: EventNote
+    own: bool  # this event's, or an earlier one's
+    bookmark: str
+    items: list[tuple[Entry, list[models.Update]]]
+
+    @classmethod
+    def of(cls, note: EventNote, event_chapters: list[Chapter], followup: FollowUpNote | None, internal: bool, *,
+           bookmark: str, problems: Problems, own: bool = True) -> FollowUpChapter:
+        refs = {ref.key: ref for chapter in event_chapters for ref in load.outcome_refs(chapter.note)}
+        timelines = followup.timelines(refs, public=not internal) if followup else {}
+        entries = [e for chapter in event_chapters for e in chapter.entries if e.outcome.type == "commitment"]
+        entries.sort(key=lambda e: (e.outcome.due, vocab.fold(e.outcome.owner), e.chapter.number, e.number))
+        positions = {id(update): index for index, update in enumerate(followup.updates)} if followup else {}
+        items = []
+        for entry in entries:
+            updates = []
+            for update in timelines.get(f"{entry.chapter.note.id}/{entry.outcome.id}", []):
+                found: list = []
+                updates.append(cleaned(update, found, (positions[id(update)],)))
+                if own:
+                    _warn(problems, followup.path, found)
+            items.append((entry, updates))
+        return cls(note, own, bookmark, items)
+
+    def title(self, lang: str) -> str:
+        return word("followup", lang) if self.own else word("followup_of", lang, title=self.note.event.title)
 
 
 def writer(problems: Problems, *, lang: str | None = None, internal: bool = False) -> Callable:
@@ -347,7 +414,9 @@ def _moment(day: dt.date) -> dt.datetime:
 class Proceedings:
     """Builds the document, front to back."""
 
-    def __init__(self, note: EventNote, event, chapters: list[Chapter], lang: str, internal: bool):
+    def __init__(self, note: EventNote, event, chapters: list[Chapter], lang: str, internal: bool,
+                 followups: list[FollowUpChapter] | None = None):
+        self.followups = followups or []
         self.note = note
         self.event = event
         self.chapters = chapters
@@ -377,6 +446,8 @@ class Proceedings:
         for chapter in self.chapters:
             self.session(chapter)
         self.commitments()
+        for followup in self.followups:
+            self.followup(followup)
         self.participants(participants, chart)
         self.index()
         return document, self.doc.xml()
@@ -433,6 +504,7 @@ class Proceedings:
         entries += [(c.bookmark, str(c.number), c.session.title) for c in self.chapters]
         entries += [
             ("_Toc_commitments", None, self.w("commitments")),
+            *((f.bookmark, None, f.title(self.lang)) for f in self.followups),
             ("_Toc_participants", None, self.w("participants")),
             ("_Toc_index", None, self.w("index")),
         ]
@@ -569,6 +641,48 @@ class Proceedings:
             for e in commitments
         )
         doc.table(columns, rows, caption=self.w("commitments_caption"), description=self.w("commitments_description"))
+
+    def followup(self, chapter: FollowUpChapter) -> None:
+        """Each commitment: who, by when, the status recorded in the session
+        and the current one, then its updates as a timeline."""
+        doc, statuses = self.doc, vocab.statuses()
+        doc.heading(1, chapter.title(self.lang), bookmark=chapter.bookmark)
+        if chapter.own:
+            intro = self.w("followup_intro")
+        else:
+            intro = self.w("followup_intro_of", title=chapter.note.event.title, dates=self.date(chapter.note.event.start_date))
+        doc.paragraph("Body Text", doc.run(intro))
+        if not chapter.items:
+            doc.paragraph("Body Text", doc.run(self.w("no_commitments")))
+        for entry, updates in chapter.items:
+            outcome = entry.outcome
+            title = self.link(entry.bookmark, entry.number) if chapter.own else doc.run(entry.number)
+            doc.paragraph("Heading 2", title + doc.run("\u2002" + outcome.title))
+            session_status = outcome.status or "proposed"
+            current = updates[-1].status if updates else session_status
+            progress = next((u.progress for u in reversed(updates) if u.progress is not None), None)
+            state = self.label(statuses, current) + (f" ({progress}%)" if progress is not None else "")
+            if updates:
+                state += ", " + self.w("updated", date=self.date(updates[-1].date))
+            lines = [
+                self.label_run(self.w("owner")) + doc.run(outcome.owner),
+                self.label_run(self.w("due")) + doc.run(self.date(outcome.due)),
+                self.label_run(self.w("session_status")) + doc.run(self.label(statuses, session_status)),
+                self.label_run(self.w("current_status")) + doc.run(state),
+            ]
+            doc.paragraph("Outcome Details", wordml.BREAK.join(lines))
+            if not updates:
+                doc.paragraph("Body Text", doc.run(self.w("no_updates"), italic=True))
+            for update in updates:
+                head = doc.run(self.date(update.date), bold=True) + doc.run(" — " + self.label(statuses, update.status))
+                if update.progress is not None:
+                    head += doc.run(f" ({update.progress}%)")
+                if self.internal and not update.public:
+                    head += doc.run(" · " + self.w("internal"), bold=True)
+                doc.paragraph("Update Heading", head)
+                self.markdown.render(update.text)
+                if update.source:
+                    doc.paragraph("Update Source", self.label_run(self.w("source")) + doc.run(update.source))
 
     def participant_counts(self) -> list[tuple[str, int, int | None]]:
         """(actor type, attendance over sessions, registered) in the vocabulary's order."""
@@ -852,6 +966,8 @@ def _styles(document) -> None:
     shape(styles["List Continue"], left=1.27, after=3)
     shape(paragraph_style("Table Text"), font=HEADING_FONT, size=9, before=2, after=2, line=1.0)
     shape(paragraph_style("Table Heading", "Table Text"), bold=True, keep_next=True)
+    shape(paragraph_style("Update Heading"), font=HEADING_FONT, size=10, color=ACCENT, before=8, after=2, keep_next=True)
+    shape(paragraph_style("Update Source"), font=HEADING_FONT, size=8.5, color=grey, after=8)
     shape(paragraph_style("Index Entry"), size=10, after=3, left=0.6, hanging=0.6, line=1.1)
     shape(paragraph_style("Picture Paragraph"), before=12, after=4, keep_next=True, align=WD_ALIGN_PARAGRAPH.CENTER)
     shape(styles["Caption"], font=HEADING_FONT, size=9, bold=False, italic=True, color=grey, after=12)

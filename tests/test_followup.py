@@ -414,3 +414,179 @@ def test_facet_on_current_status_and_a_feed_of_updates(client):
         ("2020-10-05", "mappatura-rimesse-collettive", "In corso", 70),
         ("2020-10-05", "sportello-multilingue-raccolta", "Realizzato", 100),
     ]
+
+
+# --- The proceedings --------------------------------------------------------------------
+
+
+def _pdf(tmp_path_factory, name: str, write) -> list[str]:
+    """Pages of the PDF LibreOffice makes of the proceedings ``write`` writes."""
+    import subprocess
+
+    from conftest import need_program
+    from test_proceedings import pdf_pages
+
+    soffice = need_program("soffice", "the proceedings are checked as LibreOffice lays them out")
+    folder = tmp_path_factory.mktemp(name)
+    source = folder / f"{name}.docx"
+    write(source)
+    subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{folder / 'profile'}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(folder), str(source)],
+        check=True, capture_output=True, timeout=300,
+    )
+    return pdf_pages(folder / f"{name}.pdf")
+
+
+def _chapter(pages: list[str], title: str, following: str) -> str:
+    text = " ".join(pages)
+    start = text.rindex(title)  # the chapter, not its line in the contents
+    return text[start: text.index(following, start)]
+
+
+@pytest.fixture(scope="module")
+def example_pdf_pages(tmp_path_factory) -> list[str]:
+    from outcomes import proceedings
+    from test_proceedings import load_notes
+
+    event, sessions = load_notes(EXAMPLE_NOTES / EXAMPLE_EVENT)
+    return _pdf(tmp_path_factory, EXAMPLE_EVENT, lambda path: proceedings.write(event, sessions, path))
+
+
+HEADER = "Sguardi e prospettive della cooperazione decentrata e la migrazione per lavoro Atti del convegno"
+
+
+@pytest.mark.libreoffice
+def test_the_proceedings_say_where_each_commitment_stands(example_pdf_pages):
+    import re
+
+    contents = example_pdf_pages[1]
+    assert re.search(r"Impegni ?\.{3,} ?\d+ A che punto sono gli impegni ?\.{3,} ?\d+ Partecipanti", contents)
+    chapter = _chapter(example_pdf_pages, "A che punto sono gli impegni Per ogni impegno", "Partecipanti per tipo di attore")
+    chapter = re.sub(r" Pagina \d+ di \d+ " + HEADER, "", chapter)  # page breaks
+    # Every public commitment of the event, by due date, with its current status.
+    numbers = re.findall(r"(\d\.\d+) [^:]+? Chi:", chapter)
+    assert len(numbers) == 15
+    assert "3.18 Uno sportello multilingue nei distretti della frutta durante la raccolta Chi: Sindacato confederale – " \
+        "coordinamento immigrazione del Piemonte Entro: 31 luglio 2020 Stato nella sessione: Concordato " \
+        "Stato attuale: Realizzato (100%), aggiornato al 5 ottobre 2020 " \
+        "15 giugno 2020 — In corso Lo sportello mobile è partito con due giornate a settimana nei comuni che hanno " \
+        "offerto i locali, con materiali in francese, inglese, wolof, bambara e arabo e con le misure di prevenzione " \
+        "sanitaria concordate con l'ASL. Fonte: Comunicato del coordinamento immigrazione " \
+        "5 ottobre 2020 — Realizzato (100%) A fine stagione lo sportello ha tenuto 34 giornate in cinque comuni e ha " \
+        "dato informazioni a circa 900 lavoratori e lavoratrici stagionali. Il sindacato propone di ripeterlo nel 2021. " \
+        "Fonte: Tavolo regionale del 5 ottobre 2020" in chapter
+    assert "Stato attuale: Realizzato Nessun aggiornamento dopo il convegno." in chapter
+    assert "Riservato" not in " ".join(example_pdf_pages)
+    assert "Rinnovo del protocollo" not in chapter
+
+
+@pytest.fixture(scope="module")
+def later_event(tmp_path_factory) -> Path:
+    """A 2021 event that follows the example one."""
+    import shutil
+
+    from helpers import SESSION_YAML
+
+    notes = tmp_path_factory.mktemp("later") / "notes"
+    shutil.copytree(EXAMPLE_NOTES, notes)
+    later = notes / "sguardi-2021"
+    later.mkdir()
+    (later / "event.yaml").write_text(f"""\
+title: Sguardi 2021
+start_date: 2021-10-15
+venue:
+  name: Centro Congressi
+  city: Torino
+organisers:
+  - name: Regione Piemonte
+description: |
+  Secondo convegno: a che punto sono gli impegni del 2019.
+follows: [{EXAMPLE_EVENT}]
+""", "utf-8")
+    (later / "laboratorio.yaml").write_text(SESSION_YAML.replace("2019-10-15", "2021-10-15"), "utf-8")
+    return notes
+
+
+@pytest.mark.libreoffice
+def test_a_later_event_reports_the_followup_of_the_earlier_one(tmp_path_factory, later_event):
+    import re
+
+    from outcomes import proceedings
+    from test_proceedings import load_notes
+
+    event, sessions = load_notes(later_event / "sguardi-2021")
+    pages = _pdf(tmp_path_factory, "sguardi-2021", lambda path: proceedings.write(event, sessions, path))
+    title = "A che punto sono gli impegni di «Sguardi e prospettive della cooperazione decentrata e la migrazione per lavoro»"
+    assert re.search(re.escape(title) + r" ?\.{3,} ?\d+", pages[1])
+    chapter = re.sub(r" Pagina \d+ di \d+ Sguardi 2021 Atti del convegno", "", _chapter(pages, title + " Gli impegni", "Partecipanti per tipo di attore"))
+    assert chapter.startswith(
+        title + " Gli impegni presi al convegno «Sguardi e prospettive della cooperazione decentrata e la migrazione per "
+        "lavoro» (15 ottobre 2019), numerati come nei suoi atti, con lo stato attuale e gli aggiornamenti raccolti dopo. "
+        "1.7 Pubblicare gli atti della giornata e una mappatura dei partenariati"
+    )
+    assert "2.17 Un dataset aperto dei progetti di cooperazione decentrata dal 2010 Chi: Osservatorio universitario su " \
+        "migrazioni e sviluppo Entro: 31 ottobre 2020 Stato nella sessione: Concordato Stato attuale: In corso (40%), " \
+        "aggiornato al 14 dicembre 2020 14 dicembre 2020 — In corso (40%) L'accordo di collaborazione è stato firmato" in chapter
+    assert len(re.findall(r"(\d\.\d+) [^:]+? Chi:", chapter)) == 15
+    assert "Riservato" not in " ".join(pages)
+
+
+def test_a_build_rewrites_the_proceedings_of_the_events_that_follow_a_changed_one(tmp_path, later_event):
+    import shutil
+
+    from outcomes.build import build
+    from test_incremental import touch_later
+
+    notes = tmp_path / "notes"
+    shutil.copytree(later_event, notes)
+    out = tmp_path / "out"
+    assert build(notes, out).ok
+    later = out / "proceedings" / "sguardi-2021.docx"
+    before = later.read_bytes()
+    path = notes / EXAMPLE_EVENT / "followup.yaml"
+    touch_later(path, path.read_text("utf-8").replace("Raccolte 58 schede", "Raccolte 61 schede"))
+    result = build(notes, out)
+    assert (result.ok, result.incremental) == (True, True)
+    assert later.read_bytes() != before
+    reference = tmp_path / "full"
+    assert build(notes, reference, full=True).ok
+    for name in ("sguardi-2021.docx", f"{EXAMPLE_EVENT}.docx"):
+        assert (out / "proceedings" / name).read_bytes() == (reference / "proceedings" / name).read_bytes(), name
+
+
+# --- Privacy ----------------------------------------------------------------------------
+
+
+def test_internal_updates_reach_no_public_byte(built, tmp_path):
+    """Every file a build publishes (database, site, proceedings unzipped),
+    byte by byte; the internal edition of the proceedings does hold them, so
+    the scan would find them."""
+    import zipfile
+
+    from outcomes import proceedings
+    from test_proceedings import load_notes
+    from test_publishing import internal_updates
+
+    secrets = internal_updates()
+    assert secrets == {
+        "Riservato: la bozza di rinnovo del protocollo è in attesa del parere",
+        "Riservato: due associazioni chiedono di non comparire nella mappatura;",
+    }
+
+    def contents(path: Path) -> bytes:
+        if path.suffix == ".docx":
+            with zipfile.ZipFile(path) as archive:
+                return b"".join(archive.read(name) for name in archive.namelist())
+        return path.read_bytes()
+
+    published = [p for p in built.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".docx" for p in published) and any(p.name == "outcomes.db" for p in published)
+    for path in published:
+        data = contents(path)
+        for text in secrets:
+            assert text.encode("utf-8") not in data, f"{text!r} found in {path}"
+    event, sessions = load_notes(EXAMPLE_NOTES / EXAMPLE_EVENT)
+    internal = tmp_path / "interno.docx"
+    proceedings.write(event, sessions, internal, internal=True)
+    assert all(text.encode("utf-8") in contents(internal) for text in secrets)

@@ -77,6 +77,20 @@ def internal_texts() -> set[str]:
     for event in load.events(EXAMPLE_NOTES, problems):
         for note in event.sessions(problems):
             texts |= {o.title for o in note.session.outcomes if not (o.public and note.session.public)}
+    texts |= internal_updates()
+    return texts
+
+
+def internal_updates() -> set[str]:
+    """The first line of each update in the example follow-up that must stay
+    internal: marked so, or on an internal commitment."""
+    problems = load.Problems()
+    texts = set()
+    for event in load.events(EXAMPLE_NOTES, problems):
+        refs = {ref.key: ref for note in event.sessions(problems) for ref in load.outcome_refs(note)}
+        followup = load.load_followup(event, refs.values(), problems)
+        if followup is not None:
+            texts |= {u.text.splitlines()[0] for u in followup.updates if not (u.public and refs[u.commitment].public)}
     return texts
 
 
@@ -98,6 +112,7 @@ def test_the_same_notes_give_the_same_bytes(built, tmp_path):
 def test_no_name_and_no_internal_record_in_any_published_byte(built):
     names, secrets = example_names(), internal_texts()
     assert len(names) >= 5 and len(secrets) >= 3  # the example notes do hold some
+    assert len(internal_updates()) == 2
     published = [p for p in built.rglob("*") if p.is_file()]
     for path in published:
         data = path.read_bytes()
