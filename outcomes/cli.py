@@ -382,8 +382,10 @@ def proceedings_command(event: str, notes: Path, out: Path, output: Path | None,
     The document holds a title page, the contents, the programme, a chapter
     per session (facilitation by role and organisation, participants, the
     summary, the outcomes by type with their SDG targets, GCM objectives,
-    countries and actors), the commitments, participants by actor type as a
-    table and a chart, and an index by SDG target, GCM objective and country.
+    countries and actors), the commitments, where they stand (with the
+    event's followup.yaml, and for each earlier event named in its
+    "follows:"), participants by actor type as a table and a chart, and an
+    index by SDG target, GCM objective and country.
     People appear by role and organisation only, never by name.
 
     Page numbers (contents, index) are filled in by the word processor: Word
@@ -396,6 +398,8 @@ def proceedings_command(event: str, notes: Path, out: Path, output: Path | None,
     problems = Problems()
     note = load.event_or_its_problems(notes / event, problems)
     sessions = list(note.sessions(problems)) if note else []
+    if note and not problems.errors:
+        load.load_followup(note, [ref for session in sessions for ref in load.outcome_refs(session)], problems)
     if problems.errors:
         report(problems, messages)
         click.echo(say("notes_invalid_check", messages, errors=errors(problems, messages)), err=True)

@@ -590,3 +590,10 @@ def test_internal_updates_reach_no_public_byte(built, tmp_path):
     internal = tmp_path / "interno.docx"
     proceedings.write(event, sessions, internal, internal=True)
     assert all(text.encode("utf-8") in contents(internal) for text in secrets)
+
+
+def test_outcomes_proceedings_checks_the_followup_first(run, notes, tmp_path):
+    path = write_followup(notes, UPDATE.format(commitment=MAPPATURA, date="2999-01-01", status="done"))
+    result = run("proceedings", EXAMPLE_EVENT, "--notes", notes, "-o", tmp_path / "atti.docx")
+    assert result.exit_code == 1 and not (tmp_path / "atti.docx").exists()
+    assert result.stderr.splitlines()[0].startswith(f"{path}:2:9: error: [0].date: data: 2999-01-01 è nel futuro")
