@@ -486,24 +486,14 @@ def later_event(tmp_path_factory) -> Path:
     """A 2021 event that follows the example one."""
     import shutil
 
-    from helpers import SESSION_YAML
+    from helpers import EVENT_YAML, SESSION_YAML
 
     notes = tmp_path_factory.mktemp("later") / "notes"
     shutil.copytree(EXAMPLE_NOTES, notes)
     later = notes / "sguardi-2021"
     later.mkdir()
-    (later / "event.yaml").write_text(f"""\
-title: Sguardi 2021
-start_date: 2021-10-15
-venue:
-  name: Centro Congressi
-  city: Torino
-organisers:
-  - name: Regione Piemonte
-description: |
-  Secondo convegno: a che punto sono gli impegni del 2019.
-follows: [{EXAMPLE_EVENT}]
-""", "utf-8")
+    event = EVENT_YAML.replace("title: Sguardi e prospettive della cooperazione decentrata", "title: Sguardi 2021")
+    (later / "event.yaml").write_text(event.replace("2019-10-15", "2021-10-15") + f"follows: [{EXAMPLE_EVENT}]\n", "utf-8")
     (later / "laboratorio.yaml").write_text(SESSION_YAML.replace("2019-10-15", "2021-10-15"), "utf-8")
     return notes
 
