@@ -266,35 +266,6 @@ def test_progress_is_the_latest_given(tmp_path, notes):
 # --- Incremental builds -----------------------------------------------------------------
 
 
-def test_a_changed_followup_rebuilds_what_it_affects(tmp_path, notes):
-    from outcomes.build import build
-    from test_incremental import same_as_full_build, touch_later
-
-    out = tmp_path / "out"
-    assert build(notes, out, proceedings=False).ok
-    path = notes / EXAMPLE_EVENT / "followup.yaml"
-    text = path.read_text("utf-8")
-    touch_later(path, text.replace("status: done\n  progress: 100\n  text: |\n    A fine stagione",
-                                   "status: dropped\n  text: |\n    A fine stagione"))
-    result = build(notes, out, proceedings=False)
-    assert (result.ok, result.incremental) == (True, True)
-    same_as_full_build(notes, out, tmp_path)
-
-    # A session of an event with a follow-up: only it is written again,
-    # and the follow-up is checked against every session.
-    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
-    touch_later(session, session.read_text("utf-8").replace("    status: agreed\n", "    status: proposed\n"))
-    result = build(notes, out, proceedings=False)
-    assert (result.ok, result.incremental, result.rebuilt) == (True, True, 1)
-    same_as_full_build(notes, out, tmp_path)
-
-    # Removing the follow-up gives back the notes' own statuses.
-    path.unlink()
-    result = build(notes, out, proceedings=False)
-    assert (result.ok, result.incremental) == (True, True)
-    same_as_full_build(notes, out, tmp_path)
-
-
 def test_a_session_change_that_breaks_the_followup_is_an_error(tmp_path, notes):
     from outcomes.build import build
     from test_incremental import touch_later

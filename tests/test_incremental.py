@@ -198,3 +198,31 @@ def test_with_proceedings_only_the_changed_event_is_written_again(tmp_path):
     result = build(notes, out)
     assert result.incremental
     assert [p.name for p in (out / "proceedings").iterdir()] == [f"{EXAMPLE_EVENT}.docx"]
+
+
+def test_a_changed_followup_rebuilds_what_it_affects(library, tmp_path):
+    notes, out = library
+    path = notes / EXAMPLE_EVENT / "followup.yaml"
+    text = path.read_text("utf-8")
+    touch_later(path, text.replace("status: done\n  progress: 100\n  text: |\n    A fine stagione",
+                                   "status: dropped\n  text: |\n    A fine stagione"))
+    result = build(notes, out, proceedings=False)
+    assert (result.ok, result.incremental) == (True, True)
+    same_as_full_build(notes, out, tmp_path)
+    sportello = f"{EXAMPLE_EVENT}--migrazione-cooperazione-internazionale--sportello-multilingue-raccolta"
+    with sqlite3.connect(out / "outcomes.db") as conn:
+        assert conn.execute("select current_status, progress from outcomes where id = ?", [sportello]).fetchone() == ("dropped", None)
+
+    # A session of an event with a follow-up: only it is written again,
+    # and the follow-up is checked against every session.
+    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
+    touch_later(session, session.read_text("utf-8").replace("    status: agreed\n", "    status: proposed\n"))
+    result = build(notes, out, proceedings=False)
+    assert (result.ok, result.incremental, result.rebuilt) == (True, True, 1)
+    same_as_full_build(notes, out, tmp_path)
+
+    # Removing the follow-up gives back the notes' own statuses.
+    path.unlink()
+    result = build(notes, out, proceedings=False)
+    assert (result.ok, result.incremental) == (True, True)
+    same_as_full_build(notes, out, tmp_path)
