@@ -87,6 +87,7 @@ class SessionNote:
     event_id: str
     path: Path
     session: models.Session
+    registered: models.SessionRegistrations | None = None  # from the event's registrations.yaml
 
     @property
     def key(self) -> str:
@@ -653,24 +654,34 @@ def load_event(folder: Path, problems: Problems) -> EventNote | None:
     if isinstance(parsed[0], dict) and parsed[0].get("follows"):
         context["events"] = {p.name for p in event_folders(folder.parent) if (p / EVENT_FILE).exists()}
     event = validate(models.Event, parsed[0], parsed[1], path, problems, context)
-    registrations = load_registrations(folder / REGISTRATIONS_FILE, problems)
+    sessions = tuple(session_files(folder, problems)) if event is not None else ()
+    registrations = load_registrations(
+        folder / REGISTRATIONS_FILE, problems, {p.stem for p in sessions} if event is not None else None
+    )
     if event is None:
         return None
     followup = folder / FOLLOWUP_FILE
-    return EventNote(
-        folder.name, path, event, tuple(session_files(folder, problems)), registrations,
-        followup if followup.exists() else None,
-    )
+    return EventNote(folder.name, path, event, sessions, registrations, followup if followup.exists() else None)
 
 
-def load_registrations(path: Path, problems: Problems) -> models.Registrations | None:
-    """The event's registration head counts, if ``registrations.yaml`` exists."""
+def load_registrations(path: Path, problems: Problems, sessions: set[str] | None = None) -> models.Registrations | None:
+    """The event's registration head counts, if ``registrations.yaml`` exists.
+
+    Counts for a session with no note yet are kept (registrations come before
+    the workshops) with a warning: they are published once its note is."""
     if not path.exists():
         return None
     parsed = parse_note(path, problems)
     if parsed is None:
         return None
-    return validate(models.Registrations, parsed[0], parsed[1], path, problems, {})
+    registrations = validate(models.Registrations, parsed[0], parsed[1], path, problems, {})
+    if registrations is not None and sessions is not None:
+        for session in registrations.sessions:
+            if session not in sessions:
+                node, _ = _node_at(parsed[1], ("sessions", session), want_key=True)
+                problems.add(path, *_mark(node), f"sessions.{session}", "registrations_session_without_note",
+                             severity="warning", value=session)
+    return registrations
 
 
 def load_followup(
@@ -728,7 +739,9 @@ def load_session(path: Path, event: EventNote | None, problems: Problems, data: 
     if session is None:
         return None
     event_id = event.id if event else path.parent.name
-    return SessionNote(path.stem, event_id, path, session)
+    registrations = event.registrations if event else None
+    registered = registrations.sessions.get(path.stem) if registrations else None
+    return SessionNote(path.stem, event_id, path, session, registered)
 
 
 # --- Reading many sessions, in parallel ------------------------------------------------
@@ -808,7 +821,7 @@ def read_sessions(
 
 def _tasks(work, prepare, keep) -> Iterator[tuple[EventNote, tuple]]:
     for event, paths in work:
-        light = EventNote(event.id, event.path, event.event, (), None, event.followup_path)  # what a worker needs
+        light = EventNote(event.id, event.path, event.event, (), event.registrations, event.followup_path)  # what a worker needs
         for path in paths:
             yield event, (path, light, prepare, keep)
 

@@ -351,6 +351,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "it": "«{comment}» è letto come commento e il valore è solo «{value}»: se «#» fa parte del testo, metti il valore tra virgolette",
         "en": "'{comment}' is read as a comment and the value is only '{value}': if '#' belongs to the text, put the value in quotes",
     },
+    "registrations_session_without_note": {
+        "it": "non c'è ancora una nota per la sessione «{value}»: i suoi iscritti saranno pubblicati quando ci sarà",
+        "en": "there is no note yet for the session '{value}': its registrations are published once there is one",
+    },
     "control_characters": {
         "it": "{label}: caratteri di controllo ({codes}), di solito incollati da un altro programma, tolti dagli atti: correggi la nota",
         "en": "{label}: control characters ({codes}), usually pasted from another program, left out of the proceedings: fix the note",

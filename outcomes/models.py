@@ -610,17 +610,13 @@ class Session(Strict):
         return sum(self.participants.values())
 
 
-class Registrations(Strict):
-    """``notes/<event-id>/registrations.yaml``: head counts of the people who
-    registered for the event, by actor type. Written by ``outcomes
-    registrations`` from the registration form's CSV export; it never holds
-    a name or an e-mail address."""
+class SessionRegistrations(Strict):
+    """Head counts of the people who registered for one session."""
 
-    model_config = ConfigDict(title="Iscrizioni", json_schema_extra={"description": "notes/<evento>/registrations.yaml: numero di iscritti per tipo di attore, scritto da «outcomes registrations»; mai nomi né indirizzi e-mail"})
+    model_config = ConfigDict(title="Iscritti alla sessione", json_schema_extra={"description": "Numero di iscritti alla sessione per tipo di attore"})
 
-    source: Line | None = Field(None, title="Fonte", description="Da dove vengono i conteggi, es. modulo di iscrizione online")
     registered: dict[ActorType, Count] = Field(
-        title="Iscritti per tipo di attore", description="Numero di iscritti per tipo di attore"
+        default_factory=dict, title="Iscritti per tipo di attore", description="Numero di iscritti per tipo di attore"
     )
     unclassified: Count = Field(0, title="Non classificati", description="Iscritti il cui tipo di organizzazione non è riconducibile a un tipo di attore")
 
@@ -628,6 +624,22 @@ class Registrations(Strict):
     def total(self) -> int:
         return sum(self.registered.values()) + self.unclassified
 
+
+class Registrations(SessionRegistrations):
+    """``notes/<event-id>/registrations.yaml``: head counts of the people who
+    registered for the event, and for each session, by actor type. Written
+    by ``outcomes registrations`` from the registration form's export; it
+    never holds a name or an e-mail address."""
+
+    model_config = ConfigDict(title="Iscrizioni", json_schema_extra={"description": "notes/<evento>/registrations.yaml: numero di iscritti all'evento e alle sessioni per tipo di attore, scritto da «outcomes registrations»; mai nomi né indirizzi e-mail"})
+
+    source: Line | None = Field(None, title="Fonte", description="Da dove vengono i conteggi, es. modulo di iscrizione online")
+    registered: dict[ActorType, Count] = Field(
+        title="Iscritti per tipo di attore", description="Numero di iscritti per tipo di attore"
+    )
+    sessions: dict[Slug, SessionRegistrations] = Field(
+        default_factory=dict, title="Iscritti per sessione", description="Per ogni sessione (il nome del suo file, senza .yaml): iscritti per tipo di attore"
+    )
 
 
 class Update(Strict):
