@@ -112,11 +112,21 @@ CREATE TABLE sessions (
     facilitators TEXT,
     speakers TEXT,
     participants_total INTEGER,
+    registered_total INTEGER,
     summary TEXT NOT NULL,
     source TEXT
 );
 
 CREATE TABLE session_participants (
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    actor_type_id TEXT NOT NULL REFERENCES actor_types(id),
+    count INTEGER NOT NULL,
+    PRIMARY KEY (session_id, actor_type_id)
+) WITHOUT ROWID;
+
+-- Registered for a session, from the event's registrations.yaml (counts only;
+-- a session's registered_total adds those of no known actor type).
+CREATE TABLE session_registrations (
     session_id TEXT NOT NULL REFERENCES sessions(id),
     actor_type_id TEXT NOT NULL REFERENCES actor_types(id),
     count INTEGER NOT NULL,

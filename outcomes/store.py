@@ -83,6 +83,7 @@ INDEXES = [
     ("session_participants", ["actor_type_id"]),
     ("commitment_updates", ["commitment_id"]),
     ("commitment_updates", ["event_id"]),
+    ("session_registrations", ["actor_type_id"]),
 ]
 
 Rows = dict[str, list[dict]]  # table -> rows as dicts
@@ -282,12 +283,17 @@ def session_rows(note: SessionNote, notes_dir: Path) -> Rows:
                 "facilitators": _people(session.facilitators),
                 "speakers": _people(session.speakers),
                 "participants_total": session.participants_total,
+                "registered_total": note.registered.total if note.registered else None,
                 "summary": session.summary,
                 "source": source,
             }
         ],
         "session_participants": [
             {"session_id": key, "actor_type_id": actor, "count": count} for actor, count in session.participants.items()
+        ],
+        "session_registrations": [
+            {"session_id": key, "actor_type_id": actor, "count": count}
+            for actor, count in (note.registered.registered.items() if note.registered else ())
         ],
         "quotes": [
             {
@@ -466,7 +472,7 @@ def remove_sessions(db: sqlite_utils.Database, keys: list[str]) -> None:
         )
     for table in LINKS:
         db.execute(f"DELETE FROM [{table}] WHERE outcome_id IN (SELECT id FROM outcomes WHERE session_id IN ({marks}))", keys)
-    for table in ("outcomes", "quotes", "session_participants"):
+    for table in ("outcomes", "quotes", "session_participants", "session_registrations"):
         db.execute(f"DELETE FROM [{table}] WHERE session_id IN ({marks})", keys)
     db.execute(f"DELETE FROM sessions WHERE id IN ({marks})", keys)
 

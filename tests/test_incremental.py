@@ -226,3 +226,64 @@ def test_a_changed_followup_rebuilds_what_it_affects(library, tmp_path):
     result = build(notes, out, proceedings=False)
     assert (result.ok, result.incremental) == (True, True)
     same_as_full_build(notes, out, tmp_path)
+
+
+REGISTRATIONS = """\
+registered:
+  local_authority: 10
+  ngo: 2
+unclassified: 1
+sessions:
+  plenaria-mattina:
+    registered: {local_authority: 7}
+  migrazione-cooperazione-internazionale:
+    registered: {local_authority: 3, ngo: 2}
+    unclassified: 1
+  sessione-futura:
+    registered: {ngo: 4}
+"""
+
+
+def registered_by_session(out: Path) -> list[tuple]:
+    with sqlite3.connect(out / "outcomes.db") as conn:
+        return conn.execute(
+            "select sessions.slug, sessions.registered_total, session_registrations.actor_type_id,"
+            " session_registrations.count from sessions left join session_registrations"
+            " on session_registrations.session_id = sessions.id order by 1, 3"
+        ).fetchall()
+
+
+def test_registrations_by_session(library, tmp_path):
+    notes, out = library
+    folder = notes / EXAMPLE_EVENT
+    (folder / "followup.yaml").unlink()  # it follows commitments of a session this test removes
+    assert build(notes, out, proceedings=False).ok
+    touch_later(folder / "registrations.yaml", REGISTRATIONS)
+    result = build(notes, out, proceedings=False)
+    assert (result.ok, result.incremental, result.rebuilt) == (True, True, 3)
+    assert [(p.field, p.severity) for p in result.problems] == [("sessions.sessione-futura", "warning")]
+    same_as_full_build(notes, out, tmp_path)
+    assert registered_by_session(out) == [
+        ("cooperazione-decentrata-agenda-2030", None, None, None),
+        ("migrazione-cooperazione-internazionale", 6, "local_authority", 3),
+        ("migrazione-cooperazione-internazionale", 6, "ngo", 2),
+        ("plenaria-mattina", 7, "local_authority", 7),
+    ]
+
+    touch_later(folder / "registrations.yaml", REGISTRATIONS.replace("local_authority: 7", "local_authority: 8"))
+    assert build(notes, out, proceedings=False).incremental
+    same_as_full_build(notes, out, tmp_path)
+
+    # The session that had no note gets one; a registered session turns internal, another goes.
+    touch_later(folder / "sessione-futura.yaml", SESSION_YAML)
+    plenary = folder / "plenaria-mattina.yaml"
+    touch_later(plenary, plenary.read_text("utf-8") + "visibility: internal\n")
+    (folder / "migrazione-cooperazione-internazionale.yaml").unlink()
+    result = build(notes, out, proceedings=False)
+    assert (result.ok, result.incremental, result.rebuilt) == (True, True, 2)
+    assert [p.field for p in result.problems] == ["sessions.migrazione-cooperazione-internazionale"]
+    same_as_full_build(notes, out, tmp_path)
+    assert registered_by_session(out) == [
+        ("cooperazione-decentrata-agenda-2030", None, None, None),
+        ("sessione-futura", 4, "ngo", 4),
+    ]

@@ -90,6 +90,7 @@ def test_session_rows_hold_roles_not_names_and_no_internal_session(db):
             "facilitators": '[{"organisation": "Regione Piemonte", "role": "facilitatrice"}]',
             "speakers": "[]",
             "participants_total": 17,
+            "registered_total": None,
             "summary": "Le **città** e le associazioni dei migranti.\n",
             "source": "convegno-2019/laboratorio.yaml",
         }
