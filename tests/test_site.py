@@ -808,6 +808,7 @@ def test_site_files_are_written_and_published(built):
         "plugins/outcomes_search.py",
         "plugins/outcomes_site.py",
         "static/outcomes.css",
+        "templates/_attendance.html",
         "templates/_facet_results.html",
         "templates/index.html",
         "templates/query-outcomes-cerca.html",
@@ -906,3 +907,58 @@ def test_an_installed_package_carries_the_site(tmp_path):
         origin = installed / "search.py" if name == f"plugins/{site.SEARCH_MODULE}" else installed / "site" / name
         assert origin.read_bytes() == content, name
     assert (installed / "site" / "metadata.yaml").exists() and (installed / "site" / "settings.json").exists()
+
+
+def _attendance_rows(page: str) -> list[tuple[str, str, str]]:
+    table = re.search(r'<table class="attendance">(.*?)</table>', page, re.S).group(1)
+    return re.findall(r'<tr><th scope="row">([^<]+)</th><td>([^<]*)</td><td>([^<]*)</td></tr>', table)
+
+
+def test_registered_beside_present_on_session_and_event_pages(notes, tmp_path):
+    from test_incremental import REGISTRATIONS
+
+    (notes / EVENT / "registrations.yaml").write_text(REGISTRATIONS, "utf-8")
+    out = tmp_path / "build"
+    result = build.build(notes, out, proceedings=False)
+    assert result.ok
+    client = Client(out)
+    try:
+        page = client.ok(f"/outcomes/sessions/{MIGRATION}").text
+        assert "<caption>Presenti e iscritti alla sessione per tipo di attore</caption>" in page
+        assert _attendance_rows(page) == [
+            ("Regione", "2", "0"),
+            ("Ente locale", "5", "3"),
+            ("Organizzazione internazionale", "1", "0"),
+            ("Organizzazione della società civile", "8", "2"),
+            ("Associazione della diaspora", "8", "0"),
+            ("Associazione di categoria", "3", "0"),
+            ("Sindacato", "3", "0"),
+            ("Università e ricerca", "2", "0"),
+            ("Impresa privata", "1", "0"),
+            ("Autorità del paese partner", "2", "0"),
+            ("Economia sociale", "2", "0"),
+            ("Ente di formazione", "3", "0"),
+            ("Servizi per il lavoro", "3", "0"),
+            ("Non classificati", "", "1"),
+            ("Totale", "43", "6"),
+        ]
+        # A session nobody registered for through the form shows no such table.
+        assert 'class="attendance"' not in client.ok(f"/outcomes/sessions/{AGENDA}").text
+        event = client.ok(f"/outcomes/events/{EVENT}").text
+        rows = _attendance_rows(event)
+        with sqlite3.connect(out / "outcomes.db") as db:
+            present = dict(db.execute(
+                "select label_it, sum(count) from session_participants join actor_types on actor_types.id = actor_type_id"
+                " group by label_it").fetchall())
+        assert rows[-2:] == [("Non classificati", "", "1"), ("Totale", str(sum(present.values())), "13")]
+        assert {label: (int(p), int(r)) for label, p, r in rows[:-2]} == {
+            label: (count, {"Ente locale": 10, "Organizzazione della società civile": 2}.get(label, 0))
+            for label, count in present.items()
+        }
+        # The numbers are in the database for researchers, under their own table.
+        assert client.rows(f"/outcomes/session_registrations.json?session_id={MIGRATION}") == [
+            {"session_id": MIGRATION, "actor_type_id": "local_authority", "count": 3},
+            {"session_id": MIGRATION, "actor_type_id": "ngo", "count": 2},
+        ]
+    finally:
+        client.close()

@@ -348,6 +348,9 @@ async def session_page(datasette, session_id: str) -> dict | None:
         """,
         {"id": session_id},
     )
+    session["attendance"] = await _attendance(
+        db, "session_participants", "session_registrations", "session_id = :id", "session_id = :id", session_id
+    )
     session["quotes"] = await _all(
         db,
         """
@@ -387,7 +390,32 @@ async def event_page(datasette, event_id: str) -> dict | None:
         """,
         {"id": event_id},
     )
+    event["attendance"] = await _attendance(
+        db,
+        "session_participants",
+        "event_registrations",
+        "session_id in (select id from sessions where event_id = :id)",
+        "event_id = :id",
+        event_id,
+    )
     return event
+
+
+async def _attendance(db, present: str, registered: str, present_where: str, registered_where: str, key: str) -> list[dict]:
+    """Present (in the sessions) beside registered, by actor type, in the
+    vocabulary's order; only the actor types with either."""
+    return await _all(
+        db,
+        f"""
+        select label, coalesce(present, 0) as present, coalesce(registered, 0) as registered from (
+          select actor_types.rowid as position, actor_types.label_it as label,
+            (select sum(count) from {present} where {present_where} and actor_type_id = actor_types.id) as present,
+            (select sum(count) from {registered} where {registered_where} and actor_type_id = actor_types.id) as registered
+          from actor_types
+        ) where present is not null or registered is not null order by position
+        """,
+        {"id": key},
+    )
 
 
 async def overview(datasette) -> dict:
