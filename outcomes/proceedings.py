@@ -24,7 +24,7 @@ import datetime as dt
 import io
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -98,6 +98,7 @@ WORDS: dict[str, dict[str, str]] = {
     "actor_type": {"it": "Tipo di attore", "en": "Actor type"},
     "attendance": {"it": "Presenze nelle sessioni", "en": "Session attendance"},
     "registered": {"it": "Iscritti", "en": "Registered"},
+    "present": {"it": "Presenti", "en": "Present"},
     "unclassified": {"it": "Non classificati", "en": "Unclassified"},
     "total": {"it": "Totale", "en": "Total"},
     "page": {"it": "Pagina", "en": "Page"},
@@ -128,6 +129,11 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "Session attendance by actor type{registered}.",
     },
     "participants_registered": {"it": " e iscritti all'evento", "en": " and people registered for the event"},
+    "by_session_caption": {"it": "Presenti e iscritti per sessione", "en": "Present and registered by session"},
+    "by_session_description": {
+        "it": "Per ogni sessione: numero del capitolo, titolo, presenti e iscritti dal modulo di iscrizione.",
+        "en": "For each session: chapter number, title, people present and people registered through the registration form.",
+    },
     "participants_note": {
         "it": "Le presenze sommano i partecipanti di ogni sessione: chi ha seguito più sessioni è contato più volte.",
         "en": "Attendance adds up the participants of every session: people who attended several sessions count more than once.",
@@ -334,7 +340,7 @@ def write(
         found = []
         session = cleaned(note.session, found)
         _warn(problems, note.path, found)
-        clean_sessions.append(note if session is note.session else SessionNote(note.id, note.event_id, note.path, session))
+        clean_sessions.append(note if session is note.session else replace(note, session=session))
     own = chapters(clean_sessions, internal)
     followups = [
         FollowUpChapter.of(event, own, _followup_of(event, sessions), internal, bookmark="_Toc_followup", problems=problems)
@@ -723,6 +729,31 @@ class Proceedings:
         doc.paragraph("Caption", doc.run(self.w("participants_note")))
         doc.paragraph("Picture Paragraph", doc.picture(chart))
         doc.paragraph("Caption", doc.run(self.w("chart_caption")))
+        self.registered_by_session()
+
+    def registered_by_session(self) -> None:
+        """Registered beside present for each session, when the registration
+        form asked which sessions people would attend."""
+        if not any(chapter.note.registered for chapter in self.chapters):
+            return
+        doc = self.doc
+        number_width, chapter_width = 1600, 700
+        columns = [
+            (self.w("number"), chapter_width, "left"),
+            (self.w("session"), TEXT_WIDTH - chapter_width - 2 * number_width, "left"),
+            (self.w("present"), number_width, "right"),
+            (self.w("registered"), number_width, "right"),
+        ]
+        rows = [
+            [
+                self.link(chapter.bookmark, str(chapter.number)),
+                doc.run(chapter.session.title),
+                doc.run(str(chapter.session.participants_total) if chapter.session.participants else "–"),
+                doc.run(str(chapter.note.registered.total) if chapter.note.registered else "–"),
+            ]
+            for chapter in self.chapters
+        ]
+        doc.table(columns, rows, caption=self.w("by_session_caption"), description=self.w("by_session_description"))
 
     def index(self) -> None:
         doc = self.doc

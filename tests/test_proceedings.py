@@ -194,7 +194,7 @@ def test_page_numbers_and_running_header(written):
 
 def test_every_table_repeats_its_header_row_and_has_alt_text(written):
     found = tables(written["public"])
-    assert len(found) == 4  # the programme's two days, the commitments, the participants
+    assert len(found) == 5  # the programme's two days, the commitments, the participants, by session
     for table in found:
         rows = table.findall("w:tr", NS)
         assert rows[0].find("w:trPr/w:tblHeader", NS) is not None
@@ -268,6 +268,24 @@ def test_participants_table_with_registrations(written):
         ["Non classificati", "", "2"],
         ["Totale", "45", "44"],
     ]
+
+
+def test_registered_and_present_by_session(written):
+    # The plenary was not in the form's list of sessions; the internal
+    # meeting's registrations are only in the internal edition.
+    public = tables(written["public"])[4]
+    assert table_rows(public) == [
+        ["N.", "Sessione", "Presenti", "Iscritti"],
+        ["1", "Plenaria di apertura", "28", "–"],
+        ["2", "Diaspore e cosviluppo", "17", "16"],
+    ]
+    assert public.xpath("string(w:tr[3]/w:tc[1]//w:hyperlink/@w:anchor)", namespaces=NS) == "_Toc_s2"
+    assert table_rows(tables(written["internal"])[-1])[1:] == [
+        ["1", "Plenaria di apertura", "28", "–"],
+        ["2", "Riunione riservata", "–", "3"],
+        ["3", "Diaspore e cosviluppo", "17", "16"],
+    ]
+    assert table_rows(tables(written["english"])[4])[0] == ["No.", "Session", "Present", "Registered"]
 
 
 def test_index_by_target_objective_and_country(written):
