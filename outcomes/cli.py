@@ -308,20 +308,24 @@ def import_command(form_file: Path, notes: Path, event: str | None, session: str
 
 @cli.command()
 @click.argument("event")
-@click.argument("csv_file", metavar="FILE.csv", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("export_file", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--map", "map_file", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
-              help="Mapping file (YAML) adding column names and organisation types to the default ones.")
+              help="Mapping file (YAML) adding column names, organisation types and session options to the default ones.")
 @notes_option
 @lang_option
-def registrations(event: str, csv_file: Path, map_file: Path | None, notes: Path, lang: str | None):
-    """Count registrations by actor type from a CSV export.
+def registrations(event: str, export_file: Path, map_file: Path | None, notes: Path, lang: str | None):
+    """Count registrations by actor type, for the event and each session.
 
-    FILE.csv is the export of the registration form (Google Forms, Microsoft
-    Forms, a spreadsheet): comma or semicolon separated, UTF-8 or Windows
-    encoding. The organisation type of each person is mapped to an actor
-    type; a person registered twice (same e-mail) counts once. Only the
-    counts are written, to NOTES/EVENT/registrations.yaml: never a name, an
-    e-mail address or an organisation.
+    FILE is the export of the registration form, CSV or XLSX, recognised by
+    itself: SurveyMonkey ("All individual responses", expanded columns,
+    actual answer text, in English or Italian), Google Forms, Microsoft
+    Forms, or a spreadsheet (comma or semicolon separated, UTF-8 or Windows
+    encoding). The organisation type of each person is mapped to an actor
+    type; a person registered twice (same e-mail) counts once. The question
+    listing the sessions is found by matching its options to the session
+    titles of the notes (printed, to check). Only the counts are written, to
+    NOTES/EVENT/registrations.yaml: never a name, an e-mail address, an
+    organisation or a free text.
 
     \b
     The default mapping (outcomes/templates/registrations-map.yaml) knows
@@ -330,31 +334,83 @@ def registrations(event: str, csv_file: Path, map_file: Path | None, notes: Path
       values:
         Comune capofila: local_authority
         Privato cittadino: ~        # counted as unclassified, silently
+      sessions_column: [Quali laboratori seguirai?]
+      sessions:
+        Laboratorio A: migrazione-cooperazione-internazionale
     """
-    from . import vocab
+    from .intake import IntakeError
     from .intake.registrations import import_registrations
+    from .intake.template import check_id
 
     lang = current_lang(lang)
-    result = import_registrations(notes, event, csv_file, map_file)
+    try:
+        check_id(event, "event")
+    except IntakeError as error:
+        _fail(error.kind, lang, **error.context)
+    result = import_registrations(notes, event, export_file, map_file)
     report(result.problems, lang)
     if result.problems.errors:
         sys.exit(1)
+    for line in registrations_report(result, event, lang):
+        click.echo(line)
+
+
+def registrations_report(result, event: str, lang: str) -> list[str]:
+    """What ``outcomes registrations`` prints: every value from the file
+    passed through ``shown`` (escaped, cut)."""
+    from . import vocab
+    from .intake.exports import shown
+
     counted = result.count
-    click.echo(say("registrations_counted", lang, event=event, total=counted.total, column=counted.column))
-    for actor in vocab.actor_types():
-        if counted.registered[actor.id]:
-            click.echo(f"  {actor.label(lang)} ({actor.id}): {counted.registered[actor.id]}")
-    click.echo(f"  {say('registrations_unclassified', lang)}: {counted.unclassified}")
+    lines = [
+        say("registrations_layout", lang, layout=result.layout(lang)),
+        say("registrations_counted", lang, event=event, total=counted.total, column=shown(counted.column)),
+    ]
+    lines += _by_actor(counted, lang)
     if counted.duplicates:
         kind = "registrations_duplicates" if counted.duplicates > 1 else "registrations_duplicates_one"
-        click.echo(say(kind, lang, count=counted.duplicates))
+        lines.append(say(kind, lang, count=counted.duplicates))
     if counted.unknown_values:
-        values = ", ".join(
-            (f"«{value}»" if value else say("empty_value_word", lang)) + f" ({number})"
-            for value, number in counted.unknown_values.most_common()
-        )
-        click.echo(say("registrations_unknown", lang, values=values))
-    click.echo(say("registrations_written", lang, path=result.path))
+        lines.append(say("registrations_unknown", lang, values=_values(counted.unknown_values, lang)))
+    sessions = counted.sessions
+    if sessions is None:
+        lines.append(say("registrations_no_sessions", lang))
+    else:
+        lines.append(say("registrations_by_session", lang, question=shown(sessions.question.text)))
+        for session in sorted(sessions.sessions, key=lambda s: (list(result.titles).index(s) if s in result.titles else len(result.titles), s)):
+            counts = sessions.sessions[session]
+            title = f" «{shown(result.titles[session])}»" if session in result.titles else ""
+            options = ", ".join(f"«{shown(o)}»" for o, s in sessions.options.items() if s == session)
+            lines.append(f"  {session}{title}: {counts.total} ({say('registrations_session_options', lang, options=options)})")
+            lines += ["  " + line for line in _by_actor(counts, lang)]
+        if sessions.unmatched:
+            lines.append(say("registrations_unmatched_options", lang, values=_values(sessions.unmatched, lang)))
+    lines.append(say("registrations_written", lang, path=result.path))
+    return lines
+
+
+def _by_actor(counts, lang: str) -> list[str]:
+    from . import vocab
+
+    lines = [
+        f"  {actor.label(lang)} ({actor.id}): {counts.registered[actor.id]}"
+        for actor in vocab.actor_types()
+        if counts.registered[actor.id]
+    ]
+    return lines + [f"  {say('registrations_unclassified', lang)}: {counts.unclassified}"]
+
+
+def _values(counter, lang: str, limit: int = 20) -> str:
+    """``«Associazione culturale» (2), valore vuoto (1)``: the most frequent first, at most ``limit``."""
+    from .intake.exports import shown
+
+    values = [
+        (f"«{shown(value)}»" if value else say("empty_value_word", lang)) + f" ({number})"
+        for value, number in counter.most_common(limit)
+    ]
+    if len(counter) > limit:
+        values.append(say("and_more", lang, count=len(counter) - limit))
+    return ", ".join(values)
 
 
 # --- Proceedings (outcomes.proceedings) ---------------------------------------------------

@@ -440,26 +440,78 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "the file cannot be read ({detail})",
     },
     "csv_empty": {
-        "it": "il file è vuoto: esporta di nuovo le risposte del modulo in formato CSV",
-        "en": "the file is empty: export the form's answers as CSV again",
+        "it": "il file è vuoto: esporta di nuovo le risposte del modulo (CSV o XLSX)",
+        "en": "the file is empty: export the form's answers again (CSV or XLSX)",
     },
     "csv_no_type_column": {
         "it": "non trovo la colonna del tipo di organizzazione (cercavo {wanted}); colonne del file: {columns}. "
-        "Indica quella giusta in un file di corrispondenze con «organisation_type_column:» e passalo con --map",
+        "Indica quella giusta in un file di corrispondenze, per esempio mappa.yaml con la riga "
+        "«organisation_type_column: [{example}]», e passalo con --map mappa.yaml",
         "en": "the organisation type column is not there (looked for {wanted}); the file's columns: {columns}. "
-        "Name the right one in a mapping file with 'organisation_type_column:' and pass it with --map",
+        "Name the right one in a mapping file, for instance map.yaml with the line "
+        "'organisation_type_column: [{example}]', and pass it with --map map.yaml",
     },
+    "registrations_no_sessions_column": {
+        "it": "non trovo la domanda delle sessioni indicata in «sessions_column:» ({wanted}); colonne del file: {columns}",
+        "en": "the sessions question named in 'sessions_column:' is not there ({wanted}); the file's columns: {columns}",
+    },
+    "export_not_a_file": {
+        "it": "non è un file normale (una cartella, una pipe o un dispositivo): indica il file esportato dal modulo",
+        "en": "not a regular file (a folder, a pipe or a device): give the file exported from the form",
+    },
+    "export_too_large": {
+        "it": "il file è troppo grande per un'esportazione di iscrizioni ({size} MB, al massimo {limit} MB)",
+        "en": "the file is too large for a registration export ({size} MB, at most {limit} MB)",
+    },
+    "export_too_many_rows": {
+        "it": "il file ha più di {limit} righe: non è l'esportazione delle iscrizioni di un evento",
+        "en": "the file has more than {limit} rows: it is not one event's registration export",
+    },
+    "export_old_excel": {
+        "it": "è un file Excel 97-2003 (.xls): salvalo come .xlsx o CSV, oppure esporta di nuovo le risposte",
+        "en": "this is an Excel 97-2003 file (.xls): save it as .xlsx or CSV, or export the answers again",
+    },
+    "export_binary": {
+        "it": "non è un file di testo CSV né un file XLSX: esporta di nuovo le risposte del modulo in CSV o XLSX",
+        "en": "neither a CSV text file nor an XLSX file: export the form's answers again as CSV or XLSX",
+    },
+    "export_bad_quote": {
+        "it": "virgolette (\") aperte alla riga {row} e non chiuse correttamente: il file è stato modificato a mano? "
+        "Esporta di nuovo le risposte dal modulo",
+        "en": "a quote (\") opened on line {row} is not closed properly: was the file edited by hand? "
+        "Export the answers from the form again",
+    },
+    "export_cell_too_long": {
+        "it": "la cella che inizia alla riga {row} supera {limit} caratteri: di solito sono virgolette (\") aperte e mai chiuse. "
+        "Esporta di nuovo le risposte dal modulo",
+        "en": "the cell starting on line {row} is over {limit} characters: usually a quote (\") opened and never closed. "
+        "Export the answers from the form again",
+    },
+    "export_xlsx_unreadable": {
+        "it": "il file XLSX è danneggiato e non si può leggere ({detail}): esporta di nuovo le risposte, oppure aprilo e salvalo di nuovo",
+        "en": "the XLSX file is damaged and cannot be read ({detail}): export the answers again, or open it and save it again",
+    },
+    "export_numerical": {
+        "it": "è un'esportazione SurveyMonkey con i valori numerici al posto delle risposte: esporta di nuovo "
+        "«All individual responses» scegliendo «Actual answer text» (il testo delle risposte) e colonne «Expanded»",
+        "en": "this SurveyMonkey export holds numerical values instead of the answers: export "
+        "'All individual responses' again choosing 'Actual answer text' and 'Expanded' columns",
+    },
+    "layout_surveymonkey": {"it": "SurveyMonkey", "en": "SurveyMonkey"},
+    "layout_google_forms": {"it": "Google Moduli", "en": "Google Forms"},
+    "layout_microsoft_forms": {"it": "Microsoft Forms", "en": "Microsoft Forms"},
+    "layout_spreadsheet": {"it": "foglio di calcolo", "en": "spreadsheet"},
     "registrations_source": {
-        "it": "modulo di iscrizione (esportazione CSV)",
-        "en": "registration form (CSV export)",
+        "it": "modulo di iscrizione ({layout})",
+        "en": "registration form ({layout})",
     },
     "registrations_header": {
-        "it": "# Iscritti all'evento per tipo di attore, contati con «outcomes registrations»\n"
-        "# dall'esportazione CSV del modulo di iscrizione. Solo numeri: nessun nome,\n"
-        "# nessun indirizzo e-mail, nessuna organizzazione.",
-        "en": "# People registered for the event by actor type, counted by 'outcomes registrations'\n"
-        "# from the registration form's CSV export. Numbers only: no name,\n"
-        "# no e-mail address, no organisation.",
+        "it": "# Iscritti all'evento e alle sessioni per tipo di attore, contati con\n"
+        "# «outcomes registrations» dall'esportazione del modulo di iscrizione.\n"
+        "# Solo numeri: nessun nome, nessun indirizzo e-mail, nessuna organizzazione.",
+        "en": "# People registered for the event and its sessions by actor type, counted\n"
+        "# by 'outcomes registrations' from the registration form's export.\n"
+        "# Numbers only: no name, no e-mail address, no organisation.",
     },
     # -- intake: what the commands report when all went well --
     "created": {"it": "Creato {path}", "en": "Created {path}"},
@@ -498,6 +550,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "People registered for '{event}': {total}. By actor type (from the column '{column}'):",
     },
     "registrations_unclassified": {"it": "non classificati", "en": "unclassified"},
+    "registrations_layout": {"it": "Formato riconosciuto: {layout}.", "en": "Layout recognised: {layout}."},
+    "registrations_by_session": {
+        "it": "Iscritti per sessione (dalla domanda «{question}»):",
+        "en": "Registered by session (from the question '{question}'):",
+    },
+    "registrations_session_options": {"it": "dall'opzione {options}", "en": "from the option {options}"},
+    "registrations_no_sessions": {
+        "it": "Nessuna domanda del modulo nomina le sessioni dell'evento: conteggi per sessione non scritti. "
+        "Per indicarla, usa «sessions_column:» e «sessions:» in un file di corrispondenze (--map).",
+        "en": "No question of the form names the event's sessions: no counts by session written. "
+        "To name it, use 'sessions_column:' and 'sessions:' in a mapping file (--map).",
+    },
+    "registrations_unmatched_options": {
+        "it": "Opzioni non ricondotte a una sessione: {values}. Per assegnarle, aggiungile sotto «sessions:» "
+        "in un file di corrispondenze (--map), con l'identificativo della sessione o «~».",
+        "en": "Options not matched to a session: {values}. To assign them, add them under 'sessions:' "
+        "in a mapping file (--map), with the session's id or '~'.",
+    },
     "registrations_duplicates_one": {
         "it": "1 iscrizione ripetuta con lo stesso indirizzo e-mail contata una volta sola.",
         "en": "1 repeated registration with the same e-mail address counted once.",
@@ -513,6 +583,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "To classify them, add them under 'values:' in a mapping file (--map).",
     },
     "registrations_written": {"it": "Scritto {path}: solo numeri, nessun nome.", "en": "Written {path}: numbers only, no names."},
+    "and_more": {"it": "e altri {count}", "en": "and {count} more"},
     "empty_value_word": {"it": "valore vuoto", "en": "empty value"},
     "event_word": {"it": "un evento", "en": "an event"},
     "session_word": {"it": "una sessione", "en": "a session"},

@@ -4,8 +4,10 @@
 - ``schema``: ``outcomes schema`` writes JSON Schema files for editors;
 - ``form`` and ``wordimport``: ``outcomes form`` writes a Word form (a
   "scheda di restituzione"), ``outcomes import`` turns a filled one into a note;
-- ``registrations``: ``outcomes registrations`` turns a registration form's
-  CSV export into head counts by actor type, never keeping a name.
+- ``exports`` and ``registrations``: ``outcomes registrations`` turns a
+  registration form's export (SurveyMonkey, Google Forms, Microsoft Forms,
+  a spreadsheet; CSV or XLSX) into head counts by actor type, for the event
+  and each session, never keeping a name.
 
 What they write is checked with the same loader as hand-written notes.
 """

@@ -1,21 +1,25 @@
-"""``outcomes registrations``: how many registered for an event, by actor type.
+"""``outcomes registrations``: how many registered for an event and for each
+of its sessions, by actor type.
 
-The registration form's CSV export (Google Forms, Microsoft Forms, any
-spreadsheet) holds names, e-mail addresses and organisations: personal data
-that must never be published. This module reads only two columns, the
-organisation type (to count) and the e-mail address (to count a person who
-registered twice once), keeps them in memory only, and writes nothing but
-head counts by actor type to ``notes/<event-id>/registrations.yaml``.
+The registration form's export (SurveyMonkey, Google Forms, Microsoft Forms,
+any spreadsheet; read by ``outcomes.intake.exports``) holds names, e-mail
+addresses and organisations: personal data that must never be published.
+This module reads only three questions, the organisation type (to count),
+the e-mail address (to count a person who registered twice once, kept as a
+digest in memory only) and the sessions chosen, and writes nothing but head
+counts by actor type to ``notes/<event-id>/registrations.yaml``.
 
-Which column is which, and which organisation types mean which actor type,
-comes from a small mapping file: ``outcomes/templates/registrations-map.yaml``
-by default, extended by the user's own with ``--map``.
+Which question is which, which organisation types mean which actor type and
+which options mean which session comes from a small mapping file:
+``outcomes/templates/registrations-map.yaml`` by default, extended by the
+user's own with ``--map``. Options not named there are matched to the
+session titles of the event's notes.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import hashlib
+import json
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,12 +30,13 @@ from pydantic import Field
 
 from .. import load, models, vocab
 from ..messages import message
+from . import IntakeError
+from .exports import Column, Export, open_export, shown, split_multiple
 from .files import dump_note, schema_line, write_atomic
 from .names import term_named
-from . import IntakeError
 
 DEFAULT_MAP = "registrations-map.yaml"
-DELIMITERS = (",", ";", "\t")
+MAX_DISTINCT = 1000  # distinct values tallied per question: more is free text
 
 
 class RegistrationMap(models.Strict):
@@ -47,6 +52,12 @@ class RegistrationMap(models.Strict):
     values: dict[models.Line, models.ActorType | None] = Field(
         default_factory=dict, title="Tipo di organizzazione -> tipo di attore"
     )
+    sessions_column: list[models.Line] = Field(
+        default_factory=list, title="Domanda delle sessioni scelte"
+    )
+    sessions: dict[models.Line, models.Slug | None] = Field(
+        default_factory=dict, title="Opzione del modulo -> identificativo della sessione"
+    )
 
     def then(self, other: RegistrationMap) -> RegistrationMap:
         """This mapping first, ``other`` for what it does not say."""
@@ -54,6 +65,8 @@ class RegistrationMap(models.Strict):
             organisation_type_column=[*self.organisation_type_column, *other.organisation_type_column],
             email_column=[*self.email_column, *other.email_column],
             values={**other.values, **self.values},
+            sessions_column=[*self.sessions_column, *other.sessions_column],
+            sessions={**other.sessions, **self.sessions},
         )
 
     def actor_type(self, value: str) -> tuple[bool, str | None]:
@@ -79,109 +92,309 @@ def load_map(path: Path | None, problems: load.Problems) -> RegistrationMap | No
     return user.then(default) if user is not None else None
 
 
-# --- Reading the CSV export -----------------------------------------------------------------
+
+# --- Questions and sessions -----------------------------------------------------------------
 
 
-def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of a CSV export, whatever its encoding and delimiter."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise IntakeError("csv_unreadable", detail=error.strerror or str(error)) from None
-    text = _decode(data)
-    if not text.strip():
-        raise IntakeError("csv_empty")
-    delimiter = _delimiter(text)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
-    if not rows:
-        raise IntakeError("csv_empty")
-    return [cell.strip() for cell in rows[0]], rows[1:]
+@dataclass
+class Question:
+    """A question of the form: one column, or (SurveyMonkey) several."""
+
+    text: str
+    columns: list[Column]
+
+    def answers(self, cells: list[str]) -> tuple[list[str], str]:
+        """The options chosen and the "Other (please specify)" text."""
+        chosen, other = [], ""
+        for column in self.columns:
+            cell = cells[column.index].strip() if column.index < len(cells) else ""
+            if not cell:
+                continue
+            if column.is_other:
+                other = cell
+            else:
+                chosen.append(cell)
+        return chosen, other
+
+    @property
+    def free_text(self) -> bool:
+        return all(column.is_open_ended for column in self.columns)
 
 
-def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252 (Excel)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+def questions(export: Export) -> list[Question]:
+    """The export's questions in order; SurveyMonkey's columns grouped by
+    their (filled-forward) question text."""
+    grouped: dict[str, Question] = {}
+    for column in export.columns:
+        key = column.question if export.layout == "surveymonkey" else f"{column.index}"
+        grouped.setdefault(key, Question(column.question, [])).columns.append(column)
+    return list(grouped.values())
 
 
-def _delimiter(text: str) -> str:
-    """The delimiter that splits the header into the most columns:
-    Italian spreadsheets export with ``;``, Google Forms with ``,``."""
-    header = text.splitlines()[0]
-    return max(DELIMITERS, key=lambda d: len(next(csv.reader([header], delimiter=d))))
+def _likely_type_question(found: list[Question]) -> str:
+    """The question most likely to ask for the organisation type, for the
+    example a message shows."""
+    for words in (("tipolog", "tipo", "type", "categor"), ("organi", "ente", "entity")):
+        for question in found:
+            if any(word in vocab.fold(question.text) for word in words):
+                return shown(question.text)
+    return shown(found[-1].text) if found else "…"
 
 
-def _column(header: list[str], names: list[str]) -> int | None:
-    folded = [vocab.fold(cell) for cell in header]
+def _named(found: list[Question], names: list[str]) -> Question | None:
+    """The first question whose text is one of ``names`` (the names in order)."""
+    folded = [vocab.fold(question.text) for question in found]
     for name in names:
         if vocab.fold(name) in folded:
-            return folded.index(vocab.fold(name))
+            return found[folded.index(vocab.fold(name))]
     return None
+
+
+@dataclass
+class SessionMatcher:
+    """Which session an option of the form names: the mapping file's
+    ``sessions:`` first, then a session id, then the longest session title
+    the option's text contains (``Laboratorio A – Migrazione e Cooperazione
+    Internazionale (15/10)`` names the session of that title)."""
+
+    named: dict[str, str | None]  # folded option -> session id (None: no session)
+    titles: dict[str, str]  # session id -> title
+
+    @classmethod
+    def make(cls, mapping: RegistrationMap, titles: dict[str, str]) -> SessionMatcher:
+        return cls({vocab.fold(option): session for option, session in mapping.sessions.items()}, titles)
+
+    def __post_init__(self) -> None:
+        self._ids = {vocab.fold(session): session for session in self.titles}
+        self._titles = sorted(
+            ((vocab.fold(title), session) for session, title in self.titles.items() if len(vocab.fold(title)) >= 4),
+            key=lambda item: -len(item[0]),
+        )
+        self._cache: dict[str, tuple[bool, str | None]] = {}
+
+    def match(self, option: str) -> tuple[bool, str | None]:
+        """(known, session id): known and None for an option mapped to ``~``."""
+        if option in self._cache:
+            return self._cache[option]
+        folded = vocab.fold(option)
+        if folded in self.named:
+            found = (True, self.named[folded])
+        elif folded in self._ids:
+            found = (True, self._ids[folded])
+        else:
+            session = next((session for title, session in self._titles if title in folded), None)
+            found = (session is not None, session)
+        if len(self._cache) < MAX_DISTINCT:
+            self._cache[option] = found
+        return found
+
+    def options(self, pieces: list[str], separator: str) -> list[str]:
+        """Pieces of a multi-select cell joined back where an option's own
+        text holds the separator (``Migrazione, lavoro e sviluppo``)."""
+        options, start = [], 0
+        while start < len(pieces):
+            end = next(
+                (end for end in range(start + 1, len(pieces) + 1) if self.match(separator.join(pieces[start:end]))[0]),
+                start + 1,
+            )
+            options.append(separator.join(pieces[start:end]))
+            start = end
+        return options
+
+
+def session_titles(folder: Path) -> dict[str, str]:
+    """Session id -> title, in programme order, from the event's session
+    notes read leniently: registrations come before the workshops, when
+    notes may be half filled."""
+    found = []
+    for path in load.session_files(folder, load.Problems()):
+        parsed = load.parse_note(path, load.Problems())
+        data = parsed[0] if parsed else {}
+        title = data.get("title")
+        if isinstance(title, str) and title.strip():
+            when = [data.get(key) if isinstance(data.get(key), str) else "~" for key in ("date", "start")]
+            found.append((*when, path.stem, title.strip()))
+    return {session: title for *_, session, title in sorted(found)}
 
 
 # --- Counting -------------------------------------------------------------------------------
 
 
 @dataclass
-class Tally:
-    """Head counts for an event, and what could not be classified."""
+class Counts:
+    """Head counts by actor type, and those whose type is unknown."""
 
     registered: Counter = field(default_factory=Counter)
     unclassified: int = 0
-    unknown_values: Counter = field(default_factory=Counter)  # organisation types, never people
-    duplicates: int = 0
-    column: str = ""
+
+    def add(self, actor: str | None) -> None:
+        if actor:
+            self.registered[actor] += 1
+        else:
+            self.unclassified += 1
 
     @property
     def total(self) -> int:
         return sum(self.registered.values()) + self.unclassified
 
+    def data(self) -> dict:
+        order = vocab.actor_types().ids
+        return {
+            "registered": {actor: self.registered[actor] for actor in order if self.registered[actor]},
+            "unclassified": self.unclassified,
+        }
 
-def count(header: list[str], rows: list[list[str]], mapping: RegistrationMap) -> Tally:
-    """Count each person once by the actor type of their organisation."""
-    type_column = _column(header, mapping.organisation_type_column)
-    if type_column is None:
+
+@dataclass
+class SessionTally:
+    """What one question's answers say about sessions."""
+
+    question: Question
+    sessions: dict[str, Counts] = field(default_factory=dict)
+    options: dict[str, str] = field(default_factory=dict)  # option -> session id it was matched to
+    unmatched: Counter = field(default_factory=Counter)  # options naming no session
+    overflow: bool = False  # too many distinct answers: free text, not a choice
+
+    def add(self, options: list[str], actor: str | None, matcher: SessionMatcher) -> None:
+        chosen = set()
+        for option in options:
+            known, session = matcher.match(option)
+            if session:
+                chosen.add(session)
+                if option not in self.options and len(self.options) < MAX_DISTINCT:
+                    self.options[option] = session
+            elif not known:
+                if option in self.unmatched or len(self.unmatched) < MAX_DISTINCT:
+                    self.unmatched[option] += 1
+                else:
+                    self.overflow = True
+        for session in chosen:  # a person counts once per session
+            self.sessions.setdefault(session, Counts()).add(actor)
+
+
+@dataclass
+class Tally(Counts):
+    """Head counts for an event and its sessions, and what could not be classified."""
+
+    unknown_values: Counter = field(default_factory=Counter)  # organisation types, never people
+    duplicates: int = 0
+    column: str = ""
+    layout: str = ""
+    format: str = ""
+    sessions: SessionTally | None = None
+
+
+def _digest(address: str) -> bytes:
+    """What tells one address from another, without keeping the address."""
+    return hashlib.blake2b(address.strip().lower().encode("utf-8"), digest_size=16).digest()
+
+
+def count(export: Export, mapping: RegistrationMap, titles: dict[str, str]) -> Tally:
+    """Count each person once by the actor type of their organisation, for
+    the event and for each session they chose."""
+    found = questions(export)
+    type_question = _named(found, mapping.organisation_type_column)
+    if type_question is None:
         raise IntakeError(
             "csv_no_type_column",
             wanted=", ".join(f"«{name}»" for name in mapping.organisation_type_column[:4]) + ", …",
-            columns=", ".join(f"«{name}»" for name in header),
+            columns=", ".join(f"«{shown(q.text)}»" for q in found[:40]) + (", …" if len(found) > 40 else ""),
+            example=json.dumps(_likely_type_question(found), ensure_ascii=False),
         )
-    email_column = _column(header, mapping.email_column)
-    result = Tally(column=header[type_column])
-    seen: set[str] = set()
-    for row in rows:
-        if email_column is not None and email_column < len(row) and row[email_column].strip():
-            address = row[email_column].strip().lower()
-            if address in seen:
-                result.duplicates += 1
-                continue
-            seen.add(address)
-        value = row[type_column].strip() if type_column < len(row) else ""
-        known, actor = mapping.actor_type(value) if value else (False, None)
-        if actor:
-            result.registered[actor] += 1
-        else:
-            result.unclassified += 1
-            if not known:
+    email_question = _named(found, mapping.email_column)
+    matcher = SessionMatcher.make(mapping, titles)
+    if mapping.sessions_column:
+        chosen = _named(found, mapping.sessions_column)
+        if chosen is None:
+            raise IntakeError(
+                "registrations_no_sessions_column",
+                wanted=", ".join(f"«{name}»" for name in mapping.sessions_column[:4]),
+                columns=", ".join(f"«{shown(q.text)}»" for q in found[:40]),
+            )
+        candidates = [SessionTally(chosen)]
+    else:
+        candidates = [
+            SessionTally(q) for q in found if q not in (type_question, email_question) and not q.free_text
+        ]
+    result = Tally(column=type_question.text, layout=export.layout, format=export.format)
+    classify = _classifier(mapping)
+    seen: set[bytes] = set()
+    chose_any, numbers_only = False, True  # every option a number: SurveyMonkey's "numerical value" export
+    for _, cells in export.rows:
+        if email_question is not None:
+            address = next((a for a in email_question.answers(cells)[0] if "@" in a), None)
+            if address is not None:
+                digest = _digest(address)
+                if digest in seen:
+                    result.duplicates += 1
+                    continue
+                seen.add(digest)
+        chosen_types, other = type_question.answers(cells)
+        value = chosen_types[0] if chosen_types else ""
+        if value:
+            chose_any, numbers_only = True, numbers_only and value.isdigit()
+        known, actor = classify(value) if value else (False, None)
+        if not actor and other:  # "Other (please specify)": the text is classified like any value
+            known, actor = classify(other)
+            value = other if (known or not value) else value
+        result.add(actor)
+        if not actor and not known:
+            if value in result.unknown_values or len(result.unknown_values) < MAX_DISTINCT:
                 result.unknown_values[value] += 1
+        for tally in candidates:
+            if not tally.overflow:
+                tally.add(_options(tally.question, cells, export, matcher), actor, matcher)
+    if chose_any and numbers_only and export.layout == "surveymonkey":
+        raise IntakeError("export_numerical")
+    result.sessions = _sessions_question(candidates)
     return result
 
 
-def registrations_text(result: Tally) -> str:
+def _classifier(mapping: RegistrationMap):
+    """``mapping.actor_type``, remembered for each distinct value."""
+    remembered: dict[str, tuple[bool, str | None]] = {}
+
+    def classify(value: str) -> tuple[bool, str | None]:
+        if value not in remembered:
+            if len(remembered) >= MAX_DISTINCT:
+                return mapping.actor_type(value)
+            remembered[value] = mapping.actor_type(value)
+        return remembered[value]
+
+    return classify
+
+
+def _options(question: Question, cells: list[str], export: Export, matcher: SessionMatcher) -> list[str]:
+    chosen, _ = question.answers(cells)
+    if export.layout == "surveymonkey":
+        return chosen  # one column per option
+    separator = export.separator or (";" if any(";" in c for c in chosen) else ", ")
+    return [
+        option
+        for cell in chosen
+        for option in matcher.options(split_multiple(cell, separator), "; " if separator == ";" else separator)
+    ]
+
+
+def _sessions_question(candidates: list[SessionTally]) -> SessionTally | None:
+    """The question naming the most sessions (none names one: no session counts)."""
+    named = [tally for tally in candidates if tally.sessions and not tally.overflow]
+    return max(named, key=lambda tally: len(tally.sessions), default=None)
+
+
+def registrations_text(result: Tally, session_order: list[str]) -> str:
     """The YAML of ``registrations.yaml``: numbers only."""
-    order = vocab.actor_types().ids
-    data = {
-        "source": message("registrations_source", "it"),
-        "registered": {actor: result.registered[actor] for actor in order if result.registered[actor]},
-        "unclassified": result.unclassified,
-    }
+    data = {"source": message("registrations_source", "it", layout=_layout_name(result, "it")), **result.data()}
+    if result.sessions:
+        order = {session: position for position, session in enumerate(session_order)}
+        chosen = sorted(result.sessions.sessions, key=lambda s: (order.get(s, len(order)), s))
+        data["sessions"] = {session: result.sessions.sessions[session].data() for session in chosen}
     header = [schema_line("registrations"), *message("registrations_header", "it").split("\n")]
     return dump_note(data, header)
+
+
+def _layout_name(result: Tally, lang: str) -> str:
+    return message(f"layout_{result.layout}", lang) + f", {result.format.upper()}"
 
 
 @dataclass
@@ -189,10 +402,14 @@ class RegistrationsResult:
     problems: load.Problems
     count: Tally | None = None
     path: Path | None = None
+    titles: dict[str, str] = field(default_factory=dict)
+
+    def layout(self, lang: str) -> str:
+        return _layout_name(self.count, lang) if self.count else ""
 
 
-def import_registrations(notes_dir: Path, event_id: str, csv_path: Path, map_path: Path | None = None) -> RegistrationsResult:
-    """Count the registrations in ``csv_path`` and write them for ``event_id``."""
+def import_registrations(notes_dir: Path, event_id: str, export_path: Path, map_path: Path | None = None) -> RegistrationsResult:
+    """Count the registrations in ``export_path`` and write them for ``event_id``."""
     problems = load.Problems()
     folder = notes_dir / event_id
     if not (folder / load.EVENT_FILE).exists():
@@ -201,13 +418,14 @@ def import_registrations(notes_dir: Path, event_id: str, csv_path: Path, map_pat
     mapping = load_map(map_path, problems)
     if mapping is None:
         return RegistrationsResult(problems)
+    titles = session_titles(folder)
     try:
-        header, rows = read_csv(csv_path)
-        result = count(header, rows, mapping)
+        with open_export(export_path) as export:
+            result = count(export, mapping, titles)
     except IntakeError as error:
-        problems.add(csv_path, 1, 1, "", error.kind, **error.context)
+        problems.add(export_path, error.context.get("row", 1), 1, "", error.kind, **error.context)
         return RegistrationsResult(problems)
-    text = registrations_text(result)
+    text = registrations_text(result, list(titles))
     target = folder / load.REGISTRATIONS_FILE
     with tempfile.TemporaryDirectory() as temporary:  # check before replacing anything
         check = Path(temporary) / load.REGISTRATIONS_FILE
@@ -216,4 +434,4 @@ def import_registrations(notes_dir: Path, event_id: str, csv_path: Path, map_pat
     if problems.errors:
         return RegistrationsResult(problems, result)
     write_atomic(target, text)
-    return RegistrationsResult(problems, result, target)
+    return RegistrationsResult(problems, result, target, titles)

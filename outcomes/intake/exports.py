@@ -1,0 +1,353 @@
+"""Reading a registration form's export: SurveyMonkey, Google Forms,
+Microsoft Forms or a plain spreadsheet, as CSV or XLSX.
+
+The layout is recognised from the file itself (see the "Registration
+exports" field notes): SurveyMonkey writes two header rows, the question
+text (blank on a question's continuation columns) then a sub-header
+(``Response``, ``Open-Ended Response``, one option per checkbox column,
+``Other (please specify)``), after nine metadata columns; Google Forms and
+Microsoft Forms write one header row after their own metadata columns; a
+spreadsheet is one header row. Rows are streamed, never kept: a file is
+checked for what it is (a regular file of sane size) before it is read, and
+a file with more rows than any registration form has is refused as soon as
+the limit is passed.
+
+What a file says is only ever shown through :func:`shown`: control
+characters escaped, long values cut.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime as dt
+import io
+import os
+import re
+import stat
+import xml.parsers.expat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from .. import vocab
+from . import IntakeError
+
+MAX_BYTES = 64 * 2**20  # a 20,000-person SurveyMonkey export is about 10 MB
+MAX_UNPACKED_BYTES = 512 * 2**20  # an XLSX's parts, uncompressed (zip bombs)
+MAX_ROWS = 100_000  # registrations of one event: far more than any conference has
+MAX_CELL = 131_072  # Python's csv default field limit, kept: no answer is longer
+SHOWN_LENGTH = 60
+DELIMITERS = (",", ";", "\t")
+
+# Metadata columns each tool writes before the questions, English and Italian
+# account languages (compared as ``_key``: letters and digits only, lowercase,
+# without accents).
+SURVEYMONKEY_METADATA = 9
+SURVEYMONKEY_FIRST = {"respondentid", "idrispondente", "iddelrispondente"}
+SURVEYMONKEY_SUBHEADERS = {
+    "response", "openendedresponse", "otherpleasespecify",
+    "risposta", "rispostaaperta", "altrospecificare", "altrospecifica",
+}
+GOOGLE_FIRST = {"timestamp", "informazionicronologiche", "marcatemporale", "dataeora"}
+MICROSOFT_METADATA = [
+    {"id"},
+    {"starttime", "oradiinizio"},
+    {"completiontime", "oradicompletamento"},
+    {"email", "postaelettronica", "indirizzoemail"},
+    {"name", "nome"},
+    {"lastmodifiedtime", "oradellultimamodifica", "ultimamodifica"},
+]
+RESPONSE_OPTIONS = {"response", "risposta", "openendedresponse", "rispostaaperta"}
+OPEN_ENDED = {"openendedresponse", "rispostaaperta"}
+OTHER_OPTIONS = {f for f in SURVEYMONKEY_SUBHEADERS if f.startswith(("other", "altro"))}
+
+
+def _key(text: str) -> str:
+    """``Other (please specify)`` -> ``otherpleasespecify``."""
+    return re.sub(r"[^a-z0-9]", "", vocab.fold(text))
+
+
+def shown(value: str, limit: int = SHOWN_LENGTH) -> str:
+    """A value from a user's file, safe to print: control characters (terminal
+    escapes, line breaks) shown as ``\\x1b``, ``\\n``; cut to ``limit``."""
+    text = "".join(
+        c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in value
+    )
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the export: its question (filled forward across a
+    SurveyMonkey question's columns) and SurveyMonkey's sub-header."""
+
+    index: int
+    question: str
+    option: str = ""
+
+    @property
+    def folded_option(self) -> str:
+        return _key(self.option)
+
+    @property
+    def is_other(self) -> bool:
+        return self.folded_option in OTHER_OPTIONS
+
+    @property
+    def is_open_ended(self) -> bool:
+        return self.folded_option in OPEN_ENDED
+
+
+@dataclass
+class Export:
+    """An opened export: its layout, its question columns (metadata left
+    out) and its answer rows, streamed as (line, cells)."""
+
+    layout: str  # surveymonkey | google_forms | microsoft_forms | spreadsheet
+    format: str  # csv | xlsx
+    columns: list[Column]
+    rows: Iterator[tuple[int, list[str]]]
+    separator: str | None = None  # how a multi-select cell joins its options
+
+
+# --- What the file is -----------------------------------------------------------------------
+
+
+def check_file(path: Path) -> int:
+    """The size of ``path`` if it is a regular file of sane size; else why not.
+    (A FIFO would hang a reader, a device never ends.)"""
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        raise IntakeError("csv_unreadable", detail=error.strerror or str(error)) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise IntakeError("export_not_a_file")
+    if info.st_size > MAX_BYTES:
+        raise IntakeError("export_too_large", size=f"{info.st_size / 2**20:.0f}", limit=MAX_BYTES // 2**20)
+    if info.st_size == 0:
+        raise IntakeError("csv_empty")
+    return info.st_size
+
+
+@contextlib.contextmanager
+def open_export(path: Path) -> Iterator[Export]:
+    """The export at ``path``, CSV or XLSX (recognised by content, not name)."""
+    check_file(path)
+    with open(path, "rb") as handle:
+        start = handle.read(8)
+    if start.startswith(b"PK\x03\x04"):
+        with _xlsx_rows(path) as rows:
+            yield _recognise(rows, "xlsx")
+    elif start.startswith(b"\xd0\xcf\x11\xe0"):
+        raise IntakeError("export_old_excel")
+    else:
+        with _csv_rows(path) as rows:
+            yield _recognise(rows, "csv")
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+def _encoding(path: Path) -> str:
+    """UTF-16 (by its BOM), UTF-8 with or without BOM, else Windows-1252 (what
+    Excel writes on Windows): checked over the whole file, chunk by chunk."""
+    with open(path, "rb") as handle:
+        start = handle.read(4)
+        if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        handle.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8-sig"
+
+
+@contextlib.contextmanager
+def _csv_rows(path: Path) -> Iterator[Iterator[tuple[int, list[str]]]]:
+    encoding = _encoding(path)
+    # errors="replace": an odd byte count in UTF-16, or a byte Windows-1252 leaves undefined
+    with open(path, encoding=encoding, errors="replace", newline="") as text:
+        first = text.readline(MAX_CELL)
+        for _ in range(100):  # blank lines before the header
+            if first.strip() or not first:
+                break
+            first = text.readline(MAX_CELL)
+        if "\x00" in first:
+            raise IntakeError("export_binary")
+        delimiter = max(DELIMITERS, key=lambda d: len(next(csv.reader([first], delimiter=d), [])))
+        text.seek(0)
+        yield _csv_reader(text, delimiter)
+
+
+def _csv_reader(text: io.TextIOBase, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(text, delimiter=delimiter, strict=True)
+    line = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            # An unclosed quote swallows the rest of the file into one cell:
+            # say where it opened rather than showing (or counting) that cell.
+            kind = "export_cell_too_long" if "field larger" in str(error) else "export_bad_quote"
+            if "NUL" in str(error):
+                kind = "export_binary"
+            raise IntakeError(kind, row=line, limit=MAX_CELL) from None
+        yield line, row
+        line = reader.line_num + 1
+
+
+# --- XLSX ---------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _xlsx_rows(path: Path) -> Iterator[Iterator[tuple[int, list[str]]]]:
+    """The first sheet's rows, as text, with openpyxl in read-only (streaming) mode."""
+    import openpyxl
+
+    try:
+        with zipfile.ZipFile(path) as package:
+            unpacked = sum(info.file_size for info in package.infolist())
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise IntakeError("export_too_large", size=f"{unpacked / 2**20:.0f}", limit=MAX_UNPACKED_BYTES // 2**20)
+            for name in package.namelist():
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    _check_rows(package, name)
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except IntakeError:
+        raise
+    except Exception as error:  # openpyxl raises many kinds (zip, XML, KeyError) for one cause
+        raise IntakeError("export_xlsx_unreadable", detail=shown(type(error).__name__)) from None
+    try:
+        if not book.worksheets:  # its part missing: openpyxl leaves it out without a word
+            raise IntakeError("export_xlsx_unreadable", detail="xl/worksheets")
+        sheet = book.worksheets[0]
+        declared = sheet.max_row if sheet.max_row else 0  # the sheet's own <dimension>, when written
+        if declared > MAX_ROWS + 2:
+            raise IntakeError("export_too_many_rows", limit=f"{MAX_ROWS:,}".replace(",", "."))
+        yield _xlsx_reader(sheet)
+    finally:
+        book.close()
+
+
+class _TooManyRows(Exception):
+    pass
+
+
+def _check_rows(package: zipfile.ZipFile, name: str) -> None:
+    """Refuse a sheet of more than ``MAX_ROWS`` rows, counted by a streaming
+    parser that stops there. (Opening a sheet without a ``<dimension>``,
+    openpyxl parses all of it to find its size: 12 s for a million rows.)"""
+    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
+    rows = 0
+
+    def start(tag: str, attributes) -> None:
+        nonlocal rows
+        if tag.endswith(" row") or tag == "row":
+            rows += 1
+            if rows > MAX_ROWS + 2:
+                raise _TooManyRows
+
+    parser.StartElementHandler = start
+    try:
+        with package.open(name) as part:
+            while chunk := part.read(1 << 20):
+                parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _TooManyRows:
+        raise IntakeError("export_too_many_rows", limit=f"{MAX_ROWS:,}".replace(",", ".")) from None
+    except xml.parsers.expat.ExpatError:
+        raise IntakeError("export_xlsx_unreadable", detail=f"{name}: XML") from None
+
+
+def _xlsx_reader(sheet) -> Iterator[tuple[int, list[str]]]:
+    try:
+        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield line, [_cell_text(value) for value in values]
+    except IntakeError:
+        raise
+    except Exception as error:  # a damaged sheet part, found while streaming
+        raise IntakeError("export_xlsx_unreadable", detail=shown(type(error).__name__)) from None
+
+
+def _cell_text(value: object) -> str:
+    """A cell as the CSV export would write it: ``3`` not ``3.0``; dates ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    text = str(value)
+    if len(text) > MAX_CELL:
+        return text[:MAX_CELL]
+    return text
+
+
+# --- Layouts ------------------------------------------------------------------------------------
+
+
+def _recognise(rows: Iterator[tuple[int, list[str]]], format: str) -> Export:
+    """The layout of an export from its first (or first two) rows."""
+    rows = _limited(_nonblank(rows))
+    first = next(rows, None)
+    if first is None:
+        raise IntakeError("csv_empty")
+    header = [cell.strip() for cell in first[1]]
+    folded = [_key(cell) for cell in header]
+    if folded and folded[0] in SURVEYMONKEY_FIRST:
+        second = next(rows, None)
+        options = [cell.strip() for cell in second[1]] if second else []
+        return Export("surveymonkey", format, _surveymonkey_columns(header, options), rows)
+    if folded and folded[0] in GOOGLE_FIRST:
+        return Export("google_forms", format, _columns(header, 1), rows, ", ")
+    if len(folded) >= 5 and all(folded[i] in names for i, names in enumerate(MICROSOFT_METADATA[:5])):
+        skip = 6 if len(folded) > 5 and folded[5] in MICROSOFT_METADATA[5] else 5
+        return Export("microsoft_forms", format, _columns(header, skip), rows, ";")
+    return Export("spreadsheet", format, _columns(header, 0), rows, None)
+
+
+def _columns(header: list[str], skip: int) -> list[Column]:
+    return [Column(index, name) for index, name in enumerate(header) if index >= skip and name]
+
+
+def _surveymonkey_columns(questions: list[str], options: list[str]) -> list[Column]:
+    """Question text filled forward over its continuation columns; the nine
+    metadata columns (whatever their language) left out by position."""
+    columns, question = [], ""
+    for index in range(max(len(questions), len(options))):
+        text = questions[index] if index < len(questions) else ""
+        question = text or question
+        if index >= SURVEYMONKEY_METADATA and question:
+            columns.append(Column(index, question, options[index] if index < len(options) else ""))
+    return columns
+
+
+def _nonblank(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+    return ((line, cells) for line, cells in rows if any(cell.strip() for cell in cells))
+
+
+def _limited(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+    """Rows, refused past ``MAX_ROWS``: a file that long is not one event's
+    registrations, and the answer comes in seconds instead of minutes."""
+    for count, row in enumerate(rows):
+        if count > MAX_ROWS + 1:  # + the header rows
+            raise IntakeError("export_too_many_rows", limit=f"{MAX_ROWS:,}".replace(",", "."))
+        yield row
+
+
+def split_multiple(cell: str, separator: str | None) -> list[str]:
+    """The options of a multi-select cell: Google joins them with ", ",
+    Microsoft Forms with ";" (``A;B;``), a spreadsheet with either."""
+    if separator is None:
+        separator = ";" if ";" in cell else ", "
+    pattern = r"\s*;\s*" if separator == ";" else re.escape(separator)
+    return [part.strip() for part in re.split(pattern, cell) if part.strip()]
