@@ -358,8 +358,8 @@ def registrations(event: str, export_file: Path, map_file: Path | None, notes: P
 def registrations_report(result, event: str, lang: str) -> list[str]:
     """What ``outcomes registrations`` prints: every value from the file
     passed through ``shown`` (escaped, cut)."""
-    from . import vocab
     from .intake.exports import shown
+    from .intake.registrations import in_programme_order
 
     counted = result.count
     lines = [
@@ -377,7 +377,7 @@ def registrations_report(result, event: str, lang: str) -> list[str]:
         lines.append(say("registrations_no_sessions", lang))
     else:
         lines.append(say("registrations_by_session", lang, question=shown(sessions.question.text)))
-        for session in sorted(sessions.sessions, key=lambda s: (list(result.titles).index(s) if s in result.titles else len(result.titles), s)):
+        for session in in_programme_order(sessions.sessions, list(result.titles)):
             counts = sessions.sessions[session]
             title = f" «{shown(result.titles[session])}»" if session in result.titles else ""
             options = ", ".join(f"«{shown(o)}»" for o, s in sessions.options.items() if s == session)

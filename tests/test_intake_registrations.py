@@ -646,3 +646,16 @@ def test_no_personal_data_in_any_file_written_from_any_layout(tmp_path, example,
         (f"{exports.EVENT}--{session}", sum(counts["registered"].values()) + counts["unclassified"])
         for session, counts in exports.SESSIONS.items()
     )
+
+
+def test_a_free_text_answer_holding_a_session_title_is_not_the_sessions_question(tmp_path, example, run):
+    # No question lists the sessions; one organisation's name holds a session's title.
+    rows = [row[:5] for row in exports.google_rows()]
+    rows[3][3] = "Osservatorio Migrazione e Cooperazione Internazionale"
+    path = exports.write_csv(tmp_path / "google.csv", rows)
+    result = run("registrations", exports.EVENT, path, "--notes", example)
+    assert result.exit_code == 0
+    assert "Nessuna domanda del modulo nomina le sessioni dell'evento" in result.stdout
+    for value in exports.personal_values() | {rows[3][3]}:
+        assert value not in result.stdout
+    assert _example_registrations(example).sessions == {}

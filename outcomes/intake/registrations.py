@@ -346,7 +346,7 @@ def count(export: Export, mapping: RegistrationMap, titles: dict[str, str]) -> T
                 tally.add(_options(tally.question, cells, export, matcher), actor, matcher)
     if chose_any and numbers_only and export.layout == "surveymonkey":
         raise IntakeError("export_numerical")
-    result.sessions = _sessions_question(candidates)
+    result.sessions = _sessions_question(candidates, bool(mapping.sessions_column))
     return result
 
 
@@ -376,9 +376,17 @@ def _options(question: Question, cells: list[str], export: Export, matcher: Sess
     ]
 
 
-def _sessions_question(candidates: list[SessionTally]) -> SessionTally | None:
-    """The question naming the most sessions (none names one: no session counts)."""
-    named = [tally for tally in candidates if tally.sessions and not tally.overflow]
+def _sessions_question(candidates: list[SessionTally], named_by_map: bool) -> SessionTally | None:
+    """The question naming the most sessions (none names one: no session counts).
+
+    Found by itself, a question must have at least as many options naming a
+    session as options naming none: a free-text question (organisations,
+    notes) where one answer happens to hold a session's title is not it,
+    and its answers are never listed on screen."""
+    named = [
+        tally for tally in candidates
+        if tally.sessions and not tally.overflow and (named_by_map or len(tally.options) >= len(tally.unmatched))
+    ]
     return max(named, key=lambda tally: len(tally.sessions), default=None)
 
 
@@ -386,11 +394,16 @@ def registrations_text(result: Tally, session_order: list[str]) -> str:
     """The YAML of ``registrations.yaml``: numbers only."""
     data = {"source": message("registrations_source", "it", layout=_layout_name(result, "it")), **result.data()}
     if result.sessions:
-        order = {session: position for position, session in enumerate(session_order)}
-        chosen = sorted(result.sessions.sessions, key=lambda s: (order.get(s, len(order)), s))
+        chosen = in_programme_order(result.sessions.sessions, session_order)
         data["sessions"] = {session: result.sessions.sessions[session].data() for session in chosen}
     header = [schema_line("registrations"), *message("registrations_header", "it").split("\n")]
     return dump_note(data, header)
+
+
+def in_programme_order(sessions, programme: list[str]) -> list[str]:
+    """Session ids in the programme's order; those with no note last, by id."""
+    order = {session: position for position, session in enumerate(programme)}
+    return sorted(sessions, key=lambda session: (order.get(session, len(order)), session))
 
 
 def _layout_name(result: Tally, lang: str) -> str:
