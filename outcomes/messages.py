@@ -456,8 +456,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "the sessions question named in 'sessions_column:' is not there ({wanted}); the file's columns: {columns}",
     },
     "export_not_a_file": {
-        "it": "non è un file normale (una cartella, una pipe o un dispositivo): indica il file esportato dal modulo",
-        "en": "not a regular file (a folder, a pipe or a device): give the file exported from the form",
+        "it": "non è un file normale (una cartella, una pipe o un dispositivo): indica un file",
+        "en": "not a regular file (a folder, a pipe or a device): give a file",
     },
     "export_too_large": {
         "it": "il file è troppo grande per un'esportazione di iscrizioni ({size} MB, al massimo {limit} MB)",

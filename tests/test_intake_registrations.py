@@ -528,16 +528,16 @@ def test_a_million_row_xlsx_answers_in_seconds_with_flat_memory(tmp_path, notes)
 # --- Hostile files (issue 18): no hang, no traceback, nothing dumped ------------------------
 
 
-def test_a_fifo_is_refused_at_once(tmp_path, notes):
-    fifo = tmp_path / "iscrizioni.csv"
+@pytest.mark.parametrize("which", ["export", "map"])
+def test_a_fifo_is_refused_at_once(tmp_path, notes, which):
+    fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
-    result, seconds, _ = _measured("registrations", EVENT, fifo, "--notes", notes)
+    export = fifo if which == "export" else CSV / "iscrizioni-google.csv"
+    mapping = ["--map", fifo] if which == "map" else []
+    result, seconds, _ = _measured("registrations", EVENT, export, "--notes", notes, *mapping)
     assert (result.returncode, result.stdout) == (1, "")
-    assert result.stderr == (
-        f"{fifo}:1:1: error: (file): non è un file normale (una cartella, una pipe o un dispositivo):"
-        " indica il file esportato dal modulo\n"
-    )
-    assert seconds < 30
+    assert result.stderr == f"{fifo}:1:1: error: (file): non è un file normale (una cartella, una pipe o un dispositivo): indica un file\n"
+    assert seconds < 30 and not (notes / EVENT / "registrations.yaml").exists()
 
 
 def test_a_file_too_large_is_refused_before_reading(tmp_path, notes, run):

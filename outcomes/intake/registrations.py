@@ -85,6 +85,9 @@ def load_map(path: Path | None, problems: load.Problems) -> RegistrationMap | No
     default = RegistrationMap.model_validate(load.to_python(load.compose(default_text), default_text, DEFAULT_MAP, problems))
     if path is None:
         return default
+    if not path.is_file():  # a pipe would never end
+        problems.add(path, 1, 1, "", "export_not_a_file")
+        return None
     parsed = load.parse_note(path, problems)
     if parsed is None:
         return None
