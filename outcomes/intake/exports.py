@@ -286,10 +286,7 @@ def _cell_text(value: object) -> str:
         return str(int(value))
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
-    text = str(value)
-    if len(text) > MAX_CELL:
-        return text[:MAX_CELL]
-    return text
+    return str(value)  # Excel holds at most 32,767 characters in a cell
 
 
 # --- Layouts ------------------------------------------------------------------------------------
