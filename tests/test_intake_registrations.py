@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
 import zipfile
+from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+import registration_exports as exports
+from conftest import EXAMPLE_NOTES, FIXTURES, ROOT
 from helpers import write_library
 from outcomes import load, models
 
@@ -191,16 +199,6 @@ def test_no_name_email_or_organisation_is_written_anywhere(tmp_path, notes, run)
 
 
 # --- The real tools' exports (tests/registration_exports.py writes them) ---------------------
-
-import os
-import resource
-import shutil
-import subprocess
-import sys
-import time
-
-import registration_exports as exports
-from conftest import EXAMPLE_NOTES, ROOT
 
 
 @pytest.fixture
@@ -465,13 +463,24 @@ def test_an_old_excel_file(tmp_path, notes, run):
     _refused(run, notes, path, "è un file Excel 97-2003 (.xls): salvalo come .xlsx o CSV, oppure esporta di nuovo le risposte")
 
 
+MEASURED = """\
+import atexit, resource, sys
+peak = sys.argv.pop(1)
+atexit.register(lambda: open(peak, "w").write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))
+from outcomes.cli import cli
+cli()
+"""
+
+
 def _measured(*args: str) -> tuple[subprocess.CompletedProcess, float, int]:
-    """Run ``outcomes ARGS`` in its own process: result, seconds, peak memory (KB)."""
-    command = [sys.executable, "-c", "from outcomes.cli import cli; cli()", *map(str, args)]
-    started = time.monotonic()
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT)
-    elapsed = time.monotonic() - started
-    return result, elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run ``outcomes ARGS`` in its own process: result, seconds, its own peak memory (KB)."""
+    with tempfile.TemporaryDirectory() as folder:
+        peak = Path(folder) / "peak"
+        command = [sys.executable, "-c", MEASURED, str(peak), *map(str, args)]
+        started = time.monotonic()
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT)
+        elapsed = time.monotonic() - started
+        return result, elapsed, int(peak.read_text())
 
 
 def test_a_million_rows_answer_in_seconds_with_flat_memory(tmp_path, notes):
