@@ -233,7 +233,12 @@ def _stat(path: Path | str) -> list[int]:
 
 
 def _digest(path: Path) -> str:
-    return load.file_digest(path.read_bytes())
+    """The digest of a note's content; "" (a change) when it cannot be read,
+    which the loader reports: a FIFO or a huge file is never read here."""
+    try:
+        return load.file_digest(load.read_regular(path, load.MAX_NOTE_BYTES))
+    except load.NoteError:
+        return ""
 
 
 @dataclass

@@ -19,6 +19,7 @@ import gc
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -227,15 +228,8 @@ class NoteError(Exception):
 def read_text(path: Path, data: bytes | None = None) -> str:
     """The note's text (from ``data`` if already read), or a NoteError saying
     why it is not readable text."""
-    try:
-        if data is None:
-            data = path.read_bytes()
-    except FileNotFoundError:
-        raise NoteError(1, 1, "path_not_found") from None
-    except OSError as error:
-        raise NoteError(1, 1, "invalid", value=str(path), detail=error.strerror) from None
-    if len(data) > MAX_NOTE_BYTES:
-        raise NoteError(1, 1, "file_too_large", size=f"{len(data) / 2**20:.1f}", limit=MAX_NOTE_BYTES // 2**20)
+    if data is None:
+        data = read_regular(path, MAX_NOTE_BYTES)
     if b"\x00" in data:
         raise NoteError(*_line_col(data, data.index(b"\x00")), "binary_file")
     try:
@@ -245,6 +239,63 @@ def read_text(path: Path, data: bytes | None = None) -> str:
     if not text.strip():
         raise NoteError(1, 1, "empty_file")
     return text
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file at ``path``, at most ``limit`` of them,
+    or a NoteError.
+
+    What the path is gets checked before anything is read: a FIFO (which
+    would block until someone writes to it), a device or a folder is refused,
+    and so is a file larger than ``limit`` (by its size, so a sparse 3 GB
+    file costs nothing). The file is opened without blocking and checked
+    again once open, in case it was swapped meanwhile.
+    """
+    check_regular(path, limit)
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        raise _unreadable(error) from None
+    with open(handle, "rb") as file:
+        _check_stat(os.fstat(handle), limit)
+        data = file.read(limit + 1)
+    if len(data) > limit:  # it grew since
+        raise _too_large(len(data), limit)
+    return data
+
+
+def check_regular(path: Path, limit: int) -> None:
+    """A NoteError unless ``path`` is a regular file of at most ``limit``
+    bytes; only its status is read."""
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        raise _unreadable(error) from None
+    _check_stat(info, limit)
+
+
+def _check_stat(info: os.stat_result, limit: int) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((k for test, k in _FILE_KINDS if test(info.st_mode)), "special")
+        raise NoteError(1, 1, "not_a_regular_file", what=Bilingual(
+            {lang: message(f"file_kind_{kind}", lang) for lang in ("it", "en")}
+        ))
+    if info.st_size > limit:
+        raise _too_large(info.st_size, limit)
+
+
+_FILE_KINDS = ((stat.S_ISDIR, "folder"), (stat.S_ISFIFO, "fifo"), (stat.S_ISCHR, "device"),
+               (stat.S_ISBLK, "device"), (stat.S_ISSOCK, "socket"))
+
+
+def _too_large(size: int, limit: int) -> NoteError:
+    return NoteError(1, 1, "file_too_large", size=f"{size / 2**20:.1f}", limit=f"{limit / 2**20:g}")
+
+
+def _unreadable(error: OSError) -> NoteError:
+    if isinstance(error, FileNotFoundError):
+        return NoteError(1, 1, "path_not_found")
+    return NoteError(1, 1, "unreadable_file", detail=error.strerror or str(error))
 
 
 def _line_col(data: bytes | str, offset: int) -> tuple[int, int]:
@@ -766,8 +817,8 @@ def read_session(path: Path, event: EventNote | None, prepare=None, keep: bool =
     problems = Problems()
     counts = new_counts()
     data = digest = None
-    with contextlib.suppress(OSError):  # load_session says what is wrong
-        data = path.read_bytes()
+    with contextlib.suppress(NoteError):  # load_session says what is wrong
+        data = read_regular(path, MAX_NOTE_BYTES)
         digest = file_digest(data)
     note = load_session(path, event, problems, data)
     prepared = None
@@ -880,7 +931,8 @@ def session_files(folder: Path, problems: Problems) -> list[Path]:
     """The session notes of an event folder, by name; misnamed files are problems."""
     files = []
     with os.scandir(folder) as entries:  # names and types in one call: libraries grow to thousands of notes
-        names = sorted(entry.name for entry in entries if entry.is_file())
+        # Not only regular files: a FIFO or a device named like a note is reported, not skipped.
+        names = sorted(entry.name for entry in entries if not entry.is_dir())
     for name in names:
         if name.startswith(".") or name in RESERVED_FILES:
             continue

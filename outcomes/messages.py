@@ -95,6 +95,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "it": "il file è troppo grande ({size} MB, massimo {limit} MB): dividi la sessione o accorcia i testi",
         "en": "the file is too large ({size} MB, at most {limit} MB): split the session or shorten the texts",
     },
+    "not_a_regular_file": {
+        "it": "non è un file ma {what}: non lo leggo",
+        "en": "this is not a file but {what}: it is not read",
+    },
+    "file_kind_folder": {"it": "una cartella", "en": "a folder"},
+    "file_kind_fifo": {"it": "una pipe con nome (FIFO)", "en": "a named pipe (FIFO)"},
+    "file_kind_device": {"it": "un dispositivo", "en": "a device"},
+    "file_kind_socket": {"it": "un socket", "en": "a socket"},
+    "file_kind_special": {"it": "un file speciale", "en": "a special file"},
+    "unreadable_file": {
+        "it": "il file non si può leggere ({detail})",
+        "en": "the file cannot be read ({detail})",
+    },
     "yaml_syntax": {
         "it": "YAML non valido: {problem}",
         "en": "invalid YAML: {problem}",

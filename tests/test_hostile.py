@@ -1,0 +1,148 @@
+"""Hostile files and arguments, in every command: no hang, no traceback,
+nothing written outside its folder.
+
+Each case runs the real ``outcomes`` command in its own process, on real
+files (a FIFO from ``os.mkfifo``, a sparse file from ``truncate``, crafted
+Word forms), and checks its message, its exit status and, where it matters,
+its time and peak memory (from ``wait4``: that process alone), with
+generous bounds: two shared cores, other work running.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES
+from helpers import EVENT_YAML, SESSION_YAML
+
+GIB = 2**30
+
+
+@dataclass
+class Run:
+    status: int
+    out: str
+    err: str
+    seconds: float
+    peak_mb: float  # the process's maximum resident set
+
+    @property
+    def lines(self) -> list[str]:
+        return self.err.splitlines()
+
+
+def outcomes(*args, cwd: Path, timeout: float = 60, preexec=None) -> Run:
+    """``outcomes ARGS`` in a fresh process; killed (and the test failed) after ``timeout``."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from outcomes.cli import cli; cli()", *map(str, args)],
+            cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, preexec_fn=preexec,
+            env={**os.environ, "OUTCOMES_LANG": "it", "COLUMNS": "200"},
+        )
+        killer = threading.Timer(timeout, process.kill)
+        killer.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        killer.cancel()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.monotonic() - started
+        out.seek(0)
+        err.seek(0)
+        result = Run(process.returncode, out.read().decode(), err.read().decode(), seconds, usage.ru_maxrss / 1024)
+    assert result.status != -signal.SIGKILL, f"outcomes {' '.join(map(str, args))} hung for {timeout} s"
+    assert "Traceback" not in result.err, result.err
+    return result
+
+
+@pytest.fixture
+def library(tmp_path) -> Path:
+    """notes/convegno-2019/ with a valid event and session."""
+    folder = tmp_path / "notes" / "convegno-2019"
+    folder.mkdir(parents=True)
+    (folder / "event.yaml").write_text(EVENT_YAML, "utf-8")
+    (folder / "laboratorio.yaml").write_text(SESSION_YAML, "utf-8")
+    return tmp_path
+
+
+# --- Paths that are not regular files, or too large to read ----------------------------
+
+
+def test_check_refuses_a_fifo_at_once(library):
+    fifo = library / "notes" / "convegno-2019" / "sessione.yaml"
+    os.mkfifo(fifo)
+    run = outcomes("check", fifo, cwd=library, timeout=20)
+    assert run.status == 1
+    assert run.lines[0] == f"{fifo}:1:1: error: (file): non è un file ma una pipe con nome (FIFO): non lo leggo"
+    assert run.seconds < 15
+
+
+def test_check_refuses_a_device(library):
+    run = outcomes("check", "/dev/zero", cwd=library, timeout=20)
+    assert run.status == 1
+    assert run.lines[0] == "/dev/zero:1:1: error: (file): non è un file ma un dispositivo: non lo leggo"
+    assert run.peak_mb < 200
+
+
+def test_a_fifo_among_the_notes_is_reported_not_skipped(library):
+    os.mkfifo(library / "notes" / "convegno-2019" / "sessione.yaml")
+    run = outcomes("check", "notes", cwd=library, timeout=20)
+    assert run.status == 1
+    assert run.lines[0] == (
+        "notes/convegno-2019/sessione.yaml:1:1: error: (file): non è un file ma una pipe con nome (FIFO): non lo leggo"
+    )
+
+
+@pytest.mark.parametrize("name", ["event.yaml", "registrations.yaml"])
+def test_the_build_does_not_hang_on_a_fifo_nor_keep_its_lock(library, name):
+    folder = library / "notes" / "convegno-2019"
+    (folder / name).unlink(missing_ok=True)
+    os.mkfifo(folder / name)
+    run = outcomes("build", "--no-proceedings", cwd=library, timeout=30)
+    assert run.status == 1
+    assert run.lines[0] == (
+        f"notes/convegno-2019/{name}:1:1: error: (file): non è un file ma una pipe con nome (FIFO): non lo leggo"
+    )
+    # The lock was released: a second build neither waits nor hangs.
+    again = outcomes("build", "--no-proceedings", cwd=library, timeout=30)
+    assert again.status == 1
+    assert "attend" not in again.err
+
+
+def sparse(path: Path, size: int = 3 * GIB) -> Path:
+    """A sparse file of ``size`` bytes (holes: it takes no room on disk)."""
+    subprocess.run(["truncate", "-s", str(size), str(path)], check=True)
+    return path
+
+
+@pytest.mark.parametrize("command", [("check", "notes"), ("build", "--no-proceedings")])
+def test_a_sparse_3_gb_note_is_refused_without_reading_it(library, command):
+    sparse(library / "notes" / "convegno-2019" / "enorme.yaml")
+    run = outcomes(*command, cwd=library, timeout=60)
+    assert run.status == 1
+    assert run.lines[0] == (
+        "notes/convegno-2019/enorme.yaml:1:1: error: (file): il file è troppo grande (3072.0 MB, massimo 2 MB): "
+        "dividi la sessione o accorcia i testi"
+    )
+    assert run.peak_mb < 300, run.peak_mb  # reading it would take 3 GB
+    assert run.seconds < 30
+
+
+def test_a_sparse_3_gb_event_file_is_refused_by_proceedings(library):
+    event = library / "notes" / "convegno-2019" / "event.yaml"
+    event.unlink()
+    sparse(event)
+    run = outcomes("proceedings", "convegno-2019", cwd=library, timeout=60)
+    assert run.status == 1
+    assert run.lines[0].startswith("notes/convegno-2019/event.yaml:1:1: error: (file): il file è troppo grande (3072.0 MB")
+    assert run.peak_mb < 300, run.peak_mb
