@@ -158,6 +158,18 @@ def _fail(kind: str, lang: str, **context) -> None:
     sys.exit(1)
 
 
+def _check_ids(lang: str, **ids: str) -> None:
+    """Ids from the command line become folder and file names: exit 1 unless
+    each is one (a slug, not a reserved name, never a path)."""
+    from .intake import IntakeError, check_id
+
+    try:
+        for what, value in ids.items():
+            check_id(value, what)
+    except IntakeError as error:
+        _fail(error.kind, lang, **error.context)
+
+
 notes_option = click.option(
     "--notes", type=click.Path(path_type=Path, file_okay=False), default=NOTES_DIR, show_default=True,
     help="Folder of event folders holding the notes.",
@@ -192,6 +204,7 @@ def new(event: str, session: str, notes: Path, kind: str | None, lang: str | Non
     from .intake.template import new_note
 
     lang = current_lang(lang)
+    _check_ids(lang, event=event, session=session)
     try:
         created = new_note(notes, event, session, kind or "workshop")
     except IntakeError as error:
@@ -255,15 +268,9 @@ def form(event: str, session: str, output: Path | None, notes: Path, kind: str |
     """
     from . import load as loader
     from .intake.form import FormRequest, write_form
-    from .intake import IntakeError
-    from .intake.template import check_id
 
     lang = current_lang(lang)
-    try:
-        check_id(event, "event")
-        check_id(session, "session")
-    except IntakeError as error:
-        _fail(error.kind, lang, **error.context)
+    _check_ids(lang, event=event, session=session)
     folder = notes / event
     note = loader.load_event(folder, Problems()) if (folder / loader.EVENT_FILE).exists() else None
     path = output or Path(f"scheda-{session}.docx")
@@ -338,15 +345,10 @@ def registrations(event: str, export_file: Path, map_file: Path | None, notes: P
       sessions:
         Laboratorio A: migrazione-cooperazione-internazionale
     """
-    from .intake import IntakeError
     from .intake.registrations import import_registrations
-    from .intake.template import check_id
 
     lang = current_lang(lang)
-    try:
-        check_id(event, "event")
-    except IntakeError as error:
-        _fail(error.kind, lang, **error.context)
+    _check_ids(lang, event=event)
     result = import_registrations(notes, event, export_file, map_file)
     report(result.problems, lang)
     if result.problems.errors:
@@ -451,6 +453,7 @@ def proceedings_command(event: str, notes: Path, out: Path, output: Path | None,
     from . import proceedings
 
     messages = current_lang(lang)
+    _check_ids(messages, event=event)
     problems = Problems()
     note = load.event_or_its_problems(notes / event, problems)
     sessions = list(note.sessions(problems)) if note else []

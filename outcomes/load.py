@@ -37,7 +37,7 @@ MAX_DEPTH = 32  # a note needs 5 levels; libyaml's composer crashes past ~30,000
 EVENT_FILE = "event.yaml"
 REGISTRATIONS_FILE = "registrations.yaml"
 FOLLOWUP_FILE = "followup.yaml"
-RESERVED_FILES = {EVENT_FILE, REGISTRATIONS_FILE, FOLLOWUP_FILE}
+RESERVED_FILES = {f"{name}.yaml" for name in models.NOTE_FILE_NAMES}  # never session notes
 NULLS = {"", "~", "null"}
 
 

@@ -385,9 +385,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "it": "«{value}» non va bene come identificativo di {what}: solo lettere minuscole senza accenti, cifre e trattini{suggestion}",
         "en": "'{value}' will not do as the id of {what}: lowercase letters without accents, digits and hyphens only{suggestion}",
     },
-    "reserved_session_id": {
-        "it": "«{value}» è il nome di un file riservato dell'evento: scegli un altro identificativo per la sessione",
-        "en": "'{value}' is the name of a file the event reserves: choose another id for the session",
+    "reserved_id": {
+        "it": "«{value}» è il nome di un file riservato della cartella dell'evento ({reserved}): scegli un altro identificativo per {what}",
+        "en": "'{value}' is the name of a file an event's folder reserves ({reserved}): choose another id for {what}",
     },
     "note_exists": {
         "it": "{path} esiste già: non lo sovrascrivo (modificalo, oppure scegli un altro nome di sessione)",

@@ -78,6 +78,21 @@ def parse_slug(value: object) -> str:
     return text
 
 
+# The files every event folder may hold beside its sessions
+# (notes/<event-id>/<name>.yaml): never an event or session id.
+NOTE_FILE_NAMES = ("event", "registrations", "followup")
+
+
+def parse_id(value: object) -> str:
+    """An event or session id: it becomes a folder or file name, so it is a
+    slug (no separators, no ``..``, never absolute) and none of the names
+    the notes folder keeps for its own files."""
+    text = parse_slug(value)
+    if text in NOTE_FILE_NAMES:
+        raise _fail("reserved_id", text, reserved=", ".join(NOTE_FILE_NAMES))
+    return text
+
+
 def parse_line(value: object) -> str:
     text = _text(value)
     if not text.strip():

@@ -146,3 +146,49 @@ def test_a_sparse_3_gb_event_file_is_refused_by_proceedings(library):
     assert run.status == 1
     assert run.lines[0].startswith("notes/convegno-2019/event.yaml:1:1: error: (file): il file è troppo grande (3072.0 MB")
     assert run.peak_mb < 300, run.peak_mb
+
+
+# --- Ids on the command line are ids, never paths or reserved names ---------------------------
+
+
+def _files(folder: Path) -> set[str]:
+    return {path.relative_to(folder).as_posix() for path in folder.rglob("*")}
+
+
+@pytest.mark.parametrize("event", ["../fuori", "/tmp/fuori-assoluto", "convegno-2019/../../fuori", "event", "registrations"])
+@pytest.mark.parametrize("command", ["proceedings", "registrations", "new", "form"])
+def test_an_event_id_that_is_a_path_or_reserved_is_refused(library, run, monkeypatch, command, event):
+    monkeypatch.chdir(library)
+    csv = library / "iscritti.csv"
+    csv.write_text("Email,Tipologia di ente\na@example.org,Comune\n", "utf-8")
+    before = _files(library)
+    arguments = {
+        "proceedings": ["proceedings", event, "--out", "out"],
+        "registrations": ["registrations", event, csv],
+        "new": ["new", event, "sessione"],
+        "form": ["form", event, "sessione"],
+    }[command]
+    result = run(*arguments)
+    assert (result.exit_code, result.stdout) == (1, "")
+    if event in ("event", "registrations"):
+        assert result.stderr == (
+            f"«{event}» è il nome di un file riservato della cartella dell'evento (event, registrations, followup):"
+            " scegli un altro identificativo per un evento\n"
+        )
+    else:
+        assert result.stderr.startswith(f"«{event}» non va bene come identificativo di un evento: solo lettere minuscole")
+    assert _files(library) == before
+    assert not Path("/tmp/fuori-assoluto").exists()
+    assert not (library.parent / "fuori").exists()
+
+
+@pytest.mark.parametrize("session", ["../../fuori", "/tmp/fuori-assoluto", "followup", "event"])
+def test_a_session_id_that_is_a_path_or_reserved_is_refused(library, run, monkeypatch, session):
+    monkeypatch.chdir(library)
+    before = _files(library)
+    for command in ("new", "form"):
+        result = run(command, "convegno-2019", session)
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"«{session}» ")
+        assert "una sessione" in result.stderr
+    assert _files(library) == before

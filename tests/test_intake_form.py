@@ -436,3 +436,30 @@ def test_a_form_saved_by_libreoffice_imports_the_same(tmp_path, run, notes, blan
     assert (result.exit_code, result.stderr) == (0, ""), result.output
     expected = {**EXPECTED, "summary": typed["summary"]}
     assert _imported(notes) == _expected_session(notes, expected)
+
+
+# --- Ids printed on a form are ids ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("session", ["registrations", "event", "followup"])
+@pytest.mark.parametrize("force", [False, True])
+def test_a_form_for_a_reserved_session_id_writes_nothing(tmp_path, run, notes, blank, session, force):
+    (notes / EVENT_ID / "registrations.yaml").write_text("sessions: {}\n", "utf-8")
+    before = {path.name: path.read_bytes() for path in (notes / EVENT_ID).iterdir()}
+    filled = fill_form(blank, tmp_path / "scheda-compilata.docx", {**TYPED, "form.session": session}, PICKED)
+    result = run("import", filled, "--notes", notes, *(["--force"] if force else []))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"scheda-compilata.docx: «{session}» è il nome di un file riservato della cartella dell'evento"
+        " (event, registrations, followup): scegli un altro identificativo per una sessione\n"
+    )
+    assert {path.name: path.read_bytes() for path in (notes / EVENT_ID).iterdir()} == before
+
+
+@pytest.mark.parametrize("option, value", [("--event", "../fuori"), ("--event", "/tmp/fuori"), ("--session", "../x")])
+def test_ids_given_to_import_are_never_paths(tmp_path, run, notes, blank, option, value):
+    filled = fill_form(blank, tmp_path / "scheda-compilata.docx", TYPED, PICKED)
+    result = run("import", filled, "--notes", notes, option, value)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"scheda-compilata.docx: «{value}» non va bene come identificativo di ")
+    assert sorted(p.name for p in tmp_path.rglob("*.yaml")) == ["event.yaml"]

@@ -171,6 +171,7 @@ def test_new_refuses_ids_that_are_not_slugs(tmp_path, run):
     )
     result = run("new", "sguardi-2019", "registrations", "--notes", tmp_path, "--lang", "en")
     assert (result.exit_code, result.stderr) == (
-        1, "'registrations' is the name of a file the event reserves: choose another id for the session\n"
+        1, "'registrations' is the name of a file an event's folder reserves (event, registrations, followup):"
+           " choose another id for a session\n"
     )
     assert list(tmp_path.iterdir()) == []

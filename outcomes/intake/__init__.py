@@ -12,6 +12,11 @@
 What they write is checked with the same loader as hand-written notes.
 """
 
+from pydantic_core import PydanticCustomError
+
+from .. import models
+from ..messages import Bilingual, message
+
 
 class IntakeError(Exception):
     """A request that cannot be carried out; ``kind`` is a message kind of
@@ -20,3 +25,15 @@ class IntakeError(Exception):
     def __init__(self, kind: str, **context):
         super().__init__(kind)
         self.kind, self.context = kind, context
+
+
+def check_id(value: str, what: str) -> None:
+    """Refuse (IntakeError) what cannot be the id of an event or a session
+    (``what``) given on the command line or read from a form: ids become
+    folder and file names (``models.parse_id``)."""
+    try:
+        models.parse_id(value)
+    except PydanticCustomError as error:
+        what_words = Bilingual({lang: message(f"{what}_word", lang) for lang in ("it", "en")})
+        kind = "bad_id" if error.type == "slug" else error.type
+        raise IntakeError(kind, what=what_words, **error.context) from None

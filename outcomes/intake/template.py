@@ -12,14 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from pydantic_core import PydanticCustomError
 
 from .. import load, models, vocab
-from ..messages import Bilingual, message
-from . import IntakeError
+from . import IntakeError, check_id
 from .files import schema_line, write_atomic
-
-RESERVED_SESSION_IDS = {Path(name).stem for name in load.RESERVED_FILES}
 
 
 @dataclass(frozen=True)
@@ -102,21 +98,6 @@ def _event_dates(event: models.Event | None) -> str:
     return f"il {event.start_date.isoformat()}"
 
 
-def check_id(value: str, what: str) -> None:
-    """Event and session ids become folder and file names: slugs only."""
-    if not _is_slug(value):
-        what_words = Bilingual({lang: message(f"{what}_word", lang) for lang in ("it", "en")})
-        raise IntakeError("bad_id", what=what_words, value=value, suggestion=models.slugify(value)[:80] or None)
-
-
-def _is_slug(value: str) -> bool:
-    try:
-        models.parse_slug(value)
-    except PydanticCustomError:
-        return False
-    return True
-
-
 def new_note(notes_dir: Path, event_id: str, session_id: str, kind: str = "workshop") -> Created:
     """Write ``notes/EVENT/SESSION.yaml`` and, if missing, ``notes/EVENT/event.yaml``.
 
@@ -124,8 +105,6 @@ def new_note(notes_dir: Path, event_id: str, session_id: str, kind: str = "works
     """
     check_id(event_id, "event")
     check_id(session_id, "session")
-    if session_id in RESERVED_SESSION_IDS:
-        raise IntakeError("reserved_session_id", value=session_id)
     folder = notes_dir / event_id
     session_path = folder / f"{session_id}.yaml"
     if session_path.exists():

@@ -32,8 +32,8 @@ from ..messages import current_lang, message
 from .files import dump_note, schema_line, write_atomic
 from .form import FORM, Block, FormField, bookmark_name
 from .names import term_named
-from . import IntakeError
-from .template import check_id, event_template
+from . import IntakeError, check_id
+from .template import event_template
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 DC = "{http://purl.org/dc/elements/1.1/}"
