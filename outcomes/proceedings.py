@@ -906,13 +906,13 @@ def prepare(document, lang: str, event, note: EventNote) -> None:
     wordml.set_language(document, LANGUAGES[lang])
     wordml.update_fields_on_open(document)
     wordml.clean_package(document, application="outcomes")
-    organiser = event.organisers[0].name
+    organiser = _property(event.organisers[0].name)
     properties = document.core_properties
-    properties.title = event.title
+    properties.title = _property(event.title)
     properties.subject = word("proceedings", lang)
     properties.author = organiser
     properties.last_modified_by = organiser
-    properties.comments = event.subtitle or ""
+    properties.comments = _property(event.subtitle or "")
     properties.keywords = ""
     properties.category = word("proceedings", lang)
     properties.language = LANGUAGES[lang]
@@ -920,6 +920,12 @@ def prepare(document, lang: str, event, note: EventNote) -> None:
     properties.revision = 1
     properties.created = properties.modified = _moment(event.start_date)
     _styles(document)
+
+
+def _property(text: str, limit: int = 255) -> str:
+    """A core property holds at most 255 characters (python-docx refuses more);
+    the document itself shows the whole text."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _styles(document) -> None:

@@ -192,3 +192,25 @@ def test_a_session_id_that_is_a_path_or_reserved_is_refused(library, run, monkey
         assert result.stderr.startswith(f"«{session}» ")
         assert "una sessione" in result.stderr
     assert _files(library) == before
+
+
+# --- What check accepts, the build accepts -----------------------------------------------------
+
+
+def test_titles_over_255_characters_pass_check_and_build(library):
+    import docx
+
+    title, subtitle, organiser = "Titolo lungo " * 23, "Sottotitolo " * 24, "Ente organizzatore " * 15
+    assert [len(text) for text in (title, subtitle, organiser)] == [299, 288, 285]
+    event = EVENT_YAML.replace("title: Sguardi e prospettive della cooperazione decentrata", f"title: {title}")
+    event = event.replace("  - name: Regione Piemonte", f"  - name: {organiser}") + f"subtitle: {subtitle}\n"
+    (library / "notes" / "convegno-2019" / "event.yaml").write_text(event, "utf-8")
+    assert outcomes("check", cwd=library).status == 0
+    run = outcomes("build", cwd=library)
+    assert run.status == 0, run.err
+    document = docx.Document(str(library / "build" / "proceedings" / "convegno-2019.docx"))
+    properties = document.core_properties
+    assert properties.title == title.strip()[:254] + "…"
+    assert properties.comments == subtitle.strip()[:254] + "…"
+    assert properties.author == organiser.strip()[:254] + "…"
+    assert title.strip() in [paragraph.text for paragraph in document.paragraphs]
