@@ -26,6 +26,7 @@ import itertools
 import json
 import os
 import shutil
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,24 @@ class BuildResult:
 
 class BuildLocked(Exception):
     """Another build holds the output folder."""
+
+
+class OutputError(OSError):
+    """SQLite could not write the database (a full or read-only disk):
+    an OSError like any other failure to write the outputs."""
+
+
+_WRITE_FAILURES = ("SQLITE_IOERR", "SQLITE_FULL", "SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM")
+
+
+@contextlib.contextmanager
+def _writing_database(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        if not (getattr(error, "sqlite_errorname", None) or "").startswith(_WRITE_FAILURES):
+            raise  # not the disk: a bug, to be seen as one
+        raise OutputError(errno.EIO, str(error), str(path)) from error
 
 
 # --- Lock, staging, publishing ------------------------------------------------------
@@ -337,7 +356,7 @@ def build(
     if not notes_dir.is_dir():
         problems.add(notes_dir, 1, 1, "", "path_not_found")
         return result
-    with locked(out_dir, on_wait=on_wait), staging(out_dir) as stage:
+    with _writing_database(out_dir / DATABASE), locked(out_dir, on_wait=on_wait), staging(out_dir) as stage:
         taken_ns = time.time_ns()
         events = list(load.events(notes_dir, problems))
         stats = note_files(notes_dir, events)

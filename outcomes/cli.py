@@ -7,6 +7,7 @@ mistake in a note is never a traceback.
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -41,6 +42,23 @@ def report(problems: Problems, lang: str) -> None:
     """Every problem on stderr, one per line, warnings included, by position."""
     for problem in sorted(problems, key=lambda p: (p.path, p.line, p.column)):
         click.echo(problem.format(lang), err=True)
+
+
+def writes_files(command):
+    """A command whose outputs cannot be written (a read-only or full disk,
+    a file where a folder should be) says so in one line and exits 1, rather
+    than with a traceback; what was published before stays as it was."""
+
+    @functools.wraps(command)
+    def guarded(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except OSError as error:
+            lang = current_lang(kwargs.get("lang"))
+            path = error.filename if error.filename is not None else ""
+            _fail("cannot_write", lang, path=path, detail=error.strerror or str(error))
+
+    return guarded
 
 
 lang_option = click.option(
@@ -114,6 +132,7 @@ def run_build(notes: Path, out: Path, lang: str | None, proceedings: bool = True
 @proceedings_option
 @full_option
 @lang_option
+@writes_files
 def build_command(notes: Path, out: Path, proceedings: bool, full: bool, lang: str | None):
     """Check every note, then build the database, the site and the proceedings.
 
@@ -186,6 +205,7 @@ kind_option = click.option(
 @notes_option
 @kind_option
 @lang_option
+@writes_files
 def new(event: str, session: str, notes: Path, kind: str | None, lang: str | None):
     """Write a commented note template to fill in.
 
@@ -222,6 +242,7 @@ def new(event: str, session: str, notes: Path, kind: str | None, lang: str | Non
 @click.option("--check", "check_only", is_flag=True,
               help="Write nothing; exit 1 if the files in OUT differ from the models.")
 @lang_option
+@writes_files
 def schema(out: Path, check_only: bool, lang: str | None):
     """Write the JSON Schema files of the notes, from the models.
 
@@ -255,6 +276,7 @@ def schema(out: Path, check_only: bool, lang: str | None):
 @notes_option
 @kind_option
 @lang_option
+@writes_files
 def form(event: str, session: str, output: Path | None, notes: Path, kind: str | None, lang: str | None):
     """Write a Word form (scheda di restituzione) for a session.
 
@@ -285,6 +307,7 @@ def form(event: str, session: str, output: Path | None, notes: Path, kind: str |
 @click.option("--session", default=None, help="Session id, if not the one printed on the form.")
 @click.option("--force", is_flag=True, help="Replace the session's note if it exists.")
 @lang_option
+@writes_files
 def import_command(form_file: Path, notes: Path, event: str | None, session: str | None, force: bool,
                    lang: str | None):
     """Turn a filled Word form into a checked note.
@@ -320,6 +343,7 @@ def import_command(form_file: Path, notes: Path, event: str | None, session: str
               help="Mapping file (YAML) adding column names, organisation types and session options to the default ones.")
 @notes_option
 @lang_option
+@writes_files
 def registrations(event: str, export_file: Path, map_file: Path | None, notes: Path, lang: str | None):
     """Count registrations by actor type, for the event and each session.
 
@@ -429,6 +453,7 @@ def _values(counter, lang: str, limit: int = 20) -> str:
 @click.option("--internal", is_flag=True,
               help="Include internal sessions and outcomes. Never for publication: the default file name "
                    "ends in -interno (-internal in English).")
+@writes_files
 def proceedings_command(event: str, notes: Path, out: Path, output: Path | None, lang: str | None, internal: bool):
     """Write the proceedings of EVENT ("Atti del convegno") as a Word document.
 

@@ -351,6 +351,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Proceedings written to {path}: {sessions} sessions, {outcomes} outcomes{internal}.",
     },
     "proceedings_internal": {"it": ", compresi quelli interni", "en": ", internal ones included"},
+    "cannot_write": {
+        "it": "impossibile scrivere {path} ({detail}): nulla di ciò che era già pubblicato è stato sostituito",
+        "en": "cannot write {path} ({detail}): nothing published before was replaced",
+    },
     "build_waiting": {
         "it": "Un'altra build sta scrivendo in {out}: attendo che finisca…",
         "en": "Another build is writing to {out}: waiting for it to finish…",

@@ -214,3 +214,86 @@ def test_titles_over_255_characters_pass_check_and_build(library):
     assert properties.comments == subtitle.strip()[:254] + "…"
     assert properties.author == organiser.strip()[:254] + "…"
     assert title.strip() in [paragraph.text for paragraph in document.paragraphs]
+
+
+# --- Outputs that cannot be written ------------------------------------------------------------
+
+
+def published(out: Path) -> dict[str, bytes]:
+    return {path.relative_to(out).as_posix(): path.read_bytes() for path in sorted(out.rglob("*")) if path.is_file()}
+
+
+def limit_file_size(size: int):
+    """For a child process: files can grow to ``size`` bytes only, as on a full
+    disk (writes beyond fail with EFBIG instead of killing the process).
+    Unlike permissions, this stops root too."""
+    import resource
+
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    return apply
+
+
+@pytest.fixture
+def built_library(library) -> Path:
+    assert outcomes("build", cwd=library).status == 0
+    return library
+
+
+def test_a_build_that_cannot_write_the_database_changes_nothing(built_library):
+    before = published(built_library / "build")
+    (built_library / "notes" / "convegno-2019" / "laboratorio.yaml").write_text(
+        SESSION_YAML.replace("Migrazione e Cooperazione", "Migrazione e cooperazione"), "utf-8"
+    )
+    run = outcomes("build", "--full", cwd=built_library, preexec=limit_file_size(20_000))
+    assert run.status == 1
+    assert run.lines == [
+        "impossibile scrivere build/outcomes.db (disk I/O error): nulla di ciò che era già pubblicato è stato sostituito"
+    ]
+    assert published(built_library / "build") == before
+
+
+def test_a_build_that_cannot_take_its_lock_says_so(built_library):
+    out = built_library / "build"
+    (out / ".lock").unlink()
+    (out / ".lock").mkdir()  # what the build must write is a folder
+    before = published(out)
+    run = outcomes("build", "--lang", "en", cwd=built_library)
+    assert run.status == 1
+    assert run.lines == ["cannot write build/.lock (Is a directory): nothing published before was replaced"]
+    assert published(out) == before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders: the two tests above fail writes otherwise")
+def test_a_read_only_output_folder(built_library):
+    out = built_library / "build"
+    before = published(out)
+    for path in [out, *out.rglob("*")]:
+        path.chmod(path.stat().st_mode & ~0o222)
+    try:
+        run = outcomes("build", "--full", cwd=built_library)
+    finally:
+        for path in [out, *out.rglob("*")]:
+            path.chmod(path.stat().st_mode | 0o200)
+    assert run.status == 1
+    assert run.lines[0].startswith("impossibile scrivere build/")
+    assert published(out) == before
+
+
+def test_other_commands_that_cannot_write(built_library, tmp_path):
+    library = built_library
+    (library / "file").write_text("not a folder", "utf-8")
+    (library / "notes" / "file").symlink_to(library / "file")  # an event "folder" that is a file
+    runs = {
+        "proceedings": outcomes("proceedings", "convegno-2019", "-o", "file/atti.docx", cwd=library),
+        "form": outcomes("form", "convegno-2019", "nuova", "-o", "file/scheda.docx", cwd=library),
+        "new": outcomes("new", "file", "nuova", cwd=library),
+        "schema": outcomes("schema", "--out", "file/schemas", cwd=library),
+    }
+    for name, run in runs.items():
+        assert run.status == 1, name
+        assert run.lines[0].startswith(("impossibile scrivere file", "impossibile scrivere notes/file")), (name, run.err)
+        assert run.lines[0].endswith(": nulla di ciò che era già pubblicato è stato sostituito"), name
+    assert (library / "file").read_text("utf-8") == "not a folder"
