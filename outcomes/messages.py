@@ -432,6 +432,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "it": "tolti caratteri di controllo invisibili ({characters}), di solito incollati da un altro programma",
         "en": "invisible control characters removed ({characters}), usually pasted from another program",
     },
+    "form_too_large": {
+        "it": "il documento è troppo grande ({size} MB, massimo {limit} MB): una scheda compilata pesa poche centinaia di kB",
+        "en": "the document is too large ({size} MB, at most {limit} MB): a filled form is a few hundred kB",
+    },
+    "form_part_too_large": {
+        "it": "il documento, decompresso, sarebbe troppo grande ({part}: {size} MB, massimo {limit} MB): non lo apro",
+        "en": "the document would be too large once uncompressed ({part}: {size} MB, at most {limit} MB): it is not opened",
+    },
+    "form_doctype": {
+        "it": "il documento contiene una dichiarazione <!DOCTYPE> con entità XML ({part}), che Word e LibreOffice non scrivono mai e che farebbe perdere testo: aprilo e salvalo di nuovo in formato .docx",
+        "en": "the document holds a <!DOCTYPE> declaration with XML entities ({part}), which Word and LibreOffice never write and which would lose text: open it and save it again as .docx",
+    },
     "form_unreadable": {
         "it": "non è un documento Word (.docx) leggibile: salvalo in formato .docx e riprova",
         "en": "not a readable Word document (.docx): save it as .docx and try again",

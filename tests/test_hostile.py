@@ -297,3 +297,67 @@ def test_other_commands_that_cannot_write(built_library, tmp_path):
         assert run.lines[0].startswith(("impossibile scrivere file", "impossibile scrivere notes/file")), (name, run.err)
         assert run.lines[0].endswith(": nulla di ciò che era già pubblicato è stato sostituito"), name
     assert (library / "file").read_text("utf-8") == "not a folder"
+
+
+# --- Word forms: bombs, entities, FIFOs ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def blank_form(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("form")
+    assert outcomes("form", "convegno-2019", "laboratorio", "-o", "scheda.docx", cwd=folder).status == 0
+    return folder / "scheda.docx"
+
+
+def repack(source: Path, target: Path, replace: dict[str, bytes] | None = None, stream: tuple | None = None) -> Path:
+    """``source``'s parts into ``target``, with some replaced; ``stream`` is
+    (part name, chunk, count): a part written chunk by chunk, never held whole."""
+    import zipfile
+
+    replace = replace or {}
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as new:
+        for item in old.infolist():
+            if stream and item.filename == stream[0]:
+                with new.open(item.filename, "w", force_zip64=True) as part:  # deflated, level 1
+                    for _ in range(stream[2]):
+                        part.write(stream[1])
+            else:
+                new.writestr(item.filename, replace.get(item.filename, old.read(item.filename)))
+    return target
+
+
+def test_a_form_whose_core_xml_inflates_to_1_gb_is_refused_at_once(tmp_path, blank_form):
+    bomb = repack(blank_form, tmp_path / "scheda.docx", stream=("docProps/core.xml", b" " * 2**20, 1024))
+    assert bomb.stat().st_size < 5 * 2**20
+    (tmp_path / "notes").mkdir()
+    run = outcomes("import", bomb, cwd=tmp_path, timeout=60)
+    assert run.status == 1
+    assert run.lines == [
+        "scheda.docx: il documento, decompresso, sarebbe troppo grande (docProps/core.xml: 1024.0 MB, massimo 200 MB):"
+        " non lo apro"
+    ]
+    assert run.seconds < 10 and run.peak_mb < 200, (run.seconds, run.peak_mb)
+    assert list((tmp_path / "notes").iterdir()) == []
+
+
+def test_a_form_part_that_inflates_too_well_is_refused(tmp_path, blank_form):
+    bomb = repack(blank_form, tmp_path / "scheda.docx", stream=("word/document.xml", b"<" * 2**20, 30))
+    run = outcomes("import", bomb, "--lang", "en", cwd=tmp_path, timeout=60)
+    assert run.status == 1
+    assert run.lines == [
+        "scheda.docx: the document would be too large once uncompressed (word/document.xml: 30.0 MB, at most 200 MB):"
+        " it is not opened"
+    ]
+
+
+def test_a_form_that_is_a_fifo_or_too_large(tmp_path):
+    os.mkfifo(tmp_path / "scheda.docx")
+    sparse(tmp_path / "enorme.docx", 3 * GIB)
+    fifo = outcomes("import", "scheda.docx", cwd=tmp_path, timeout=20)
+    assert (fifo.status, fifo.lines) == (1, ["scheda.docx: non è un file ma una pipe con nome (FIFO): non lo leggo"])
+    large = outcomes("import", "enorme.docx", cwd=tmp_path, timeout=20)
+    assert large.status == 1
+    assert large.lines == [
+        "enorme.docx: il documento è troppo grande (3072.0 MB, massimo 50 MB): una scheda compilata pesa poche centinaia di kB"
+    ]
+    assert large.peak_mb < 200

@@ -463,3 +463,22 @@ def test_ids_given_to_import_are_never_paths(tmp_path, run, notes, blank, option
     assert result.exit_code == 1
     assert result.stderr.startswith(f"scheda-compilata.docx: «{value}» non va bene come identificativo di ")
     assert sorted(p.name for p in tmp_path.rglob("*.yaml")) == ["event.yaml"]
+
+
+def test_an_xml_entity_in_a_form_is_refused_not_silently_cut(tmp_path, run, notes, blank):
+    """lxml, not resolving entities, would keep only the text before ``&luogo;``."""
+    from intake_word import _replace_part
+
+    filled = fill_form(blank, tmp_path / "scheda-compilata.docx", {**TYPED, "room": "Sala ENTITY Londra"}, PICKED)
+    with zipfile.ZipFile(filled) as package:
+        xml = package.read("word/document.xml")
+    declaration, _, rest = xml.partition(b"?>")
+    xml = declaration + b'?><!DOCTYPE w:document [<!ENTITY luogo "Torino">]>' + rest.replace(b"ENTITY", b"&luogo;")
+    _replace_part(filled, tmp_path / "scheda-entita.docx", "word/document.xml", xml)
+    result = run("import", tmp_path / "scheda-entita.docx", "--notes", notes)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "scheda-entita.docx: il documento contiene una dichiarazione <!DOCTYPE> con entità XML (word/document.xml),"
+        " che Word e LibreOffice non scrivono mai e che farebbe perdere testo: aprilo e salvalo di nuovo in formato .docx\n"
+    )
+    assert sorted(p.name for p in (notes / EVENT_ID).iterdir()) == ["event.yaml"]

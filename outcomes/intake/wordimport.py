@@ -19,6 +19,7 @@ unless the note is valid.
 
 from __future__ import annotations
 
+import io
 import re
 import tempfile
 import zipfile
@@ -49,6 +50,13 @@ _OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")  # Office's escape for charac
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _QUOTES = "\"'“”„‘’‚«»‹›`´"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)  # no external entities
+
+# A filled form is a few hundred kilobytes; these bounds leave room for
+# pasted pictures while refusing a zip bomb before anything is inflated.
+MAX_FORM_BYTES = 50 * 2**20  # the .docx file
+MAX_UNPACKED_BYTES = 200 * 2**20  # all its parts, uncompressed
+MAX_XML_BYTES = 20 * 2**20  # the one part read whole: word/document.xml (or docProps/core.xml)
+MAX_RATIO = 200  # XML deflates 5 to 30 times; far more is a bomb
 
 
 # --- Problems, told at the form's section and field ------------------------------------
@@ -109,21 +117,69 @@ class FilledForm:
 
 
 def read_form(path: Path) -> FilledForm:
-    """Every field of the form at ``path``, by tag; raises IntakeError."""
+    """Every field of the form at ``path``, by tag; raises IntakeError.
+
+    What the file is and how large its parts would be once inflated are
+    checked before anything is read or inflated (a FIFO, a device, a zip
+    bomb are refused at once); an XML document type declaration, which Word
+    and LibreOffice never write and whose entities would silently cut text,
+    is refused too.
+    """
     try:
-        with zipfile.ZipFile(path) as package:
-            document = package.read("word/document.xml")
-            core = package.read("docProps/core.xml") if "docProps/core.xml" in package.namelist() else None
-    except (zipfile.BadZipFile, KeyError, OSError):
+        data = load.read_regular(path, MAX_FORM_BYTES)
+    except load.NoteError as error:
+        kind = "form_too_large" if error.kind == "file_too_large" else error.kind
+        raise IntakeError(kind, **error.context) from None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            _check_sizes(package)
+            document = _read_part(package, "word/document.xml")
+            core = _read_part(package, "docProps/core.xml") if "docProps/core.xml" in package.namelist() else None
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, NotImplementedError):
         raise IntakeError("form_unreadable") from None
-    try:
-        root = etree.fromstring(_mark_forbidden_characters(document), _PARSER)
-    except etree.XMLSyntaxError as error:
-        raise IntakeError("form_unreadable_xml", detail=str(error)) from None
+    root = _parse(_mark_forbidden_characters(document), "word/document.xml")
     fields = {tag: _field_text(container) for tag, container in _containers(root).items()}
     if not fields:
         raise IntakeError("form_not_ours")
     return FilledForm(fields, _identifier(core))
+
+
+def _check_sizes(package: zipfile.ZipFile) -> None:
+    """Refuse a package whose parts would inflate too much, from the sizes
+    its directory declares (``_read_part`` holds reading to them)."""
+    members = package.infolist()
+    total = sum(member.file_size for member in members)
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > MAX_UNPACKED_BYTES or (member.file_size > 2**20 and ratio > MAX_RATIO):
+            raise _part_too_large(member.filename, member.file_size, MAX_UNPACKED_BYTES)
+    if total > MAX_UNPACKED_BYTES:
+        raise _part_too_large("*", total, MAX_UNPACKED_BYTES)
+
+
+def _read_part(package: zipfile.ZipFile, name: str) -> bytes:
+    info = package.getinfo(name)
+    if info.file_size > MAX_XML_BYTES:
+        raise _part_too_large(name, info.file_size, MAX_XML_BYTES)
+    with package.open(info) as part:
+        data = part.read(MAX_XML_BYTES + 1)  # never more than declared, whatever the zip says
+    if len(data) > MAX_XML_BYTES:
+        raise _part_too_large(name, len(data), MAX_XML_BYTES)
+    return data
+
+
+def _part_too_large(name: str, size: int, limit: int) -> IntakeError:
+    return IntakeError("form_part_too_large", part=name, size=f"{size / 2**20:.1f}", limit=limit // 2**20)
+
+
+def _parse(xml: bytes, part: str):
+    try:
+        root = etree.fromstring(xml, _PARSER)
+    except etree.XMLSyntaxError as error:
+        raise IntakeError("form_unreadable_xml", detail=str(error)) from None
+    if root.getroottree().docinfo.doctype:
+        raise IntakeError("form_doctype", part=part)
+    return root
 
 
 def _mark_forbidden_characters(xml: bytes) -> bytes:
@@ -142,8 +198,10 @@ def _identifier(core: bytes | None) -> str | None:
     if core is None:
         return None
     try:
-        found = etree.fromstring(core, _PARSER).find(f"{DC}identifier")
-    except etree.XMLSyntaxError:
+        found = _parse(core, "docProps/core.xml").find(f"{DC}identifier")
+    except IntakeError as error:
+        if error.kind == "form_doctype":
+            raise
         return None
     return found.text if found is not None and found.text else None
 
