@@ -15,7 +15,7 @@ import click
 
 from . import load
 from .load import Problems
-from .messages import counted, current_lang, message
+from .messages import counted, current_lang, message, printable
 
 NOTES_DIR = Path("notes")
 OUT_DIR = Path("build")
@@ -39,9 +39,10 @@ def summary(counts: dict, lang: str) -> str:
 
 
 def report(problems: Problems, lang: str) -> None:
-    """Every problem on stderr, one per line, warnings included, by position."""
+    """Every problem on stderr, one per line, warnings included, by position;
+    what comes from the files (paths, values) is shown escaped and cut."""
     for problem in sorted(problems, key=lambda p: (p.path, p.line, p.column)):
-        click.echo(problem.format(lang), err=True)
+        click.echo(printable(problem.format(lang), limit=None), err=True)
 
 
 def writes_files(command):
@@ -324,7 +325,7 @@ def import_command(form_file: Path, notes: Path, event: str | None, session: str
     lang = current_lang(lang)
     result = import_form(form_file, notes, event, session, force)
     for problem in result.problems:
-        click.echo(problem.format(lang), err=True)
+        click.echo(printable(problem.format(lang), limit=None), err=True)
     if result.note is None:
         if any(problem.section for problem in result.errors):
             errors = len(result.errors)

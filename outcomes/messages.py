@@ -8,8 +8,10 @@ allowed and, where a near miss is likely, what they probably meant.
 from __future__ import annotations
 
 import os
+import re
 
 DEFAULT_LANG = "it"
+MAX_SHOWN = 200  # characters of a value repeated in a message
 
 
 def current_lang(lang: str | None = None) -> str:
@@ -627,9 +629,7 @@ def message(kind: str, lang: str, **context: object) -> str:
     must never turn into a traceback.
     """
     template = (MESSAGES.get(kind) or MESSAGES["invalid"])[lang]
-    values = _Blank(
-        {key: value.get(lang, value.get("en")) if isinstance(value, Bilingual) else value for key, value in context.items()}
-    )
+    values = _Blank({key: _shown(key, value, lang) for key, value in context.items()})
     suggestion = context.get("suggestion")
     values["suggestion_plain"] = suggestion or ""
     values["suggestion"] = (
@@ -642,6 +642,44 @@ def message(kind: str, lang: str, **context: object) -> str:
     key_label = field_label(context.get("key", ""), lang)
     values["label_note"] = f" ({key_label})" if key_label != str(context.get("key", "")) else ""
     return template.format_map(values)
+
+
+# Context values that repeat what someone typed: cut when long. (Lists the
+# library makes, such as the allowed values, are shown whole.)
+_TYPED = frozenset({"value", "key", "tag", "detail", "comment", "event", "file", "name"})
+
+
+def _shown(key: str, value: object, lang: str) -> object:
+    """A context value as a message shows it: in ``lang``, printable, cut if typed."""
+    if isinstance(value, Bilingual):
+        value = value.get(lang, value.get("en"))
+    if isinstance(value, (str, os.PathLike)):
+        return printable(os.fspath(value), MAX_SHOWN if key in _TYPED else None)
+    return value
+
+
+# Characters a terminal acts on rather than shows: C0 and C1 controls (escape
+# sequences start with one), line separators, bidirectional overrides.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str, limit: int | None = MAX_SHOWN) -> str:
+    """Text from someone's file made safe to print on a terminal, on one line:
+    control characters (escape sequences, line breaks, bidirectional
+    overrides) are shown escaped as Python writes them (``\\x1b``, ``\\n``,
+    ``\\u202e``), and text beyond ``limit`` characters is cut, with "…"."""
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
+    if not _UNPRINTABLE.search(text):
+        return text
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match) -> str:
+    character = match.group(0)
+    code = ord(character)
+    return _ESCAPES.get(character) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 # Singular and plural of what the commands count.

@@ -361,3 +361,26 @@ def test_a_form_that_is_a_fifo_or_too_large(tmp_path):
         "enorme.docx: il documento è troppo grande (3072.0 MB, massimo 50 MB): una scheda compilata pesa poche centinaia di kB"
     ]
     assert large.peak_mb < 200
+
+
+# --- What is printed from users' files is safe for a terminal ----------------------------------
+
+
+def test_escape_sequences_and_long_values_are_shown_escaped_and_cut(library):
+    folder = library / "notes" / "convegno-2019"
+    hostile = SESSION_YAML.replace("date: 2019-10-15", 'date: "\\e]0;titolo rubato\\a\\e[2J2019\\u202e-10-15"')
+    hostile = hostile.replace('start: "14:30"', "start: " + "1" * 50_000)
+    (folder / "laboratorio.yaml").write_text(hostile, "utf-8")
+    (folder / "nome\x1b[31m\nrosso.yaml").write_text(SESSION_YAML, "utf-8")
+    run = outcomes("check", cwd=library)
+    assert run.status == 1
+    assert "\x1b" not in run.err and "\x07" not in run.err and "\u202e" not in run.err
+    assert run.lines == [
+        "notes/convegno-2019/laboratorio.yaml:3:7: error: date: data: «\\x1b]0;titolo rubato\\x07\\x1b[2J2019\\u202e-10-15»"
+        " non è una data nel formato AAAA-MM-GG",
+        "notes/convegno-2019/laboratorio.yaml:4:8: error: start: ora di inizio: «" + "1" * 200 + "…» non è un orario"
+        " nel formato HH:MM (es. «14:30»)",
+        "notes/convegno-2019/nome\\x1b[31m\\nrosso.yaml:1:1: error: (file): nome di file o cartella"
+        " «nome\\x1b[31m\\nrosso» non valido: usa solo lettere minuscole, cifre e trattini (forse intendevi «nome-31m-rosso»?)",
+        "3 errori nelle note.",
+    ]
