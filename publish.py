@@ -9,7 +9,9 @@ from pathlib import Path
 
 import click
 
-from outcomes.cli import NOTES_DIR, OUT_DIR, full_option, lang_option, proceedings_option, run_build, serve
+from outcomes.cli import (
+    NOTES_DIR, OUT_DIR, full_option, lang_option, proceedings_option, run_build, serve, writes_files,
+)
 
 
 @click.command()
@@ -22,6 +24,7 @@ from outcomes.cli import NOTES_DIR, OUT_DIR, full_option, lang_option, proceedin
 @proceedings_option
 @full_option
 @lang_option
+@writes_files
 def main(notes: Path, out: Path, then_serve: bool, port: int, proceedings: bool, full: bool, lang: str | None):
     """Build the outcomes library from the notes: the same as "outcomes build",
     then, with --serve, "outcomes serve"."""

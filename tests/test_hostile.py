@@ -11,7 +11,6 @@ generous bounds: two shared cores, other work running.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES
+from conftest import ROOT
 from helpers import EVENT_YAML, SESSION_YAML
 
 GIB = 2**30
@@ -264,6 +263,10 @@ def test_a_build_that_cannot_take_its_lock_says_so(built_library):
     assert run.status == 1
     assert run.lines == ["cannot write build/.lock (Is a directory): nothing published before was replaced"]
     assert published(out) == before
+    publish = subprocess.run([sys.executable, str(ROOT / "publish.py")], cwd=built_library, capture_output=True, text=True)
+    assert (publish.returncode, publish.stderr) == (
+        1, "impossibile scrivere build/.lock (Is a directory): nulla di ciò che era già pubblicato è stato sostituito\n"
+    )
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders: the two tests above fail writes otherwise")
