@@ -211,7 +211,7 @@ def new(event: str, session: str, notes: Path, kind: str | None, lang: str | Non
     """Write a commented note template to fill in.
 
     The note is NOTES/EVENT/SESSION.yaml. EVENT and SESSION are ids: lowercase letters, digits and hyphens (they
-    become the folder and file names). If the event has no event.yaml yet,
+    become the folder and file names; not event, registrations or followup). If the event has no event.yaml yet,
     its template is written too. Comments in Italian explain each field and
     list the allowed values; required values are left empty, so "outcomes
     check" points at each one until it is filled. An existing note is never
