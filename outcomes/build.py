@@ -42,6 +42,7 @@ LOCK_FILE = ".lock"
 JOURNAL = ".publishing.json"
 STATE_FILE = ".build-state.json"
 STATE_FORMAT = 1
+MAX_OWN_FILE_BYTES = 256 * 2**20  # the build state: about 150 bytes a note
 RACY_NS = 2_000_000_000  # a file changed this close to the last build is read again
 
 
@@ -147,7 +148,7 @@ def staging(out_dir: Path) -> Iterator[Path]:
 def _publishing(out_dir: Path, stage: Path) -> bool:
     """Whether a publication of ``stage`` was started and not finished."""
     try:
-        return json.loads((out_dir / JOURNAL).read_text("utf-8")).get("stage") == stage.name
+        return _read_json(out_dir / JOURNAL).get("stage") == stage.name
     except (OSError, ValueError):
         return False
 
@@ -176,7 +177,7 @@ def recover(out_dir: Path) -> None:
     if not journal.exists():
         return
     try:
-        plan = json.loads(journal.read_text("utf-8"))
+        plan = _read_json(journal)
         stage = out_dir / plan["stage"]
         if stage.is_dir():
             _move_staged(stage, out_dir, plan.get("stale_proceedings", []))
@@ -223,6 +224,15 @@ def _replace_dir(staged: Path, target: Path) -> list[Path]:
     os.replace(staged, target)
     shutil.rmtree(aside, ignore_errors=True)
     return sorted(path for path in target.rglob("*") if path.is_file())
+
+
+def _read_json(path: Path):
+    """The content of one of the build's own JSON files; ValueError if it is
+    not one (a FIFO or a device put in its place is never read)."""
+    try:
+        return json.loads(load.read_regular(path, MAX_OWN_FILE_BYTES))
+    except load.NoteError as error:
+        raise ValueError(error.kind) from None
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -282,7 +292,7 @@ class BuildState:
     @classmethod
     def read(cls, out_dir: Path) -> BuildState | None:
         try:
-            data = json.loads((out_dir / STATE_FILE).read_text("utf-8"))
+            data = _read_json(out_dir / STATE_FILE)
             return cls(**data)
         except (OSError, ValueError, TypeError):
             return None

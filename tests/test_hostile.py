@@ -387,3 +387,13 @@ def test_escape_sequences_and_long_values_are_shown_escaped_and_cut(library):
         " «nome\\x1b[31m\\nrosso» non valido: usa solo lettere minuscole, cifre e trattini (forse intendevi «nome-31m-rosso»?)",
         "3 errori nelle note.",
     ]
+
+
+@pytest.mark.parametrize("name", [".build-state.json", ".publishing.json"])
+def test_a_fifo_among_the_builds_own_files_is_not_read(built_library, name):
+    out = built_library / "build"
+    (out / name).unlink(missing_ok=True)
+    os.mkfifo(out / name)
+    run = outcomes("build", "--no-proceedings", cwd=built_library, timeout=30)
+    assert (run.status, run.err) == (0, "")
+    assert (out / ".build-state.json").is_file()
