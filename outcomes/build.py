@@ -12,8 +12,9 @@ A lock file keeps two builds off the same output folder.
 
 Builds are incremental: the output folder remembers which note files it was
 built from (``.build-state.json``), and when only some changed, a copy of the
-published database is updated with just their rows. The result is the same
-database a full build gives (tests/test_incremental.py checks it).
+published database is updated with just their rows. The result holds the
+same rows and search index as a full build (tests/test_incremental.py checks
+it), though not the same bytes: see the README.
 """
 
 from __future__ import annotations

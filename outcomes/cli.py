@@ -140,8 +140,8 @@ def build_command(notes: Path, out: Path, proceedings: bool, full: bool, lang: s
     Outputs are written to a staging folder and replace the previous ones
     only when everything succeeded: with an invalid note, nothing in OUT
     changes. When OUT holds a previous build of the same notes folder, only
-    the notes that changed are read again (the result is the same as a full
-    build; --full forces one).
+    the notes that changed are read again (the same rows and search index as
+    a full build, not the same bytes; --full forces one).
     """
     run_build(notes, out, lang, proceedings=proceedings, full=full)
 
