@@ -102,7 +102,7 @@ def test_a_fifo_among_the_notes_is_reported_not_skipped(library):
     )
 
 
-@pytest.mark.parametrize("name", ["event.yaml", "registrations.yaml"])
+@pytest.mark.parametrize("name", ["event.yaml", "registrations.yaml", "followup.yaml"])
 def test_the_build_does_not_hang_on_a_fifo_nor_keep_its_lock(library, name):
     folder = library / "notes" / "convegno-2019"
     (folder / name).unlink(missing_ok=True)
