@@ -17,6 +17,7 @@ import datetime as dt
 import difflib
 import gc
 import hashlib
+import io
 import os
 import re
 import stat
@@ -243,13 +244,24 @@ def read_text(path: Path, data: bytes | None = None) -> str:
 
 def read_regular(path: Path, limit: int) -> bytes:
     """The bytes of the regular file at ``path``, at most ``limit`` of them,
-    or a NoteError.
+    or a NoteError (see :func:`open_regular`)."""
+    with open_regular(path, limit) as file:
+        data = file.read(limit + 1)
+    if len(data) > limit:  # it grew since
+        raise too_large(len(data), limit)
+    return data
+
+
+@contextlib.contextmanager
+def open_regular(path: Path, limit: int) -> Iterator[io.BufferedReader]:
+    """The regular file at ``path`` opened for reading (binary), or a NoteError.
 
     What the path is gets checked before anything is read: a FIFO (which
     would block until someone writes to it), a device or a folder is refused,
     and so is a file larger than ``limit`` (by its size, so a sparse 3 GB
     file costs nothing). The file is opened without blocking and checked
-    again once open, in case it was swapped meanwhile.
+    again once open, in case it was swapped meanwhile. Every command reading
+    a user's file goes through here (notes, Word forms, registration exports).
     """
     check_regular(path, limit)
     try:
@@ -258,10 +270,7 @@ def read_regular(path: Path, limit: int) -> bytes:
         raise _unreadable(error) from None
     with open(handle, "rb") as file:
         _check_stat(os.fstat(handle), limit)
-        data = file.read(limit + 1)
-    if len(data) > limit:  # it grew since
-        raise _too_large(len(data), limit)
-    return data
+        yield file
 
 
 def check_regular(path: Path, limit: int) -> None:
@@ -281,14 +290,15 @@ def _check_stat(info: os.stat_result, limit: int) -> None:
             {lang: message(f"file_kind_{kind}", lang) for lang in ("it", "en")}
         ))
     if info.st_size > limit:
-        raise _too_large(info.st_size, limit)
+        raise too_large(info.st_size, limit)
 
 
 _FILE_KINDS = ((stat.S_ISDIR, "folder"), (stat.S_ISFIFO, "fifo"), (stat.S_ISCHR, "device"),
                (stat.S_ISBLK, "device"), (stat.S_ISSOCK, "socket"))
 
 
-def _too_large(size: int, limit: int) -> NoteError:
+def too_large(size: int, limit: int) -> NoteError:
+    """The refusal of ``size`` bytes over ``limit``, in MB as every message gives them."""
     return NoteError(1, 1, "file_too_large", size=f"{size / 2**20:.1f}", limit=f"{limit / 2**20:g}")
 
 

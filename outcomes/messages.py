@@ -466,10 +466,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "it": "# Nota importata dalla scheda «{file}» con «outcomes import».",
         "en": "# Note imported from the form '{file}' with 'outcomes import'.",
     },
-    "csv_unreadable": {
-        "it": "non riesco a leggere il file ({detail})",
-        "en": "the file cannot be read ({detail})",
-    },
     "csv_empty": {
         "it": "il file è vuoto: esporta di nuovo le risposte del modulo (CSV o XLSX)",
         "en": "the file is empty: export the form's answers again (CSV or XLSX)",
@@ -485,10 +481,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "registrations_no_sessions_column": {
         "it": "non trovo la domanda delle sessioni indicata in «sessions_column:» ({wanted}); colonne del file: {columns}",
         "en": "the sessions question named in 'sessions_column:' is not there ({wanted}); the file's columns: {columns}",
-    },
-    "export_not_a_file": {
-        "it": "non è un file normale (una cartella, una pipe o un dispositivo): indica un file",
-        "en": "not a regular file (a folder, a pipe or a device): give a file",
     },
     "export_too_large": {
         "it": "il file è troppo grande per un'esportazione di iscrizioni ({size} MB, al massimo {limit} MB)",

@@ -545,7 +545,7 @@ def test_a_fifo_is_refused_at_once(tmp_path, notes, which):
     mapping = ["--map", fifo] if which == "map" else []
     result, seconds, _ = _measured("registrations", EVENT, export, "--notes", notes, *mapping)
     assert (result.returncode, result.stdout) == (1, "")
-    assert result.stderr == f"{fifo}:1:1: error: (file): non è un file normale (una cartella, una pipe o un dispositivo): indica un file\n"
+    assert result.stderr == f"{fifo}:1:1: error: (file): non è un file ma una pipe con nome (FIFO): non lo leggo\n"
     assert seconds < 30 and not (notes / EVENT / "registrations.yaml").exists()
 
 
@@ -554,7 +554,7 @@ def test_a_file_too_large_is_refused_before_reading(tmp_path, notes, run):
     with open(path, "wb") as file:  # sparse: 3 GB that take no room
         file.write(b"Indirizzo email,Tipologia di ente\n")
         file.truncate(3 * 2**30)
-    _refused(run, notes, path, "il file è troppo grande per un'esportazione di iscrizioni (3072 MB, al massimo 64 MB)")
+    _refused(run, notes, path, "il file è troppo grande per un'esportazione di iscrizioni (3072.0 MB, al massimo 64 MB)")
 
 
 def test_utf16_with_an_odd_byte_count(tmp_path, notes, run):

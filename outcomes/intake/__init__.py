@@ -14,7 +14,7 @@ What they write is checked with the same loader as hand-written notes.
 
 from pydantic_core import PydanticCustomError
 
-from .. import models
+from .. import load, models
 from ..messages import Bilingual, message
 
 
@@ -37,3 +37,10 @@ def check_id(value: str, what: str) -> None:
         what_words = Bilingual({lang: message(f"{what}_word", lang) for lang in ("it", "en")})
         kind = "bad_id" if error.type == "slug" else error.type
         raise IntakeError(kind, what=what_words, **error.context) from None
+
+
+def file_refused(error: load.NoteError, too_large: str) -> IntakeError:
+    """The refusal of ``load.open_regular`` (a FIFO, a folder, a missing
+    file...) as an IntakeError; ``too_large`` is the message kind for a file
+    over its limit, since each kind of file says what to do about it."""
+    return IntakeError(too_large if error.kind == "file_too_large" else error.kind, **error.context)

@@ -8,7 +8,8 @@ text (blank on a question's continuation columns) then a sub-header
 ``Other (please specify)``), after nine metadata columns; Google Forms and
 Microsoft Forms write one header row after their own metadata columns; a
 spreadsheet is one header row. Rows are streamed, never kept: a file is
-checked for what it is (a regular file of sane size) before it is read, and
+checked for what it is (a regular file of sane size, by ``load.open_regular``
+like every file a command reads) before it is read, and
 a file with more rows than any registration form has is refused as soon as
 the limit is passed.
 
@@ -23,17 +24,15 @@ import contextlib
 import csv
 import datetime as dt
 import io
-import os
 import re
-import stat
 import xml.parsers.expat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .. import vocab
-from . import IntakeError
+from .. import load, vocab
+from . import IntakeError, file_refused
 
 MAX_BYTES = 64 * 2**20  # a 20,000-person SurveyMonkey export is about 10 MB
 MAX_UNPACKED_BYTES = 512 * 2**20  # an XLSX's parts, uncompressed (zip bombs)
@@ -116,45 +115,36 @@ class Export:
 # --- What the file is -----------------------------------------------------------------------
 
 
-def check_file(path: Path) -> int:
-    """The size of ``path`` if it is a regular file of sane size; else why not.
-    (A FIFO would hang a reader, a device never ends.)"""
-    try:
-        info = os.stat(path)
-    except OSError as error:
-        raise IntakeError("csv_unreadable", detail=error.strerror or str(error)) from None
-    if not stat.S_ISREG(info.st_mode):
-        raise IntakeError("export_not_a_file")
-    if info.st_size > MAX_BYTES:
-        raise IntakeError("export_too_large", size=f"{info.st_size / 2**20:.0f}", limit=MAX_BYTES // 2**20)
-    if info.st_size == 0:
-        raise IntakeError("csv_empty")
-    return info.st_size
-
-
 @contextlib.contextmanager
 def open_export(path: Path) -> Iterator[Export]:
-    """The export at ``path``, CSV or XLSX (recognised by content, not name)."""
-    check_file(path)
-    with open(path, "rb") as handle:
+    """The export at ``path``, CSV or XLSX (recognised by content, not name),
+    read from one handle opened once its path was checked."""
+    with contextlib.ExitStack() as stack:
+        try:
+            handle = stack.enter_context(load.open_regular(path, MAX_BYTES))
+        except load.NoteError as error:
+            raise file_refused(error, "export_too_large") from None
         start = handle.read(8)
-    if start.startswith(b"PK\x03\x04"):
-        with _xlsx_rows(path) as rows:
-            yield _recognise(rows, "xlsx")
-    elif start.startswith(b"\xd0\xcf\x11\xe0"):
-        raise IntakeError("export_old_excel")
-    else:
-        with _csv_rows(path) as rows:
-            yield _recognise(rows, "csv")
+        handle.seek(0)
+        if not start:
+            raise IntakeError("csv_empty")
+        if start.startswith(b"PK\x03\x04"):
+            with _xlsx_rows(handle) as rows:
+                yield _recognise(rows, "xlsx")
+        elif start.startswith(b"\xd0\xcf\x11\xe0"):
+            raise IntakeError("export_old_excel")
+        else:
+            with _csv_rows(handle) as rows:
+                yield _recognise(rows, "csv")
 
 
 # --- CSV ----------------------------------------------------------------------------------------
 
 
-def _encoding(path: Path) -> str:
+def _encoding(handle: io.BufferedReader) -> str:
     """UTF-16 (by its BOM), UTF-8 with or without BOM, else Windows-1252 (what
     Excel writes on Windows): checked over the whole file, chunk by chunk."""
-    with open(path, "rb") as handle:
+    try:
         start = handle.read(4)
         if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return "utf-16"
@@ -166,14 +156,17 @@ def _encoding(path: Path) -> str:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             return "cp1252"
-    return "utf-8-sig"
+        return "utf-8-sig"
+    finally:
+        handle.seek(0)
 
 
 @contextlib.contextmanager
-def _csv_rows(path: Path) -> Iterator[Iterator[tuple[int, list[str]]]]:
-    encoding = _encoding(path)
+def _csv_rows(handle: io.BufferedReader) -> Iterator[Iterator[tuple[int, list[str]]]]:
+    encoding = _encoding(handle)
     # errors="replace": an odd byte count in UTF-16, or a byte Windows-1252 leaves undefined
-    with open(path, encoding=encoding, errors="replace", newline="") as text:
+    text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")
+    try:
         first = text.readline(MAX_CELL)
         for _ in range(100):  # blank lines before the header
             if first.strip() or not first:
@@ -184,6 +177,8 @@ def _csv_rows(path: Path) -> Iterator[Iterator[tuple[int, list[str]]]]:
         delimiter = max(DELIMITERS, key=lambda d: len(next(csv.reader([first], delimiter=d), [])))
         text.seek(0)
         yield _csv_reader(text, delimiter)
+    finally:
+        text.detach()  # the handle is its opener's to close
 
 
 def _csv_reader(text: io.TextIOBase, delimiter: str) -> Iterator[tuple[int, list[str]]]:
@@ -209,19 +204,20 @@ def _csv_reader(text: io.TextIOBase, delimiter: str) -> Iterator[tuple[int, list
 
 
 @contextlib.contextmanager
-def _xlsx_rows(path: Path) -> Iterator[Iterator[tuple[int, list[str]]]]:
+def _xlsx_rows(handle: io.BufferedReader) -> Iterator[Iterator[tuple[int, list[str]]]]:
     """The first sheet's rows, as text, with openpyxl in read-only (streaming) mode."""
     import openpyxl
 
     try:
-        with zipfile.ZipFile(path) as package:
+        with zipfile.ZipFile(handle) as package:
             unpacked = sum(info.file_size for info in package.infolist())
             if unpacked > MAX_UNPACKED_BYTES:
-                raise IntakeError("export_too_large", size=f"{unpacked / 2**20:.0f}", limit=MAX_UNPACKED_BYTES // 2**20)
+                raise file_refused(load.too_large(unpacked, MAX_UNPACKED_BYTES), "export_too_large")
             for name in package.namelist():
                 if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                     _check_rows(package, name)
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        handle.seek(0)
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except IntakeError:
         raise
     except Exception as error:  # openpyxl raises many kinds (zip, XML, KeyError) for one cause

@@ -85,10 +85,7 @@ def load_map(path: Path | None, problems: load.Problems) -> RegistrationMap | No
     default = RegistrationMap.model_validate(load.to_python(load.compose(default_text), default_text, DEFAULT_MAP, problems))
     if path is None:
         return default
-    if not path.is_file():  # a pipe would never end
-        problems.add(path, 1, 1, "", "export_not_a_file")
-        return None
-    parsed = load.parse_note(path, problems)
+    parsed = load.parse_note(path, problems)  # checked first like a note: a pipe would never end
     if parsed is None:
         return None
     user = load.validate(RegistrationMap, parsed[0], parsed[1], path, problems, {})

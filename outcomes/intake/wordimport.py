@@ -33,7 +33,7 @@ from ..messages import current_lang, message
 from .files import dump_note, schema_line, write_atomic
 from .form import FORM, Block, FormField, bookmark_name
 from .names import term_named
-from . import IntakeError, check_id
+from . import IntakeError, check_id, file_refused
 from .template import event_template
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -128,8 +128,7 @@ def read_form(path: Path) -> FilledForm:
     try:
         data = load.read_regular(path, MAX_FORM_BYTES)
     except load.NoteError as error:
-        kind = "form_too_large" if error.kind == "file_too_large" else error.kind
-        raise IntakeError(kind, **error.context) from None
+        raise file_refused(error, "form_too_large") from None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             _check_sizes(package)
