@@ -13,8 +13,8 @@ like every file a command reads) before it is read, and
 a file with more rows than any registration form has is refused as soon as
 the limit is passed.
 
-What a file says is only ever shown through :func:`shown`: control
-characters escaped, long values cut.
+What a file says is only ever shown through :func:`shown`
+(``messages.printable``: control characters escaped, long values cut).
 """
 
 from __future__ import annotations
@@ -32,13 +32,14 @@ from pathlib import Path
 from typing import Iterator
 
 from .. import load, vocab
+from ..messages import printable
 from . import IntakeError, file_refused
 
 MAX_BYTES = 64 * 2**20  # a 20,000-person SurveyMonkey export is about 10 MB
 MAX_UNPACKED_BYTES = 512 * 2**20  # an XLSX's parts, uncompressed (zip bombs)
 MAX_ROWS = 100_000  # registrations of one event: far more than any conference has
 MAX_CELL = 131_072  # Python's csv default field limit, kept: no answer is longer
-SHOWN_LENGTH = 60
+SHOWN_LENGTH = 59  # characters of a value on screen, then "…": several share a line
 DELIMITERS = (",", ";", "\t")
 
 # Metadata columns each tool writes before the questions, English and Italian
@@ -69,13 +70,9 @@ def _key(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", vocab.fold(text))
 
 
-def shown(value: str, limit: int = SHOWN_LENGTH) -> str:
-    """A value from a user's file, safe to print: control characters (terminal
-    escapes, line breaks) shown as ``\\x1b``, ``\\n``; cut to ``limit``."""
-    text = "".join(
-        c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in value
-    )
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def shown(value: str) -> str:
+    """A value from a user's file, safe to print and cut short."""
+    return printable(value, SHOWN_LENGTH)
 
 
 @dataclass(frozen=True)
