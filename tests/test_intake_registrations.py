@@ -549,6 +549,21 @@ def test_a_fifo_is_refused_at_once(tmp_path, notes, which):
     assert seconds < 30 and not (notes / EVENT / "registrations.yaml").exists()
 
 
+def test_a_fifo_among_the_session_notes_does_not_hang(notes):
+    # Session titles are read from the notes, leniently: a FIFO named like a
+    # session note is passed over (unread), the counts are those without it.
+    export = CSV / "iscrizioni-google.csv"
+    reference, _, _ = _measured("registrations", EVENT, export, "--notes", notes)
+    os.mkfifo(notes / EVENT / "sessione-fifo.yaml")
+    result, seconds, _ = _measured("registrations", EVENT, export, "--notes", notes)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == reference.stdout and result.stdout.startswith("Formato riconosciuto: Google Moduli, CSV.\n")
+    assert seconds < 30
+    assert _registrations(notes).registered == {
+        "local_authority": 2, "ngo": 1, "diaspora_association": 2, "trade_union": 1, "university": 1, "social_economy": 1,
+    }
+
+
 def test_a_file_too_large_is_refused_before_reading(tmp_path, notes, run):
     path = tmp_path / "enorme.csv"
     with open(path, "wb") as file:  # sparse: 3 GB that take no room
