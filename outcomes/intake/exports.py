@@ -225,7 +225,7 @@ def _xlsx_rows(handle: io.BufferedReader) -> Iterator[Iterator[tuple[int, list[s
         sheet = book.worksheets[0]
         declared = sheet.max_row if sheet.max_row else 0  # the sheet's own <dimension>, when written
         if declared > MAX_ROWS + 2:
-            raise IntakeError("export_too_many_rows", limit=f"{MAX_ROWS:,}".replace(",", "."))
+            raise _too_many_rows()
         yield _xlsx_reader(sheet)
     finally:
         book.close()
@@ -233,6 +233,11 @@ def _xlsx_rows(handle: io.BufferedReader) -> Iterator[Iterator[tuple[int, list[s
 
 class _TooManyRows(Exception):
     pass
+
+
+def _too_many_rows() -> IntakeError:
+    """The refusal of a sheet or file over ``MAX_ROWS`` rows, however it was found."""
+    return IntakeError("export_too_many_rows", limit=f"{MAX_ROWS:,}".replace(",", "."))
 
 
 def _check_rows(package: zipfile.ZipFile, name: str) -> None:
@@ -256,7 +261,7 @@ def _check_rows(package: zipfile.ZipFile, name: str) -> None:
                 parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except _TooManyRows:
-        raise IntakeError("export_too_many_rows", limit=f"{MAX_ROWS:,}".replace(",", ".")) from None
+        raise _too_many_rows() from None
     except xml.parsers.expat.ExpatError:
         raise IntakeError("export_xlsx_unreadable", detail=f"{name}: XML") from None
 
@@ -330,7 +335,7 @@ def _limited(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[
     registrations, and the answer comes in seconds instead of minutes."""
     for count, row in enumerate(rows):
         if count > MAX_ROWS + 1:  # + the header rows
-            raise IntakeError("export_too_many_rows", limit=f"{MAX_ROWS:,}".replace(",", "."))
+            raise _too_many_rows()
         yield row
 
 
