@@ -289,6 +289,11 @@ def _digest(address: str) -> bytes:
     return hashlib.blake2b(address.strip().lower().encode("utf-8"), digest_size=16).digest()
 
 
+def _listed(texts: list[str], limit: int) -> str:
+    """``«a», «b», …``: at most ``limit`` column names, each shown safely."""
+    return ", ".join(f"«{shown(text)}»" for text in texts[:limit]) + (", …" if len(texts) > limit else "")
+
+
 def count(export: Export, mapping: RegistrationMap, titles: dict[str, str]) -> Tally:
     """Count each person once by the actor type of their organisation, for
     the event and for each session they chose."""
@@ -297,8 +302,8 @@ def count(export: Export, mapping: RegistrationMap, titles: dict[str, str]) -> T
     if type_question is None:
         raise IntakeError(
             "csv_no_type_column",
-            wanted=", ".join(f"«{name}»" for name in mapping.organisation_type_column[:4]) + ", …",
-            columns=", ".join(f"«{shown(q.text)}»" for q in found[:40]) + (", …" if len(found) > 40 else ""),
+            wanted=_listed(mapping.organisation_type_column, 4),
+            columns=_listed([q.text for q in found], 40),
             example=json.dumps(_likely_type_question(found), ensure_ascii=False),
         )
     email_question = _named(found, mapping.email_column)
@@ -308,8 +313,8 @@ def count(export: Export, mapping: RegistrationMap, titles: dict[str, str]) -> T
         if chosen is None:
             raise IntakeError(
                 "registrations_no_sessions_column",
-                wanted=", ".join(f"«{name}»" for name in mapping.sessions_column[:4]),
-                columns=", ".join(f"«{shown(q.text)}»" for q in found[:40]),
+                wanted=_listed(mapping.sessions_column, 4),
+                columns=_listed([q.text for q in found], 40),
             )
         candidates = [SessionTally(chosen)]
     else:
