@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from datasette.app import Datasette
 
-from outcomes import build, load, search, site
+from outcomes import build, load, search, site, store
 from outcomes.load import Problems
 
 from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES
@@ -462,7 +462,7 @@ def test_recommendations_by_sdg_goal(client, db):
     goals = labels(db, "sdg_goals")
     expected = sorted(
         (
-            {"goal": goal, "titolo_goal": goals[str(goal)], "esito": row["id"], "titolo": row["title"], "sessione": row["session_title"]}
+            {"goal": int(goal), "titolo_goal": goals[goal], "esito": row["id"], "titolo": row["title"], "sessione": row["session_title"]}
             for row in outcomes_by(db)
             if row["type"] == "recommendation"
             for goal in json.loads(row["sdg_goals"])
@@ -671,6 +671,109 @@ def test_session_and_event_pages(client, db):
     event = client.ok(f"/outcomes/events/{EVENT}").text
     for session in (AGENDA, MIGRATION, PLENARY):
         assert f'<a href="/outcomes/sessions/{session}">' in event
+
+
+# --- Links lead to what they announce ------------------------------------------------
+
+OUTCOMES_LIST = "/outcomes/outcomes"
+
+
+def outcome_ids(db, query: str) -> set[str]:
+    """The outcomes a list's filters select, read from the database (through
+    the link tables, not the JSON arrays Datasette filters on)."""
+    ids = {row[0] for row in db.execute("select id from outcomes")}
+    links = {attribute: (table, column) for table, (column, attribute) in store.LINKS.items()}
+    for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
+        if key.startswith("_"):
+            assert key in ("_facet_size", "_sort", "_sort_desc", "_next"), key
+            continue
+        column, _, lookup = key.partition("__")
+        if column in links:
+            assert lookup == "arraycontains", key
+            table, code = links[column]
+            selected = {row[0] for row in db.execute(f"select outcome_id from {table} where {code} = ?", (value,))}
+        else:
+            assert lookup in ("", "exact") and column in ("type", "event_id", "session_id", "status"), key
+            selected = {row[0] for row in db.execute(f"select id from outcomes where [{column}] = ?", (value,))}
+        ids &= selected
+    return ids
+
+
+def announced(link) -> int | None:
+    """The number of outcomes a link says it leads to: a ``.count`` inside it
+    or right after it (home page, facets), else None."""
+    counts = link.find_class("count")
+    if not counts:
+        following = link.getnext()
+        if following is not None and "count" in following.classes and not (link.tail or "").strip():
+            counts = [following]
+    if not counts:
+        return None
+    number = re.match(r"\s*([\d.,]+)", counts[0].text_content())
+    assert number, (link.get("href"), counts[0].text_content())
+    return int(re.sub(r"[.,]", "", number.group(1)))
+
+
+def outcome_links(client, path: str) -> list[tuple[str, str, int | None]]:
+    """(query, text, announced count) of every link of a page to the list of outcomes."""
+    import lxml.html
+
+    tree = lxml.html.fromstring(client.ok(path).text)
+    found = []
+    for link in tree.iter("a"):
+        url = urllib.parse.urlsplit(link.get("href") or "")
+        if url.path == OUTCOMES_LIST and url.query:
+            found.append((url.query, link.text_content().strip(), announced(link)))
+    return found
+
+
+def check_links(client, db, path: str, seen: dict) -> list[str]:
+    """Follow every link of ``path`` to a list of outcomes: the list holds
+    exactly the outcomes its filters mean and as many as the link announced."""
+    checked = []
+    for query, text, count in outcome_links(client, path):
+        if query not in seen:
+            data = client.ok(f"{OUTCOMES_LIST}.json?{query}&_size=max&_col=id&_nofacet=1").json()
+            expected = outcome_ids(db, query)
+            assert data["filtered_table_rows_count"] == len(expected), (path, query)
+            if not data["next"] and "_next=" not in query:  # a next page holds the rest
+                assert {row[0] for row in data["rows"]} == expected, (path, query)
+            seen[query] = len(expected)
+        assert expected_ok(seen[query], count), f"{path}: «{text}» announces {count}, the list holds {seen[query]}"
+        assert seen[query] > 0, f"{path}: «{text}» opens an empty list ({query})"
+        checked.append(query)
+    return checked
+
+
+def expected_ok(held: int, count: int | None) -> bool:
+    return count is None or count == held
+
+
+def test_every_link_to_outcomes_opens_what_it_announces(client, db):
+    seen: dict[str, int] = {}
+    home = check_links(client, db, "/", seen)
+    announced_on_home = [query for query, _, count in outcome_links(client, "/") if count is not None]
+    # The home page's tiles and lists: types, the twelve goals, countries.
+    kinds = {urllib.parse.parse_qsl(query)[0][0] for query in announced_on_home}
+    assert {"type", "sdg_goals__arraycontains", "countries__arraycontains"} <= kinds
+    # One list per kind of link, each with its facets' links followed.
+    lists = {}
+    for query in home + check_links(client, db, OUTCOMES_LIST, seen):
+        key = urllib.parse.parse_qsl(query)[0][0]
+        lists.setdefault(key, query)
+    assert {
+        "type", "sdg_goals__arraycontains", "sdg_targets__arraycontains", "gcm_objectives__arraycontains",
+        "countries__arraycontains", "actors__arraycontains", "themes__arraycontains", "event_id", "session_id",
+    } <= set(lists)  # fmt: skip
+    for query in lists.values():
+        check_links(client, db, f"{OUTCOMES_LIST}?{query}", seen)
+    # Every outcome, session and event page.
+    for table in ("outcomes", "sessions", "events"):
+        for (id,) in db.execute(f"select id from {table}"):
+            links = check_links(client, db, f"/outcomes/{table}/{id}", seen)
+            if table == "outcomes":
+                assert all(id in outcome_ids(db, query) for query in links if "session_id" not in query)
+    assert len(seen) > 100
 
 
 def internal_outcomes(notes: Path) -> list[str]:
