@@ -27,9 +27,42 @@ def _package_file(name: str) -> str:
     return resources.files("outcomes").joinpath("site").joinpath(name).read_text("utf-8")
 
 
+def _yaml(name: str):
+    return yaml.load(_package_file(name), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def messages() -> dict:
+    """The site's catalogue of texts (``outcomes/site/messages.yaml``)."""
+    return _yaml("messages.yaml")
+
+
 def metadata() -> dict:
-    """Datasette metadata: titles, licence, descriptions, facets."""
-    return yaml.load(_package_file("metadata.yaml"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    """Datasette metadata: facets, queries, licence, and the Italian titles
+    and descriptions of the site, its tables, columns and queries, which
+    come from the catalogue (the English ones are shown from it too)."""
+    data = _yaml("metadata.yaml")
+    text = {key: value["it"] for key, value in messages().items()}
+    data["title"] = text["site.title"]
+    data["description_html"] = text["site.description"]
+    data["source"] = text["site.source"]
+    data["databases"][DATABASE_NAME]["description"] = text["database.description"]
+    database = data["databases"][DATABASE_NAME]
+    for key, value in text.items():
+        kind, _, rest = key.partition(".")
+        if kind in ("tables", "queries"):
+            name, _, field = rest.rpartition(".")
+            entries = database.setdefault(kind, {})
+            entry = entries.setdefault(name, {}) if kind == "tables" else entries.get(name)
+            if entry is None:
+                continue  # no such query
+            if field == "description":
+                entry["description_html" if kind == "queries" else "description"] = value
+            elif field == "title":
+                entry["title"] = value
+        elif kind == "columns":
+            table, _, column = rest.partition(".")
+            database["tables"].setdefault(table, {}).setdefault("columns", {})[column] = value
+    return data
 
 
 def settings() -> dict:
@@ -74,6 +107,7 @@ def inspect_data(db_path: Path, digest: str) -> dict:
 # Folders of the configuration directory, copied from outcomes/site/.
 FOLDERS = ("templates", "plugins", "static")
 SEARCH_MODULE = "outcomes_search.py"  # outcomes/search.py, as the plugin finds it
+MESSAGES_FILE = "outcomes_site_messages.yaml"  # outcomes/site/messages.yaml, as the plugin finds it
 
 
 def site_files() -> dict[str, bytes]:
@@ -85,6 +119,7 @@ def site_files() -> dict[str, bytes]:
             if item.is_file() and not item.name.endswith(".pyc"):
                 files[f"{folder}/{item.name}"] = item.read_bytes()
     files[f"plugins/{SEARCH_MODULE}"] = resources.files("outcomes").joinpath("search.py").read_bytes()
+    files[f"plugins/{MESSAGES_FILE}"] = root.joinpath("messages.yaml").read_bytes()
     return files
 
 

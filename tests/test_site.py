@@ -5,7 +5,7 @@ and queried through Datasette's own client."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
+import datetime
 import importlib.metadata
 import json
 import re
@@ -33,6 +33,8 @@ EVENT = EXAMPLE_EVENT
 AGENDA = f"{EVENT}--cooperazione-decentrata-agenda-2030"
 MIGRATION = f"{EVENT}--migrazione-cooperazione-internazionale"
 PLENARY = f"{EVENT}--plenaria-mattina"
+# The site's fixed public address (never the request's Host).
+PUBLIC_URL = site.metadata()["plugins"]["outcomes-site"]["public_url"]
 
 
 class Client:
@@ -431,11 +433,11 @@ def test_selecting_a_facet_filters(client, db):
 
 def test_table_page_shows_labels_not_codes(client):
     page = client.ok("/outcomes/outcomes?_sort=id&countries__arraycontains=SN").text
-    assert 'usa <a href="/outcomes/cerca">la ricerca\nnegli esiti e nelle sessioni</a>' in page
+    assert 'usa <a href="/outcomes/cerca">la ricerca negli esiti e nelle sessioni</a>' in page
     # Facets headed by Italian names, values by label.
     assert '<strong title="countries">Paesi partner' in page
     assert '<strong title="sdg_goals">Goal dell&#39;Agenda 2030' in page
-    assert re.search(r"<li>Senegal &middot; \d+ <a href=", page)
+    assert re.search(r'<li>Senegal &middot; <span class="count">\d+</span> <a href=', page)
     # Cells: countries by name, linking to the outcomes of the country.
     assert '<a href="/outcomes/outcomes?countries__arraycontains=SN" title="Senegal">Senegal</a>' in page
     assert '<a href="/outcomes/outcomes?sdg_targets__arraycontains=10.7" title="' in page
@@ -474,10 +476,11 @@ def test_recommendations_by_sdg_goal(client, db):
     assert len([row for row in expected if row["goal"] == 10]) > 2
 
 
-def test_commitments_with_owner_due_date_and_status(client, db):
-    statuses = labels(db, "statuses")
-    today = dt.date.today().isoformat()
-    expected = sorted(
+def commitments(db, lang: str = "it") -> list[dict]:
+    """The commitments as /impegni lists them, read from the database."""
+    statuses = {row["id"]: row[f"label_{lang}"] for row in db.execute("select * from statuses")}
+    today = datetime.date.today().isoformat()
+    return sorted(
         (
             {
                 "esito": row["id"],
@@ -491,17 +494,36 @@ def test_commitments_with_owner_due_date_and_status(client, db):
                 "avanzamento": row["progress"],
                 "ultimo_aggiornamento": row["last_update"],
                 "in_ritardo": "in ritardo" if row["due"] < today and row["current_status"] not in ("done", "dropped") else "",
+                # for the filters: the current status's code, the types of actor
+                "codice_stato": row["current_status"],
+                "attori": row["actors"],
             }
             for row in outcomes_by(db)
             if row["type"] == "commitment"
         ),
         key=lambda row: (row["scadenza"], row["esito"]),
     )
+
+
+def test_commitments_with_owner_due_date_and_status(client, db):
+    expected = commitments(db)
     rows = client.rows("/outcomes/impegni.json")
     assert rows == expected
     assert len(rows) >= 10 and all(row["responsabile"] and row["scadenza"] and row["stato"] for row in rows)
+    assert client.rows("/outcomes/impegni.json?_lang=en") == commitments(db, "en")
     agreed = client.rows("/outcomes/impegni.json?stato=agreed")
-    assert agreed == [row for row in expected if row["stato"] == statuses["agreed"]]
+    assert agreed == [row for row in expected if row["codice_stato"] == "agreed"]
+    # By type of actor (through the link table) and by any part of the owner's name.
+    by_region = client.rows("/outcomes/impegni.json?attore=region")
+    assert by_region == [row for row in expected if "region" in json.loads(row["attori"])]
+    assert 0 < len(by_region) < len(expected)
+    owner = expected[0]["responsabile"]
+    word = owner.split()[0]
+    assert client.rows("/outcomes/impegni.json?responsabile=" + urllib.parse.quote(word.lower())) == [
+        row for row in expected if word.lower() in row["responsabile"].lower()
+    ]
+    # The example's commitments fell due in 2020-2021: those not done are overdue.
+    assert any(row["in_ritardo"] for row in rows) and not all(row["in_ritardo"] for row in rows)
 
 
 def test_outcomes_by_partner_country(client, db):
@@ -529,6 +551,10 @@ def test_canned_query_pages_link_to_outcomes(client):
     ):
         page = client.ok(f"/outcomes/{name}").text
         assert title in page
+        if name == "impegni":  # a list of commitments, each headed by its title
+            links = re.findall(r'<h2><a href="/outcomes/outcomes/([a-z0-9-]+)">', page)
+            assert len(links) == len(client.rows("/outcomes/impegni.json")), name
+            continue
         links = re.findall(r'<td class="col-esito"><a href="/outcomes/outcomes/([a-z0-9-]+)" title="([a-z0-9-]+)">([a-z0-9-]+)</a>', page)
         assert links, name
         assert all(id == title and id.endswith("--" + slug) for id, title, slug in links), name
@@ -557,7 +583,7 @@ def test_atom_feed(client, db):
         assert entry.findtext(f"{ATOM}title") == row["title"]
         # October 2019 in Turin: summer time. Never the time of the build.
         assert entry.findtext(f"{ATOM}updated") == f"{row['date']}T{row['end']}:00+02:00"
-        assert entry.find(f"{ATOM}link").get("href") == f"http://localhost/outcomes/outcomes/{row['id']}"
+        assert entry.find(f"{ATOM}link").get("href") == f"{PUBLIC_URL}outcomes/outcomes/{row['id']}"
     assert feed.findtext(f"{ATOM}updated") == max(entry.findtext(f"{ATOM}updated") for entry in entries.values())
 
 
@@ -612,7 +638,7 @@ def test_home_page_explains_the_library_in_italian(client, db):
     page = client.ok("/").text
     assert "Questa biblioteca raccoglie che cosa hanno <strong>constatato</strong>" in page
     counts = [db.execute(f"select count(*) from {table}").fetchone()[0] for table in ("outcomes", "sessions")]
-    assert f"{counts[0]} esiti da {counts[1]} sessioni di\n1 evento." in page
+    assert f"{counts[0]} esiti da {counts[1]} sessioni di 1 evento." in page
     for link in (
         'action="/outcomes/cerca"',
         'href="/outcomes/outcomes?type=recommendation">Raccomandazioni</a>',
@@ -685,7 +711,7 @@ def outcome_ids(db, query: str) -> set[str]:
     links = {attribute: (table, column) for table, (column, attribute) in store.LINKS.items()}
     for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
         if key.startswith("_"):
-            assert key in ("_facet_size", "_sort", "_sort_desc", "_next"), key
+            assert key in ("_facet_size", "_sort", "_sort_desc", "_next", "_lang"), key
             continue
         column, _, lookup = key.partition("__")
         if column in links:
@@ -774,6 +800,100 @@ def test_every_link_to_outcomes_opens_what_it_announces(client, db):
             if table == "outcomes":
                 assert all(id in outcome_ids(db, query) for query in links if "session_id" not in query)
     assert len(seen) > 100
+
+
+# --- One language per page: Italian, or English on request --------------------------
+
+# What Datasette's own templates say in English.
+DATASETTE_ENGLISH = (
+    "rows where", " row", "View and edit SQL", "Apply", "Custom SQL query", "Next page", "This data as",
+    "Powered by", "Advanced export", "Data license", "Data source", "Search:", "remove filter", "Sort by",
+    "descending", "Links from other tables", "Query parameters", "Run SQL", "Format SQL", "Queries took",
+    "Download SQLite DB", "hidden table", "Table not found", "Error 404", "0 records", "0 results",
+)  # fmt: skip
+# What the site says in Italian around the notes' own texts.
+SITE_ITALIAN = ("Inizio", "righe", "Questi dati in", "Applica", "Indirizzo permanente", "Pagina successiva", "Cerca:", "Esiti dei convegni")
+
+
+def visible_text(html: str) -> str:
+    import lxml.html
+
+    tree = lxml.html.fromstring(html)
+    for hidden in tree.xpath("//script|//style|//*[@lang='en' and ancestor::html[@lang='it']]"):
+        hidden.drop_tree()
+    return " ".join(tree.text_content().split())
+
+
+def site_pages(db) -> list[str]:
+    outcome = db.execute("select id from outcomes where type = 'commitment' order by id").fetchone()[0]
+    return [
+        "/",
+        "/outcomes",
+        "/outcomes/outcomes?sdg_goals__arraycontains=10",
+        "/outcomes/outcomes?_sort=title&_size=5",
+        "/outcomes/sessions",
+        "/outcomes/events",
+        "/outcomes/sdg_goals",
+        "/outcomes/sdg_goals/10",
+        "/outcomes/countries/SN",
+        "/outcomes/outcome_countries?country_id=SN",
+        f"/outcomes/outcomes/{outcome}",
+        f"/outcomes/sessions/{MIGRATION}",
+        f"/outcomes/events/{EVENT}",
+        "/outcomes/impegni",
+        "/outcomes/raccomandazioni_per_goal?goal=10",
+        "/outcomes/esiti_per_paese?paese=SN",
+        "/outcomes?sql=select+id,+title+from+outcomes+limit+3",
+    ]
+
+
+def test_italian_pages_say_nothing_in_english(client, db):
+    for path in site_pages(db) + ["/outcomes/cerca?q=rimesse"]:
+        page = client.ok(path).text
+        assert '<html lang="it">' in page, path
+        text = visible_text(page)
+        found = [phrase for phrase in DATASETTE_ENGLISH if phrase in text]
+        assert not found, (path, found)
+    missing = client.get("/outcomes/nessuna-tabella")
+    assert missing.status_code == 404 and '<html lang="it">' in missing.text
+    assert "<h1>Errore 404</h1>" in missing.text and "Questa pagina non esiste" in missing.text
+
+
+def test_one_link_switches_to_english_and_the_choice_stays(client, db):
+    home = client.ok("/").text
+    assert '<a href="/?_lang=en" lang="en" hreflang="en"' in home
+    switched = client.ok("/?_lang=en")
+    assert "outcomes_lang=en" in switched.headers["set-cookie"] and "Max-Age=31536000" in switched.headers["set-cookie"]
+    assert "Cookie" in switched.headers["vary"] and switched.headers["content-language"] == "en"
+    assert '<a href="/?_lang=it" lang="it" hreflang="it"' in switched.text
+    cookies = {"outcomes_lang": "en"}
+    for path in site_pages(db):
+        response = client.loop.run_until_complete(client.ds.client.get(path, cookies=cookies))
+        assert response.status_code == 200, path
+        assert '<html lang="en">' in response.text, path
+        found = [phrase for phrase in SITE_ITALIAN if phrase in visible_text_of_interface(response.text)]
+        assert not found, (path, found)
+    # The table page in English: counts, filters, facets and labels.
+    page = client.loop.run_until_complete(
+        client.ds.client.get("/outcomes/outcomes?sdg_goals__arraycontains=10", cookies=cookies)
+    ).text
+    count = len(outcome_ids(db, "sdg_goals__arraycontains=10"))
+    assert f'<h3 class="rows-description">{count} outcomes where 2030 Agenda goals includes 10 · Reduced inequalities</h3>' in page
+    assert '<strong title="countries">Partner countries' in page and ">Senegal</a>" in page
+    assert '<input type="submit" value="Apply">' in page
+    # Back to Italian with the other link.
+    assert '<html lang="it">' in client.ok("/?_lang=it").text
+
+
+def visible_text_of_interface(html: str) -> str:
+    """The visible text of an English page without the notes' own (Italian) texts."""
+    import lxml.html
+
+    tree = lxml.html.fromstring(html)
+    for hidden in tree.xpath("//body//*[@lang='it']|//script|//style|//td|//ol[contains(@class, 'session-list')]"):
+        if hidden.getparent() is not None:
+            hidden.drop_tree()
+    return " ".join(tree.text_content().split())
 
 
 def internal_outcomes(notes: Path) -> list[str]:
@@ -910,16 +1030,33 @@ def test_site_files_are_written_and_published(built):
     assert site_files == [
         "plugins/outcomes_search.py",
         "plugins/outcomes_site.py",
+        "plugins/outcomes_site_messages.yaml",
+        "static/outcomes-table.js",
         "static/outcomes.css",
         "templates/_attendance.html",
+        # Datasette's own templates, in the page's language.
+        "templates/_crumbs.html",
+        "templates/_description_source_license.html",
         "templates/_facet_results.html",
+        "templates/_footer.html",
+        "templates/_table.html",
+        "templates/base.html",
+        "templates/database.html",
+        "templates/error.html",
+        # The site's pages.
         "templates/index.html",
         "templates/query-outcomes-cerca.html",
+        "templates/query-outcomes-impegni.html",
+        "templates/query.html",
         "templates/row-outcomes-events.html",
         "templates/row-outcomes-outcomes.html",
         "templates/row-outcomes-sessions.html",
+        "templates/row.html",
         "templates/table-outcomes-outcomes.html",
+        "templates/table-outcomes-sessions.html",
+        "templates/table.html",
     ]
+    assert (built / "plugins" / site.MESSAGES_FILE).read_bytes() == (Path(site.__file__).parent / "site" / "messages.yaml").read_bytes()
     assert (built / "plugins" / "outcomes_search.py").read_text("utf-8") == Path(search.__file__).read_text("utf-8")
 
 
@@ -1007,7 +1144,10 @@ def test_an_installed_package_carries_the_site(tmp_path):
     subprocess.run(command, cwd=source, check=True, capture_output=True, timeout=300)
     installed = tmp_path / "lib" / "outcomes"
     for name, content in site.site_files().items():
-        origin = installed / "search.py" if name == f"plugins/{site.SEARCH_MODULE}" else installed / "site" / name
+        origin = {
+            f"plugins/{site.SEARCH_MODULE}": installed / "search.py",
+            f"plugins/{site.MESSAGES_FILE}": installed / "site" / "messages.yaml",
+        }.get(name, installed / "site" / name)
         assert origin.read_bytes() == content, name
     assert (installed / "site" / "metadata.yaml").exists() and (installed / "site" / "settings.json").exists()
 
