@@ -5,8 +5,11 @@ and queried through Datasette's own client."""
 from __future__ import annotations
 
 import asyncio
+import csv
 import datetime
 import importlib.metadata
+import importlib.util
+import io
 import json
 import re
 import shlex
@@ -989,6 +992,73 @@ def test_markdown_is_rendered_safely(notes, tmp_path):
         assert "Testo &lt;script&gt;alert('x')&lt;/script&gt; <a>clic</a>" in pages[0]  # shown, not run
     finally:
         hostile.close()
+
+
+FORMULAS = """\
+title: Celle come formule
+kind: workshop
+date: "{date}"
+start: "09:00"
+end: "10:00"
+summary: Una sessione i cui testi sembrano formule.
+outcomes:
+  - id: formule
+    type: commitment
+    title: "=HYPERLINK(\\"http://example.org\\", \\"clic\\")"
+    text: "+39 011 432 1111"
+    owner: "@Comune"
+    due: "{date}"
+    countries: [SN, MA]
+    keywords: ["-somma", "=1+1"]
+"""
+
+
+def csv_rows(response) -> list[list[str]]:
+    assert response.status_code == 200, response.text[:500]
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"].startswith("attachment; filename=")
+    assert response.content.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 only with it
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_csv_downloads_open_in_a_spreadsheet(notes, tmp_path):
+    date = re.search(r"^start_date: *\"?([0-9-]+)", (notes / EVENT / "event.yaml").read_text("utf-8"), re.M)[1]
+    (notes / EVENT / "formule.yaml").write_text(FORMULAS.format(date=date), "utf-8")
+    result = build.build(notes, tmp_path / "out")
+    assert result.ok, [problem.format() for problem in result.problems]
+    formulas = Client(tmp_path / "out")
+    try:
+        id = f"{EVENT}--formule--formule"
+        [header, row] = csv_rows(formulas.get(f"/outcomes/outcomes.csv?id={id}&_labels=on"))
+        cells = dict(zip(header, row))
+        # Formulas are text; lists are text; codes have their labels beside them.
+        assert cells["title"] == "'=HYPERLINK(\"http://example.org\", \"clic\")"
+        assert cells["text"] == "'+39 011 432 1111"
+        assert cells["owner"] == "'@Comune"
+        assert cells["keywords"] == "'-somma; =1+1"  # a list as text, safe too
+        assert not any(value.startswith(("=", "+", "-", "@")) for value in row)
+        assert (cells["countries"], cells["countries_label"]) == ("SN; MA", "Senegal; Marocco")
+        assert (cells["type"], cells["type_label"]) == ("commitment", "Impegno")
+        assert header.index("countries_label") == header.index("countries") + 1
+        # The ready-made questions too, and English labels for an English reader.
+        rows = csv_rows(formulas.loop.run_until_complete(
+            formulas.ds.client.get("/outcomes/impegni.csv?responsabile=Comune", cookies={"outcomes_lang": "en"})
+        ))  # fmt: skip
+        cells = dict(zip(rows[0], rows[1]))
+        assert cells["responsabile"] == "'@Comune" and cells["stato"] == "Proposed"
+    finally:
+        formulas.close()
+
+
+def test_spreadsheet_csv_keeps_numbers_and_plain_text():
+    plugin = Path(site.__file__).parent / "site" / "plugins" / "outcomes_site.py"
+    spec = importlib.util.spec_from_file_location("outcomes_site_plugin", plugin)
+    outcomes_site = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(outcomes_site)
+    text = 'a,b,c,countries\r\n-12,3.5,"x, y","[""SN""]"\r\n'
+    assert outcomes_site.spreadsheet_csv(text, {"countries": {"SN": {"label_it": "Senegal", "label_en": "Senegal"}}}) == (
+        "a,b,c,countries,countries_label\r\n-12,3.5,\"x, y\",SN,Senegal\r\n"
+    )
 
 
 # --- Read-only and safe ---------------------------------------------------------------------

@@ -26,6 +26,8 @@ What it adds:
 from __future__ import annotations
 
 import contextvars
+import csv
+import io
 import datetime as dt
 import http.cookies
 import importlib.util
@@ -809,6 +811,105 @@ def handle_exception(datasette, request, exception):
     return page
 
 
+# --- CSV for spreadsheets -------------------------------------------------------------
+
+# Columns of ready-made questions holding codes of a vocabulary.
+QUERY_CODE_COLUMNS = {"attori": "actor_types"}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may evaluate
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A cell a spreadsheet shows as text: one that starts like a formula
+    gets an apostrophe in front (as Decidim's open data does); numbers stay."""
+    if value.startswith(FORMULA_STARTS):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def _codes_in(value: str) -> list | None:
+    """A JSON array of codes or words (``["SN", "MA"]``), else None."""
+    if not value.startswith("["):
+        return None
+    try:
+        items = json.loads(value)
+    except ValueError:
+        return None
+    if isinstance(items, list) and all(isinstance(item, (str, int, float)) for item in items):
+        return [str(item) for item in items]
+    return None
+
+
+def spreadsheet_csv(text: str, code_columns: dict[str, dict]) -> str:
+    """Datasette's CSV made for a spreadsheet: JSON lists as text (``SN; MA``),
+    each column of codes followed by their labels (``countries_label``:
+    ``Senegal; Marocco``) unless Datasette added one, and no cell that a
+    spreadsheet would take for a formula."""
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows, None)
+    if header is None:
+        return text
+    labelled = [column in code_columns and f"{column}_label" not in header for column in header]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    new_header = []
+    for column, label in zip(header, labelled):
+        new_header += [column, f"{column}_label"] if label else [column]
+    writer.writerow(new_header)
+    for row in rows:
+        cells = []
+        for column, value, label in zip(header, row, labelled):
+            codes = _codes_in(value)
+            cells.append("; ".join(codes) if codes is not None else value)
+            if label:
+                vocabulary = code_columns[column]
+                cells.append("; ".join(term(vocabulary, code)["label"] for code in (codes if codes is not None else [value] if value else [])))
+        writer.writerow([spreadsheet_safe(cell) for cell in cells])
+    return out.getvalue()
+
+
+def _is_csv(scope) -> bool:
+    query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    return scope["path"].endswith(".csv") or query.get("_format") == ["csv"]
+
+
+def _csv_for_spreadsheets(datasette, scope, send):
+    """Collect a CSV response and send it rewritten by ``spreadsheet_csv``,
+    as a download with a byte-order mark (Excel then reads UTF-8)."""
+    start = {}
+    chunks = []
+
+    async def sending(message):
+        if message["type"] == "http.response.start":
+            start.update(message)
+            if message["status"] != 200:
+                start["passthrough"] = True
+                await send(message)
+            return
+        if start.get("passthrough"):
+            await send(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        tables = await vocabularies(datasette)
+        code_columns = {column: tables.get(lookup, {}) for column, lookup in {**array_columns(datasette), **QUERY_CODE_COLUMNS}.items()}
+        body = b"\xef\xbb\xbf" + spreadsheet_csv(b"".join(chunks).decode("utf-8"), code_columns).encode("utf-8")
+        name = scope["path"].rstrip("/").rsplit("/", 1)[-1].removesuffix(".csv") or DATABASE
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"content-length", b"content-type", b"content-disposition")]
+        headers += [
+            (b"content-type", b"text/csv; charset=utf-8"),
+            (b"content-disposition", f'attachment; filename="{name}.csv"'.encode("latin-1", "replace")),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return sending
+
+
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
@@ -820,7 +921,8 @@ def _with_language_headers(send, lang: str, remember: bool):
         if message["type"] == "http.response.start":
             headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"vary"]
             vary = [v.decode("latin-1") for k, v in message.get("headers", []) if k.lower() == b"vary"]
-            headers.append((b"vary", ", ".join([*vary, "Cookie"]).encode("latin-1")))
+            vary = [part.strip() for value in vary for part in value.split(",") if part.strip()]
+            headers.append((b"vary", ", ".join(dict.fromkeys([*vary, "Cookie"])).encode("latin-1")))
             headers.append((b"content-language", lang.encode()))
             if remember:
                 cookie = f"{LANG_COOKIE}={lang}; Path=/; Max-Age=31536000; SameSite=Lax"
@@ -845,6 +947,8 @@ def asgi_wrapper(datasette):
             lang, asked = requested_language(scope)
             _language.set(lang)
             send = _with_language_headers(send, lang, asked)
+            if _is_csv(scope) and scope["method"] == "GET":
+                send = _csv_for_spreadsheets(datasette, scope, send)
             if scope["method"] not in READ_METHODS and DATABASE in datasette.databases:
                 await send(
                     {
