@@ -22,6 +22,7 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import markupsafe
 import pytest
 from datasette.app import Datasette
 
@@ -675,6 +676,31 @@ def test_outcome_page(client, ids):
         assert fragment in page
     # Markdown rendered: the note's **emphasis** becomes <strong>.
     assert re.search(r'<div class="outcome-text"><div style="white-space: normal"><p>.*<strong>', page, re.S)
+
+
+def test_outcome_page_has_its_permanent_address_and_a_citation(client, db, ids):
+    id = ids["certificazione-competenze-acquisite-all-estero"]
+    row = db.execute(
+        "select outcomes.title, sessions.title as session, sessions.date, events.title as event, events.city "
+        "from outcomes join sessions on sessions.id = outcomes.session_id join events on events.id = outcomes.event_id "
+        "where outcomes.id = ?",
+        (id,),
+    ).fetchone()
+    url = f"{PUBLIC_URL}outcomes/outcomes/{id}"
+    assert PUBLIC_URL.startswith("https://") and PUBLIC_URL.endswith("/")
+    today = datetime.date.today()
+    months = "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre".split()
+    page = client.loop.run_until_complete(client.ds.client.get(f"/outcomes/outcomes/{id}", headers={"host": "attacker.example"})).text
+    assert f'Indirizzo permanente: <a href="{url}"><code>{url}</code></a>' in page
+    assert f'<link rel="canonical" href="{url}">' in page
+    citation = (
+        f"Regione Piemonte (2019). {row['title']} [Raccomandazione]. In {row['session']}, {row['event']}, "
+        f"{row['city']}, 15 ottobre 2019. {url} (consultato il {today.day} {months[today.month - 1]} {today.year})."
+    )
+    assert f'<p class="citation">{markupsafe.escape(citation)}</p>' in page
+    english = client.ok(f"/outcomes/outcomes/{id}?_lang=en").text
+    assert f"[Recommendation]. In {markupsafe.escape(row['session'])}" in english
+    assert f"15 October 2019. {url} (accessed {today.day} {today.strftime('%B')} {today.year})." in english
 
 
 def test_outcome_page_names_countries_in_italian(client, ids):
