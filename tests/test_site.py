@@ -1087,6 +1087,58 @@ def test_spreadsheet_csv_keeps_numbers_and_plain_text():
     )
 
 
+# --- Open data --------------------------------------------------------------------------
+
+
+def test_datapackage_describes_every_table_and_column(built, db, monkeypatch):
+    import frictionless
+
+    package = json.loads((built / "datapackage.json").read_text("utf-8"))
+    assert package["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
+    tables = site.data_tables(db)
+    assert [resource["name"] for resource in package["resources"]] == tables
+    assert {"outcomes", "sessions", "events", "sdg_goals", "outcome_countries"} <= set(tables)
+    for resource in package["resources"]:
+        columns = [row["name"] for row in db.execute(f"PRAGMA table_info([{resource['name']}])")]
+        assert [field["name"] for field in resource["schema"]["fields"]] == columns
+        assert all(field["description"] for field in resource["schema"]["fields"]), resource["name"]
+        assert resource["description"] and resource["title"] != resource["name"], resource["name"]
+    fields = {field["name"]: field for field in package["resources"][tables.index("outcomes")]["schema"]["fields"]}
+    assert fields["countries"]["type"] == "array" and fields["due"]["type"] == "date"
+    assert fields["id"]["description"] == "Identificativo stabile: evento--sessione--esito"
+    # Never the day of the build: the last day of the notes' events.
+    assert package["version"] == db.execute("select max(end_date) from events").fetchone()[0]
+    # Frictionless reads every row of every table and checks types, keys and links.
+    monkeypatch.chdir(built)  # the SQLite path is relative to where it is read from
+    report = frictionless.validate("datapackage.json")
+    assert report.valid, report.flatten(["title", "type", "message"])[:10]
+    assert sum(task.stats.get("rows", 0) for task in report.tasks) == sum(
+        db.execute(f"select count(*) from [{table}]").fetchone()[0] for table in tables
+    )
+
+
+def test_citation_cff_for_the_dataset(built, db):
+    import yaml
+
+    cff = yaml.safe_load((built / "CITATION.cff").read_text("utf-8"))
+    assert cff["cff-version"] == "1.2.0" and cff["type"] == "dataset"
+    assert cff["message"] and cff["title"] == "Esiti dei convegni sulla cooperazione decentrata e le migrazioni"
+    assert cff["authors"] == [{"name": "Regione Piemonte"}]
+    assert cff["license"] == "CC-BY-4.0" and cff["url"] == PUBLIC_URL
+    last_day = db.execute("select max(end_date) from events").fetchone()[0]
+    assert cff["date-released"] == cff["version"] == last_day  # as text: what CFF's schema asks
+
+
+def test_open_data_is_linked_from_the_home_page(client, built):
+    page = client.ok("/").text
+    assert '<h2 id="dati-aperti">Dati aperti</h2>' in page
+    for name, content_type in (("datapackage.json", "application/json"), ("CITATION.cff", "text/yaml")):
+        assert f'<a href="/{name}">' in page
+        response = client.ok(f"/{name}")
+        assert response.headers["content-type"].startswith(content_type)
+        assert response.content == (built / name).read_bytes()
+
+
 # --- Read-only and safe ---------------------------------------------------------------------
 
 

@@ -910,6 +910,26 @@ def _csv_for_spreadsheets(datasette, scope, send):
     return sending
 
 
+# The dataset's descriptions written beside the database by the build.
+OPEN_DATA_FILES = {
+    "datapackage.json": "application/json; charset=utf-8",
+    "CITATION.cff": "text/yaml; charset=utf-8",
+}
+
+
+@hookimpl
+def register_routes(datasette):
+    async def open_data(request):
+        name = request.url_vars["name"]
+        db = datasette.databases.get(DATABASE)
+        path = Path(db.path).with_name(name) if db is not None and db.path else None
+        if path is None or not path.is_file():
+            return Response.text(t("error.404"), status=404)
+        return Response(path.read_text("utf-8"), content_type=OPEN_DATA_FILES[name])
+
+    return [(r"^/(?P<name>datapackage\.json|CITATION\.cff)$", open_data)]
+
+
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
