@@ -995,12 +995,18 @@ outcomes:
 """
 
 
-def test_markdown_is_rendered_safely(notes, tmp_path):
+def client_with_session(notes: Path, out: Path, name: str, template: str) -> Client:
+    """The example notes and one more session (``template`` with the
+    event's first day as ``{date}``), built and served."""
     date = re.search(r"^start_date: *\"?([0-9-]+)", (notes / EVENT / "event.yaml").read_text("utf-8"), re.M)[1]
-    (notes / EVENT / "ostile.yaml").write_text(HOSTILE.format(date=date), "utf-8")
-    result = build.build(notes, tmp_path / "out")
+    (notes / EVENT / f"{name}.yaml").write_text(template.format(date=date), "utf-8")
+    result = build.build(notes, out)
     assert result.ok, [problem.format() for problem in result.problems]
-    hostile = Client(tmp_path / "out")
+    return Client(out)
+
+
+def test_markdown_is_rendered_safely(notes, tmp_path):
+    hostile = client_with_session(notes, tmp_path / "out", "ostile", HOSTILE)
     try:
         id = f"{EVENT}--ostile--ostile"
         pages = [
@@ -1048,11 +1054,7 @@ def csv_rows(response) -> list[list[str]]:
 
 
 def test_csv_downloads_open_in_a_spreadsheet(notes, tmp_path):
-    date = re.search(r"^start_date: *\"?([0-9-]+)", (notes / EVENT / "event.yaml").read_text("utf-8"), re.M)[1]
-    (notes / EVENT / "formule.yaml").write_text(FORMULAS.format(date=date), "utf-8")
-    result = build.build(notes, tmp_path / "out")
-    assert result.ok, [problem.format() for problem in result.problems]
-    formulas = Client(tmp_path / "out")
+    formulas = client_with_session(notes, tmp_path / "out", "formule", FORMULAS)
     try:
         id = f"{EVENT}--formule--formule"
         [header, row] = csv_rows(formulas.get(f"/outcomes/outcomes.csv?id={id}&_labels=on"))
