@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES
-from outcomes import load
+from outcomes import load, site
 
 MAPPATURA = "migrazione-cooperazione-internazionale/mappatura-rimesse-collettive"
 
@@ -377,7 +377,7 @@ def test_facet_on_current_status_and_a_feed_of_updates(client):
     assert first.find(f"{atom}updated").text == "2020-12-14T12:00:00+01:00"
     # Each entry's link leads to that update on the commitment's page.
     for entry in entries:
-        link = entry.find(f"{atom}link").get("href").removeprefix("http://localhost")
+        link = entry.find(f"{atom}link").get("href").removeprefix(site.public_url().rstrip("/"))  # the site's fixed address
         path, anchor = link.split("#")
         html = client.ok(path).text
         assert f'<li id="{anchor}" class="timeline-update"><time datetime="{anchor.removeprefix("aggiornamento-")[:10]}">' in html

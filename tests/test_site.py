@@ -748,7 +748,7 @@ def outcome_ids(db, query: str) -> set[str]:
             table, code = links[column]
             selected = {row[0] for row in db.execute(f"select outcome_id from {table} where {code} = ?", (value,))}
         else:
-            assert lookup in ("", "exact") and column in ("type", "event_id", "session_id", "status"), key
+            assert lookup in ("", "exact") and column in ("type", "event_id", "session_id", "status", "current_status"), key
             selected = {row[0] for row in db.execute(f"select id from outcomes where [{column}] = ?", (value,))}
         ids &= selected
     return ids

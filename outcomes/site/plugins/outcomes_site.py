@@ -33,6 +33,7 @@ import http.cookies
 import importlib.util
 import json
 import sys
+import traceback
 import urllib.parse
 import weakref
 import zoneinfo
@@ -800,7 +801,8 @@ def handle_exception(datasette, request, exception):
     if isinstance(exception, (Base400, DatasetteError)):
         status, message = exception.status, getattr(exception, "message", None) or exception.args[0]
     else:
-        status, message = 500, None  # no internals shown; Datasette's default logs it
+        status, message = 500, None  # no internals shown to the reader; logged for the office
+        traceback.print_exception(type(exception), exception, exception.__traceback__)
 
     async def page():
         html = await datasette.render_template(
@@ -808,7 +810,19 @@ def handle_exception(datasette, request, exception):
         )
         return Response.html(html, status=status)
 
+    page.outcomes_error_page = True
     return page
+
+
+@hookimpl(specname="handle_exception", hookwrapper=True)
+def only_the_sites_error_page(datasette, request, exception):
+    """Datasette awaits every plugin's error page and uses the first; its
+    own would still be rendered (and, with ``rich`` installed, fails outside
+    an ``except`` block, as for a plain 404): keep only the site's."""
+    outcome = yield
+    ours = [result for result in outcome.get_result() if getattr(result, "outcomes_error_page", False)]
+    if ours:
+        outcome.force_result(ours)
 
 
 # --- CSV for spreadsheets -------------------------------------------------------------
