@@ -25,6 +25,7 @@ from pathlib import Path
 import markupsafe
 import pytest
 from datasette.app import Datasette
+from datasette.utils import tilde_encode
 
 from outcomes import build, load, search, site, store
 from outcomes.load import Problems
@@ -822,6 +823,28 @@ def test_every_link_to_outcomes_opens_what_it_announces(client, db):
     } <= set(lists)  # fmt: skip
     for query in lists.values():
         check_links(client, db, f"{OUTCOMES_LIST}?{query}", seen)
+    # The page of every goal, target, GCM objective, country, type of actor,
+    # theme, type of outcome and status that outcomes are linked to.
+    for lookup, used in (
+        ("sdg_goals", "select sdg_goal_id from outcome_sdg_goals"),
+        ("sdg_targets", "select sdg_target_id from outcome_sdg_targets"),
+        ("gcm_objectives", "select gcm_objective_id from outcome_gcm_objectives"),
+        ("countries", "select country_id from outcome_countries"),
+        ("actor_types", "select actor_type_id from outcome_actors"),
+        ("themes", "select theme_id from outcome_themes"),
+        ("outcome_types", "select type from outcomes"),
+        ("statuses", "select status from outcomes where status is not null"),
+    ):
+        codes = sorted({str(code) for (code,) in db.execute(used)})
+        for code in codes:
+            page = f"/outcomes/{lookup}/{tilde_encode(code)}"  # 1.3 is not a format
+            [(query, _, count)] = [link for link in outcome_links(client, page) if "_lang=" not in link[0]]
+            assert count is not None, (lookup, code)
+            check_links(client, db, page, seen)
+        unused = db.execute(f"select id from {lookup} where id not in ({used}) order by id limit 1").fetchone()
+        if unused:  # no link to an empty list
+            page = f"/outcomes/{lookup}/{tilde_encode(str(unused[0]))}"
+            assert [link for link in outcome_links(client, page) if "_lang=" not in link[0]] == []
     # Every outcome, session and event page.
     for table in ("outcomes", "sessions", "events"):
         for (id,) in db.execute(f"select id from {table}"):
