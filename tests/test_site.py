@@ -1208,6 +1208,7 @@ def test_site_files_are_written_and_published(built):
         "static/outcomes.css",
         "templates/_attendance.html",
         # Datasette's own templates, in the page's language.
+        "templates/_column_labels_css.html",
         "templates/_crumbs.html",
         "templates/_description_source_license.html",
         "templates/_facet_results.html",
