@@ -27,13 +27,61 @@ def _package_file(name: str) -> str:
     return resources.files("outcomes").joinpath("site").joinpath(name).read_text("utf-8")
 
 
+def _yaml(name: str):
+    return yaml.load(_package_file(name), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def messages() -> dict:
+    """The site's catalogue of texts (``outcomes/site/messages.yaml``)."""
+    return _yaml("messages.yaml")
+
+
 def metadata() -> dict:
-    """Datasette metadata: titles, licence, descriptions, facets."""
-    return yaml.load(_package_file("metadata.yaml"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    """Datasette metadata: facets, queries, licence, and the Italian titles
+    and descriptions of the site, its tables, columns and queries, which
+    come from the catalogue (the English ones are shown from it too)."""
+    data = _yaml("metadata.yaml")
+    text = {key: value["it"] for key, value in messages().items()}
+    data["title"] = text["site.title"]
+    data["description_html"] = text["site.description"]
+    data["source"] = text["site.source"]
+    data["databases"][DATABASE_NAME]["description"] = text["database.description"]
+    database = data["databases"][DATABASE_NAME]
+    for key, value in text.items():
+        kind, _, rest = key.partition(".")
+        if kind in ("tables", "queries"):
+            name, _, field = rest.rpartition(".")
+            entries = database.setdefault(kind, {})
+            entry = entries.setdefault(name, {}) if kind == "tables" else entries.get(name)
+            if entry is None:
+                continue  # no such query
+            if field == "description":
+                entry["description_html" if kind == "queries" else "description"] = value
+            elif field == "title":
+                entry["title"] = value
+        elif kind == "columns":
+            table, _, column = rest.partition(".")
+            database["tables"].setdefault(table, {}).setdefault("columns", {})[column] = value
+    return data
 
 
 def settings() -> dict:
     return json.loads(_package_file("settings.json"))
+
+
+def data_tables(conn: sqlite3.Connection) -> list[str]:
+    """The tables of data, by name: not the full-text indexes, whose
+    internal tables Datasette hides (and whose row counts depend on how the
+    index was built up, not on what it holds)."""
+    indexes = [name for (name,) in conn.execute("select name from sqlite_master where sql like '%USING fts5%'")]
+    return [
+        name
+        for (name,) in conn.execute(
+            "select name from sqlite_master where type = 'table' and rootpage > 0"
+            " and name not like 'sqlite_%' order by name"
+        )
+        if not any(name.startswith(index + "_") for index in indexes)
+    ]
 
 
 def inspect_data(db_path: Path, digest: str) -> dict:
@@ -46,19 +94,7 @@ def inspect_data(db_path: Path, digest: str) -> dict:
     """
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
-        # Tables of data only: not the full-text indexes, whose internal
-        # tables Datasette hides (and whose row counts depend on how the
-        # index was built up, not on what it holds).
-        indexes = [name for (name,) in conn.execute("select name from sqlite_master where sql like '%USING fts5%'")]
-        tables = [
-            name
-            for (name,) in conn.execute(
-                "select name from sqlite_master where type = 'table' and rootpage > 0"
-                " and name not like 'sqlite_%' order by name"
-            )
-            if not any(name.startswith(index + "_") for index in indexes)
-        ]
-        counts = {table: {"count": conn.execute(f"select count(*) from [{table}]").fetchone()[0]} for table in tables}
+        counts = {table: {"count": conn.execute(f"select count(*) from [{table}]").fetchone()[0]} for table in data_tables(conn)}
     finally:
         conn.close()
     return {
@@ -71,9 +107,139 @@ def inspect_data(db_path: Path, digest: str) -> dict:
     }
 
 
+# --- Open data: a Frictionless Data Package and a CITATION.cff ---------------------------
+
+PUBLISHER = "Regione Piemonte"
+LICENCE_SPDX = "CC-BY-4.0"
+DATE_PATTERN = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
+
+
+def public_url() -> str:
+    """The site's fixed public address (``public_url`` of the site's plugin)."""
+    return metadata()["plugins"]["outcomes-site"]["public_url"].rstrip("/") + "/"
+
+
+def release_date(conn: sqlite3.Connection) -> str:
+    """The dataset's date: the last day any of its events or sessions took
+    place (from the notes: never the day of the build)."""
+    (day,) = conn.execute("select max(day) from (select end_date as day from events union all select date from sessions)").fetchone()
+    return day or "1970-01-01"
+
+
+def _field_type(conn: sqlite3.Connection, table: str, column: str, declared: str) -> str:
+    """A Table Schema type from the column's declared type and, for text,
+    what every value is: JSON arrays and ISO dates have their own types."""
+    declared = declared.upper()
+    if "INT" in declared:
+        return "integer"
+    if any(name in declared for name in ("REAL", "FLOA", "DOUB")):
+        return "number"
+    total, arrays, dates = conn.execute(
+        f"select count([{column}]), sum(case when json_valid([{column}]) then json_type([{column}]) = 'array' end),"
+        f" sum([{column}] glob '{DATE_PATTERN}') from [{table}]"
+    ).fetchone()
+    if total and arrays == total:
+        return "array"
+    if total and dates == total:
+        return "date"
+    return "string"
+
+
+def datapackage(db_path: Path) -> dict:
+    """A Frictionless Data Package (v2) describing every table and column of
+    the database, read from its schema; titles and descriptions from the
+    site's catalogue (Italian)."""
+    text = {key: value["it"] for key, value in messages().items()}
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        resources = []
+        for table in data_tables(conn):
+            columns = conn.execute(f"PRAGMA table_info([{table}])").fetchall()
+            fields = []
+            for _, name, declared, notnull, _, _ in columns:
+                field = {
+                    "name": name,
+                    "type": _field_type(conn, table, name, declared or ""),
+                    "description": text.get(f"columns.{table}.{name}") or text.get(f"column.{name}", name),
+                }
+                if notnull:
+                    field["constraints"] = {"required": True}
+                fields.append(field)
+            schema = {"fields": fields}
+            primary_key = [name for _, name, _, _, _, pk in sorted(columns, key=lambda column: column[5]) if pk]
+            if primary_key:
+                schema["primaryKey"] = primary_key
+            foreign_keys = [
+                {"fields": [column], "reference": {"resource": other, "fields": [other_column]}}
+                for _, _, other, column, other_column, *_ in conn.execute(f"PRAGMA foreign_key_list([{table}])")
+            ]
+            if foreign_keys:
+                schema["foreignKeys"] = foreign_keys
+            resources.append(
+                {
+                    "name": table,
+                    "type": "table",
+                    "title": text.get(f"tables.{table}.title", table),
+                    "description": text.get(f"tables.{table}.description", ""),
+                    # A table of the SQLite database: "table" is Data Package
+                    # v2's dialect for databases, "sql" frictionless-py's.
+                    "path": f"sqlite:///{db_path.name}",
+                    "format": "sqlite",
+                    "mediatype": "application/vnd.sqlite3",
+                    "dialect": {"table": table, "sql": {"table": table}},
+                    "schema": schema,
+                }
+            )
+        released = release_date(conn)
+    finally:
+        conn.close()
+    site_metadata = metadata()
+    return {
+        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
+        "name": DATABASE_NAME,
+        "title": text["site.title"],
+        "description": text["site.description"],
+        "version": released,
+        "homepage": public_url(),
+        "licenses": [{"name": LICENCE_SPDX, "path": site_metadata["license_url"], "title": site_metadata["license"]}],
+        "contributors": [{"title": PUBLISHER, "roles": ["publisher"]}],
+        "keywords": datapackage_keywords(),
+        "resources": resources,
+    }
+
+
+def citation_cff(db_path: Path) -> str:
+    """CITATION.cff (Citation File Format 1.2.0) for the dataset."""
+    text = {key: value["it"] for key, value in messages().items()}
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        released = release_date(conn)
+    finally:
+        conn.close()
+    cff = {
+        "cff-version": "1.2.0",
+        "message": "Se usi questi dati, citali così. If you use this dataset, please cite it as below.",
+        "type": "dataset",
+        "title": text["site.title"],
+        "abstract": " ".join(text["site.description"].split()),
+        "authors": [{"name": PUBLISHER}],
+        "version": released,
+        "date-released": released,
+        "license": LICENCE_SPDX,
+        "url": public_url(),
+        "keywords": datapackage_keywords(),
+    }
+    return yaml.safe_dump(cff, allow_unicode=True, sort_keys=False, width=1000)
+
+
+def datapackage_keywords() -> list[str]:
+    return ["cooperazione decentrata", "migrazione", "Agenda 2030", "Global Compact for Migration"]
+
+
 # Folders of the configuration directory, copied from outcomes/site/.
 FOLDERS = ("templates", "plugins", "static")
 SEARCH_MODULE = "outcomes_search.py"  # outcomes/search.py, as the plugin finds it
+MESSAGES_FILE = "outcomes_site_messages.yaml"  # outcomes/site/messages.yaml, as the plugin finds it
 
 
 def site_files() -> dict[str, bytes]:
@@ -85,6 +251,7 @@ def site_files() -> dict[str, bytes]:
             if item.is_file() and not item.name.endswith(".pyc"):
                 files[f"{folder}/{item.name}"] = item.read_bytes()
     files[f"plugins/{SEARCH_MODULE}"] = resources.files("outcomes").joinpath("search.py").read_bytes()
+    files[f"plugins/{MESSAGES_FILE}"] = root.joinpath("messages.yaml").read_bytes()
     return files
 
 
@@ -94,12 +261,16 @@ def write(out: Path, db_path: Path, digest: str) -> list[Path]:
         "metadata.json": metadata(),
         "settings.json": settings(),
         "inspect-data.json": inspect_data(db_path, digest),
+        "datapackage.json": datapackage(db_path),
     }
     written = []
     for name, content in files.items():
         path = out / name
         path.write_text(json.dumps(content, indent=2, ensure_ascii=False, sort_keys=False) + "\n", "utf-8")
         written.append(path)
+    path = out / "CITATION.cff"
+    path.write_text(citation_cff(db_path), "utf-8")
+    written.append(path)
     for name, content in site_files().items():
         path = out / name
         path.parent.mkdir(exist_ok=True)

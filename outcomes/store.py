@@ -35,7 +35,7 @@ from . import vocab
 if TYPE_CHECKING:  # types only: the store never reads notes itself
     from .load import EventNote, FollowUpNote, OutcomeRef, SessionNote
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: numbered codes in JSON arrays as text
 FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 
 # Full-text indexes: table -> indexed columns. Each has an fts5vocab table,
@@ -105,12 +105,12 @@ def _json(values: Iterable) -> str:
 
 
 def _json_codes(values: list) -> str:
-    """A JSON array of vocabulary codes (``["10.7", "17.17"]``, ``[19, 23]``):
-    letters, digits, dots and underscores only, checked by the models, so
-    they need no escaping. (json.dumps is the slow part of writing a row.)"""
-    if values and isinstance(values[0], int):
-        return "[" + ", ".join(map(str, values)) + "]"
-    return '["' + '", "'.join(values) + '"]' if values else "[]"
+    """A JSON array of vocabulary codes as text (``["10.7", "17.17"]``,
+    ``["19", "23"]``): Datasette's ``?column__arraycontains=19`` compares
+    text, so numbered codes are stored as strings too. Letters, digits, dots
+    and underscores only, checked by the models, so they need no escaping.
+    (json.dumps is the slow part of writing a row.)"""
+    return '["' + '", "'.join(map(str, values)) + '"]' if values else "[]"
 
 
 @cache

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES
-from outcomes import load
+from outcomes import load, site
 
 MAPPATURA = "migrazione-cooperazione-internazionale/mappatura-rimesse-collettive"
 
@@ -331,7 +331,7 @@ def test_a_commitment_page_shows_its_timeline(client):
 
 def test_impegni_shows_current_status_last_update_and_overdue(client):
     rows = {row["esito"].rsplit("--", 1)[1]: row for row in client.rows("/outcomes/impegni.json?stato=")}
-    assert rows["sportello-multilingue-raccolta"] | {"sessione": None} == {
+    assert rows["sportello-multilingue-raccolta"] | {"sessione": None, "attori": None} == {
         "esito": SPORTELLO,
         "titolo": "Uno sportello multilingue nei distretti della frutta durante la raccolta",
         "responsabile": "Sindacato confederale – coordinamento immigrazione del Piemonte",
@@ -342,6 +342,8 @@ def test_impegni_shows_current_status_last_update_and_overdue(client):
         "avanzamento": 100,
         "ultimo_aggiornamento": "2020-10-05",
         "in_ritardo": "",
+        "codice_stato": "done",  # the current status, for /impegni's filter
+        "attori": None,
     }
     # Due 30 April 2020, still in progress: overdue. Done or dropped never is.
     guide = rows["guida-imprese-ingresso-per-lavoro"]
@@ -354,7 +356,7 @@ def test_impegni_shows_current_status_last_update_and_overdue(client):
     ]
     assert all(rows[slug]["stato_attuale"] not in ("Realizzato", "Abbandonato") for slug in overdue)
     html = client.ok("/outcomes/impegni").text
-    assert "in ritardo" in html and "stato_attuale" in html
+    assert "in ritardo" in html and "Stato attuale" in html  # the list of commitments, in Italian
 
 
 def test_facet_on_current_status_and_a_feed_of_updates(client):
@@ -375,7 +377,7 @@ def test_facet_on_current_status_and_a_feed_of_updates(client):
     assert first.find(f"{atom}updated").text == "2020-12-14T12:00:00+01:00"
     # Each entry's link leads to that update on the commitment's page.
     for entry in entries:
-        link = entry.find(f"{atom}link").get("href").removeprefix("http://localhost")
+        link = entry.find(f"{atom}link").get("href").removeprefix(site.public_url().rstrip("/"))  # the site's fixed address
         path, anchor = link.split("#")
         html = client.ok(path).text
         assert f'<li id="{anchor}" class="timeline-update"><time datetime="{anchor.removeprefix("aggiornamento-")[:10]}">' in html

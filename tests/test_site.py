@@ -5,8 +5,11 @@ and queried through Datasette's own client."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
+import csv
+import datetime
 import importlib.metadata
+import importlib.util
+import io
 import json
 import re
 import shlex
@@ -19,10 +22,12 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import markupsafe
 import pytest
 from datasette.app import Datasette
+from datasette.utils import tilde_encode
 
-from outcomes import build, load, search, site
+from outcomes import build, load, search, site, store
 from outcomes.load import Problems
 
 from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES
@@ -33,6 +38,8 @@ EVENT = EXAMPLE_EVENT
 AGENDA = f"{EVENT}--cooperazione-decentrata-agenda-2030"
 MIGRATION = f"{EVENT}--migrazione-cooperazione-internazionale"
 PLENARY = f"{EVENT}--plenaria-mattina"
+# The site's fixed public address (never the request's Host).
+PUBLIC_URL = site.metadata()["plugins"]["outcomes-site"]["public_url"]
 
 
 class Client:
@@ -431,11 +438,11 @@ def test_selecting_a_facet_filters(client, db):
 
 def test_table_page_shows_labels_not_codes(client):
     page = client.ok("/outcomes/outcomes?_sort=id&countries__arraycontains=SN").text
-    assert 'usa <a href="/outcomes/cerca">la ricerca\nnegli esiti e nelle sessioni</a>' in page
+    assert 'usa <a href="/outcomes/cerca">la ricerca negli esiti e nelle sessioni</a>' in page
     # Facets headed by Italian names, values by label.
     assert '<strong title="countries">Paesi partner' in page
     assert '<strong title="sdg_goals">Goal dell&#39;Agenda 2030' in page
-    assert re.search(r"<li>Senegal &middot; \d+ <a href=", page)
+    assert re.search(r'<li>Senegal &middot; <span class="count">\d+</span> <a href=', page)
     # Cells: countries by name, linking to the outcomes of the country.
     assert '<a href="/outcomes/outcomes?countries__arraycontains=SN" title="Senegal">Senegal</a>' in page
     assert '<a href="/outcomes/outcomes?sdg_targets__arraycontains=10.7" title="' in page
@@ -462,7 +469,7 @@ def test_recommendations_by_sdg_goal(client, db):
     goals = labels(db, "sdg_goals")
     expected = sorted(
         (
-            {"goal": goal, "titolo_goal": goals[str(goal)], "esito": row["id"], "titolo": row["title"], "sessione": row["session_title"]}
+            {"goal": int(goal), "titolo_goal": goals[goal], "esito": row["id"], "titolo": row["title"], "sessione": row["session_title"]}
             for row in outcomes_by(db)
             if row["type"] == "recommendation"
             for goal in json.loads(row["sdg_goals"])
@@ -474,10 +481,11 @@ def test_recommendations_by_sdg_goal(client, db):
     assert len([row for row in expected if row["goal"] == 10]) > 2
 
 
-def test_commitments_with_owner_due_date_and_status(client, db):
-    statuses = labels(db, "statuses")
-    today = dt.date.today().isoformat()
-    expected = sorted(
+def commitments(db, lang: str = "it") -> list[dict]:
+    """The commitments as /impegni lists them, read from the database."""
+    statuses = {row["id"]: row[f"label_{lang}"] for row in db.execute("select * from statuses")}
+    today = datetime.date.today().isoformat()
+    return sorted(
         (
             {
                 "esito": row["id"],
@@ -491,17 +499,36 @@ def test_commitments_with_owner_due_date_and_status(client, db):
                 "avanzamento": row["progress"],
                 "ultimo_aggiornamento": row["last_update"],
                 "in_ritardo": "in ritardo" if row["due"] < today and row["current_status"] not in ("done", "dropped") else "",
+                # for the filters: the current status's code, the types of actor
+                "codice_stato": row["current_status"],
+                "attori": row["actors"],
             }
             for row in outcomes_by(db)
             if row["type"] == "commitment"
         ),
         key=lambda row: (row["scadenza"], row["esito"]),
     )
+
+
+def test_commitments_with_owner_due_date_and_status(client, db):
+    expected = commitments(db)
     rows = client.rows("/outcomes/impegni.json")
     assert rows == expected
     assert len(rows) >= 10 and all(row["responsabile"] and row["scadenza"] and row["stato"] for row in rows)
+    assert client.rows("/outcomes/impegni.json?_lang=en") == commitments(db, "en")
     agreed = client.rows("/outcomes/impegni.json?stato=agreed")
-    assert agreed == [row for row in expected if row["stato"] == statuses["agreed"]]
+    assert agreed == [row for row in expected if row["codice_stato"] == "agreed"]
+    # By type of actor (through the link table) and by any part of the owner's name.
+    by_region = client.rows("/outcomes/impegni.json?attore=region")
+    assert by_region == [row for row in expected if "region" in json.loads(row["attori"])]
+    assert 0 < len(by_region) < len(expected)
+    owner = expected[0]["responsabile"]
+    word = owner.split()[0]
+    assert client.rows("/outcomes/impegni.json?responsabile=" + urllib.parse.quote(word.lower())) == [
+        row for row in expected if word.lower() in row["responsabile"].lower()
+    ]
+    # The example's commitments fell due in 2020-2021: those not done are overdue.
+    assert any(row["in_ritardo"] for row in rows) and not all(row["in_ritardo"] for row in rows)
 
 
 def test_outcomes_by_partner_country(client, db):
@@ -529,6 +556,10 @@ def test_canned_query_pages_link_to_outcomes(client):
     ):
         page = client.ok(f"/outcomes/{name}").text
         assert title in page
+        if name == "impegni":  # a list of commitments, each headed by its title
+            links = re.findall(r'<h2><a href="/outcomes/outcomes/([a-z0-9-]+)">', page)
+            assert len(links) == len(client.rows("/outcomes/impegni.json")), name
+            continue
         links = re.findall(r'<td class="col-esito"><a href="/outcomes/outcomes/([a-z0-9-]+)" title="([a-z0-9-]+)">([a-z0-9-]+)</a>', page)
         assert links, name
         assert all(id == title and id.endswith("--" + slug) for id, title, slug in links), name
@@ -557,7 +588,7 @@ def test_atom_feed(client, db):
         assert entry.findtext(f"{ATOM}title") == row["title"]
         # October 2019 in Turin: summer time. Never the time of the build.
         assert entry.findtext(f"{ATOM}updated") == f"{row['date']}T{row['end']}:00+02:00"
-        assert entry.find(f"{ATOM}link").get("href") == f"http://localhost/outcomes/outcomes/{row['id']}"
+        assert entry.find(f"{ATOM}link").get("href") == f"{PUBLIC_URL}outcomes/outcomes/{row['id']}"
     assert feed.findtext(f"{ATOM}updated") == max(entry.findtext(f"{ATOM}updated") for entry in entries.values())
 
 
@@ -612,7 +643,7 @@ def test_home_page_explains_the_library_in_italian(client, db):
     page = client.ok("/").text
     assert "Questa biblioteca raccoglie che cosa hanno <strong>constatato</strong>" in page
     counts = [db.execute(f"select count(*) from {table}").fetchone()[0] for table in ("outcomes", "sessions")]
-    assert f"{counts[0]} esiti da {counts[1]} sessioni di\n1 evento." in page
+    assert f"{counts[0]} esiti da {counts[1]} sessioni di 1 evento." in page
     for link in (
         'action="/outcomes/cerca"',
         'href="/outcomes/outcomes?type=recommendation">Raccomandazioni</a>',
@@ -648,6 +679,31 @@ def test_outcome_page(client, ids):
     assert re.search(r'<div class="outcome-text"><div style="white-space: normal"><p>.*<strong>', page, re.S)
 
 
+def test_outcome_page_has_its_permanent_address_and_a_citation(client, db, ids):
+    id = ids["certificazione-competenze-acquisite-all-estero"]
+    row = db.execute(
+        "select outcomes.title, sessions.title as session, sessions.date, events.title as event, events.city "
+        "from outcomes join sessions on sessions.id = outcomes.session_id join events on events.id = outcomes.event_id "
+        "where outcomes.id = ?",
+        (id,),
+    ).fetchone()
+    url = f"{PUBLIC_URL}outcomes/outcomes/{id}"
+    assert PUBLIC_URL.startswith("https://") and PUBLIC_URL.endswith("/")
+    today = datetime.date.today()
+    months = "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre".split()
+    page = client.loop.run_until_complete(client.ds.client.get(f"/outcomes/outcomes/{id}", headers={"host": "attacker.example"})).text
+    assert f'Indirizzo permanente: <a href="{url}"><code>{url}</code></a>' in page
+    assert f'<link rel="canonical" href="{url}">' in page
+    citation = (
+        f"Regione Piemonte (2019). {row['title']} [Raccomandazione]. In {row['session']}, {row['event']}, "
+        f"{row['city']}, 15 ottobre 2019. {url} (consultato il {today.day} {months[today.month - 1]} {today.year})."
+    )
+    assert f'<p class="citation">{markupsafe.escape(citation)}</p>' in page
+    english = client.ok(f"/outcomes/outcomes/{id}?_lang=en").text
+    assert f"[Recommendation]. In {markupsafe.escape(row['session'])}" in english
+    assert f"15 October 2019. {url} (accessed {today.day} {today.strftime('%B')} {today.year})." in english
+
+
 def test_outcome_page_names_countries_in_italian(client, ids):
     page = client.ok(f"/outcomes/outcomes/{ids['cooperative-argan-souss']}").text
     assert "<dt>Paesi partner</dt>" in page
@@ -671,6 +727,225 @@ def test_session_and_event_pages(client, db):
     event = client.ok(f"/outcomes/events/{EVENT}").text
     for session in (AGENDA, MIGRATION, PLENARY):
         assert f'<a href="/outcomes/sessions/{session}">' in event
+
+
+# --- Links lead to what they announce ------------------------------------------------
+
+OUTCOMES_LIST = "/outcomes/outcomes"
+
+
+def outcome_ids(db, query: str) -> set[str]:
+    """The outcomes a list's filters select, read from the database (through
+    the link tables, not the JSON arrays Datasette filters on)."""
+    ids = {row[0] for row in db.execute("select id from outcomes")}
+    links = {attribute: (table, column) for table, (column, attribute) in store.LINKS.items()}
+    for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
+        if key.startswith("_"):
+            assert key in ("_facet_size", "_sort", "_sort_desc", "_next", "_lang"), key
+            continue
+        column, _, lookup = key.partition("__")
+        if column in links:
+            assert lookup == "arraycontains", key
+            table, code = links[column]
+            selected = {row[0] for row in db.execute(f"select outcome_id from {table} where {code} = ?", (value,))}
+        else:
+            assert lookup in ("", "exact") and column in ("type", "event_id", "session_id", "status", "current_status"), key
+            selected = {row[0] for row in db.execute(f"select id from outcomes where [{column}] = ?", (value,))}
+        ids &= selected
+    return ids
+
+
+def announced(link) -> int | None:
+    """The number of outcomes a link says it leads to: a ``.count`` inside it
+    or right after it (home page, facets), else None."""
+    counts = link.find_class("count")
+    if not counts:
+        following = link.getnext()
+        if following is not None and "count" in following.classes and not (link.tail or "").strip():
+            counts = [following]
+    if not counts:
+        return None
+    number = re.match(r"\s*([\d.,]+)", counts[0].text_content())
+    assert number, (link.get("href"), counts[0].text_content())
+    return int(re.sub(r"[.,]", "", number.group(1)))
+
+
+def outcome_links(client, path: str) -> list[tuple[str, str, int | None]]:
+    """(query, text, announced count) of every link of a page to the list of outcomes."""
+    import lxml.html
+
+    tree = lxml.html.fromstring(client.ok(path).text)
+    found = []
+    for link in tree.iter("a"):
+        url = urllib.parse.urlsplit(link.get("href") or "")
+        if url.path == OUTCOMES_LIST and url.query:
+            found.append((url.query, link.text_content().strip(), announced(link)))
+    return found
+
+
+def check_links(client, db, path: str, seen: dict) -> list[str]:
+    """Follow every link of ``path`` to a list of outcomes: the list holds
+    exactly the outcomes its filters mean and as many as the link announced."""
+    checked = []
+    for query, text, count in outcome_links(client, path):
+        if query not in seen:
+            data = client.ok(f"{OUTCOMES_LIST}.json?{query}&_size=max&_col=id&_nofacet=1").json()
+            expected = outcome_ids(db, query)
+            assert data["filtered_table_rows_count"] == len(expected), (path, query)
+            if not data["next"] and "_next=" not in query:  # a next page holds the rest
+                assert {row[0] for row in data["rows"]} == expected, (path, query)
+            seen[query] = len(expected)
+        assert expected_ok(seen[query], count), f"{path}: «{text}» announces {count}, the list holds {seen[query]}"
+        assert seen[query] > 0, f"{path}: «{text}» opens an empty list ({query})"
+        checked.append(query)
+    return checked
+
+
+def expected_ok(held: int, count: int | None) -> bool:
+    return count is None or count == held
+
+
+def test_every_link_to_outcomes_opens_what_it_announces(client, db):
+    seen: dict[str, int] = {}
+    home = check_links(client, db, "/", seen)
+    announced_on_home = [query for query, _, count in outcome_links(client, "/") if count is not None]
+    # The home page's tiles and lists: types, the twelve goals, countries.
+    kinds = {urllib.parse.parse_qsl(query)[0][0] for query in announced_on_home}
+    assert {"type", "sdg_goals__arraycontains", "countries__arraycontains"} <= kinds
+    # One list per kind of link, each with its facets' links followed.
+    lists = {}
+    for query in home + check_links(client, db, OUTCOMES_LIST, seen):
+        key = urllib.parse.parse_qsl(query)[0][0]
+        lists.setdefault(key, query)
+    assert {
+        "type", "sdg_goals__arraycontains", "sdg_targets__arraycontains", "gcm_objectives__arraycontains",
+        "countries__arraycontains", "actors__arraycontains", "themes__arraycontains", "event_id", "session_id",
+    } <= set(lists)  # fmt: skip
+    for query in lists.values():
+        check_links(client, db, f"{OUTCOMES_LIST}?{query}", seen)
+    # The page of every goal, target, GCM objective, country, type of actor,
+    # theme, type of outcome and status that outcomes are linked to.
+    for lookup, used in (
+        ("sdg_goals", "select sdg_goal_id from outcome_sdg_goals"),
+        ("sdg_targets", "select sdg_target_id from outcome_sdg_targets"),
+        ("gcm_objectives", "select gcm_objective_id from outcome_gcm_objectives"),
+        ("countries", "select country_id from outcome_countries"),
+        ("actor_types", "select actor_type_id from outcome_actors"),
+        ("themes", "select theme_id from outcome_themes"),
+        ("outcome_types", "select type from outcomes"),
+        ("statuses", "select status from outcomes where status is not null"),
+    ):
+        codes = sorted({str(code) for (code,) in db.execute(used)})
+        for code in codes:
+            page = f"/outcomes/{lookup}/{tilde_encode(code)}"  # 1.3 is not a format
+            [(query, _, count)] = [link for link in outcome_links(client, page) if "_lang=" not in link[0]]
+            assert count is not None, (lookup, code)
+            check_links(client, db, page, seen)
+        unused = db.execute(f"select id from {lookup} where id not in ({used}) order by id limit 1").fetchone()
+        if unused:  # no link to an empty list
+            page = f"/outcomes/{lookup}/{tilde_encode(str(unused[0]))}"
+            assert [link for link in outcome_links(client, page) if "_lang=" not in link[0]] == []
+    # Every outcome, session and event page.
+    for table in ("outcomes", "sessions", "events"):
+        for (id,) in db.execute(f"select id from {table}"):
+            links = check_links(client, db, f"/outcomes/{table}/{id}", seen)
+            if table == "outcomes":
+                assert all(id in outcome_ids(db, query) for query in links if "session_id" not in query)
+    assert len(seen) > 100
+
+
+# --- One language per page: Italian, or English on request --------------------------
+
+# What Datasette's own templates say in English.
+DATASETTE_ENGLISH = (
+    "rows where", " row", "View and edit SQL", "Apply", "Custom SQL query", "Next page", "This data as",
+    "Powered by", "Advanced export", "Data license", "Data source", "Search:", "remove filter", "Sort by",
+    "descending", "Links from other tables", "Query parameters", "Run SQL", "Format SQL", "Queries took",
+    "Download SQLite DB", "hidden table", "Table not found", "Error 404", "0 records", "0 results",
+)  # fmt: skip
+# What the site says in Italian around the notes' own texts.
+SITE_ITALIAN = ("Inizio", "righe", "Questi dati in", "Applica", "Indirizzo permanente", "Pagina successiva", "Cerca:", "Esiti dei convegni")
+
+
+def visible_text(html: str) -> str:
+    import lxml.html
+
+    tree = lxml.html.fromstring(html)
+    for hidden in tree.xpath("//script|//style|//*[@lang='en' and ancestor::html[@lang='it']]"):
+        hidden.drop_tree()
+    return " ".join(tree.text_content().split())
+
+
+def site_pages(db) -> list[str]:
+    outcome = db.execute("select id from outcomes where type = 'commitment' order by id").fetchone()[0]
+    return [
+        "/",
+        "/outcomes",
+        "/outcomes/outcomes?sdg_goals__arraycontains=10",
+        "/outcomes/outcomes?_sort=title&_size=5",
+        "/outcomes/sessions",
+        "/outcomes/events",
+        "/outcomes/sdg_goals",
+        "/outcomes/sdg_goals/10",
+        "/outcomes/countries/SN",
+        "/outcomes/outcome_countries?country_id=SN",
+        f"/outcomes/outcomes/{outcome}",
+        f"/outcomes/sessions/{MIGRATION}",
+        f"/outcomes/events/{EVENT}",
+        "/outcomes/impegni",
+        "/outcomes/raccomandazioni_per_goal?goal=10",
+        "/outcomes/esiti_per_paese?paese=SN",
+        "/outcomes?sql=select+id,+title+from+outcomes+limit+3",
+    ]
+
+
+def test_italian_pages_say_nothing_in_english(client, db):
+    for path in site_pages(db) + ["/outcomes/cerca?q=rimesse"]:
+        page = client.ok(path).text
+        assert '<html lang="it">' in page, path
+        text = visible_text(page)
+        found = [phrase for phrase in DATASETTE_ENGLISH if phrase in text]
+        assert not found, (path, found)
+    missing = client.get("/outcomes/nessuna-tabella")
+    assert missing.status_code == 404 and '<html lang="it">' in missing.text
+    assert "<h1>Errore 404</h1>" in missing.text and "Questa pagina non esiste" in missing.text
+
+
+def test_one_link_switches_to_english_and_the_choice_stays(client, db):
+    home = client.ok("/").text
+    assert '<a href="/?_lang=en" lang="en" hreflang="en"' in home
+    switched = client.ok("/?_lang=en")
+    assert "outcomes_lang=en" in switched.headers["set-cookie"] and "Max-Age=31536000" in switched.headers["set-cookie"]
+    assert "Cookie" in switched.headers["vary"] and switched.headers["content-language"] == "en"
+    assert '<a href="/?_lang=it" lang="it" hreflang="it"' in switched.text
+    cookies = {"outcomes_lang": "en"}
+    for path in site_pages(db):
+        response = client.loop.run_until_complete(client.ds.client.get(path, cookies=cookies))
+        assert response.status_code == 200, path
+        assert '<html lang="en">' in response.text, path
+        found = [phrase for phrase in SITE_ITALIAN if phrase in visible_text_of_interface(response.text)]
+        assert not found, (path, found)
+    # The table page in English: counts, filters, facets and labels.
+    page = client.loop.run_until_complete(
+        client.ds.client.get("/outcomes/outcomes?sdg_goals__arraycontains=10", cookies=cookies)
+    ).text
+    count = len(outcome_ids(db, "sdg_goals__arraycontains=10"))
+    assert f'<h3 class="rows-description">{count} outcomes where 2030 Agenda goals includes 10 · Reduced inequalities</h3>' in page
+    assert '<strong title="countries">Partner countries' in page and ">Senegal</a>" in page
+    assert '<input type="submit" value="Apply">' in page
+    # Back to Italian with the other link.
+    assert '<html lang="it">' in client.ok("/?_lang=it").text
+
+
+def visible_text_of_interface(html: str) -> str:
+    """The visible text of an English page without the notes' own (Italian) texts."""
+    import lxml.html
+
+    tree = lxml.html.fromstring(html)
+    for hidden in tree.xpath("//body//*[@lang='it']|//script|//style|//td|//ol[contains(@class, 'session-list')]"):
+        if hidden.getparent() is not None:
+            hidden.drop_tree()
+    return " ".join(tree.text_content().split())
 
 
 def internal_outcomes(notes: Path) -> list[str]:
@@ -743,12 +1018,18 @@ outcomes:
 """
 
 
-def test_markdown_is_rendered_safely(notes, tmp_path):
+def client_with_session(notes: Path, out: Path, name: str, template: str) -> Client:
+    """The example notes and one more session (``template`` with the
+    event's first day as ``{date}``), built and served."""
     date = re.search(r"^start_date: *\"?([0-9-]+)", (notes / EVENT / "event.yaml").read_text("utf-8"), re.M)[1]
-    (notes / EVENT / "ostile.yaml").write_text(HOSTILE.format(date=date), "utf-8")
-    result = build.build(notes, tmp_path / "out")
+    (notes / EVENT / f"{name}.yaml").write_text(template.format(date=date), "utf-8")
+    result = build.build(notes, out)
     assert result.ok, [problem.format() for problem in result.problems]
-    hostile = Client(tmp_path / "out")
+    return Client(out)
+
+
+def test_markdown_is_rendered_safely(notes, tmp_path):
+    hostile = client_with_session(notes, tmp_path / "out", "ostile", HOSTILE)
     try:
         id = f"{EVENT}--ostile--ostile"
         pages = [
@@ -766,6 +1047,121 @@ def test_markdown_is_rendered_safely(notes, tmp_path):
         assert "Testo &lt;script&gt;alert('x')&lt;/script&gt; <a>clic</a>" in pages[0]  # shown, not run
     finally:
         hostile.close()
+
+
+FORMULAS = """\
+title: Celle come formule
+kind: workshop
+date: "{date}"
+start: "09:00"
+end: "10:00"
+summary: Una sessione i cui testi sembrano formule.
+outcomes:
+  - id: formule
+    type: commitment
+    title: "=HYPERLINK(\\"http://example.org\\", \\"clic\\")"
+    text: "+39 011 432 1111"
+    owner: "@Comune"
+    due: "{date}"
+    countries: [SN, MA]
+    keywords: ["-somma", "=1+1"]
+"""
+
+
+def csv_rows(response) -> list[list[str]]:
+    assert response.status_code == 200, response.text[:500]
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"].startswith("attachment; filename=")
+    assert response.content.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 only with it
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_csv_downloads_open_in_a_spreadsheet(notes, tmp_path):
+    formulas = client_with_session(notes, tmp_path / "out", "formule", FORMULAS)
+    try:
+        id = f"{EVENT}--formule--formule"
+        [header, row] = csv_rows(formulas.get(f"/outcomes/outcomes.csv?id={id}&_labels=on"))
+        cells = dict(zip(header, row))
+        # Formulas are text; lists are text; codes have their labels beside them.
+        assert cells["title"] == "'=HYPERLINK(\"http://example.org\", \"clic\")"
+        assert cells["text"] == "'+39 011 432 1111"
+        assert cells["owner"] == "'@Comune"
+        assert cells["keywords"] == "'-somma; =1+1"  # a list as text, safe too
+        assert not any(value.startswith(("=", "+", "-", "@")) for value in row)
+        assert (cells["countries"], cells["countries_label"]) == ("SN; MA", "Senegal; Marocco")
+        assert (cells["type"], cells["type_label"]) == ("commitment", "Impegno")
+        assert header.index("countries_label") == header.index("countries") + 1
+        # The ready-made questions too, and English labels for an English reader.
+        rows = csv_rows(formulas.loop.run_until_complete(
+            formulas.ds.client.get("/outcomes/impegni.csv?responsabile=Comune", cookies={"outcomes_lang": "en"})
+        ))  # fmt: skip
+        cells = dict(zip(rows[0], rows[1]))
+        assert cells["responsabile"] == "'@Comune" and cells["stato"] == "Proposed"
+    finally:
+        formulas.close()
+
+
+def test_spreadsheet_csv_keeps_numbers_and_plain_text():
+    plugin = Path(site.__file__).parent / "site" / "plugins" / "outcomes_site.py"
+    spec = importlib.util.spec_from_file_location("outcomes_site_plugin", plugin)
+    outcomes_site = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(outcomes_site)
+    text = 'a,b,c,countries\r\n-12,3.5,"x, y","[""SN""]"\r\n'
+    assert outcomes_site.spreadsheet_csv(text, {"countries": {"SN": {"label_it": "Senegal", "label_en": "Senegal"}}}) == (
+        "a,b,c,countries,countries_label\r\n-12,3.5,\"x, y\",SN,Senegal\r\n"
+    )
+
+
+# --- Open data --------------------------------------------------------------------------
+
+
+def test_datapackage_describes_every_table_and_column(built, db, monkeypatch):
+    import frictionless
+
+    package = json.loads((built / "datapackage.json").read_text("utf-8"))
+    assert package["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
+    tables = site.data_tables(db)
+    assert [resource["name"] for resource in package["resources"]] == tables
+    assert {"outcomes", "sessions", "events", "sdg_goals", "outcome_countries"} <= set(tables)
+    for resource in package["resources"]:
+        columns = [row["name"] for row in db.execute(f"PRAGMA table_info([{resource['name']}])")]
+        assert [field["name"] for field in resource["schema"]["fields"]] == columns
+        assert all(field["description"] for field in resource["schema"]["fields"]), resource["name"]
+        assert resource["description"] and resource["title"] != resource["name"], resource["name"]
+    fields = {field["name"]: field for field in package["resources"][tables.index("outcomes")]["schema"]["fields"]}
+    assert fields["countries"]["type"] == "array" and fields["due"]["type"] == "date"
+    assert fields["id"]["description"] == "Identificativo stabile: evento--sessione--esito"
+    # Never the day of the build: the last day of the notes' events.
+    assert package["version"] == db.execute("select max(end_date) from events").fetchone()[0]
+    # Frictionless reads every row of every table and checks types, keys and links.
+    monkeypatch.chdir(built)  # the SQLite path is relative to where it is read from
+    report = frictionless.validate("datapackage.json")
+    assert report.valid, report.flatten(["title", "type", "message"])[:10]
+    assert sum(task.stats.get("rows", 0) for task in report.tasks) == sum(
+        db.execute(f"select count(*) from [{table}]").fetchone()[0] for table in tables
+    )
+
+
+def test_citation_cff_for_the_dataset(built, db):
+    import yaml
+
+    cff = yaml.safe_load((built / "CITATION.cff").read_text("utf-8"))
+    assert cff["cff-version"] == "1.2.0" and cff["type"] == "dataset"
+    assert cff["message"] and cff["title"] == "Esiti dei convegni sulla cooperazione decentrata e le migrazioni"
+    assert cff["authors"] == [{"name": "Regione Piemonte"}]
+    assert cff["license"] == "CC-BY-4.0" and cff["url"] == PUBLIC_URL
+    last_day = db.execute("select max(end_date) from events").fetchone()[0]
+    assert cff["date-released"] == cff["version"] == last_day  # as text: what CFF's schema asks
+
+
+def test_open_data_is_linked_from_the_home_page(client, built):
+    page = client.ok("/").text
+    assert '<h2 id="dati-aperti">Dati aperti</h2>' in page
+    for name, content_type in (("datapackage.json", "application/json"), ("CITATION.cff", "text/yaml")):
+        assert f'<a href="/{name}">' in page
+        response = client.ok(f"/{name}")
+        assert response.headers["content-type"].startswith(content_type)
+        assert response.content == (built / name).read_bytes()
 
 
 # --- Read-only and safe ---------------------------------------------------------------------
@@ -807,16 +1203,34 @@ def test_site_files_are_written_and_published(built):
     assert site_files == [
         "plugins/outcomes_search.py",
         "plugins/outcomes_site.py",
+        "plugins/outcomes_site_messages.yaml",
+        "static/outcomes-table.js",
         "static/outcomes.css",
         "templates/_attendance.html",
+        # Datasette's own templates, in the page's language.
+        "templates/_column_labels_css.html",
+        "templates/_crumbs.html",
+        "templates/_description_source_license.html",
         "templates/_facet_results.html",
+        "templates/_footer.html",
+        "templates/_table.html",
+        "templates/base.html",
+        "templates/database.html",
+        "templates/error.html",
+        # The site's pages.
         "templates/index.html",
         "templates/query-outcomes-cerca.html",
+        "templates/query-outcomes-impegni.html",
+        "templates/query.html",
         "templates/row-outcomes-events.html",
         "templates/row-outcomes-outcomes.html",
         "templates/row-outcomes-sessions.html",
+        "templates/row.html",
         "templates/table-outcomes-outcomes.html",
+        "templates/table-outcomes-sessions.html",
+        "templates/table.html",
     ]
+    assert (built / "plugins" / site.MESSAGES_FILE).read_bytes() == (Path(site.__file__).parent / "site" / "messages.yaml").read_bytes()
     assert (built / "plugins" / "outcomes_search.py").read_text("utf-8") == Path(search.__file__).read_text("utf-8")
 
 
@@ -904,7 +1318,10 @@ def test_an_installed_package_carries_the_site(tmp_path):
     subprocess.run(command, cwd=source, check=True, capture_output=True, timeout=300)
     installed = tmp_path / "lib" / "outcomes"
     for name, content in site.site_files().items():
-        origin = installed / "search.py" if name == f"plugins/{site.SEARCH_MODULE}" else installed / "site" / name
+        origin = {
+            f"plugins/{site.SEARCH_MODULE}": installed / "search.py",
+            f"plugins/{site.MESSAGES_FILE}": installed / "site" / "messages.yaml",
+        }.get(name, installed / "site" / name)
         assert origin.read_bytes() == content, name
     assert (installed / "site" / "metadata.yaml").exists() and (installed / "site" / "settings.json").exists()
 

@@ -12,7 +12,7 @@ import sqlite_utils
 
 from helpers import SESSION_YAML, write_library
 from outcomes.build import build
-from outcomes.store import stable_rowid
+from outcomes.store import SCHEMA_VERSION, stable_rowid
 
 EXTRA_OUTCOMES = """\
   - id: sportello-diaspore
@@ -113,8 +113,8 @@ def test_outcome_rows(db):
             "title": "Coinvolgere le diaspore nella progettazione",
             "text": "Le associazioni della diaspora partecipano fin dall'inizio.\n",
             "sdg_targets": '["10.7", "17.17"]',
-            "sdg_goals": "[10, 17]",
-            "gcm_objectives": "[19, 23]",
+            "sdg_goals": '["10", "17"]',
+            "gcm_objectives": '["19", "23"]',
             "countries": '["SN", "MA"]',
             "actors": '["diaspora_association", "local_authority"]',
             "themes": '["diaspora", "remittances"]',
@@ -137,7 +137,7 @@ def test_outcome_rows(db):
             "title": "Aprire uno sportello per le associazioni della diaspora",
             "text": "La Regione apre uno *sportello* nelle città con più associazioni.\n",
             "sdg_targets": '["17.17"]',
-            "sdg_goals": "[17]",
+            "sdg_goals": '["17"]',
             "gcm_objectives": "[]",
             "countries": '["NO"]',
             "actors": '["region"]',
@@ -257,4 +257,4 @@ def test_database_is_served_immutable(library):
     assert inspect["outcomes"]["file"] == "outcomes.db"
     assert inspect["outcomes"]["tables"]["outcomes"] == {"count": 2}
     with sqlite3.connect(library / "outcomes.db") as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (3,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
