@@ -368,6 +368,21 @@ def test_import_never_overwrites_without_force(tmp_path, run, notes, blank):
     assert _imported(notes) == _expected_session(notes)
 
 
+def test_a_corrected_form_imported_with_force_keeps_the_outcome_ids(tmp_path, run, notes, blank):
+    """Permanent links do not change because a typo in a title was fixed."""
+    first = fill_form(blank, tmp_path / "scheda.docx", TYPED, PICKED)
+    assert run("import", first, "--notes", notes).exit_code == 0
+    ids = [outcome.id for outcome in _imported(notes).outcomes]
+    assert ids == ["coinvolgere-le-diaspore-fin-dalla-progettazione", "tavolo-regionale", "dati-ancora-frammentati"]
+    corrected = {**TYPED, "outcomes.1.title": "Coinvolgere le diaspore sin dalla progettazione",
+                 "outcomes.12.title": "Dati ancora troppo frammentati"}
+    second = fill_form(shutil.copy(blank, tmp_path / "corretta.docx"), tmp_path / "corretta.docx", corrected, PICKED)
+    assert run("import", second, "--notes", notes, "--force").exit_code == 0
+    outcomes = _imported(notes).outcomes
+    assert [o.id for o in outcomes] == ids
+    assert [o.title for o in outcomes][::2] == ["Coinvolgere le diaspore sin dalla progettazione", "Dati ancora troppo frammentati"]
+
+
 def test_import_into_another_session_and_a_new_event(tmp_path, run, blank):
     notes = tmp_path / "altre-note"
     filled = fill_form(blank, tmp_path / "scheda.docx", TYPED, PICKED)

@@ -280,8 +280,13 @@ class _Conversion:
     warnings: list[FormProblem] = field(default_factory=list)
 
 
-def note_from_form(form: FilledForm, file: str) -> tuple[dict, _Conversion]:
-    """The session note a filled form says, as the plain data YAML holds."""
+def note_from_form(form: FilledForm, file: str, previous_ids: tuple[str, ...] = ()) -> tuple[dict, _Conversion]:
+    """The session note a filled form says, as the plain data YAML holds.
+
+    An outcome left without an id takes the id its position had in the note
+    it replaces (``previous_ids``), so that correcting a title in the form
+    never changes a permanent link; a new outcome's id is made from its title.
+    """
     conversion = _Conversion(file)
     data: dict = {}
     data.update(_block_values(form, FORM.session, "", conversion))
@@ -301,12 +306,15 @@ def note_from_form(form: FilledForm, file: str) -> tuple[dict, _Conversion]:
     for block in FORM.outcomes:
         outcome = _block_values(form, block, f"outcomes[{len(outcomes)}]", conversion)
         if outcome:
-            outcome.setdefault("id", _derive_id(outcome, block, outcomes))
-            outcomes.append(_in_model_order(outcome, models.Outcome))
+            taken = {o.get("id") for o in outcomes}
+            kept = previous_ids[len(outcomes)] if len(outcomes) < len(previous_ids) else None
+            if "id" not in outcome:
+                outcome["id"] = kept if kept and kept not in taken else derive_id(str(outcome.get("title", "")), taken, block.name)
+            outcomes.append(in_model_order(outcome, models.Outcome))
             conversion.outcome_blocks.append(block.name)
     if outcomes:
         data["outcomes"] = outcomes
-    return _in_model_order(data, models.Session), conversion
+    return in_model_order(data, models.Session), conversion
 
 
 def _block_values(form: FilledForm, block: Block, prefix: str, conversion: _Conversion) -> dict:
@@ -349,7 +357,7 @@ def _value(form_field: FormField, text: FieldText, block: Block, conversion: _Co
         number = _unquote(value)
         return int(number) if re.fullmatch(r"\d{1,7}", number) else number
     if form_field.control == "codes":
-        return _codes(form_field, value)
+        return split_codes(form_field.key, form_field.vocabulary, value)
     if form_field.control == "date" or form_field.key in ("start", "end", "id", "language"):
         return _unquote(value)
     return value
@@ -386,17 +394,20 @@ _SPLITTERS = {
 _LIST_SPLITTER = re.compile(r"[,;]+")  # names may hold spaces: "Burkina Faso", "Ente locale"
 
 
-def _codes(form_field: FormField, value: str) -> list:
-    splitter = _SPLITTERS.get(form_field.key, _LIST_SPLITTER)
+def split_codes(key: str, vocabulary: str | None, value: str) -> list:
+    """A comma-separated list as people write it (``10.7, 17.17``, ``SN,
+    Marocco``, ``Ente locale; ONG``) -> the list of values for the field
+    ``key``, names turned into ids; the Word form and the desk share it."""
+    splitter = _SPLITTERS.get(key, _LIST_SPLITTER)
     items = [_unquote(item) for item in splitter.split(value)]
     items = [item for item in items if item]
-    if form_field.key == "gcm_objectives":
+    if key == "gcm_objectives":
         return [int(item) if re.fullmatch(r"\d{1,2}", item) else item for item in items]
-    if form_field.key == "countries":
+    if key == "countries":
         return [_term_id("countries", item) for item in items]
-    if form_field.vocabulary:
-        return [_term_id(form_field.vocabulary, item) for item in items]
-    if form_field.key == "keywords":
+    if vocabulary and vocabulary not in ("sdg_targets", "gcm_objectives"):
+        return [_term_id(vocabulary, item) for item in items]
+    if key == "keywords":
         return [item.strip() for item in _LIST_SPLITTER.split(value) if item.strip()]
     return items
 
@@ -408,23 +419,24 @@ def _term_id(vocabulary: str, text: str) -> str:
     return term_named(vocabulary, text) or text
 
 
-def _derive_id(outcome: dict, block: Block, previous: list[dict]) -> str:
-    """An outcome id from its title when the form left it empty."""
-    taken = {item.get("id") for item in previous}
-    words = models.slugify(str(outcome.get("title", ""))).split("-")
+def derive_id(title: str, taken: set, fallback: str) -> str:
+    """An outcome id from its title, unique among ``taken`` (``fallback``,
+    e.g. the form's block name, when the title gives no letters)."""
+    words = models.slugify(title).split("-")
     base = ""
     for word in words:
         if len(base) + len(word) + 1 > 50:
             break
         base = f"{base}-{word}" if base else word
-    base = base or models.slugify(block.name)
+    base = base or models.slugify(fallback)
     candidate, number = base, 2
     while candidate in taken:
         candidate, number = f"{base}-{number}", number + 1
     return candidate
 
 
-def _in_model_order(data: dict, model) -> dict:
+def in_model_order(data: dict, model) -> dict:
+    """``data``'s keys in the order the model declares its fields (unknown ones last)."""
     order = list(model.model_fields)
     return {key: data[key] for key in sorted(data, key=lambda k: order.index(k) if k in order else len(order))}
 
@@ -475,7 +487,7 @@ def import_form(path: Path, notes_dir: Path, event_id: str | None = None, sessio
     target = notes_dir / event_id / f"{session_id}.yaml"
     if target.exists() and not force:
         return ImportResult([FormProblem(file, "note_exists_force", context={"path": str(target)})])
-    data, conversion = note_from_form(form, file)
+    data, conversion = note_from_form(form, file, outcome_ids(target))
     text = dump_note(data, [schema_line("session"), message("imported_header", "it", file=file)])
     problems = [*conversion.warnings, *_check(text, notes_dir / event_id, session_id, conversion)]
     if any(p.severity == "error" for p in problems):
@@ -487,6 +499,17 @@ def import_form(path: Path, notes_dir: Path, event_id: str | None = None, sessio
         created = event_path
     write_atomic(target, text)
     return ImportResult(problems, target, created, len(data.get("outcomes", [])))
+
+
+def outcome_ids(note: Path) -> tuple[str, ...]:
+    """The outcome ids of an existing note, in order (none if unreadable)."""
+    if not note.exists():
+        return ()
+    parsed = load.parse_note(note, load.Problems())
+    outcomes = parsed[0].get("outcomes") if parsed else None
+    if not isinstance(outcomes, list):
+        return ()
+    return tuple(o.get("id") if isinstance(o, dict) and isinstance(o.get("id"), str) else "" for o in outcomes)
 
 
 def _ids(form: FilledForm, event_id: str | None, session_id: str | None) -> tuple[str, str]:
