@@ -499,3 +499,121 @@ def proceedings_command(event: str, notes: Path, out: Path, output: Path | None,
         path=path, sessions=len(chapters), outcomes=sum(len(c.entries) for c in chapters),
         internal=say("proceedings_internal", messages) if internal else "",
     ))
+
+
+# --- The desk (outcomes.desk) ----------------------------------------------------------
+
+
+DESK_PORT = 8002
+data_option = click.option(
+    "--data", type=click.Path(path_type=Path, file_okay=False), default=Path("desk"), show_default=True,
+    help="The desk's own folder: desk.db (drafts, reviews, invites, accounts) and its signing secret. Never public.",
+)
+
+
+@cli.group()
+def desk():
+    """The facilitators' desk: a small web application the office runs.
+
+    Facilitators open a personal link (no account), fill in their session's
+    note in the browser, save drafts and submit; the office logs in, reviews,
+    returns, rejects or accepts (which writes NOTES/EVENT/SESSION.yaml) and
+    publishes. Its state lives in --data (default desk/), never in a public
+    output. See the README, "The desk".
+    """
+
+
+@desk.command(name="serve")
+@notes_option
+@data_option
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=OUT_DIR, show_default=True,
+              help="Where the desk's Publish button builds the library (as python publish.py).")
+@click.option("-h", "--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on: keep 127.0.0.1 behind a reverse proxy that adds HTTPS.")
+@click.option("-p", "--port", default=DESK_PORT, show_default=True, type=int, help="Port to listen on.")
+def desk_serve(notes: Path, data: Path, out: Path, host: str, port: int):
+    """Serve the desk. Its signing secret is $OUTCOMES_DESK_SECRET or DATA/secret
+    (created on first run, readable by its owner only)."""
+    import uvicorn
+
+    from .desk.app import make_datasette
+
+    datasette = make_datasette(notes, data, out)
+    click.echo(say("desk_serving", current_lang(), url=f"http://{host}:{port}/", notes=notes, data=data))
+    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", proxy_headers=True)
+
+
+@desk.command(name="invite")
+@click.argument("event")
+@click.argument("session")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 366), help="Days the link stays valid.")
+@click.option("--base-url", default=f"http://127.0.0.1:{DESK_PORT}", show_default=True,
+              help="The desk's public address, as facilitators reach it (e.g. https://schede.example.org).")
+@notes_option
+@data_option
+@lang_option
+def desk_invite(event: str, session: str, days: int, base_url: str, notes: Path, data: Path, lang: str | None):
+    """Print a personal link to fill in the note of EVENT/SESSION (last line).
+
+    The link is signed, expires after --days and opens that session only;
+    send it to the facilitator. "outcomes desk revoke EVENT SESSION" cancels it.
+    """
+    from .desk import state
+    from .desk.app import signed_link
+    from .intake import IntakeError
+    from .intake.template import check_id
+
+    lang = current_lang(lang)
+    try:
+        check_id(event, "event")
+        check_id(session, "session")
+    except IntakeError as error:
+        _fail(error.kind, lang, **error.context)
+    event_file = notes / event / load.EVENT_FILE
+    if not event_file.exists():
+        _fail("desk_no_event", lang, event=event, path=event_file)
+    conn = state.connect(data / state.DATABASE)
+    invite = state.add_invite(conn, event, session, days)
+    conn.close()
+    expires = invite.expires[:16].replace("T", " ") + " UTC"
+    click.echo(say("desk_invited", lang, event=event, session=session, expires=expires))
+    click.echo(signed_link(data, invite, base_url))
+
+
+@desk.command(name="revoke")
+@click.argument("event")
+@click.argument("session")
+@data_option
+@lang_option
+def desk_revoke(event: str, session: str, data: Path, lang: str | None):
+    """Revoke every link to EVENT/SESSION: they answer 403 from now on.
+    The session's drafts and history are kept; invite again for a new link."""
+    from .desk import state
+
+    conn = state.connect(data / state.DATABASE)
+    count = state.revoke(conn, event, session)
+    conn.close()
+    click.echo(say("desk_revoked", current_lang(lang), count=count))
+
+
+@desk.command(name="user")
+@click.argument("username")
+@data_option
+@click.password_option(help="The password (asked twice if not given; at least 10 characters).")
+@lang_option
+def desk_user(username: str, data: Path, password: str, lang: str | None):
+    """Create an office account, or set its password if it exists.
+    Passwords are stored hashed (PBKDF2-SHA256)."""
+    from .desk import state
+
+    lang = current_lang(lang)
+    if len(password) < 10:
+        _fail("desk_password_short", lang, length=10)
+    conn = state.connect(data / state.DATABASE)
+    state.set_user(conn, username, password)
+    conn.close()
+    click.echo(say("desk_user_saved", lang, username=username))
+
+
+if __name__ == "__main__":
+    cli()

@@ -607,6 +607,99 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "registrations_written": {"it": "Scritto {path}: solo numeri, nessun nome.", "en": "Written {path}: numbers only, no names."},
     "and_more": {"it": "e altri {count}", "en": "and {count} more"},
+    # -- the desk --
+    "desk_link_invalid": {
+        "it": "Questo link non è valido: controlla di averlo copiato per intero, o chiedi all'ufficio un nuovo link.",
+        "en": "This link is not valid: check that you copied all of it, or ask the office for a new link.",
+    },
+    "desk_link_expired": {
+        "it": "Questo link è scaduto: chiedi all'ufficio un nuovo link. La bozza salvata non è andata persa.",
+        "en": "This link has expired: ask the office for a new link. Your saved draft is not lost.",
+    },
+    "desk_link_revoked": {
+        "it": "Questo link è stato revocato dall'ufficio: chiedi un nuovo link se devi ancora compilare la scheda.",
+        "en": "The office revoked this link: ask for a new link if you still need to fill the form.",
+    },
+    "desk_saved": {"it": "Bozza salvata (revisione {number}, {when}).", "en": "Draft saved (revision {number}, {when})."},
+    "desk_submitted": {
+        "it": "Scheda inviata all'ufficio (revisione {number}, {when}). Riceverai eventuali osservazioni a questo stesso link.",
+        "en": "Form sent to the office (revision {number}, {when}). Any remarks will appear at this same link.",
+    },
+    "desk_cannot_submit": {
+        "it": "La scheda non è stata inviata: correggi prima gli errori indicati. Puoi comunque salvarla come bozza.",
+        "en": "The form was not sent: first correct the errors shown. You can still save it as a draft.",
+    },
+    "desk_conflict": {
+        "it": "Non salvato: questa scheda è stata modificata altrove (revisione {number}, {when}), forse in un'altra "
+        "finestra. Ricarica la pagina per vedere l'ultima versione; copia prima il testo che vuoi tenere.",
+        "en": "Not saved: this form was changed elsewhere (revision {number}, {when}), perhaps in another window. "
+        "Reload the page to see the latest version; first copy any text you want to keep.",
+    },
+    "desk_not_editable": {
+        "it": "Non è possibile farlo ora: la scheda è già stata inviata o esaminata dall'ufficio.",
+        "en": "This cannot be done now: the form was already sent to or reviewed by the office.",
+    },
+    "desk_field_too_long": {
+        "it": "Non salvato: il campo «{place}» supera il limite di {limit} caratteri (o di {limit} righe).",
+        "en": "Not saved: the field '{place}' is over the limit of {limit} characters (or {limit} rows).",
+    },
+    "desk_too_large": {
+        "it": "Non salvato: i dati inviati superano il limite di {limit} MB.",
+        "en": "Not saved: what was sent is over the limit of {limit} MB.",
+    },
+    "desk_upload_empty": {"it": "Nessun file scelto: scegli una scheda Word (.docx) o una nota YAML.",
+                          "en": "No file chosen: choose a Word form (.docx) or a YAML note."},
+    "desk_upload_unreadable": {"it": "Il file non si legge come nota YAML: {problem}",
+                               "en": "The file cannot be read as a YAML note: {problem}"},
+    "desk_imported_from": {"it": "importato da «{file}»", "en": "imported from '{file}'"},
+    "desk_uploaded": {
+        "it": "«{file}» caricato nella bozza (revisione {number}): controlla i campi qui sotto.",
+        "en": "'{file}' loaded into the draft (revision {number}): check the fields below.",
+    },
+    "desk_login_wrong": {"it": "Nome utente o password errati.", "en": "Wrong user name or password."},
+    "desk_login_locked": {
+        "it": "Troppi tentativi sbagliati: riprova fra un quarto d'ora.",
+        "en": "Too many failed attempts: try again in a quarter of an hour.",
+    },
+    "desk_state_invited": {"it": "invitata", "en": "invited"},
+    "desk_state_draft": {"it": "bozza", "en": "draft"},
+    "desk_state_submitted": {"it": "inviata", "en": "submitted"},
+    "desk_state_returned": {"it": "restituita", "en": "returned"},
+    "desk_state_accepted": {"it": "accettata", "en": "accepted"},
+    "desk_state_rejected": {"it": "respinta", "en": "rejected"},
+    "desk_nothing_yet": {"it": "Nessuna revisione: la sessione non è ancora stata compilata.",
+                         "en": "No revision yet: the session has not been filled in."},
+    "desk_comment_needed": {"it": "Scrivi un commento: chi ha compilato la scheda lo leggerà.",
+                            "en": "Write a comment: whoever filled in the form will read it."},
+    "desk_done_return": {"it": "Scheda restituita con il commento.", "en": "Form returned with the comment."},
+    "desk_done_reject": {"it": "Scheda respinta.", "en": "Form rejected."},
+    "desk_done_accept": {"it": "Scheda accettata: scritta in {path}.", "en": "Form accepted: written to {path}."},
+    "desk_accept_invalid": {"it": "La scheda non è valida e non può essere accettata: {problems}",
+                            "en": "The form is not valid and cannot be accepted: {problems}"},
+    "desk_disk_changed": {
+        "it": "Conflitto: {path} è cambiato da quando la scheda è stata iniziata. Confronta le differenze qui "
+        "sotto, poi restituisci la scheda o sostituisci il file consapevolmente.",
+        "en": "Conflict: {path} changed since the form was started. Compare the differences below, then return "
+        "the form or replace the file knowingly.",
+    },
+    "desk_chapter_invalid": {"it": "La scheda non è valida: il capitolo degli atti non si può scrivere.",
+                             "en": "The form is not valid: its chapter of the proceedings cannot be written."},
+    "desk_no_event": {
+        "it": "l'evento «{event}» non ha ancora {path}: crealo prima di invitare (outcomes new {event} SESSIONE)",
+        "en": "the event '{event}' has no {path} yet: create it before inviting (outcomes new {event} SESSION)",
+    },
+    "desk_invited": {
+        "it": "Link personale per «{event}/{session}», valido fino al {expires} (revoca: outcomes desk revoke {event} {session}):",
+        "en": "Personal link for '{event}/{session}', valid until {expires} (revoke: outcomes desk revoke {event} {session}):",
+    },
+    "desk_revoked": {"it": "Link revocati: {count}.", "en": "Links revoked: {count}."},
+    "desk_user_saved": {"it": "Utente «{username}» salvato.", "en": "User '{username}' saved."},
+    "desk_password_short": {"it": "la password deve avere almeno {length} caratteri",
+                            "en": "the password must be at least {length} characters long"},
+    "desk_serving": {
+        "it": "Lo sportello è su {url} (note: {notes}, stato: {data}). Ctrl+C per fermarlo.",
+        "en": "The desk is at {url} (notes: {notes}, state: {data}). Ctrl+C to stop it.",
+    },
     "empty_value_word": {"it": "valore vuoto", "en": "empty value"},
     "event_word": {"it": "un evento", "en": "an event"},
     "session_word": {"it": "una sessione", "en": "a session"},

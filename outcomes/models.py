@@ -260,7 +260,7 @@ def _vocabulary_type(name: str, title: str, description: str):
             "markdownEnumDescriptions": [f"**{t.label('it')}** — {t.extra.get('description_it', '')}" for t in terms],
         }
 
-    return Annotated[str, BeforeValidator(parse), LazyJsonSchema(schema)]
+    return Annotated[str, BeforeValidator(parse), LazyJsonSchema(schema), Vocabulary(name)]
 
 
 # JSON Schema (``outcomes schema``) describes the YAML as an editor parses it
@@ -269,6 +269,14 @@ def _vocabulary_type(name: str, title: str, description: str):
 # unquoted is the number 17.1 there. The loader, which reads every scalar as
 # typed text, is more lenient; tests/test_schema.py lists where they differ.
 NON_BLANK_LINE = r"^\s*\S(?:[^\n]*\S)?\s*$"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Marks a type whose values are the ids of a vocabulary (pydantic ignores
+    it): the desk's form reads it to offer a list to choose from."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -323,6 +331,7 @@ SdgTarget = Annotated[
             "description": "Codice ufficiale del target, tra virgolette: \"10.7\", \"17.10\", \"10.c\"",
         }
     ),
+    Vocabulary("sdg_targets"),
 ]
 GcmObjective = Annotated[
     int,
@@ -335,6 +344,7 @@ GcmObjective = Annotated[
             "markdownEnumDescriptions": [f"**{t.id}** — {t.label('it')}" for t in vocab.gcm_objectives()],
         }
     ),
+    Vocabulary("gcm_objectives"),
 ]
 Country = Annotated[
     str,
@@ -345,6 +355,7 @@ Country = Annotated[
             "description": "Codice ISO 3166-1 a due lettere, es. SN (Senegal), MA (Marocco)",
         }
     ),
+    Vocabulary("countries"),
 ]
 LanguageCode = Annotated[
     str,
@@ -355,6 +366,7 @@ LanguageCode = Annotated[
             "description": "Codice ISO 639-1 a due lettere, es. it, en, fr",
         }
     ),
+    Vocabulary("languages"),
 ]
 
 ActorType = _vocabulary_type("actor_types", "Tipo di attore", "Tipo di attore della cooperazione (L. 125/2014, artt. 23 e 26)")

@@ -166,6 +166,11 @@ def countries() -> Vocabulary:
     return Vocabulary("countries", terms)
 
 
+def named(name: str) -> Vocabulary:
+    """Any vocabulary by name: a CSV file's, or ``countries``."""
+    return countries() if name == "countries" else vocabulary(name)
+
+
 def suggest_country(value: str) -> str | None:
     """``sn`` -> SN, ``SEN`` -> SN, ``Marocco`` -> MA, ``Morocco`` -> MA."""
     text = str(value).strip()

@@ -15,7 +15,7 @@ from .. import vocab
 
 @cache
 def _names(vocabulary: str) -> dict[str, str]:
-    terms = vocab.countries() if vocabulary == "countries" else vocab.vocabulary(vocabulary)
+    terms = vocab.named(vocabulary)
     names: dict[str, str] = {}
     for term in terms:
         for name in (term.id, *term.labels.values(), *term.extra.get("aliases", "").split(";")):

@@ -455,15 +455,23 @@ _FORM_KINDS = {
 
 def _form_problem(problem: load.Problem, conversion: _Conversion) -> FormProblem:
     section, label = _place(problem.field, conversion)
+    kind, context = form_wording(problem, conversion.outcome_blocks)
+    return FormProblem(conversion.file, kind, section, label, context, problem.severity)
+
+
+def form_wording(problem: load.Problem, outcome_sections: list[str]) -> tuple[str, dict]:
+    """The message kind and context telling ``problem`` in a form's terms
+    ("write the organisation responsible", not "add 'owner:'"); the Word form
+    and the desk share it. ``outcome_sections`` names each outcome's block."""
     context = dict(problem.context)
     kind = _FORM_KINDS.get(problem.kind, problem.kind)
-    if problem.kind == "duplicate_id" and "first_index" in context:
-        context["first_section"] = conversion.outcome_blocks[context["first_index"]]
+    if problem.kind == "duplicate_id" and "first_index" in context and context["first_index"] < len(outcome_sections):
+        context["first_section"] = outcome_sections[context["first_index"]]
     if problem.kind == "only_for_commitments":
         types = vocab.outcome_types()
         context["type_label"] = types.label(context["type"], "it") if context.get("type") in types else context.get("type")
         context["commitment"] = types.label("commitment", "it")
-    return FormProblem(conversion.file, kind, section, label, context, problem.severity)
+    return kind, context
 
 
 def _place(path: str, conversion: _Conversion) -> tuple[str | None, str | None]:

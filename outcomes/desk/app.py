@@ -1,0 +1,674 @@
+"""The desk as a Datasette 0.65 application: routes, pages, who may do what.
+
+``make_datasette`` builds a Datasette instance that serves only the desk: its
+own pages (this module's ``register_routes``), its templates, CSRF tokens on
+every POST form (Datasette's asgi-csrf), links and the office's cookie signed
+with the desk's secret. ``desk.db`` is opened by the desk alone, through one
+writer thread (``Database.execute_write_fn``): Datasette's own table and SQL
+pages are refused to everyone, so nothing of the desk's state can be browsed.
+
+Facilitators come in through a signed invite link, ``/s/<token>``: the token
+names an invite, the invite one session; every request checks that the
+invite still exists, has not expired and was not revoked (else 403). The
+office logs in (``/office/login``) and gets a signed ``ds_actor`` cookie.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import difflib
+import importlib.util
+import json
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+from datasette import hookimpl
+from datasette.app import Datasette
+from datasette.database import Database
+from datasette.utils import baseconv
+from datasette.utils.asgi import Response
+from itsdangerous import BadSignature
+
+from .. import load, vocab
+from ..intake import IntakeError
+from ..intake.files import write_atomic
+from ..messages import message
+from . import fields, state
+
+PLUGIN = "outcomes-desk"
+DESK_DB = "desk"
+INVITE_NAMESPACE = "desk-invite"
+OFFICE_HOURS = 12  # the office's login lasts a working day
+MAX_POST_BYTES = 2 * 1024 * 1024  # a 100-outcome note is about 200 kB
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a filled Word form is about 60 kB
+TEMPLATES = Path(__file__).with_name("templates")
+STATIC = Path(__file__).with_name("static")
+
+
+class Desk:
+    """Where the desk's state and the notes are, held by the Datasette instance."""
+
+    def __init__(self, notes_dir: Path, data_dir: Path, out_dir: Path):
+        self.notes_dir, self.data_dir, self.out_dir = notes_dir, data_dir, out_dir
+        self.db_path = data_dir / state.DATABASE
+        self.publishing = asyncio.Lock()
+
+    def note_path(self, event: str, session: str) -> Path:
+        return self.notes_dir / event / f"{session}.yaml"
+
+    def event(self, event: str) -> load.EventNote | None:
+        folder = self.notes_dir / event
+        return load.load_event(folder, load.Problems()) if (folder / load.EVENT_FILE).exists() else None
+
+
+def make_datasette(notes_dir: Path, data_dir: Path, out_dir: Path = Path("build")) -> Datasette:
+    """A Datasette instance serving the desk of ``notes_dir``, its state in ``data_dir``."""
+    import outcomes.desk.app as plugin
+
+    from datasette.plugins import pm
+
+    if not pm.is_registered(plugin):
+        pm.register(plugin, name=PLUGIN)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    state.connect(data_dir / state.DATABASE).close()  # tables and WAL before the first request
+    ds = Datasette(
+        [],
+        template_dir=str(TEMPLATES),
+        secret=state.secret(data_dir),
+        settings={"allow_download": False, "allow_facet": False, "default_allow_sql": False},
+    )
+    ds._outcomes_desk = Desk(Path(notes_dir), Path(data_dir), Path(out_dir))
+    database = Database(ds, path=str(data_dir / state.DATABASE), is_mutable=True)
+    ds.add_database(database, name=DESK_DB)
+    return ds
+
+
+def _desk(datasette) -> Desk | None:
+    return getattr(datasette, "_outcomes_desk", None)
+
+
+# --- Hooks: this plugin acts only on a desk's Datasette ---------------------------------
+
+
+@hookimpl
+def register_routes(datasette):
+    if _desk(datasette) is None:
+        return []
+    return [
+        (r"^/$", home),
+        (r"^/s/(?P<token>[A-Za-z0-9_.\-]+)$", facilitator),
+        (r"^/s/(?P<token>[A-Za-z0-9_.\-]+)/upload$", upload),
+        (r"^/office/login$", office_login),
+        (r"^/office/logout$", office_logout),
+        (r"^/office$", office_list),
+        (r"^/office/publish$", office_publish),
+        (r"^/office/(?P<event>[a-z0-9-]+)/(?P<session>[a-z0-9-]+)$", office_review),
+        (r"^/office/(?P<event>[a-z0-9-]+)/(?P<session>[a-z0-9-]+)/atti\.docx$", office_chapter),
+        (r"^/desk-static/(?P<name>desk\.(?:css|js))$", static),
+    ]
+
+
+@hookimpl
+def permission_allowed(datasette, actor, action):
+    """Datasette's own pages (tables, SQL, metadata) are nobody's business on the desk."""
+    if _desk(datasette) is not None:
+        return False
+    return None
+
+
+@hookimpl
+def skip_csrf(datasette, scope):
+    return None  # every POST of the desk carries its token
+
+
+# --- Common helpers -----------------------------------------------------------------------
+
+
+def _office(request) -> str | None:
+    actor = request.actor or {}
+    return actor.get("id") if actor.get("desk") == "office" else None
+
+
+async def _render(datasette, request, template: str, context: dict, status: int = 200) -> Response:
+    html = await datasette.render_template(template, {"title": "", **context}, request=request)
+    response = Response.html(html, status=status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "no-referrer"  # invite links never leak to other sites
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
+    return response
+
+
+async def _forbidden(datasette, request, reason: str) -> Response:
+    return await _render(datasette, request, "desk_message.html",
+                         {"title": "Accesso negato", "text": message(reason, "it")}, status=403)
+
+
+async def _read(datasette, fn):
+    return await datasette.get_database(DESK_DB).execute_fn(fn)
+
+
+async def _write(datasette, fn):
+    return await datasette.get_database(DESK_DB).execute_write_fn(fn, block=True)
+
+
+async def _posted(request, limit: int = MAX_POST_BYTES) -> list[tuple[str, str]] | None:
+    """The form's fields in order (repeated names kept), or None if too large."""
+    if int(request.headers.get("content-length") or 0) > limit:
+        return None
+    body = await request.post_body()
+    if len(body) > limit:
+        return None
+    return urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+
+
+def _data_of(text: str) -> dict:
+    """The plain data of a note's YAML text ({} if it cannot be read at all)."""
+    parsed = load.parse_note(Path("bozza.yaml"), load.Problems(), text.encode("utf-8"))
+    return parsed[0] if parsed else {}
+
+
+def _facilitator_of(data: dict) -> tuple[str | None, str | None]:
+    first = fields.rows(data, "facilitators")[:1]
+    return (first[0].get("organisation"), first[0].get("role")) if first else (None, None)
+
+
+def _when(iso: str | None) -> str:
+    if not iso:
+        return ""
+    moment = dt.datetime.fromisoformat(iso)
+    return moment.astimezone(ZONE).strftime("%d/%m/%Y %H:%M")
+
+
+try:
+    import zoneinfo
+
+    ZONE = zoneinfo.ZoneInfo("Europe/Rome")
+except Exception:  # pragma: no cover - tzdata is a dependency
+    ZONE = dt.timezone.utc
+
+
+# --- Pages ---------------------------------------------------------------------------------
+
+
+async def home(datasette, request):
+    return Response.redirect("/office" if _office(request) else "/office/login")
+
+
+async def static(datasette, request):
+    name = request.url_vars["name"]
+    kind = "text/css" if name.endswith(".css") else "text/javascript"
+    return Response((STATIC / name).read_text("utf-8"), content_type=f"{kind}; charset=utf-8",
+                    headers={"Cache-Control": "max-age=300"})
+
+
+def invite_link(datasette, invite: state.Invite, base_url: str) -> str:
+    token = datasette.sign({"i": invite.id}, INVITE_NAMESPACE)
+    return f"{base_url.rstrip('/')}/s/{token}"
+
+
+def signed_link(data_dir: Path, invite: state.Invite, base_url: str) -> str:
+    """The link of ``invite``, signed as the desk serving ``data_dir`` expects."""
+    return invite_link(Datasette([], secret=state.secret(data_dir)), invite, base_url)
+
+
+async def _invite(datasette, request) -> state.Invite | str:
+    """The invite a link names, or why it cannot be used."""
+    try:
+        signed = datasette.unsign(request.url_vars["token"], INVITE_NAMESPACE)
+    except BadSignature:
+        return "desk_link_invalid"
+    if not isinstance(signed, dict) or not isinstance(signed.get("i"), int):
+        return "desk_link_invalid"
+    invite = await _read(datasette, lambda conn: state.invite(conn, signed["i"]))
+    if invite is None:
+        return "desk_link_invalid"
+    if invite.revoked:
+        return "desk_link_revoked"
+    if not invite.usable():
+        return "desk_link_expired"
+    return invite
+
+
+class _Page:
+    """What the facilitator's page shows: the note's data, its problems, the state."""
+
+    def __init__(self, data: dict, checked: fields.Checked | None, latest: state.Revision | None, base: int,
+                 notice: str | None = None, error: str | None = None, extra: dict | None = None):
+        self.data, self.checked, self.latest, self.base = data, checked, latest, base
+        self.notice, self.error, self.extra = notice, error, extra or {}
+
+
+async def _facilitator_page(datasette, request, invite: state.Invite, page: _Page, status: int = 200) -> Response:
+    desk = _desk(datasette)
+    event = desk.event(invite.event)
+    history = await _read(datasette, lambda conn: state.revisions(conn, invite.event, invite.session))
+    office_comment = next((r for r in reversed(history) if r.action in ("return", "reject")), None)
+    current_state = page.latest.state if page.latest else "invited"
+    return await _render(datasette, request, "desk_form.html", {
+        "title": page.data.get("title") or invite.session,
+        "invite": invite,
+        "event": event.event if event else None,
+        "data": page.data,
+        "checked": page.checked,
+        "errors": page.checked.by_control if page.checked else {},
+        "state": current_state,
+        "editable": current_state in state.ALLOWED_FROM["save"],
+        "base": page.base,
+        "latest": page.latest,
+        "office_comment": office_comment if current_state in ("returned", "rejected") else None,
+        "notice": page.notice,
+        "error": page.error,
+        "controls": fields.session_controls(),
+        "f": fields,
+        "terms": fields.terms,
+        "when": _when,
+        "messages": lambda kind, **kw: message(kind, "it", **kw),
+        "action_url": request.path,
+        "max_upload_mb": MAX_UPLOAD_BYTES // 2**20,
+        **page.extra,
+    }, status=status)
+
+
+def _apply(action: str, data: dict) -> dict:
+    """Add, remove or move a row: ``add:outcomes``, ``remove:outcomes.2``, ``up:outcomes.2``."""
+    verb, _, target = action.partition(":")
+    key, _, index = target.partition(".")
+    known = {c.key for c in fields.session_controls() if isinstance(c, fields.Group) or c.widget == "counts"}
+    if key not in known:
+        return data
+    if key == "participants":  # a blank row is always offered: nothing to add
+        return data
+    rows = list(fields.rows(data, key))
+    position = int(index) if index.isdigit() else -1
+    if verb == "add" and len(rows) < fields.MAX_ROWS:
+        rows.append({})
+    elif verb == "remove" and 0 <= position < len(rows):
+        rows.pop(position)
+    elif verb == "up" and 0 < position < len(rows):
+        rows[position - 1], rows[position] = rows[position], rows[position - 1]
+    elif verb == "down" and 0 <= position < len(rows) - 1:
+        rows[position + 1], rows[position] = rows[position], rows[position + 1]
+    data[key] = rows
+    return data
+
+
+async def facilitator(datasette, request):
+    invite = await _invite(datasette, request)
+    if isinstance(invite, str):
+        return await _forbidden(datasette, request, invite)
+    desk = _desk(datasette)
+    event = desk.event(invite.event)
+    current = await _read(datasette, lambda conn: state.latest(conn, invite.event, invite.session))
+    if request.method != "POST":
+        data = _data_of(current.yaml) if current else _starting_data(desk, invite)
+        checked = fields.check(data, event, invite.event, invite.session) if current else None
+        return await _facilitator_page(datasette, request, invite, _Page(data, checked, current, current.number if current else 0))
+    pairs = await _posted(request)
+    if pairs is None:
+        return await _too_large(datasette, request, invite, current)
+    posted = dict(pairs)
+    action = posted.get("action", "save")
+    base = int(posted["base"]) if posted.get("base", "").isdigit() else -1
+    try:
+        data = fields.form_to_data([(k, v) for k, v in pairs if k not in ("csrftoken", "action", "base", "comment")])
+    except fields.TooLong as error:
+        return await _facilitator_page(datasette, request, invite, _Page(
+            current and _data_of(current.yaml) or {}, None, current, base,
+            error=message("desk_field_too_long", "it", place=fields.place(error.name), limit=error.limit)), status=413)
+    if action == "check":  # as the facilitator types, with JavaScript
+        checked = fields.check(data, event, invite.event, invite.session)
+        return Response.json({"errors": checked.by_control,
+                              "summary": [{"anchor": a, "place": p, "message": m} for a, p, m in checked.summary]})
+    if action not in ("save", "submit"):
+        # Checked before a row is added (a blank row is not yet a mistake), after one is moved.
+        checked = fields.check(data, event, invite.event, invite.session) if action.startswith("add:") else None
+        data = _apply(action, data)
+        checked = checked or fields.check(data, event, invite.event, invite.session)
+        return await _facilitator_page(datasette, request, invite, _Page(data, checked, current, base))
+    checked = fields.check(data, event, invite.event, invite.session)
+    if action == "submit" and not checked.ok:
+        return await _facilitator_page(datasette, request, invite, _Page(
+            data, checked, current, base, error=message("desk_cannot_submit", "it")), status=422)
+    organisation, role = _facilitator_of(data)
+    disk = state.file_digest(desk.note_path(invite.event, invite.session))
+    try:
+        saved = await _write(datasette, lambda conn: state.add_revision(
+            conn, invite.event, invite.session, base=base, action=action, yaml=checked.text, author="facilitatore",
+            organisation=organisation, role=role, disk_digest=disk, comment=posted.get("comment") or None))
+    except state.Conflict as conflict:
+        kind = "desk_conflict" if conflict.kind == "stale" else "desk_not_editable"
+        return await _facilitator_page(datasette, request, invite, _Page(
+            data, checked, conflict.latest, base, error=message(kind, "it", number=conflict.latest.number if conflict.latest else 0,
+                                                               when=_when(conflict.latest.at if conflict.latest else None))),
+            status=409)
+    notice = message("desk_submitted" if action == "submit" else "desk_saved", "it", number=saved.number, when=_when(saved.at))
+    return await _facilitator_page(datasette, request, invite, _Page(data, checked, saved, saved.number, notice=notice))
+
+
+def _starting_data(desk: Desk, invite: state.Invite) -> dict:
+    """A new draft starts from the session's note if there is one already."""
+    path = desk.note_path(invite.event, invite.session)
+    return _data_of(path.read_text("utf-8")) if path.exists() else {}
+
+
+async def _too_large(datasette, request, invite, current, limit: int = MAX_POST_BYTES) -> Response:
+    data = _data_of(current.yaml) if current else {}
+    return await _facilitator_page(datasette, request, invite, _Page(
+        data, None, current, current.number if current else 0,
+        error=message("desk_too_large", "it", limit=f"{limit / 2**20:.0f}")), status=413)
+
+
+async def upload(datasette, request):
+    """A filled Word form or a YAML note, read by the same code as
+    ``outcomes import`` and the loader, becomes a revision of the draft."""
+    invite = await _invite(datasette, request)
+    if isinstance(invite, str):
+        return await _forbidden(datasette, request, invite)
+    if request.method != "POST":
+        return Response.redirect(f"/s/{request.url_vars['token']}")
+    desk = _desk(datasette)
+    current = await _read(datasette, lambda conn: state.latest(conn, invite.event, invite.session))
+    if int(request.headers.get("content-length") or 0) > MAX_UPLOAD_BYTES + 64 * 1024:
+        return await _too_large(datasette, request, invite, current, MAX_UPLOAD_BYTES)
+    form, files = await _multipart(request)
+    upload_file = files.get("file")
+    if upload_file is None or not upload_file[1]:
+        return await _upload_error(datasette, request, invite, current, message("desk_upload_empty", "it"))
+    name, content = upload_file
+    if len(content) > MAX_UPLOAD_BYTES:
+        return await _too_large(datasette, request, invite, current, MAX_UPLOAD_BYTES)
+    try:
+        data = _uploaded_data(name, content, desk.note_path(invite.event, invite.session), current)
+    except IntakeError as error:
+        return await _upload_error(datasette, request, invite, current, message(error.kind, "it", **error.context))
+    event = desk.event(invite.event)
+    checked = fields.check(data, event, invite.event, invite.session)
+    base = int(form["base"]) if form.get("base", "").isdigit() else -1
+    organisation, role = _facilitator_of(data)
+    disk = state.file_digest(desk.note_path(invite.event, invite.session))
+    try:
+        saved = await _write(datasette, lambda conn: state.add_revision(
+            conn, invite.event, invite.session, base=base, action="import", yaml=checked.text, author="facilitatore",
+            organisation=organisation, role=role, disk_digest=disk, comment=message("desk_imported_from", "it", file=name)))
+    except state.Conflict as conflict:
+        return await _upload_error(datasette, request, invite, conflict.latest, message(
+            "desk_conflict" if conflict.kind == "stale" else "desk_not_editable", "it",
+            number=conflict.latest.number if conflict.latest else 0, when=_when(conflict.latest.at if conflict.latest else None)))
+    notice = message("desk_uploaded", "it", file=name, number=saved.number)
+    return await _facilitator_page(datasette, request, invite, _Page(data, checked, saved, saved.number, notice=notice))
+
+
+async def _upload_error(datasette, request, invite, current, text: str) -> Response:
+    data = _data_of(current.yaml) if current else {}
+    return await _facilitator_page(datasette, request, invite, _Page(data, None, current, current.number if current else 0, error=text),
+                                   status=422)
+
+
+def _uploaded_data(name: str, content: bytes, note_path: Path, current: state.Revision | None) -> dict:
+    """The note data of an uploaded file: a Word form (by its zip signature) or YAML."""
+    from ..intake.wordimport import note_from_form, outcome_ids, read_form
+
+    if content[:4] == b"PK\x03\x04":
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "scheda.docx"
+            path.write_bytes(content)
+            form = read_form(path)
+        previous = tuple(row.get("id", "") for row in fields.rows(_data_of(current.yaml), "outcomes")) if current \
+            else outcome_ids(note_path)
+        data, _ = note_from_form(form, name, previous)
+        return data
+    problems = load.Problems()
+    parsed = load.parse_note(Path(name), problems, content)
+    if parsed is None:
+        raise IntakeError("desk_upload_unreadable", problem=problems[0].message("it") if problems else "")
+    return parsed[0]
+
+
+async def _multipart(request) -> tuple[dict, dict]:
+    """Fields and files (name -> (file name, bytes)) of a multipart POST."""
+    from python_multipart import parse_form
+
+    body = await request.post_body()
+    form: dict = {}
+    files: dict = {}
+
+    def on_field(field):
+        form[field.field_name.decode()] = (field.value or b"").decode("utf-8", "replace")
+
+    def on_file(file):
+        file.file_object.seek(0)
+        files[file.field_name.decode()] = (Path((file.file_name or b"").decode("utf-8", "replace")).name,
+                                           file.file_object.read())
+
+    import io
+
+    headers = {"Content-Type": request.headers.get("content-type", ""), "Content-Length": str(len(body))}
+    try:
+        parse_form(headers, io.BytesIO(body), on_field, on_file, config={"MAX_MEMORY_FILE_SIZE": MAX_UPLOAD_BYTES * 2})
+    except Exception:  # a broken multipart body is an empty upload, said as such
+        return form, {}
+    return form, files
+
+
+# --- The office -------------------------------------------------------------------------------
+
+
+def _actor_cookie(datasette, username: str) -> str:
+    expires = baseconv.base62.encode(int(time.time()) + OFFICE_HOURS * 3600)
+    return datasette.sign({"a": {"id": username, "desk": "office"}, "e": expires}, "actor")
+
+
+async def office_login(datasette, request):
+    error = None
+    status = 200
+    if request.method == "POST":
+        posted = dict(await _posted(request) or [])
+        username, password = posted.get("username", "")[:200], posted.get("password", "")[:1000]
+        result = await _write(datasette, lambda conn: state.login(conn, username, password))
+        if result == "ok":
+            response = Response.redirect("/office")
+            response.set_cookie("ds_actor", _actor_cookie(datasette, username), httponly=True, samesite="strict",
+                                secure=request.scheme == "https")
+            return response
+        error = message("desk_login_locked" if result == "locked" else "desk_login_wrong", "it")
+        status = 429 if result == "locked" else 401
+    return await _render(datasette, request, "desk_login.html", {"title": "Accesso dell'ufficio", "error": error},
+                         status=status)
+
+
+async def office_logout(datasette, request):
+    response = Response.redirect("/office/login")
+    if request.method == "POST":
+        response.set_cookie("ds_actor", "", expires=0)
+    return response
+
+
+def _need_office(handler):
+    async def view(datasette, request):
+        if not _office(request):
+            return Response.redirect("/office/login")
+        return await handler(datasette, request)
+
+    view.__name__ = handler.__name__
+    return view
+
+
+@_need_office
+async def office_list(datasette, request):
+    rows = await _read(datasette, state.sessions)
+    events: dict[str, list] = {}
+    for row in rows:
+        events.setdefault(row.event, []).append(row)
+    return await _render(datasette, request, "desk_office.html", {
+        "title": "Sessioni", "events": events, "when": _when, "user": _office(request),
+        "state_label": lambda s: message(f"desk_state_{s}", "it"),
+        "published": request.args.get("pubblicato"),
+    })
+
+
+def _preview(text: str, desk: Desk, event: str, session: str) -> tuple[load.SessionNote | None, list[load.Problem]]:
+    problems = load.Problems()
+    note = load.load_session(desk.note_path(event, session), desk.event(event), problems, text.encode("utf-8"))
+    return note, problems
+
+
+_MARKDOWN = None
+
+
+def markdown_html(text: str | None) -> str:
+    """The public site's own Markdown rendering (bleach-cleaned), so the
+    preview shows what the site will."""
+    global _MARKDOWN
+    if _MARKDOWN is None:
+        path = Path(__file__).parent.parent / "site" / "plugins" / "outcomes_site.py"
+        spec = importlib.util.spec_from_file_location("outcomes_desk_site_preview", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _MARKDOWN = module.markdown_html
+    return _MARKDOWN(text)
+
+
+@_need_office
+async def office_review(datasette, request):
+    desk = _desk(datasette)
+    event, session = request.url_vars["event"], request.url_vars["session"]
+    history = await _read(datasette, lambda conn: state.revisions(conn, event, session))
+    notice = error = None
+    status = 200
+    if request.method == "POST":
+        posted = dict(await _posted(request) or [])
+        action = posted.get("action", "")
+        comment = (posted.get("comment") or "").strip()[: fields.MAX_FIELD_CHARS]
+        base = int(posted["base"]) if posted.get("base", "").isdigit() else -1
+        current = history[-1] if history else None
+        if action not in ("return", "reject", "accept", "accept_anyway") or current is None:
+            error, status = message("desk_not_editable", "it"), 409
+        elif action in ("return", "reject") and not comment:
+            error, status = message("desk_comment_needed", "it"), 422
+        else:
+            try:
+                notice = await _decide(datasette, desk, current, action, comment, base, _office(request))
+            except state.Conflict as conflict:
+                error, status = message("desk_conflict" if conflict.kind == "stale" else "desk_not_editable", "it",
+                                        number=conflict.latest.number if conflict.latest else 0,
+                                        when=_when(conflict.latest.at if conflict.latest else None)), 409
+            except _DiskConflict as conflict:
+                error, status = conflict.text, 409
+        history = await _read(datasette, lambda conn: state.revisions(conn, event, session))
+    if not history:
+        return await _render(datasette, request, "desk_message.html", {
+            "title": f"{event} / {session}", "text": message("desk_nothing_yet", "it")}, status=404)
+    latest = history[-1]
+    shown = _number(request.args.get("rev"), history) or latest
+    note, problems = _preview(shown.yaml, desk, event, session)
+    a = _number(request.args.get("a"), history) or (history[-2] if len(history) > 1 else latest)
+    b = _number(request.args.get("b"), history) or latest
+    diff = list(difflib.unified_diff(a.yaml.splitlines(), b.yaml.splitlines(), f"revisione {a.number}",
+                                     f"revisione {b.number}", lineterm="", n=3))
+    path = desk.note_path(event, session)
+    disk_changed = latest.state == "submitted" and state.file_digest(path) != latest.disk_digest
+    disk_diff = list(difflib.unified_diff(path.read_text("utf-8").splitlines() if path.exists() else [],
+                                          latest.yaml.splitlines(), str(path), f"revisione {latest.number}",
+                                          lineterm="")) if disk_changed else []
+    return await _render(datasette, request, "desk_review.html", {
+        "title": f"{event} / {session}", "event": event, "session": session, "history": history,
+        "latest": latest, "shown": shown, "note": note, "problems": problems, "diff": diff, "a": a, "b": b,
+        "disk_changed": disk_changed, "disk_diff": disk_diff, "path": path,
+        "notice": notice, "error": error, "when": _when, "markdown": markdown_html,
+        "state_label": lambda s: message(f"desk_state_{s}", "it"), "user": _office(request),
+        "label": lambda name, term: vocab.named(name).label(term, "it") if term in vocab.named(name) else term,
+    }, status=status)
+
+
+def _number(text: str | None, history: list[state.Revision]) -> state.Revision | None:
+    if text and text.isdigit():
+        return next((r for r in history if r.number == int(text)), None)
+    return None
+
+
+class _DiskConflict(Exception):
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.text = text
+
+
+async def _decide(datasette, desk: Desk, current: state.Revision, action: str, comment: str, base: int,
+                  user: str) -> str:
+    """Return, reject or accept a submission; accepting writes the note file."""
+    event, session = current.event, current.session
+    if action in ("return", "reject"):
+        await _write(datasette, lambda conn: state.add_revision(
+            conn, event, session, base=base, action=action, yaml=current.yaml, author=user, comment=comment,
+            disk_digest=current.disk_digest))
+        return message(f"desk_done_{action}", "it")
+    path = desk.note_path(event, session)
+    note, problems = _preview(current.yaml, desk, event, session)
+    if note is None:
+        raise _DiskConflict(message("desk_accept_invalid", "it", problems="; ".join(p.message("it") for p in problems[:3])))
+
+    def accept(conn):
+        # Checked and written while the desk's one writer holds the database:
+        # no other accept can slip in between the check and the write.
+        if current.state != "submitted":
+            raise state.Conflict("state", current)
+        if action != "accept_anyway" and state.file_digest(path) != current.disk_digest:
+            raise _DiskConflict(message("desk_disk_changed", "it", path=str(path)))
+        revision = state.add_revision(conn, event, session, base=base, action="accept", yaml=current.yaml,
+                                      author=user, comment=comment or None, disk_digest=state.digest(current.yaml))
+        write_atomic(path, current.yaml)
+        return revision
+
+    await _write(datasette, accept)
+    return message("desk_done_accept", "it", path=str(path))
+
+
+@_need_office
+async def office_chapter(datasette, request):
+    """The submission's chapter of the proceedings, as the build would write it."""
+    from .. import proceedings
+
+    desk = _desk(datasette)
+    event_id, session = request.url_vars["event"], request.url_vars["session"]
+    history = await _read(datasette, lambda conn: state.revisions(conn, event_id, session))
+    shown = _number(request.args.get("rev"), history) or (history[-1] if history else None)
+    event = desk.event(event_id)
+    note, _ = _preview(shown.yaml, desk, event_id, session) if shown else (None, [])
+    if note is None or event is None:
+        return await _render(datasette, request, "desk_message.html", {
+            "title": "Atti", "text": message("desk_chapter_invalid", "it")}, status=422)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{event_id}-{session}.docx"
+        proceedings.write(event, [note], path)
+        content = path.read_bytes()
+    return Response(content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    headers={"Content-Disposition": f'attachment; filename="{event_id}-{session}.docx"'})
+
+
+@_need_office
+async def office_publish(datasette, request):
+    """The same build as ``python publish.py``, its result on the page."""
+    from ..build import build
+    from ..cli import errors, summary
+
+    desk = _desk(datasette)
+    if request.method != "POST":
+        return Response.redirect("/office")
+    await _posted(request)
+    async with desk.publishing:
+        result = await asyncio.get_running_loop().run_in_executor(None, lambda: build(desk.notes_dir, desk.out_dir))
+    if result.ok:
+        text = message("published", "it", out=desk.out_dir, summary=summary(result.counts, "it"))
+    else:
+        text = message("notes_invalid", "it", errors=errors(result.problems, "it"), out=desk.out_dir)
+    lines = [p.format("it") for p in sorted(result.problems, key=lambda p: (p.path, p.line, p.column))]
+    return await _render(datasette, request, "desk_message.html", {
+        "title": "Pubblicazione", "text": text, "lines": lines, "ok": result.ok, "back": "/office"},
+        status=200 if result.ok else 422)

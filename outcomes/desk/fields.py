@@ -1,0 +1,355 @@
+"""The facilitator's web form, derived from the models, and back to a note.
+
+Each field of ``models.Session`` (and of the lists of models inside it)
+becomes a control, with its Italian title and description: its widget comes
+from the field's type (``Line``, ``Markdown``, ``Date``, ``Time``, ``Count``,
+a vocabulary). Nothing here lists the fields of a note.
+
+A posted form becomes the plain data a YAML note holds (``form_to_data``),
+then YAML text (``outcomes.intake.files.dump_note``), which the loader checks
+as it checks any note; each problem's field path (``outcomes[2].sdg_targets[1]``)
+is mapped back to the control it came from (``outcomes.2.sdg_targets``).
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, BeforeValidator
+
+from .. import load, models, vocab
+from ..intake.files import dump_note, schema_line
+from ..intake.wordimport import derive_id, form_wording, in_model_order, split_codes
+from ..messages import message as render
+
+MAX_FIELD_CHARS = 20_000  # a whole session summary is a few thousand
+MAX_ROWS = 100  # outcomes, facilitators, participants... in one note
+
+_WIDGETS = {
+    models.parse_line: "line",
+    models.parse_markdown: "text",
+    models.parse_date: "date",
+    models.parse_time: "time",
+    models.parse_count: "count",
+    models.parse_slug: "id",
+    models.parse_url: "line",
+}
+
+# Fields that only a commitment has (owner, due, status), as the JSON Schema says.
+COMMITMENT_ONLY = frozenset(models.COMMITMENT_RULES["then"]["required"]) | frozenset(
+    models.COMMITMENT_RULES["else"]["properties"]
+)
+
+
+@dataclass(frozen=True)
+class Control:
+    """One input of the form. ``widget``: line, text, date, time, count, id,
+    choice (one of a vocabulary), codes (several, comma-separated), counts
+    (a number per actor type)."""
+
+    key: str
+    label: str
+    help: str
+    widget: str
+    vocabulary: str | None = None
+    required: bool = False
+    commitment_only: bool = False
+    default: str | None = None  # what an empty choice means (the model's default)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A list of models in the note (facilitators, quotes, outcomes)."""
+
+    key: str
+    label: str  # the list: "Esiti"
+    item: str  # one of it, numbered: "Esito 3", "Facilitatori 2"
+    help: str
+    controls: tuple[Control, ...]
+    noun: str = ""  # what "add" adds: "esito", "persona"
+
+    def control(self, key: str) -> Control | None:
+        return next((c for c in self.controls if c.key == key), None)
+
+
+def _unwrap(info) -> tuple[object, list, bool, object | None]:
+    """(inner type, its metadata, is a list, dict key type) of a field."""
+    annotation, metadata, many, key = info.annotation, list(info.metadata), False, None
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+    if typing.get_origin(annotation) is list:
+        many, annotation = True, typing.get_args(annotation)[0]
+    elif typing.get_origin(annotation) is dict:
+        key, annotation = typing.get_args(annotation)
+    if typing.get_origin(annotation) is typing.Annotated:
+        metadata = list(annotation.__metadata__)
+        annotation = typing.get_args(annotation)[0]
+    return annotation, metadata, many, key
+
+
+def _vocabulary_of(metadata: list) -> str | None:
+    return next((m.name for m in metadata if isinstance(m, models.Vocabulary)), None)
+
+
+def _control(name: str, info, model: type[BaseModel]) -> Control | Group:
+    annotation, metadata, many, key = _unwrap(info)
+    label, help = info.title or name, info.description or ""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        controls = tuple(_control(n, i, annotation) for n, i in annotation.model_fields.items())
+        title = annotation.model_config.get("title", label)
+        return Group(name, label, title, help, controls, title.lower())
+    if key is not None:
+        key_vocabulary = _vocabulary_of(list(getattr(key, "__metadata__", ())))
+        return Control(name, label, help, "counts", key_vocabulary, info.is_required())
+    vocabulary = _vocabulary_of(metadata)
+    if vocabulary:
+        widget = "codes" if many else "choice"
+        schema = next((m.make() for m in metadata if isinstance(m, models.LazyJsonSchema)), {})
+        label = label if label and label != name else schema.get("title", name)
+        help = help or schema.get("description", "")
+    else:
+        parser = next((m.func for m in metadata if isinstance(m, BeforeValidator)), None)
+        widget = "codes" if many else _WIDGETS.get(parser, "line")
+    default = info.default if isinstance(info.default, str) else None
+    return Control(name, label, help, widget, vocabulary, info.is_required() and name != "id",
+                   model is models.Outcome and name in COMMITMENT_ONLY, default)
+
+
+@cache
+def session_controls() -> tuple[Control | Group, ...]:
+    """The form of a session note, in the models' order."""
+    controls = tuple(_control(name, info, models.Session) for name, info in models.Session.model_fields.items())
+    # Two lists of the same model (facilitators, speakers) are told apart by the list's name.
+    items = [c.item for c in controls if isinstance(c, Group)]
+    return tuple(
+        Group(c.key, c.label, c.label if items.count(c.item) > 1 else c.item, c.help, c.controls, c.noun)
+        if isinstance(c, Group) else c
+        for c in controls
+    )
+
+
+def group(key: str) -> Group:
+    return next(c for c in session_controls() if isinstance(c, Group) and c.key == key)
+
+
+@cache
+def terms(name: str) -> tuple[tuple[str, str], ...]:
+    """(id, Italian label) of each term of a vocabulary, for choosing."""
+    return tuple((term.id, term.label("it")) for term in vocab.named(name))
+
+
+# --- Posted form -> note data --------------------------------------------------------------
+
+
+class TooLong(Exception):
+    """A field longer than ``MAX_FIELD_CHARS``, or too many rows."""
+
+    def __init__(self, name: str, limit: int):
+        super().__init__(name)
+        self.name, self.limit = name, limit
+
+
+def nest(pairs: list[tuple[str, str]]) -> dict:
+    """``[("outcomes.2.title", "x")]`` -> ``{"outcomes": {2: {"title": "x"}}}``;
+    a repeated name keeps its last value."""
+    tree: dict = {}
+    for name, value in pairs:
+        if len(value) > MAX_FIELD_CHARS:
+            raise TooLong(name, MAX_FIELD_CHARS)
+        parts = name.split(".")
+        node = tree
+        for part in parts[:-1]:
+            index = int(part) if part.isdigit() else part
+            if isinstance(index, int) and index >= MAX_ROWS:
+                raise TooLong(name, MAX_ROWS)
+            node = node.setdefault(index, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node[parts[-1]] = value
+    return tree
+
+
+def _value(control: Control, text: str):
+    """A control's text as the note holds it, or None when empty."""
+    if control.widget == "text":
+        text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+        return "\n".join(line.rstrip() for line in text.split("\n")) or None
+    text = " ".join(text.split())
+    if not text:
+        return None
+    if control.widget == "codes":
+        return split_codes(control.key, control.vocabulary, text) or None
+    if control.widget == "count" and re.fullmatch(r"\d{1,7}", text):
+        return int(text)
+    return text
+
+
+def _row(controls: tuple[Control, ...], posted: dict) -> dict:
+    values = {}
+    for control in controls:
+        value = _value(control, str(posted.get(control.key, "")))
+        if value is not None:
+            values[control.key] = value
+    return values
+
+
+def form_to_data(pairs: list[tuple[str, str]]) -> dict:
+    """The note a posted form says, as plain data (what YAML would hold).
+
+    Empty rows are dropped; a new outcome gets its id from its title, once:
+    the id then travels with the outcome in a hidden field, whatever its
+    title becomes.
+    """
+    tree = nest(pairs)
+    data: dict = {}
+    for control in session_controls():
+        posted = tree.get(control.key)
+        if isinstance(control, Group):
+            rows = [_row(control.controls, posted[i]) for i in sorted(k for k in (posted or {}) if isinstance(k, int))
+                    if isinstance(posted[i], dict)]
+            rows = [row for row in rows if set(row) - {"id"}]
+            if control.key == "outcomes":
+                _give_ids(rows)
+            if rows:
+                data[control.key] = rows  # keys already in the model's order
+        elif control.widget == "counts":
+            counts = _counts(posted if isinstance(posted, dict) else {})
+            if counts:
+                data[control.key] = counts
+        elif isinstance(posted, str):
+            value = _value(control, posted)
+            if value is not None:
+                data[control.key] = value
+    return data
+
+
+def _counts(posted: dict) -> dict:
+    """Rows of (actor type, number); a type chosen twice adds its numbers
+    only if both are numbers, else the later row is kept as typed."""
+    counts: dict = {}
+    for index in sorted(k for k in posted if isinstance(k, int)):
+        row = posted[index]
+        if not isinstance(row, dict):
+            continue
+        actor, number = " ".join(str(row.get("actor", "")).split()), " ".join(str(row.get("count", "")).split())
+        if not actor and not number:
+            continue
+        number = int(number) if re.fullmatch(r"\d{1,7}", number) else number
+        actor = actor or "?"
+        if isinstance(counts.get(actor), int) and isinstance(number, int):
+            counts[actor] += number
+        else:
+            counts[actor] = number
+    return counts
+
+
+def _give_ids(outcomes: list[dict]) -> None:
+    taken = {o["id"] for o in outcomes if o.get("id")}
+    for number, outcome in enumerate(outcomes, 1):
+        if not outcome.get("id") and outcome.get("title"):
+            outcome["id"] = derive_id(str(outcome["title"]), taken, f"esito-{number}")
+            taken.add(outcome["id"])
+
+
+# --- Note data -> form values ----------------------------------------------------------------
+
+
+def display(value) -> str:
+    """A note's value as a control shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def rows(data: dict, key: str) -> list[dict]:
+    value = data.get(key)
+    return [row if isinstance(row, dict) else {} for row in value] if isinstance(value, list) else []
+
+
+def count_rows(data: dict, key: str) -> list[tuple[str, str]]:
+    value = data.get(key)
+    return [(str(k), display(v)) for k, v in value.items()] if isinstance(value, dict) else []
+
+
+# --- Checking ------------------------------------------------------------------------------------
+
+
+def note_text(data: dict) -> str:
+    """The note as YAML a person could have written, with the editor's schema line."""
+    if not data:
+        return schema_line("session") + "\n{}\n"
+    return dump_note(in_model_order(data, models.Session), [schema_line("session")])
+
+
+@dataclass
+class Checked:
+    text: str
+    problems: list[load.Problem]
+    by_control: dict[str, list[str]] = field(default_factory=dict)  # control name -> messages
+    summary: list[tuple[str, str, str]] = field(default_factory=list)  # (anchor, place, message)
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+
+def check(data: dict, event: load.EventNote | None, event_id: str, session_id: str, lang: str = "it") -> Checked:
+    """Check the note with the loader and place each problem at its control."""
+    text = note_text(data)
+    problems = load.Problems()
+    load.load_session(Path(event_id) / f"{session_id}.yaml", event, problems, text.encode("utf-8"))
+    untitled = {f"outcomes[{i}].id" for i, row in enumerate(rows(data, "outcomes")) if not row.get("title")}
+    kept = [p for p in problems if p.field not in untitled]
+    checked = Checked(text, kept)
+    outcome = group("outcomes").item
+    sections = [f"{outcome} {number}" for number in range(1, len(rows(data, "outcomes")) + 1)]
+    for problem in kept:
+        name = control_name(problem.field, data)
+        kind, context = form_wording(problem, sections)
+        message = render(kind, lang, **context)
+        checked.by_control.setdefault(name, []).append(message)
+        checked.summary.append((anchor(name), place(name), message))
+    return checked
+
+
+def control_name(field_path: str, data: dict) -> str:
+    """``outcomes[2].sdg_targets[1]`` -> ``outcomes.2.sdg_targets``;
+    ``participants.ngo`` -> the row of ``ngo`` (``participants.1.count``)."""
+    parts = [p for p in re.split(r"[.\[\]]+", field_path) if p]
+    if not parts:
+        return ""
+    top = next((c for c in session_controls() if c.key == parts[0]), None)
+    if isinstance(top, Control) and top.widget == "counts" and len(parts) > 1:
+        actors = [actor for actor, _ in count_rows(data, top.key)]
+        return f"{top.key}.{actors.index(parts[1])}.count" if parts[1] in actors else top.key
+    if isinstance(top, Group) and len(parts) > 2:
+        return ".".join(parts[:3])
+    return ".".join(parts[:1] if isinstance(top, Control) else parts[:2])
+
+
+def anchor(name: str) -> str:
+    """The HTML id of a control (or of its row, for a row's own problems)."""
+    return "f-" + re.sub(r"[^A-Za-z0-9_-]", "-", name) if name else "riepilogo"
+
+
+def place(name: str) -> str:
+    """Where a control is, in the form's words: ``Esito 3 · Target SDG``."""
+    parts = name.split(".")
+    top = next((c for c in session_controls() if c.key == parts[0]), None)
+    if top is None:
+        return ""
+    if isinstance(top, Group):
+        if len(parts) < 2:
+            return top.label
+        where = f"{top.item} {int(parts[1]) + 1}"
+        inner = top.control(parts[2]) if len(parts) > 2 else None
+        return f"{where} · {inner.label}" if inner else where
+    return top.label

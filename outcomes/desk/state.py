@@ -1,0 +1,379 @@
+"""The desk's state: ``desk.db``, an SQLite database in the ``--data`` folder.
+
+Nothing here is ever overwritten or deleted. Every save of a draft and every
+step of the review is a new row of ``revisions`` (who, when, the comment and
+the note's YAML text as it was then); a session's state is that of its latest
+revision. Invites and office accounts are rows too; revoking an invite dates
+it, it does not remove it.
+
+WAL mode and one short transaction per change: a committed save survives a
+closed browser, a restart and a ``kill -9`` of the server. A save names the
+revision it was made from; if another save came first, it is refused
+(``Conflict``) rather than silently replacing the other one.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import os
+import secrets
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_DIR = Path("desk")
+DATABASE = "desk.db"
+SECRET_FILE = "secret"
+SECRET_VARIABLE = "OUTCOMES_DESK_SECRET"
+
+# Facilitators and the office move a session through these states.
+STATES = ("invited", "draft", "submitted", "returned", "accepted", "rejected")
+STATE_AFTER = {"save": "draft", "import": "draft", "submit": "submitted", "return": "returned",
+               "reject": "rejected", "accept": "accepted"}
+# Which states each action may start from.
+ALLOWED_FROM = {
+    "save": ("invited", "draft", "returned"),
+    "import": ("invited", "draft", "returned"),
+    "submit": ("invited", "draft", "returned"),
+    "return": ("submitted",),
+    "reject": ("submitted",),
+    "accept": ("submitted",),
+}
+
+PBKDF2_ITERATIONS = 480_000  # Django's and datasette-auth-passwords' choice
+LOGIN_WINDOW = 15 * 60  # seconds
+LOGIN_FAILURES_ALLOWED = 5
+
+SCHEMA = """
+create table if not exists invites (
+    id integer primary key,
+    event text not null,
+    session text not null,
+    created text not null,
+    expires text not null,
+    revoked text
+);
+create table if not exists revisions (
+    id integer primary key,
+    event text not null,
+    session text not null,
+    number integer not null,
+    action text not null,
+    state text not null,
+    yaml text not null,
+    author text not null,
+    organisation text,
+    role text,
+    at text not null,
+    comment text,
+    disk_digest text not null,
+    unique (event, session, number)
+);
+create table if not exists users (
+    username text primary key,
+    password_hash text not null,
+    created text not null
+);
+create table if not exists login_failures (
+    id integer primary key,
+    username text not null,
+    at real not null
+);
+"""
+
+
+class Conflict(Exception):
+    """A save made from a revision that is no longer the latest, or an action
+    the session's state does not allow."""
+
+    def __init__(self, kind: str, latest: "Revision | None"):
+        super().__init__(kind)
+        self.kind, self.latest = kind, latest
+
+
+@dataclass(frozen=True)
+class Revision:
+    id: int
+    event: str
+    session: str
+    number: int
+    action: str
+    state: str
+    yaml: str
+    author: str
+    organisation: str | None
+    role: str | None
+    at: str
+    comment: str | None
+    disk_digest: str
+
+
+@dataclass(frozen=True)
+class Invite:
+    id: int
+    event: str
+    session: str
+    created: str
+    expires: str
+    revoked: str | None
+
+    def usable(self, now: dt.datetime | None = None) -> bool:
+        now = now or utcnow()
+        return self.revoked is None and now < dt.datetime.fromisoformat(self.expires)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+# --- The database ----------------------------------------------------------------------
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection to ``desk.db`` (created if needed) in WAL mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+    prepare(conn)
+    return conn
+
+
+def prepare(conn: sqlite3.Connection) -> None:
+    """WAL, a wait instead of "database is locked", and the tables."""
+    conn.execute("pragma journal_mode = wal")
+    conn.execute("pragma synchronous = normal")  # in WAL: durable across process crashes
+    conn.execute("pragma busy_timeout = 30000")
+    conn.executescript(SCHEMA)
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``: the write lock is taken before the
+    revision number is read, so two saves cannot both see themselves as next."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self):
+        self.conn.execute("begin immediate")
+        return self.conn
+
+    def __exit__(self, kind, value, traceback):
+        self.conn.execute("commit" if kind is None else "rollback")
+
+
+# --- Revisions -------------------------------------------------------------------------
+
+
+def _revision(row) -> Revision:
+    return Revision(*row)
+
+
+_REVISION_COLUMNS = "id, event, session, number, action, state, yaml, author, organisation, role, at, comment, disk_digest"
+
+
+def latest(conn: sqlite3.Connection, event: str, session: str) -> Revision | None:
+    row = conn.execute(
+        f"select {_REVISION_COLUMNS} from revisions where event = ? and session = ? order by number desc limit 1",
+        (event, session),
+    ).fetchone()
+    return _revision(row) if row else None
+
+
+def revisions(conn: sqlite3.Connection, event: str, session: str) -> list[Revision]:
+    rows = conn.execute(
+        f"select {_REVISION_COLUMNS} from revisions where event = ? and session = ? order by number", (event, session)
+    ).fetchall()
+    return [_revision(row) for row in rows]
+
+
+def revision(conn: sqlite3.Connection, event: str, session: str, number: int) -> Revision | None:
+    row = conn.execute(
+        f"select {_REVISION_COLUMNS} from revisions where event = ? and session = ? and number = ?",
+        (event, session, number),
+    ).fetchone()
+    return _revision(row) if row else None
+
+
+def add_revision(
+    conn: sqlite3.Connection,
+    event: str,
+    session: str,
+    *,
+    base: int,
+    action: str,
+    yaml: str,
+    author: str,
+    disk_digest: str,
+    organisation: str | None = None,
+    role: str | None = None,
+    comment: str | None = None,
+) -> Revision:
+    """Append a revision made from revision ``base`` (0: none yet).
+
+    Raises ``Conflict("stale")`` if another revision came after ``base``,
+    ``Conflict("state")`` if the session's state does not allow ``action``.
+    ``disk_digest`` is the digest of ``notes/<event>/<session>.yaml`` when
+    this submission started: kept from the previous revision unless given.
+    """
+    with _Transaction(conn):
+        current = latest(conn, event, session)
+        number = current.number if current else 0
+        if number != base:
+            raise Conflict("stale", current)
+        if (current.state if current else "invited") not in ALLOWED_FROM[action]:
+            raise Conflict("state", current)
+        digest = disk_digest if (current is None or action == "accept") else current.disk_digest
+        conn.execute(
+            "insert into revisions (event, session, number, action, state, yaml, author, organisation, role, at,"
+            " comment, disk_digest) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (event, session, number + 1, action, STATE_AFTER[action], yaml, author, organisation, role,
+             utcnow().isoformat(), comment, digest),
+        )
+        return latest(conn, event, session)
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """A row of the office's list."""
+
+    event: str
+    session: str
+    state: str
+    number: int
+    at: str | None
+    submitted_by: str | None  # organisation, role
+    submitted_at: str | None
+    invited: bool
+
+
+def sessions(conn: sqlite3.Connection) -> list[SessionState]:
+    """Every session invited or with revisions, by event and session."""
+    keys = conn.execute(
+        "select event, session from invites union select event, session from revisions order by 1, 2"
+    ).fetchall()
+    result = []
+    for event, session in keys:
+        current = latest(conn, event, session)
+        submitted = conn.execute(
+            "select organisation, role, at from revisions where event = ? and session = ? and action = 'submit'"
+            " order by number desc limit 1",
+            (event, session),
+        ).fetchone()
+        invited = conn.execute("select 1 from invites where event = ? and session = ?", (event, session)).fetchone()
+        by = ", ".join(part for part in submitted[:2] if part) if submitted else None
+        result.append(SessionState(
+            event, session, current.state if current else "invited", current.number if current else 0,
+            current.at if current else None, by, submitted[2] if submitted else None, bool(invited),
+        ))
+    return result
+
+
+def digest(text: str | bytes | None) -> str:
+    """What identifies a note file's content; ``absent`` for no file."""
+    if text is None:
+        return "absent"
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    return digest(path.read_bytes()) if path.exists() else digest(None)
+
+
+# --- Invites ---------------------------------------------------------------------------------
+
+
+def add_invite(conn: sqlite3.Connection, event: str, session: str, days: int) -> Invite:
+    now = utcnow()
+    with _Transaction(conn):
+        cursor = conn.execute(
+            "insert into invites (event, session, created, expires) values (?, ?, ?, ?)",
+            (event, session, now.isoformat(), (now + dt.timedelta(days=days)).isoformat()),
+        )
+    return invite(conn, cursor.lastrowid)
+
+
+def invite(conn: sqlite3.Connection, invite_id: int) -> Invite | None:
+    row = conn.execute(
+        "select id, event, session, created, expires, revoked from invites where id = ?", (invite_id,)
+    ).fetchone()
+    return Invite(*row) if row else None
+
+
+def revoke(conn: sqlite3.Connection, event: str, session: str, invite_id: int | None = None) -> int:
+    """Revoke the session's links (or the one ``invite_id``); how many were revoked."""
+    sql = "update invites set revoked = ? where event = ? and session = ? and revoked is null"
+    params: list = [utcnow().isoformat(), event, session]
+    if invite_id is not None:
+        sql += " and id = ?"
+        params.append(invite_id)
+    with _Transaction(conn):
+        return conn.execute(sql, params).rowcount
+
+
+# --- Office accounts -------------------------------------------------------------------------
+
+
+def hash_password(password: str, salt: str | None = None, iterations: int = PBKDF2_ITERATIONS) -> str:
+    """``pbkdf2_sha256$iterations$salt$hash``, the format of Django and
+    datasette-auth-passwords, with the standard library's PBKDF2."""
+    salt = salt or secrets.token_hex(12)
+    key = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt.encode("ascii"), iterations)
+    return f"pbkdf2_sha256${iterations}${salt}${base64.b64encode(key).decode('ascii')}"
+
+
+def password_matches(password: str, stored: str) -> bool:
+    algorithm, iterations, salt, _ = stored.split("$", 3)
+    if algorithm != "pbkdf2_sha256":
+        return False
+    return hmac.compare_digest(hash_password(password, salt, int(iterations)), stored)
+
+
+def set_user(conn: sqlite3.Connection, username: str, password: str) -> None:
+    with _Transaction(conn):
+        conn.execute(
+            "insert into users (username, password_hash, created) values (?, ?, ?)"
+            " on conflict (username) do update set password_hash = excluded.password_hash",
+            (username, hash_password(password), utcnow().isoformat()),
+        )
+
+
+def login(conn: sqlite3.Connection, username: str, password: str, now: float | None = None) -> str:
+    """``ok``, ``wrong`` or ``locked`` (too many failures for this account
+    in the last quarter of an hour: then even the right password waits)."""
+    now = time.time() if now is None else now
+    failures = conn.execute(
+        "select count(*) from login_failures where username = ? and at > ?", (username, now - LOGIN_WINDOW)
+    ).fetchone()[0]
+    if failures >= LOGIN_FAILURES_ALLOWED:
+        return "locked"
+    row = conn.execute("select password_hash from users where username = ?", (username,)).fetchone()
+    # Hash even for an unknown name, so the time taken does not tell which names exist.
+    if password_matches(password, row[0] if row else hash_password("", "unknown-user")) and row:
+        return "ok"
+    with _Transaction(conn):
+        conn.execute("insert into login_failures (username, at) values (?, ?)", (username, now))
+    return "wrong"
+
+
+# --- The signing secret ------------------------------------------------------------------------
+
+
+def secret(data_dir: Path) -> str:
+    """``$OUTCOMES_DESK_SECRET``, or ``<data>/secret`` (made on first use,
+    readable by its owner only): it signs links and the office's cookie, so
+    a new one invalidates them all."""
+    if os.environ.get(SECRET_VARIABLE):
+        return os.environ[SECRET_VARIABLE]
+    path = data_dir / SECRET_FILE
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text("ascii").strip()
+    with os.fdopen(handle, "w") as file:
+        file.write(secrets.token_hex(32) + "\n")
+    return path.read_text("ascii").strip()
