@@ -620,6 +620,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "it": "Questo link è stato revocato dall'ufficio: chiedi un nuovo link se devi ancora compilare la scheda.",
         "en": "The office revoked this link: ask for a new link if you still need to fill the form.",
     },
+    "desk_csrf": {
+        "it": "Modulo scaduto o inviato da un'altra pagina: ricarica la pagina e riprova.",
+        "en": "The form expired or was sent from another page: reload the page and try again.",
+    },
     "desk_saved": {"it": "Bozza salvata (revisione {number}, {when}).", "en": "Draft saved (revision {number}, {when})."},
     "desk_submitted": {
         "it": "Scheda inviata all'ufficio (revisione {number}, {when}). Riceverai eventuali osservazioni a questo stesso link.",

@@ -216,6 +216,7 @@ def form_to_data(pairs: list[tuple[str, str]]) -> dict:
             rows = [row for row in rows if set(row) - {"id"}]
             if control.key == "outcomes":
                 _give_ids(rows)
+                rows = [in_model_order(row, models.Outcome) for row in rows]
             if rows:
                 data[control.key] = rows  # keys already in the model's order
         elif control.widget == "counts":
