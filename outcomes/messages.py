@@ -620,6 +620,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "it": "Questo link è stato revocato dall'ufficio: chiedi un nuovo link se devi ancora compilare la scheda.",
         "en": "The office revoked this link: ask for a new link if you still need to fill the form.",
     },
+    "desk_not_found": {"it": "Questa pagina non esiste: controlla l'indirizzo o il link ricevuto.",
+                       "en": "This page does not exist: check the address or the link you received."},
+    "desk_error": {"it": "Qualcosa non ha funzionato: riprova; se si ripete, avvisa l'ufficio.",
+                   "en": "Something went wrong: try again; if it happens again, tell the office."},
     "desk_csrf": {
         "it": "Modulo scaduto o inviato da un'altra pagina: ricarica la pagina e riprova.",
         "en": "The form expired or was sent from another page: reload the page and try again.",

@@ -127,6 +127,22 @@ def permission_allowed(datasette, actor, action):
     return None
 
 
+@hookimpl
+def handle_exception(datasette, request, exception):
+    """The desk's own page for a wrong address or an error: never Datasette's."""
+    if _desk(datasette) is None:
+        return None
+    from datasette.utils.asgi import NotFound
+
+    async def page():
+        missing = isinstance(exception, NotFound)
+        return await _render(datasette, request, "desk_message.html", {
+            "title": "Pagina non trovata" if missing else "Errore",
+            "text": message("desk_not_found" if missing else "desk_error", "it")}, status=404 if missing else 500)
+
+    return page
+
+
 _UPLOAD = re.compile(r"^/s/[A-Za-z0-9_.\-]+/upload$")
 
 
@@ -296,7 +312,7 @@ async def _facilitator_page(datasette, request, invite: state.Invite, page: _Pag
         "terms": fields.terms,
         "when": _when,
         "messages": lambda kind, **kw: message(kind, "it", **kw),
-        "action_url": request.path,
+        "action_url": f"/s/{request.url_vars['token']}",
         "max_upload_mb": MAX_UPLOAD_BYTES // 2**20,
         **page.extra,
     }, status=status)
