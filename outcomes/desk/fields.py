@@ -285,8 +285,6 @@ def count_rows(data: dict, key: str) -> list[tuple[str, str]]:
 
 def note_text(data: dict) -> str:
     """The note as YAML a person could have written, with the editor's schema line."""
-    if not data:
-        return schema_line("session") + "\n{}\n"
     return dump_note(in_model_order(data, models.Session), [schema_line("session")])
 
 
