@@ -497,3 +497,13 @@ def test_an_xml_entity_in_a_form_is_refused_not_silently_cut(tmp_path, run, note
         " che Word e LibreOffice non scrivono mai e che farebbe perdere testo: aprilo e salvalo di nuovo in formato .docx\n"
     )
     assert sorted(p.name for p in (notes / EVENT_ID).iterdir()) == ["event.yaml"]
+
+
+def test_the_form_tells_the_facilitator_where_to_send_it_not_a_command(blank):
+    """Facilitators have no terminal: the form points at their desk link or the office."""
+    with zipfile.ZipFile(blank) as package:
+        text = "".join(etree.fromstring(package.read("word/document.xml")).itertext())
+        properties = package.read("docProps/core.xml").decode("utf-8")
+    assert "Poi caricala dal tuo link personale allo sportello delle schede («Oppure carica un file»)" in text
+    assert "inviala per e-mail all'ufficio che ti ha mandato la scheda" in text
+    assert "outcomes import" not in text and "outcomes import" not in properties

@@ -301,7 +301,7 @@ class _FormWriter:
         properties.title = f"Scheda di restituzione: {self.request.event_id} / {self.request.session_id}"
         properties.subject = "Scheda di restituzione di una sessione"
         properties.author = properties.last_modified_by = "outcomes"
-        properties.comments = "Compilare e importare con «outcomes import»"
+        properties.comments = "Compilare, salvare in .docx e caricare dal proprio link allo sportello delle schede, o inviare all'ufficio"
         properties.keywords = FORM_VERSION
         properties.identifier = f"{self.request.event_id}/{self.request.session_id}"
         properties.language = "it-IT"
@@ -343,8 +343,9 @@ class _FormWriter:
             "attori e temi con il codice o il nome. Tutti i valori ammessi sono in allegato.",
             "I campi con * sono obbligatori. I blocchi e le righe lasciati vuoti vengono ignorati.",
             "Non cancellare i riquadri e non cambiare l'ordine delle tabelle: servono per leggere la scheda.",
-            "Salva in formato Word (.docx) e invia la scheda: «outcomes import scheda.docx» la trasforma in una nota "
-            "e segnala, per sezione e campo, che cosa correggere.",
+            "Salva in formato Word (.docx). Poi caricala dal tuo link personale allo sportello delle schede "
+            "(«Oppure carica un file»): vedrai subito, campo per campo, che cosa correggere prima di inviarla. "
+            "Se non hai un link, inviala per e-mail all'ufficio che ti ha mandato la scheda.",
         ):
             item = _hint(cell.add_paragraph())
             item.paragraph_format.left_indent = Cm(0.4)
