@@ -648,8 +648,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This cannot be done now: the form was already sent to or reviewed by the office.",
     },
     "desk_field_too_long": {
-        "it": "Non salvato: il campo «{place}» supera il limite di {limit} caratteri (o di {limit} righe).",
-        "en": "Not saved: the field '{place}' is over the limit of {limit} characters (or {limit} rows).",
+        "it": "Non salvato: il campo «{place}» supera il limite di {limit} caratteri.",
+        "en": "Not saved: the field '{place}' is over the limit of {limit} characters.",
+    },
+    "desk_too_many_rows": {
+        "it": "Non salvato: «{place}» supera il limite di {limit} righe.",
+        "en": "Not saved: '{place}' is over the limit of {limit} rows.",
     },
     "desk_too_large": {
         "it": "Non salvato: i dati inviati superano il limite di {limit} MB.",

@@ -243,7 +243,10 @@ def test_limits_on_field_length_and_upload_size(desk):
     client, path = Client(desk), link_path(desk)
     long = client.post(path, [*VALID_FORM, ("summary", "x" * 20_001), ("base", "0")])
     assert long.status_code == 413
-    assert _notice(long.text) == "Non salvato: il campo «Sintesi» supera il limite di 20000 caratteri (o di 20000 righe)."
+    assert _notice(long.text) == "Non salvato: il campo «Sintesi» supera il limite di 20000 caratteri."
+    rows = client.post(path, [*VALID_FORM, ("outcomes.100.title", "uno di troppo"), ("base", "0")])
+    assert rows.status_code == 413
+    assert _notice(rows.text) == "Non salvato: «Esito 101» supera il limite di 100 righe."
     big = client.upload(path, "scheda.docx", b"PK\x03\x04" + b"0" * (6 * 2**20), "0")
     refused = client.loop.run_until_complete(desk.client.post(
         path + "/upload", content=b"--b\r\nContent-Disposition: form-data; name=\"csrftoken\"\r\n\r\nfalso\r\n--b--\r\n",

@@ -384,7 +384,7 @@ async def facilitator(datasette, request):
     except fields.TooLong as error:
         return await _facilitator_page(datasette, request, invite, _Page(
             current and _data_of(current.yaml) or {}, None, current, base,
-            error=message("desk_field_too_long", "it", place=fields.place(error.name), limit=error.limit)), status=413)
+            error=message(error.kind, "it", place=fields.place(error.name), limit=error.limit)), status=413)
     if action == "check":  # as the facilitator types, with JavaScript
         checked = fields.check(data, event, invite.event, invite.session)
         return Response.json({"errors": checked.by_control,

@@ -147,11 +147,12 @@ def terms(name: str) -> tuple[tuple[str, str], ...]:
 
 
 class TooLong(Exception):
-    """A field longer than ``MAX_FIELD_CHARS``, or too many rows."""
+    """A field longer than ``MAX_FIELD_CHARS`` (``kind`` "desk_field_too_long"),
+    or more than ``MAX_ROWS`` rows ("desk_too_many_rows")."""
 
-    def __init__(self, name: str, limit: int):
+    def __init__(self, name: str, limit: int, kind: str = "desk_field_too_long"):
         super().__init__(name)
-        self.name, self.limit = name, limit
+        self.name, self.limit, self.kind = name, limit, kind
 
 
 def nest(pairs: list[tuple[str, str]]) -> dict:
@@ -166,7 +167,7 @@ def nest(pairs: list[tuple[str, str]]) -> dict:
         for part in parts[:-1]:
             index = int(part) if part.isdigit() else part
             if isinstance(index, int) and index >= MAX_ROWS:
-                raise TooLong(name, MAX_ROWS)
+                raise TooLong(".".join(parts[:2]), MAX_ROWS, "desk_too_many_rows")
             node = node.setdefault(index, {})
             if not isinstance(node, dict):
                 break
