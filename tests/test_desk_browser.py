@@ -155,7 +155,11 @@ def test_from_the_invite_link_to_the_public_site(browser, tmp_path):
         # --- The facilitator sees the comment behind the same link, fixes, resubmits ---
         page.goto(link)
         assert page.locator(".office-comment .comment").inner_text() == "Manca il Marocco tra i paesi partner: aggiungilo e invia di nuovo."
-        _pick(page, "f-outcomes-0-countries", "Maroc", "Marocco")
+        # By keyboard: type, the first match is highlighted, Enter takes it.
+        page.locator("#f-outcomes-0-countries").fill("maroc")
+        assert page.locator("#f-outcomes-0-countries-options li[aria-selected=true]").inner_text() == "MA — Marocco"
+        page.locator("#f-outcomes-0-countries").press("Enter")
+        assert page.locator("#f-outcomes-0-countries-value").input_value() == "SN, MA"
         page.get_by_role("button", name="Invia all'ufficio").click()
         page.wait_for_load_state()
         assert "stato: inviata" in page.locator("p.lead").inner_text()
@@ -181,6 +185,43 @@ def test_from_the_invite_link_to_the_public_site(browser, tmp_path):
             page.goto(f"{site}/outcomes/outcomes/{EVENT_ID}--{SESSION}--uno-sportello-per-i-progetti-delle-diaspore")
             assert page.locator("article.outcome h1").inner_text() == "Uno sportello per i progetti delle diaspore"
             assert "Marocco" in page.locator("article.outcome").inner_text()
+
+
+UNLABELLED = """() => Array.from(document.querySelectorAll('input, select, textarea, button'))
+    .filter(el => el.type !== 'hidden' && !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                  && !(el.tagName === 'BUTTON' && el.textContent.trim()))
+    .map(el => el.outerHTML.slice(0, 120))"""
+
+
+def test_without_javascript_the_server_does_everything(browser, tmp_path):
+    """Codes typed comma-separated, rows added by the server, messages at the
+    fields after saving; and every control has a label."""
+    with desk_server(tmp_path, PORT + 1) as desk:
+        link = invite(desk, SESSION)
+        context = browser.new_context(viewport={"width": 390, "height": 800}, java_script_enabled=False, locale="it-IT")
+        page = context.new_page()
+        page.goto(link)
+        page.fill("#f-title", "Senza JavaScript")
+        page.get_by_role("button", name="Aggiungi esito a «Esiti»").click()
+        page.fill("#f-outcomes-0-title", "Un esito")
+        assert page.locator(".picker").count() == 0  # desk.js did not run: plain text fields
+        page.fill("#f-outcomes-0-sdg_targets", "10.7, 7.4")
+        page.fill("#f-outcomes-0-countries", "Senegal, MA")
+        page.get_by_role("button", name="Aggiungi esito a «Esiti»").click()
+        page.fill("#f-outcomes-1-title", "Un secondo esito")
+        page.get_by_role("button", name="Sposta Esito 2 più su").click()
+        assert page.input_value("#f-outcomes-0-title") == "Un secondo esito"
+        page.get_by_role("button", name="Salva bozza").first.click()
+        assert page.locator("p.notice").inner_text().startswith("Bozza salvata (revisione 1")
+        assert page.input_value("#f-outcomes-1-countries") == "SN, MA"
+        assert _error(page, "f-outcomes-1-sdg_targets").startswith("«7.4» non è un target SDG: il goal 7 ha i target 7.1, 7.2, 7.3, 7.a, 7.b")
+        page.locator("#riepilogo a[href='#f-outcomes-1-sdg_targets']").click()
+        assert page.url.endswith("#f-outcomes-1-sdg_targets")
+        assert page.evaluate(UNLABELLED) == []
+        context.close()
+        js = _page(browser, 390)
+        js.goto(link)
+        assert js.evaluate(UNLABELLED) == []
 
 
 def shoot(page, tmp_path: Path, name: str) -> None:
