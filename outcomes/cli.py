@@ -560,15 +560,9 @@ def desk_invite(event: str, session: str, days: int, base_url: str, notes: Path,
     """
     from .desk import state
     from .desk.app import signed_link
-    from .intake import IntakeError
-    from .intake.template import check_id
 
     lang = current_lang(lang)
-    try:
-        check_id(event, "event")
-        check_id(session, "session")
-    except IntakeError as error:
-        _fail(error.kind, lang, **error.context)
+    _check_ids(lang, event=event, session=session)
     event_file = notes / event / load.EVENT_FILE
     if not event_file.exists():
         _fail("desk_no_event", lang, event=event, path=event_file)

@@ -399,20 +399,32 @@ async def facilitator(datasette, request):
     if action == "submit" and not checked.ok:
         return await _facilitator_page(datasette, request, invite, _Page(
             data, checked, current, base, error=message("desk_cannot_submit", "it")), status=422)
-    organisation, role = _facilitator_of(data)
-    disk = state.file_digest(desk.note_path(invite.event, invite.session))
     try:
-        saved = await _write(datasette, lambda conn: state.add_revision(
-            conn, invite.event, invite.session, base=base, action=action, yaml=checked.text, author="facilitatore",
-            organisation=organisation, role=role, disk_digest=disk, comment=posted.get("comment") or None))
+        saved = await _save(datasette, invite, data, checked, base, action, posted.get("comment") or None)
     except state.Conflict as conflict:
-        kind = "desk_conflict" if conflict.kind == "stale" else "desk_not_editable"
         return await _facilitator_page(datasette, request, invite, _Page(
-            data, checked, conflict.latest, base, error=message(kind, "it", number=conflict.latest.number if conflict.latest else 0,
-                                                               when=_when(conflict.latest.at if conflict.latest else None))),
-            status=409)
+            data, checked, conflict.latest, base, error=_conflict_text(conflict)), status=409)
     notice = message("desk_submitted" if action == "submit" else "desk_saved", "it", number=saved.number, when=_when(saved.at))
     return await _facilitator_page(datasette, request, invite, _Page(data, checked, saved, saved.number, notice=notice))
+
+
+async def _save(datasette, invite: state.Invite, data: dict, checked: fields.Checked, base: int, action: str,
+                comment: str | None) -> state.Revision:
+    """A facilitator's revision (save, submit or import) of the note ``checked``
+    was made from; raises ``state.Conflict``."""
+    desk = _desk(datasette)
+    organisation, role = _facilitator_of(data)
+    disk = state.file_digest(desk.note_path(invite.event, invite.session))
+    return await _write(datasette, lambda conn: state.add_revision(
+        conn, invite.event, invite.session, base=base, action=action, yaml=checked.text, author="facilitatore",
+        organisation=organisation, role=role, disk_digest=disk, comment=comment))
+
+
+def _conflict_text(conflict: state.Conflict) -> str:
+    """Another revision came first (``stale``), or the state forbids the action."""
+    latest = conflict.latest
+    return message("desk_conflict" if conflict.kind == "stale" else "desk_not_editable", "it",
+                   number=latest.number if latest else 0, when=_when(latest.at if latest else None))
 
 
 def _starting_data(desk: Desk, invite: state.Invite) -> dict:
@@ -456,16 +468,11 @@ async def upload(datasette, request):
     event = desk.event(invite.event)
     checked = fields.check(data, event, invite.event, invite.session)
     base = int(form["base"]) if form.get("base", "").isdigit() else -1
-    organisation, role = _facilitator_of(data)
-    disk = state.file_digest(desk.note_path(invite.event, invite.session))
     try:
-        saved = await _write(datasette, lambda conn: state.add_revision(
-            conn, invite.event, invite.session, base=base, action="import", yaml=checked.text, author="facilitatore",
-            organisation=organisation, role=role, disk_digest=disk, comment=message("desk_imported_from", "it", file=name)))
+        saved = await _save(datasette, invite, data, checked, base, "import",
+                            message("desk_imported_from", "it", file=name))
     except state.Conflict as conflict:
-        return await _upload_error(datasette, request, invite, conflict.latest, message(
-            "desk_conflict" if conflict.kind == "stale" else "desk_not_editable", "it",
-            number=conflict.latest.number if conflict.latest else 0, when=_when(conflict.latest.at if conflict.latest else None)))
+        return await _upload_error(datasette, request, invite, conflict.latest, _conflict_text(conflict))
     notice = message("desk_uploaded", "it", file=name, number=saved.number)
     return await _facilitator_page(datasette, request, invite, _Page(data, checked, saved, saved.number, notice=notice))
 
@@ -621,9 +628,7 @@ async def office_review(datasette, request):
             try:
                 notice = await _decide(datasette, desk, current, action, comment, base, _office(request))
             except state.Conflict as conflict:
-                error, status = message("desk_conflict" if conflict.kind == "stale" else "desk_not_editable", "it",
-                                        number=conflict.latest.number if conflict.latest else 0,
-                                        when=_when(conflict.latest.at if conflict.latest else None)), 409
+                error, status = _conflict_text(conflict), 409
             except _DiskConflict as conflict:
                 error, status = conflict.text, 409
         history = await _read(datasette, lambda conn: state.revisions(conn, event, session))
