@@ -41,6 +41,10 @@ def test_invite_refuses_an_unknown_event_or_a_bad_id(run, tmp_path):
                               "crealo prima di invitare (outcomes new altro-evento SESSIONE)\n")
     bad = run("desk", "invite", EVENT_ID, "Laboratorio 1", "--notes", notes, "--data", tmp_path / "data")
     assert bad.exit_code == 1 and "«laboratorio-1»" in bad.stderr
+    reserved = run("desk", "invite", EVENT_ID, "followup", "--notes", notes, "--data", tmp_path / "data")
+    assert (reserved.exit_code, reserved.stderr) == (
+        1, "«followup» è il nome di un file riservato della cartella dell'evento (event, registrations, followup):"
+           " scegli un altro identificativo per una sessione\n")
 
 
 def test_the_secret_can_come_from_the_environment(run, tmp_path, monkeypatch):
