@@ -23,6 +23,7 @@ import secrets
 import sqlite3
 import time
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 DATA_DIR = Path("desk")
@@ -341,22 +342,37 @@ def set_user(conn: sqlite3.Connection, username: str, password: str) -> None:
         )
 
 
-def login(conn: sqlite3.Connection, username: str, password: str, now: float | None = None) -> str:
-    """``ok``, ``wrong`` or ``locked`` (too many failures for this account
-    in the last quarter of an hour: then even the right password waits)."""
+def locked(conn: sqlite3.Connection, username: str, now: float | None = None) -> bool:
+    """Too many failed logins for this account in the last quarter of an hour:
+    then even the right password waits."""
     now = time.time() if now is None else now
     failures = conn.execute(
         "select count(*) from login_failures where username = ? and at > ?", (username, now - LOGIN_WINDOW)
     ).fetchone()[0]
-    if failures >= LOGIN_FAILURES_ALLOWED:
-        return "locked"
+    return failures >= LOGIN_FAILURES_ALLOWED
+
+
+def password_hash(conn: sqlite3.Connection, username: str) -> str | None:
     row = conn.execute("select password_hash from users where username = ?", (username,)).fetchone()
-    # Hash even for an unknown name, so the time taken does not tell which names exist.
-    if password_matches(password, row[0] if row else hash_password("", "unknown-user")) and row:
-        return "ok"
+    return row[0] if row else None
+
+
+def verify(password: str, stored: str | None) -> bool:
+    """Slow on purpose (PBKDF2), so run it away from the database's writer;
+    an unknown name takes as long, so the time does not tell which names exist."""
+    matches = password_matches(password, stored or _unknown_user())
+    return matches and stored is not None
+
+
+@cache
+def _unknown_user() -> str:
+    return hash_password("", "unknown-user")
+
+
+def record_failure(conn: sqlite3.Connection, username: str, now: float | None = None) -> None:
     with _Transaction(conn):
-        conn.execute("insert into login_failures (username, at) values (?, ?)", (username, now))
-    return "wrong"
+        conn.execute("insert into login_failures (username, at) values (?, ?)",
+                     (username, time.time() if now is None else now))
 
 
 # --- The signing secret ------------------------------------------------------------------------
