@@ -310,10 +310,11 @@ def test_datasette_pages_never_show_the_desk_database(desk):
 def test_return_then_accept_writes_the_note_and_a_changed_file_is_a_conflict(desk):
     facilitator, path = Client(desk), link_path(desk)
     office = _office(desk)
-    facilitator.post(path, [*VALID_FORM, ("base", "0"), ("action", "submit")])
+    facilitator.post(path, [*VALID_FORM, ("outcomes.0.gcm_objectives", "19"), ("base", "0"), ("action", "submit")])
     review = f"/office/{EVENT_ID}/{SESSION}"
     page = office.get(review).text
     assert "<h3>Diaspore e sviluppo</h3>" in page and "Senegal, Marocco" in page
+    assert "<dt>Obiettivi GCM</dt><dd>19 Creare le condizioni affinché i migranti e le diaspore" in page
     chapter = office.get(review + "/atti.docx?rev=1")
     assert chapter.status_code == 200 and chapter.content[:2] == b"PK"
     refused = office.post(review, [("action", "return"), ("comment", ""), ("base", "1")])
@@ -321,7 +322,8 @@ def test_return_then_accept_writes_the_note_and_a_changed_file_is_a_conflict(des
     office.post(review, [("action", "return"), ("comment", "Aggiungi la sala."), ("base", "1")])
     back = facilitator.get(path).text
     assert '<p class="comment">Aggiungi la sala.</p>' in back
-    facilitator.post(path, [*VALID_FORM, ("room", "Sala Londra"), ("base", "2"), ("action", "submit")])
+    facilitator.post(path, [*VALID_FORM, ("outcomes.0.gcm_objectives", "19"), ("room", "Sala Londra"), ("base", "2"),
+                            ("action", "submit")])
     diff = office.get(review + "?a=1&b=3").text
     assert "<span class=\"add\">+room: Sala Londra</span>" in diff
     # Someone edits the note file directly meanwhile.
