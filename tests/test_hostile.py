@@ -4,8 +4,10 @@ nothing written outside its folder.
 Each case runs the real ``outcomes`` command in its own process, on real
 files (a FIFO from ``os.mkfifo``, a sparse file from ``truncate``, crafted
 Word forms), and checks its message, its exit status and, where it matters,
-its time and peak memory (from ``wait4``: that process alone), with
-generous bounds: two shared cores, other work running.
+its time and peak memory (the process's own ``VmHWM``, written as it exits:
+``wait4``'s maximum would also count the test process's memory, which the
+child's address space starts from at fork), with generous bounds: two
+shared cores, other work running.
 """
 
 from __future__ import annotations
@@ -41,14 +43,29 @@ class Run:
         return self.err.splitlines()
 
 
+# The command, writing its own peak resident set (kB) to $OUTCOMES_TEST_PEAK as it exits.
+_PEAK_THEN_CLI = """
+import atexit, os
+def _peak():
+    with open('/proc/self/status') as status:
+        peak = next(line.split()[1] for line in status if line.startswith('VmHWM:'))
+    with open(os.environ['OUTCOMES_TEST_PEAK'], 'w') as file:
+        file.write(peak)
+atexit.register(_peak)
+from outcomes.cli import cli
+cli()
+"""
+
+
 def outcomes(*args, cwd: Path, timeout: float = 60, preexec=None) -> Run:
     """``outcomes ARGS`` in a fresh process; killed (and the test failed) after ``timeout``."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryDirectory() as folder:
+        peak_file = Path(folder) / "peak"
         started = time.monotonic()
         process = subprocess.Popen(
-            [sys.executable, "-c", "from outcomes.cli import cli; cli()", *map(str, args)],
+            [sys.executable, "-c", _PEAK_THEN_CLI, *map(str, args)],
             cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, preexec_fn=preexec,
-            env={**os.environ, "OUTCOMES_LANG": "it", "COLUMNS": "200"},
+            env={**os.environ, "OUTCOMES_LANG": "it", "COLUMNS": "200", "OUTCOMES_TEST_PEAK": str(peak_file)},
         )
         killer = threading.Timer(timeout, process.kill)
         killer.start()
@@ -58,7 +75,8 @@ def outcomes(*args, cwd: Path, timeout: float = 60, preexec=None) -> Run:
         seconds = time.monotonic() - started
         out.seek(0)
         err.seek(0)
-        result = Run(process.returncode, out.read().decode(), err.read().decode(), seconds, usage.ru_maxrss / 1024)
+        peak_kb = int(peak_file.read_text()) if peak_file.exists() else usage.ru_maxrss  # killed: an upper bound
+        result = Run(process.returncode, out.read().decode(), err.read().decode(), seconds, peak_kb / 1024)
     assert result.status != -signal.SIGKILL, f"outcomes {' '.join(map(str, args))} hung for {timeout} s"
     assert "Traceback" not in result.err, result.err
     return result
