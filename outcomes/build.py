@@ -573,5 +573,6 @@ def _update(stage: Path, out_dir: Path, notes_dir: Path, events: list[EventNote]
             store.apply_followup(db, event.id, follow.rows())
         if keep and not result.problems.errors:
             write_proceedings(event, sessions, stage / PROCEEDINGS_DIR)
+    store.update_search_terms(db)
     db.conn.commit()
     db.close()

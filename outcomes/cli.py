@@ -8,6 +8,7 @@ mistake in a note is never a traceback.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -165,8 +166,10 @@ def serve(out: Path, host: str, port: int):
     except BuildLocked:
         pass  # a build is running: it will
     command = [sys.executable, "-m", "datasette", "serve", str(out), "--host", host, "--port", str(port)]
-    click.echo(f"http://{host}:{port}/")
-    sys.exit(subprocess.call(command))
+    url = f"http://{host}:{port}/"
+    click.echo(url)
+    # Absolute links point at this preview, not at the public site.
+    sys.exit(subprocess.call(command, env={**os.environ, "OUTCOMES_PUBLIC_URL": url}))
 
 
 # --- Intake: templates, JSON Schema, Word forms, registrations (outcomes.intake) ---------

@@ -223,3 +223,23 @@ CREATE TABLE commitment_updates (
     text TEXT NOT NULL,
     source TEXT
 ) WITHOUT ROWID;
+
+-- The words of the full-text indexes, each with its Snowball Italian stem and
+-- the number of texts holding it (outcomes.search.vocabulary_rows), written
+-- when the build finishes: the site finds the forms of a searched word, and
+-- the words a prefix* stands for, here rather than in the index itself.
+
+CREATE TABLE search_terms (
+    term TEXT PRIMARY KEY,
+    stem TEXT NOT NULL,
+    docs INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Every value an outcome can be filtered by on the search page, as
+-- "param=value" words (outcomes.search.facet_words): the page counts the
+-- values of the outcomes found from these short rows.
+
+CREATE TABLE search_facets (
+    outcome INTEGER PRIMARY KEY,  -- the rowid of the outcome
+    facets TEXT NOT NULL
+);

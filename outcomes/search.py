@@ -9,6 +9,16 @@ OR of every indexed word that shares its Snowball Italian stem (``migrante``
 build, FTS5 can rank and highlight real words, and a new word in the notes is
 searchable by its forms without rebuilding anything.
 
+The build precomputes the index's vocabulary once (``vocabulary_rows``: each
+indexed word with its stem and the number of texts holding it), so a query
+looks its words' forms up by stem in a small table instead of scanning the
+index; the same table answers ``prefix*`` queries.
+
+Everything here is linear in its input and capped (``QUERY_CHARS``,
+``MAX_TERMS``, ``MAX_FORMS``, ``MAX_PREFIX_WORDS``, ``EXCERPT_SOURCE``): no
+query and no text can make a search slow. ``plan`` says what a cap left out,
+for the page to tell the reader.
+
 This module depends only on ``snowballstemmer`` (which uses PyStemmer's C
 code when installed) and the standard library: ``outcomes.site`` copies it
 next to the Datasette plugin that exposes it to SQL, so a published database
@@ -20,7 +30,9 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
+from itertools import chain
 from typing import Callable, Iterable, NamedTuple
 
 import snowballstemmer
@@ -40,7 +52,45 @@ STOPWORDS = frozenset(
     sullo sugli sui tra fra un una uno quest quell nient s""".split()
 )
 
-Expander = Callable[[str], Iterable[str]]
+# Caps on what one query may ask for (said on the search page when reached).
+QUERY_CHARS = 300  # characters of a query read; the rest is ignored
+MAX_TERMS = 6  # words, phrases or prefixes; further ones are ignored
+MAX_FORMS = 8  # indexed forms of one word, the most frequent first
+MAX_PREFIX_WORDS = 10  # indexed words a prefix* stands for, the most frequent first
+EXCERPT_SOURCE = 5_000  # characters of a text an excerpt is taken from
+
+
+class Vocabulary:
+    """The words of the full-text indexes, as the build precomputed them
+    (``vocabulary_rows``) in a table ``(term, stem, docs)``: the forms of a
+    word are the terms sharing its stem; a prefix stands for the terms
+    starting with it. The most frequent come first."""
+
+    def __init__(self, conn, table: str):
+        self.conn, self.table = conn, table
+
+    def forms(self, stems: list[str]) -> list[str]:
+        marks = ", ".join("?" * len(stems))
+        sql = f"SELECT term FROM [{self.table}] WHERE stem IN ({marks}) ORDER BY docs DESC, term LIMIT ?"
+        return [term for (term,) in self.conn.execute(sql, [*stems, MAX_FORMS + 1])]
+
+    def prefixed(self, prefix: str) -> list[str]:
+        sql = (
+            f"SELECT term FROM [{self.table}] WHERE term >= ? AND term < ? "
+            "ORDER BY docs DESC, term LIMIT ?"
+        )
+        return [term for (term,) in self.conn.execute(sql, [prefix, prefix + "\U0010ffff", MAX_PREFIX_WORDS + 1])]
+
+
+def vocabulary_rows(conn, tables: Iterable[str]) -> list[tuple[str, str, int]]:
+    """``(term, stem, docs)`` for every word of the ``fts5vocab`` (row)
+    tables ``tables``, in term order: what ``Vocabulary`` reads, computed
+    once when the database is built."""
+    docs: dict[str, int] = {}
+    for table in tables:
+        for term, count in conn.execute(f"SELECT term, doc FROM [{table}]"):
+            docs[term] = docs.get(term, 0) + count
+    return [(term, stem(term), count) for term, count in sorted(docs.items())]
 
 # FTS5 query that is valid and matches nothing: what an empty search gets.
 MATCH_NOTHING = '""'
@@ -87,7 +137,7 @@ def terms(query: str | None) -> list[Term]:
     ``dell`` + ``agenda``) and stopwords are dropped; text in double quotes is
     a phrase; a trailing ``*`` makes a prefix.
     """
-    query = (query or "").lower()
+    query = (query or "")[:QUERY_CHARS].lower()
     found = []
     for phrase in _PHRASE.findall(query):
         meaningful = [w for w in words(phrase) if w not in STOPWORDS]
@@ -114,65 +164,78 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def forms(word: str, expand: Expander | None) -> list[str]:
+def forms(word: str, vocabulary: Vocabulary | None) -> list[str]:
     """The indexed words sharing a stem with ``word``: ``word`` first, then
-    those ``expand`` (prefix -> indexed words starting with it) offers.
+    the most frequent others, ``MAX_FORMS`` in all."""
+    return _forms(word, vocabulary)[0]
 
-    A stem is a prefix of its words but for one Snowball rule, which turns
-    ``-enza``/``-enze`` into ``-ente`` (``competenza`` -> ``competent``):
-    looking up the stem without its last letter finds those words too.
-    """
+
+def _forms(word: str, vocabulary: Vocabulary | None) -> tuple[list[str], bool]:
+    """``forms``, and whether ``MAX_FORMS`` left some out."""
     found = {fold(word): word}
-    if expand is not None:
-        wanted = _word_stems(word)
-        for prefix in {stem_[:-1] or stem_ for stem_ in wanted}:
-            for indexed in expand(prefix):
-                if indexed not in found and stem(indexed) in wanted:
-                    found[indexed] = indexed
-    return list(found.values())
+    if vocabulary is not None:
+        for indexed in vocabulary.forms(_word_stems(word)):
+            found.setdefault(indexed, indexed)
+    return list(found.values())[:MAX_FORMS], len(found) > MAX_FORMS
 
 
-def _clause(term: Term, expand: Expander | None) -> str:
-    if term.prefix:
-        return _quoted(term.words[0]) + "*"
-    if term.phrase:
-        return _quoted(" ".join(term.words))
-    alternatives = [_quoted(form) for form in forms(term.words[0], expand)]
-    return alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")"
+class Plan(NamedTuple):
+    """What a query becomes: the FTS5 query, and the caps it reached (as
+    short notes: ``terms``, ``forms:<word>``, ``prefix:<prefix>``)."""
+
+    fts: str
+    capped: tuple[str, ...]
 
 
-def fts_query(query: str | None, expand: Expander | None = None) -> str:
+def plan(query: str | None, vocabulary: Vocabulary | None = None, exact: bool = False) -> Plan:
     """An FTS5 query for what a person typed in a search box.
 
     Every term must match (AND): a word in any of its indexed forms (see
     ``forms``; accents folded by FTS5), a "quoted phrase" as typed, a
-    ``prefix*``. Only words reach FTS5, always quoted, so no input can make
-    the query fail; an empty query gives one that matches nothing. Without
-    ``expand`` the query is plain FTS5 on the words as typed.
+    ``prefix*`` as the indexed words starting with it. Only words reach
+    FTS5, always quoted, so no input can make the query fail; an empty query
+    gives one that matches nothing. Without ``vocabulary`` the query is plain
+    FTS5 on the words as typed (and prefixes are FTS5 prefixes); so it is
+    with ``exact``, but for prefixes, which stand for the same words.
     """
-    clauses = [_clause(term, expand) for term in terms(query)]
-    return " AND ".join(clauses) if clauses else MATCH_NOTHING
+    typed = terms(query)
+    capped = ["terms"] if len(typed) > MAX_TERMS else []
+    clauses = []
+    for term in typed[:MAX_TERMS]:
+        word = term.words[0]
+        if term.phrase:
+            alternatives = [" ".join(term.words)]
+        elif term.prefix and vocabulary is None:
+            clauses.append(_quoted(word) + "*")
+            continue
+        elif term.prefix:
+            alternatives = vocabulary.prefixed(word)
+            if len(alternatives) > MAX_PREFIX_WORDS:
+                capped.append(f"prefix:{word}")
+                alternatives = alternatives[:MAX_PREFIX_WORDS]
+            if not alternatives:
+                alternatives = [word]
+        else:
+            alternatives, too_many = _forms(word, None if exact else vocabulary)
+            if too_many:
+                capped.append(f"forms:{word}")
+        quoted = [_quoted(alternative) for alternative in alternatives]
+        clauses.append(quoted[0] if len(quoted) == 1 else "(" + " OR ".join(quoted) + ")")
+    return Plan(" AND ".join(clauses) if clauses else MATCH_NOTHING, tuple(capped))
 
 
-def vocabulary_expander(conn, tables: Iterable[str]) -> Expander:
-    """An ``expand`` for ``fts_query`` reading the ``fts5vocab`` tables
-    ``tables`` of the connection: the indexed words starting with a prefix,
-    found by a range scan of each index's sorted term list."""
-    sql = " UNION ".join(f"SELECT term FROM [{table}] WHERE term >= :low AND term < :high" for table in tables)
-
-    def expand(prefix: str) -> list[str]:
-        if not prefix:
-            return []
-        return [term for (term,) in conn.execute(sql, {"low": prefix, "high": prefix + "\U0010ffff"})]
-
-    return expand
+def fts_query(query: str | None, vocabulary: Vocabulary | None = None) -> str:
+    """``plan``'s FTS5 query alone."""
+    return plan(query, vocabulary).fts
 
 
 # --- Snippets ------------------------------------------------------------------
 
+# Bounded repetitions keep every pattern linear: an unclosed "[" or "<"
+# is tried against a few hundred characters, not the rest of the text.
 _MARKDOWN = [
-    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links and images: their text
-    (re.compile(r"<[^>]*>"), " "),  # inline HTML
+    (re.compile(r"!?\[([^\]\n]{0,300})\]\([^)\s]{0,1000}(?: [^)\n]{0,300})?\)"), r"\1"),  # links and images: their text
+    (re.compile(r"<[^<>\n]{0,300}>"), " "),  # inline HTML
     (re.compile(r"^[ \t]{0,3}(?:#{1,6}|>|[-*+]|\d+[.)])[ \t]+", re.M), ""),  # headings, quotes, lists
     (re.compile(r"\*+|`+|~~|(?<!\w)_+|_+(?!\w)"), ""),  # emphasis and code
     (re.compile(r"\s+"), " "),
@@ -214,8 +277,9 @@ def _matcher(query: str | None):
 def highlight(text: str | None, query: str | None, width: int = 32) -> str:
     """An HTML-escaped excerpt of about ``width`` words of the Markdown
     ``text``, where the words ``query`` matched are densest, each wrapped in
-    ``<mark>``; ``…`` marks what was cut."""
-    text = plain(text)
+    ``<mark>``; ``…`` marks what was cut. Only the first ``EXCERPT_SOURCE``
+    characters of ``text`` are read: the time it takes is bounded."""
+    text = plain((text or "")[:EXCERPT_SOURCE].replace("\x01", " ").replace("\x02", " "))
     if not text:
         return ""
     matches = _matcher(query)
@@ -226,18 +290,20 @@ def highlight(text: str | None, query: str | None, width: int = 32) -> str:
     if not window:
         return html.escape(text[:200])
     start, end = window[0].start(), window[-1].end()
+    # Marks as two control characters (none is left in the text), then one
+    # escape of the whole excerpt: words hold no character HTML escapes.
     pieces, cursor = [], start
     for span in window:
-        pieces.append(html.escape(text[cursor : span.start()]))
-        token = html.escape(span.group())
-        pieces.append(f"<mark>{token}</mark>" if matches(span.group()) else token)
+        pieces.append(text[cursor : span.start()])
+        pieces.append(f"\x01{span.group()}\x02" if matches(span.group()) else span.group())
         cursor = span.end()
     rest = text[end:]
     if _WORD.search(rest):
         pieces.append(" …")
     else:  # only punctuation left: keep it
-        pieces.append(html.escape(rest))
-    return ("… " if start > 0 else "") + "".join(pieces)
+        pieces.append(rest)
+    excerpt = html.escape("".join(pieces)).replace("\x01", "<mark>").replace("\x02", "</mark>")
+    return ("… " if start > 0 else "") + excerpt
 
 
 def _densest_window(hits: list[int], width: int) -> int:
@@ -245,5 +311,299 @@ def _densest_window(hits: list[int], width: int) -> int:
     started a little before its first hit so that it reads as a sentence."""
     if not hits:
         return 0
-    best = max(hits, key=lambda h: sum(1 for other in hits if h <= other < h + width - width // 4))
+    span = width - width // 4
+    best, most, end = hits[0], 0, 0
+    for start, hit in enumerate(hits):  # two pointers: linear in the hits
+        while end < len(hits) and hits[end] < hit + span:
+            end += 1
+        if end - start > most:
+            best, most = hit, end - start
     return max(0, best - width // 4)
+
+
+# --- Vocabulary labels -----------------------------------------------------------
+
+# English function words, dropped when a label is compared with a query (the
+# Italian ones are STOPWORDS).
+ENGLISH_STOPWORDS = frozenset(
+    "a an and as at by for from in including into its of on or the their to with all".split()
+)
+
+
+class Label(NamedTuple):
+    """A vocabulary term a query may name: ``kind`` is the JSON-array column
+    of ``outcomes`` holding its code (``themes``, ``sdg_goals``...)."""
+
+    kind: str
+    code: str
+    label_it: str
+    label_en: str
+
+
+def _label_key(word: str) -> str:
+    """A word of a label or query, compared across Italian and English:
+    accents folded, an English plural made singular, then the Italian stem."""
+    word = fold(word)
+    if len(word) > 3 and word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    return stem(word)
+
+
+def _label_words(text: str) -> frozenset[str]:
+    return frozenset(
+        _label_key(word) for word in words(text) if word not in STOPWORDS and word not in ENGLISH_STOPWORDS
+    )
+
+
+class Labels:
+    """Which vocabulary terms a query names by their Italian or English
+    label: every meaningful word of the query is a word of the label (plural
+    or singular, accents optional), and a label of several words needs a
+    query of two words or more (one common word would name dozens).
+    ``remittances`` names the theme *Rimesse*, ``decent work`` the theme
+    *Lavoro dignitoso*, goal 8 and the targets and GCM objectives saying
+    "decent work", ``skills recognition`` GCM objective 18."""
+
+    def __init__(self, labels: Iterable[Label]):
+        self.labels = [
+            (label, _label_words(label.label_it), _label_words(label.label_en)) for label in labels
+        ]
+
+    @lru_cache(maxsize=1024)
+    def named(self, query: str | None) -> tuple[Label, ...]:
+        wanted = _label_words((query or "")[:QUERY_CHARS].replace("*", " "))
+        if not wanted or len(wanted) > MAX_TERMS:
+            return ()
+        return tuple(
+            label
+            for label, *languages in self.labels
+            if any(wanted <= words_ and (len(wanted) > 1 or len(words_) == 1) for words_ in languages)
+        )
+
+    def codes(self, query: str | None) -> dict[str, list[str]]:
+        """``{kind: [code, ...]}`` of the terms ``query`` names."""
+        found: dict[str, list[str]] = {}
+        for label in self.named(query):
+            found.setdefault(label.kind, []).append(label.code)
+        return found
+
+
+# --- The search query ---------------------------------------------------------------
+
+
+class Filter(NamedTuple):
+    """A way to narrow a search: the URL parameter and the set of outcome
+    rowids it keeps (SQL, with ``:param``), and whether sessions can match
+    it (events and years) or only outcomes."""
+
+    param: str
+    rowids: str
+    sessions: str | None = None  # the same, for sessions' rowids
+
+
+def _linked(table: str, column: str, param: str) -> str:
+    return (
+        f"select outcomes.rowid from [{table}] join outcomes on outcomes.id = [{table}].outcome_id "
+        f"where [{table}].[{column}] = :{param}"
+    )
+
+
+# The search page's filters, in the order the page shows them.
+FILTERS = (
+    Filter("tipo", "select rowid from outcomes where type = :tipo"),
+    Filter("goal", _linked("outcome_sdg_goals", "sdg_goal_id", "goal")),
+    Filter("target", _linked("outcome_sdg_targets", "sdg_target_id", "target")),
+    Filter("gcm", _linked("outcome_gcm_objectives", "gcm_objective_id", "gcm")),
+    Filter("paese", _linked("outcome_countries", "country_id", "paese")),
+    Filter("attore", _linked("outcome_actors", "actor_type_id", "attore")),
+    Filter("tema", _linked("outcome_themes", "theme_id", "tema")),
+    Filter(
+        "evento",
+        "select rowid from outcomes where event_id = :evento",
+        "select rowid from sessions where event_id = :evento",
+    ),
+    Filter(
+        "anno",
+        "select outcomes.rowid from sessions join outcomes on outcomes.session_id = sessions.id "
+        "where sessions.date >= :anno || '-01-01' and sessions.date <= :anno || '-12-31'",
+        "select rowid from sessions where date >= :anno || '-01-01' and date <= :anno || '-12-31'",
+    ),
+    Filter("stato", "select rowid from outcomes where current_status = :stato"),  # as of the latest update
+)
+FILTER_PARAMS = tuple(f.param for f in FILTERS)
+
+def facet_words(values: dict[str, Iterable]) -> str:
+    """An outcome's values of each filter (``{param: [value, ...]}``) as the
+    words ``search_facets`` stores: ``tipo=finding goal=10 goal=17 ...``."""
+    return " ".join(f"{param}={value}" for param in FILTER_PARAMS for value in values.get(param) or () if value is not None)
+
+
+def count_facets(rows: Iterable[str]) -> dict[str, dict[str, int]]:
+    """``{param: {value: count}}`` over ``facet_words`` strings (the words
+    counted by ``Counter``, in C; only the distinct ones split in Python)."""
+    counts: dict[str, dict[str, int]] = {}
+    for word, count in Counter(chain.from_iterable(words_.split() for words_ in rows)).items():
+        param, _, value = word.partition("=")
+        counts.setdefault(param, {})[value] = count
+    return counts
+
+
+# How many matches of each index are ranked (and counted): beyond, the
+# first found by the index are kept and the page says so.
+POOL = 2000
+RESULTS = 100
+# Vocabulary kinds a query can name (search.Labels) -> their link table and column.
+TAGS = {
+    "themes": ("outcome_themes", "theme_id"),
+    "actors": ("outcome_actors", "actor_type_id"),
+    "sdg_goals": ("outcome_sdg_goals", "sdg_goal_id"),
+    "sdg_targets": ("outcome_sdg_targets", "sdg_target_id"),
+    "gcm_objectives": ("outcome_gcm_objectives", "gcm_objective_id"),
+    "countries": ("outcome_countries", "country_id"),
+}
+OUTCOME_KINDS = tuple(TAGS)
+
+
+def _filtered(rowid: str, filters: Iterable[Filter], sessions: bool = False) -> str:
+    """SQL: ``rowid`` passes every filter that is set (an unset one costs
+    nothing: its set of rowids is never computed)."""
+    conditions = [
+        f"(:{f.param} = '' or {rowid} in ({f.sessions if sessions else f.rowids}))" for f in filters
+    ]
+    return " and ".join(conditions) or "1"
+
+
+def _outcome_candidates(ranked: bool = True) -> str:
+    """CTEs: ``taglio`` (the rowid up to which full-text matches are
+    ranked), ``candidati`` (outcomes: rowid, rank, testo, esatto, etichetta;
+    only their rowids unless ``ranked``)."""
+    keep = _filtered("rowid", FILTERS)
+    tagged = "\n    union all ".join(
+        f"select outcomes.rowid as rowid from [{table}] join outcomes on outcomes.id = [{table}].outcome_id "
+        f"where json_extract(outcomes_tags(:q), '$.{kind}') is not null "
+        f"and [{table}].[{column}] in (select value from json_each(outcomes_tags(:q), '$.{kind}'))"
+        for kind, (table, column) in TAGS.items()
+    )
+    any_filter = " || ".join(f":{p}" for p in FILTER_PARAMS)
+    ranking = (
+        "rank, rowid in (select rowid from outcomes_fts where outcomes_fts match outcomes_fts_exact(:q) "
+        "and rowid <= (select fino from taglio)) as esatto"
+        if ranked
+        else "0 as rank, 0 as esatto"
+    )
+    return f"""
+taglio as (
+  select coalesce((select rowid from outcomes_fts
+    where outcomes_fts match outcomes_fts_query(:q) and {keep}
+    order by rowid limit 1 offset {POOL - 1}), 9223372036854775807) as fino
+),
+trovati as materialized (
+  select rowid, {ranking}
+  from outcomes_fts
+  where outcomes_fts match outcomes_fts_query(:q) and rowid <= (select fino from taglio) and {keep}
+),
+etichettati as materialized (
+  select distinct rowid from (
+    {tagged}
+  )
+  where {keep}
+  limit {POOL}
+),
+sfogliati as (
+  select rowid, row_number() over (order by id) as rank from (
+    select rowid, id from outcomes
+    where outcomes_fts_query(:q) = '{MATCH_NOTHING}' and ({any_filter}) != ''
+      and {_filtered("rowid", FILTERS)}
+    order by id limit {POOL})
+),
+candidati as (
+  select rowid, rank, 1 as testo, esatto, rowid in (select rowid from etichettati) as etichetta from trovati
+  union all select rowid, 0, 0, 0, 1 from etichettati where rowid not in (select rowid from trovati)
+  union all select rowid, rank, 0, 0, 0 from sfogliati
+)"""
+
+
+def _session_candidates() -> str:
+    only_outcomes = " || ".join(f":{f.param}" for f in FILTERS if f.sessions is None)
+    session_filters = [f for f in FILTERS if f.sessions is not None]
+    keep = f"({only_outcomes}) = '' and " + _filtered("rowid", session_filters, sessions=True)
+    return f"""
+taglio_sessioni as (
+  select coalesce((select rowid from sessions_fts
+    where sessions_fts match outcomes_fts_query(:q) and {keep}
+    order by rowid limit 1 offset {POOL - 1}), 9223372036854775807) as fino
+),
+sessioni as (
+  select rowid, rank,
+    rowid in (select rowid from sessions_fts where sessions_fts match outcomes_fts_exact(:q)
+      and rowid <= (select fino from taglio_sessioni)) as esatto
+  from sessions_fts
+  where sessions_fts match outcomes_fts_query(:q) and rowid <= (select fino from taglio_sessioni) and {keep}
+)"""
+
+
+def search_sql() -> str:
+    """The search page's SQL (Datasette canned query ``cerca``): outcomes
+    and sessions whose text holds every word (in any of its forms), and
+    outcomes tagged with a vocabulary term the query names by its label;
+    narrowed by the filters (``FILTERS``); the best ``RESULTS`` first.
+
+    Texts holding the words as typed come first, then those tagged with a
+    term the query names, then bm25 decides (titles weigh most: the weights
+    are each index's ``rank``, set by store.py). At most ``POOL`` matches of
+    each index are ranked: the best are chosen inside each index, before any
+    join; only they get an excerpt and a reason.
+    """
+    return f"""with {_outcome_candidates()},
+{_session_candidates()},
+migliori as (
+  select 'esito' as tipo, rowid, rank, testo, esatto + etichetta as peso from candidati
+  union all select 'sessione', rowid, rank, 1, esatto from sessioni
+  order by peso desc, rank, rowid
+  limit {RESULTS}
+)
+select tipo, id, titolo, categoria, contesto, estratto, perche from (
+  select migliori.tipo, outcomes.id as id, outcomes.title as titolo,
+    outcome_types.label_it as categoria, sessions.title as contesto,
+    outcomes_snippet(outcomes.text, :q) as estratto,
+    outcomes_why(:q, migliori.testo, {", ".join(f"outcomes.{kind}" for kind in TAGS)}) as perche,
+    migliori.peso, migliori.rank
+  from migliori
+    join outcomes on outcomes.rowid = migliori.rowid
+    join outcome_types on outcome_types.id = outcomes.type
+    join sessions on sessions.id = outcomes.session_id
+  where migliori.tipo = 'esito'
+  union all
+  select migliori.tipo, sessions.id, sessions.title, session_kinds.label_it, events.title,
+    outcomes_snippet(sessions.summary, :q), outcomes_why(:q, 1), migliori.peso, migliori.rank
+  from migliori
+    join sessions on sessions.rowid = migliori.rowid
+    join session_kinds on session_kinds.id = sessions.kind
+    join events on events.id = sessions.event_id
+  where migliori.tipo = 'sessione'
+)
+order by peso desc, rank, id
+"""
+
+
+def facets_sql() -> str:
+    """What the search page counts: how many outcomes and sessions were
+    found, whether a cap was reached (rows ``_totale``), the caps the query
+    reached (``_limiti``, JSON: see ``plan``), and the filter
+    values of each outcome found, at most ``POOL`` (rows ``_valori``, for
+    ``count_facets``; a commitment's current status is read from its row,
+    since follow-up updates change it after its facets were written)."""
+    return f"""with {_outcome_candidates(ranked=False)},
+{_session_candidates()}
+select '_totale' as filtro, 'esiti' as valore, count(*) as n from candidati
+union all select '_totale', 'sessioni', count(*) from sessioni
+union all select '_limiti', outcomes_search_capped(:q), 0
+union all select '_totale', 'limite', (select fino from taglio) < 9223372036854775807
+  or (select fino from taglio_sessioni) < 9223372036854775807
+  or (select count(*) from etichettati) >= {POOL} or (select count(*) from sfogliati) >= {POOL}
+union all select '_valori', search_facets.facets || case when search_facets.facets like 'tipo=commitment %'
+    then ' stato=' || (select current_status from outcomes where rowid = c.rowid) else '' end, 1
+  from (select rowid from candidati limit {POOL}) as c join search_facets on search_facets.outcome = c.rowid
+"""

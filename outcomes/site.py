@@ -20,6 +20,8 @@ from pathlib import Path
 
 import yaml
 
+from . import search
+
 DATABASE_NAME = "outcomes"
 
 
@@ -39,8 +41,12 @@ def messages() -> dict:
 def metadata() -> dict:
     """Datasette metadata: facets, queries, licence, and the Italian titles
     and descriptions of the site, its tables, columns and queries, which
-    come from the catalogue (the English ones are shown from it too)."""
+    come from the catalogue (the English ones are shown from it too); the
+    search page's SQL and parameters (``outcomes.search``)."""
     data = _yaml("metadata.yaml")
+    cerca = data["databases"][DATABASE_NAME]["queries"]["cerca"]
+    cerca["sql"] = search.search_sql()
+    cerca["params"] = ["q", *search.FILTER_PARAMS]
     text = {key: value["it"] for key, value in messages().items()}
     data["title"] = text["site.title"]
     data["description_html"] = text["site.description"]

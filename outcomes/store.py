@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 import sqlite_utils
 
-from . import vocab
+from . import search, vocab
 
 if TYPE_CHECKING:  # types only: the store never reads notes itself
     from .load import EventNote, FollowUpNote, OutcomeRef, SessionNote
 
-SCHEMA_VERSION = 4  # 4: numbered codes in JSON arrays as text
+SCHEMA_VERSION = 5  # 4: numbered codes in JSON arrays as text; 5: search_terms, search_facets
 FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 
 # Full-text indexes: table -> indexed columns. Each has an fts5vocab table,
@@ -80,6 +80,9 @@ INDEXES = [
     ("outcomes", ["session_id"]),
     ("outcomes", ["event_id"]),
     ("outcomes", ["type"]),
+    ("outcomes", ["current_status"]),  # the search's filter by status
+    ("sessions", ["date", "end"]),  # the feed's latest sessions, the search's years
+    ("search_terms", ["stem", "docs"]),  # the forms of a searched word
     ("session_participants", ["actor_type_id"]),
     ("commitment_updates", ["commitment_id"]),
     ("commitment_updates", ["event_id"]),
@@ -201,8 +204,9 @@ def lookup_rows() -> Rows:
 
 
 def finish(db: sqlite_utils.Database) -> None:
-    """Merge each full-text index into one segment (fastest to query), set the
-    schema version and close the file, ready to publish.
+    """Merge each full-text index into one segment (fastest to query), list
+    its words for the search (``search_terms``), set the schema version and
+    close the file, ready to publish.
 
     Foreign keys are declared, not enforced while writing: every row comes
     from a validated note and every code from the vocabularies written first.
@@ -211,6 +215,9 @@ def finish(db: sqlite_utils.Database) -> None:
     for table in FTS_COLUMNS:
         db.execute(f"INSERT INTO [{table}_fts]([{table}_fts]) VALUES ('optimize')")
         _fts_merging(db, table, automerge=4, crisismerge=16)  # FTS5's defaults, for later updates
+    db.execute("DELETE FROM search_terms")
+    terms = search.vocabulary_rows(db.conn, [f"{table}_fts_terms" for table in FTS_COLUMNS])
+    db.conn.executemany("INSERT INTO search_terms (term, stem, docs) VALUES (?, ?, ?)", terms)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     db.conn.commit()
     db.close()
@@ -308,6 +315,7 @@ def session_rows(note: SessionNote, notes_dir: Path) -> Rows:
         ],
         "outcomes": [],
         **{table: [] for table in LINKS},
+        "search_facets": [],
     }
     for position, outcome in enumerate(session.outcomes, start=1):
         if not outcome.public:
@@ -339,6 +347,18 @@ def session_rows(note: SessionNote, notes_dir: Path) -> Rows:
         )
         for table, (column, attribute) in LINKS.items():
             rows[table].extend({"outcome_id": outcome_id, column: value} for value in codes[attribute])
+        rows["search_facets"].append(
+            {
+                "outcome": stable_rowid(outcome_id),
+                "facets": search.facet_words(
+                    {
+                        "tipo": [outcome.type], "goal": codes["sdg_goals"], "target": codes["sdg_targets"],
+                        "gcm": codes["gcm_objectives"], "paese": codes["countries"], "attore": codes["actors"],
+                        "tema": codes["themes"], "evento": [note.event_id], "anno": [str(session.date.year)],
+                    }  # a commitment's status may change with follow-ups: the site reads it from its row
+                ),
+            }
+        )
     return rows
 
 
@@ -414,6 +434,11 @@ def insert(db: sqlite_utils.Database, packed: Packed) -> None:
         if table in FTS_COLUMNS:
             sql, fields = _index_sql(table)
             db.conn.executemany(sql, map(fields, records))
+            if _tracking(db):
+                db.conn.executemany(
+                    f"INSERT INTO {CHANGED['added']} (text) VALUES (?)",
+                    ([" ".join(value or "" for value in row[1:])] for row in map(fields, records)),
+                )
 
 
 @cache
@@ -451,6 +476,42 @@ class Batch:
 
 # --- Updating in place (incremental builds) -----------------------------------------
 
+# While a database is updated in place, the texts removed from and added to
+# the full-text indexes are also indexed in two temporary tables with the same
+# tokenizer, one row per indexed row: the number of rows holding a word
+# changes by what they count, and update_search_terms applies just that (a
+# recount reads every posting of the index: seconds at 100,000 outcomes).
+CHANGED = {"removed": "temp.removed_text", "added": "temp.added_text"}
+
+
+def _tracking(db: sqlite_utils.Database) -> bool:
+    return bool(db.execute("SELECT 1 FROM sqlite_temp_master WHERE name = 'removed_text'").fetchall())
+
+
+def _track_removed(db: sqlite_utils.Database, table: str, where: str, params: list) -> None:
+    """Index the texts of the rows of ``table`` matching ``where``, about to go."""
+    if _tracking(db):
+        text = " || ' ' || ".join(f"coalesce([{column}], '')" for column in FTS_COLUMNS[table])
+        db.execute(f"INSERT INTO {CHANGED['removed']} (text) SELECT {text} FROM [{table}] WHERE {where}", params)
+
+
+def update_search_terms(db: sqlite_utils.Database) -> None:
+    """Change in search_terms the counts of the words of the texts removed and
+    added since ``open_for_update``: the rows a full build's ``finish`` writes."""
+    delta: dict[str, int] = {}
+    for change, sign in (("removed", -1), ("added", 1)):
+        for term, docs in db.execute(f"SELECT term, doc FROM temp.{change}_terms"):
+            delta[term] = delta.get(term, 0) + sign * docs
+    for term, change in sorted(delta.items()):
+        if not change:
+            continue
+        row = db.execute("SELECT docs FROM search_terms WHERE term = ?", [term]).fetchone()
+        docs = (row[0] if row else 0) + change
+        if docs > 0:
+            db.execute("INSERT OR REPLACE INTO search_terms (term, stem, docs) VALUES (?, ?, ?)", [term, search.stem(term), docs])
+        else:
+            db.execute("DELETE FROM search_terms WHERE term = ?", [term])
+
 
 def _placeholders(values: list) -> str:
     return ", ".join("?" * len(values))
@@ -464,6 +525,7 @@ def remove_sessions(db: sqlite_utils.Database, keys: list[str]) -> None:
     marks = _placeholders(keys)
     for table, fts_columns in FTS_COLUMNS.items():
         where = "session_id" if table == "outcomes" else "id"
+        _track_removed(db, table, f"[{where}] IN ({marks})", keys)
         listed = ", ".join(f"[{c}]" for c in fts_columns)
         db.execute(
             f"INSERT INTO [{table}_fts]([{table}_fts], rowid, {listed}) "
@@ -472,6 +534,7 @@ def remove_sessions(db: sqlite_utils.Database, keys: list[str]) -> None:
         )
     for table in LINKS:
         db.execute(f"DELETE FROM [{table}] WHERE outcome_id IN (SELECT id FROM outcomes WHERE session_id IN ({marks}))", keys)
+    db.execute(f"DELETE FROM search_facets WHERE outcome IN (SELECT rowid FROM outcomes WHERE session_id IN ({marks}))", keys)
     for table in ("outcomes", "quotes", "session_participants", "session_registrations"):
         db.execute(f"DELETE FROM [{table}] WHERE session_id IN ({marks})", keys)
     db.execute(f"DELETE FROM sessions WHERE id IN ({marks})", keys)
@@ -491,6 +554,9 @@ def open_for_update(path: Path) -> sqlite_utils.Database:
     db = sqlite_utils.Database(path, execute_plugins=False)
     for pragma in ("journal_mode = OFF", "synchronous = OFF", "locking_mode = EXCLUSIVE"):
         db.execute(f"PRAGMA {pragma}")
+    for change, table in CHANGED.items():
+        db.execute(f"CREATE VIRTUAL TABLE {table} USING fts5(text, tokenize='{FTS_TOKENIZER}')")
+        db.execute(f"CREATE VIRTUAL TABLE temp.{change}_terms USING fts5vocab(temp, {change}_text, row)")
     return db
 
 

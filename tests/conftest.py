@@ -33,6 +33,7 @@ def need_program(name: str, why: str) -> str:
 def _italian_messages(monkeypatch):
     """Tests see the default language whatever the developer's shell says."""
     monkeypatch.delenv("OUTCOMES_LANG", raising=False)
+    monkeypatch.delenv("OUTCOMES_PUBLIC_URL", raising=False)  # the site's own address, from its metadata
 
 
 @pytest.fixture(params=["libyaml", "pure-python"])

@@ -65,6 +65,9 @@ participants:
 summary: |
   {SCRIPT}
   [link](javascript:alert(1)) e <iframe src="https://example.org"></iframe>
+  ![un pixel](https://tracker.example/sintesi.png) e ![][ref]
+
+  [ref]: http://tracker.example/riferimento.gif
 quotes:
   - text: '{SCRIPT} citazione'
     actor: ngo
@@ -75,6 +78,7 @@ outcomes:
     text: |
       {SCRIPT}
       <a href="javascript:alert(1)">clic</a>
+      ![foto](https://tracker.example/esito.png)
     keywords: ['{SCRIPT}']
     owner: '{SCRIPT} ente'
     due: 2020-01-31
@@ -140,17 +144,20 @@ def serving(folder: Path):
     yields its base URL and stops it afterwards."""
     import pytest
 
+    import os
+
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         [sys.executable, "-m", "datasette", "serve", str(folder), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env={**os.environ, "OUTCOMES_PUBLIC_URL": url + "/"},  # a local preview, as `outcomes serve` runs it
     )
-    url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
             try:
-                urllib.request.urlopen(url + "/-/versions.json", timeout=1)
+                urllib.request.urlopen(url + "/robots.txt", timeout=1)
                 break
             except OSError:
                 if process.poll() is not None:

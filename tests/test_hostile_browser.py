@@ -4,14 +4,13 @@ javascript: link or frame appears."""
 
 from __future__ import annotations
 
-import json
 import urllib.parse
-import urllib.request
 
 import pytest
 
 from conftest import EXAMPLE_EVENT, need_program
 from helpers import SCRIPT, chromium_page, hostile_library, serving
+from outcomes import site
 from outcomes.build import build
 
 pytestmark = pytest.mark.browser
@@ -48,8 +47,7 @@ def pages(base: str) -> list[str]:
         "/outcomes/cerca?q=esito",
         "/outcomes/cerca?q=" + quote("<script>"),
     ]
-    metadata = json.load(urllib.request.urlopen(base + "/-/metadata.json"))
-    queries = [f"/outcomes/{name}" for name in metadata["databases"]["outcomes"].get("queries", {})]
+    queries = [f"/outcomes/{name}" for name in site.metadata()["databases"]["outcomes"].get("queries", {})]
     return fixed + queries
 
 
@@ -80,3 +78,53 @@ def test_markup_is_inert_on_every_page(hostile_site, tmp_path):
         assert "<script>window.__pwned = 1</script>" in page.locator("article.outcome h1").inner_text()
         page.screenshot(path=tmp_path / "hostile-outcome.png", full_page=True)
         assert SCRIPT.startswith("<script>")
+
+
+def every_kind_of_page(base: str) -> list[str]:
+    """Each kind of page of the site, the hostile note's among them."""
+    quote = urllib.parse.quote
+    return pages(base) + [
+        "/outcomes/events",
+        "/outcomes/session_participants",
+        "/outcomes/sdg_goals",
+        "/outcomes/sdg_goals/10",
+        "/outcomes/countries?_search=",
+        "/outcomes/outcomes?countries__arraycontains=SN",
+        "/outcomes/cerca?q=remittances",
+        "/outcomes/cerca?q=migranti&tipo=recommendation&paese=SN",
+        "/outcomes/cerca?tema=diaspora",
+        "/outcomes?sql=" + quote("select title, text from outcomes limit 5"),
+        "/outcomes/outcomes.json",
+        "/outcomes/cerca.csv?q=esito",
+        "/sitemap.xml",
+        "/robots.txt",
+    ]
+
+
+def test_no_page_makes_the_browser_fetch_another_host(hostile_site):
+    """The note names images on tracker.example: no page loads them (they
+    are links), nor anything else outside the site."""
+    chromium = need_program("chromium", "the remote-resource test drives Debian's chromium")
+    site_host = urllib.parse.urlsplit(hostile_site).netloc
+    elsewhere, local = [], []
+
+    def watch(route):
+        url = route.request.url
+        if urllib.parse.urlsplit(url).netloc == site_host:
+            local.append(url)
+            route.continue_()
+        else:
+            elsewhere.append(url)
+            route.abort()
+
+    with chromium_page(chromium) as page:
+        page.route("**/*", watch)
+        for path in every_kind_of_page(hostile_site):
+            response = page.goto(hostile_site + path)
+            assert response is not None and response.status == 200, path
+            page.wait_for_load_state("load")
+        page.goto(hostile_site + f"/outcomes/outcomes/{OUTCOME}")
+        assert page.locator("a[href='https://tracker.example/esito.png']").inner_text() == "foto"
+        assert page.locator("img[src*='tracker']").count() == 0
+    assert elsewhere == []
+    assert any(url.endswith(".css") for url in local)  # the watch saw the page's own resources

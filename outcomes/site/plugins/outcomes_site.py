@@ -4,23 +4,29 @@
 ``outcomes/search.py`` (as ``outcomes_search.py``), so ``datasette build/``
 and ``datasette publish --plugins-dir build/plugins`` run it without the
 ``outcomes`` package. It needs only what a published site installs anyway:
-Datasette, snowballstemmer, and Markdown + bleach (datasette-render-markdown).
+Datasette, snowballstemmer, markdown-it-py and bleach.
 
 What it adds:
 
 - SQL functions for the project's search: ``outcomes_fts_query(q)`` (a typed
-  query as a safe, Italian-aware FTS5 query) and ``outcomes_snippet(text, q)``
-  (an HTML excerpt with ``<mark>``); ``outcomes_markdown(text)`` (sanitised
-  HTML) and ``outcomes_time(date, hh:mm)`` (an RFC 3339 time in Italy), for
-  the Atom feed;
+  query as a safe, Italian-aware FTS5 query), ``outcomes_snippet(text, q)``
+  (an HTML excerpt with ``<mark>``), ``outcomes_tags(q)`` (the vocabulary
+  terms a query names by label) and ``outcomes_why(q, ...)`` (why a result
+  matched); ``outcomes_markdown(text)`` (sanitised HTML) and
+  ``outcomes_time(date, hh:mm)`` (an RFC 3339 time in Italy), for the Atom
+  feed. Each reads a bounded input in linear time;
+- limits on every connection (value length, heap, no randomblob);
+- the search page's filters and counts (``search_details``);
 - a ``vocabulary`` facet: a JSON-array facet whose codes are shown by their
   label (``SN`` -> Senegal, ``10`` -> Ridurre le disuguaglianze);
 - labels instead of codes in the cells of those columns;
 - what the templates need: the outcome, session and event pages, the home
   page's overview, Italian dates;
-- the magic parameter ``:_site_url`` (the site's absolute base URL) for
-  permalinks in the feed;
-- a read-only guard: a request other than GET, HEAD or OPTIONS gets 405.
+- the magic parameter ``:_site_url`` (the site's public address,
+  ``public_url``) for permalinks in the feed;
+- a guard in front of Datasette: a request other than GET, HEAD or OPTIONS
+  gets 405, Datasette's debug pages under ``/-/`` 404, and every request is
+  seen as made to ``public_url``, whatever its Host header.
 """
 
 from __future__ import annotations
@@ -29,9 +35,13 @@ import contextvars
 import csv
 import io
 import datetime as dt
+import functools
 import http.cookies
 import importlib.util
 import json
+import os
+import re
+import sqlite3
 import sys
 import traceback
 import urllib.parse
@@ -40,11 +50,11 @@ import zoneinfo
 from pathlib import Path
 
 import bleach
-import markdown as markdown_lib
 import yaml
 from datasette import Response, hookimpl
 from datasette.facets import ArrayFacet
 from datasette.utils import path_with_removed_args, path_with_replaced_args, tilde_encode
+from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 DATABASE = "outcomes"
@@ -168,24 +178,62 @@ def table_title(table: str) -> str:
 
 # --- SQL functions ---------------------------------------------------------------
 
-# The allow-list of datasette-render-markdown: what Markdown may become.
+# What Markdown may become: no images (a visitor's browser would fetch
+# whatever host a note names: they become links), no raw HTML (shown as text).
 MARKDOWN_TAGS = [
     "a", "abbr", "acronym", "b", "blockquote", "br", "code", "em", "i", "li", "ol",
-    "strong", "ul", "pre", "p", "h1", "h2", "h3", "h4", "h5", "h6",
+    "strong", "ul", "pre", "p", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
 ]  # fmt: skip
+# Characters of Markdown rendered by the SQL function (the feed's entries);
+# markdown-it and bleach take linear time, so this bounds a call.
+MARKDOWN_FUNCTION_CHARS = 10_000
+# ... and on a page (an outcome's or session's whole text).
+MARKDOWN_PAGE_CHARS = 200_000
 
 
-def markdown_html(text: str | None) -> str:
+def _image_as_link(renderer, tokens, index, options, env):
+    """An image in a note is a link to it, never loaded by the page."""
+    token = tokens[index]
+    alt = token.content or token.attrGet("src")
+    return f'<a href="{escape(token.attrGet("src") or "")}">{escape(alt)}</a>'
+
+
+_markdown = MarkdownIt("commonmark", {"html": False})
+_markdown.add_render_rule("image", _image_as_link)
+# Every link is kept for bleach to judge: one with a refused scheme
+# (javascript:...) keeps its text and loses its address.
+_markdown.validateLink = lambda url: True
+
+
+def markdown_html(text: str | None, limit: int = MARKDOWN_PAGE_CHARS) -> str:
     """Markdown as HTML that is safe to show: raw HTML is escaped, links keep
-    only http(s) and mailto."""
-    html = markdown_lib.markdown(text or "", output_format="html5")
+    only http(s) and mailto, images become links. Linear in the text, of
+    which the first ``limit`` characters are read (``…`` marks a cut)."""
+    text = text or ""
+    if len(text) > limit:
+        text = text[:limit] + " …"
+    html = _markdown.render(text)
     return bleach.clean(html, tags=MARKDOWN_TAGS, attributes={"a": ["href", "title"]}, strip=False)
+
+
+def markdown_function(text: str | None) -> str:
+    return markdown_html(text if isinstance(text, str) else None, MARKDOWN_FUNCTION_CHARS)
+
+
+_MARK_TAG = re.compile(r"<(/?)mark>|<[^<>]*>|[<>]")
 
 
 def marked(html: str | None) -> Markup:
     """An excerpt from ``outcomes_snippet`` as HTML: only ``<mark>`` survives,
-    whatever the value (a SQL query may return anything in that column)."""
-    return Markup(bleach.clean(html or "", tags=["mark"], attributes={}, strip=False))
+    whatever the value (a SQL query may return anything in that column):
+    other tags are dropped, stray angle brackets escaped. One linear pass."""
+
+    def keep(match: re.Match) -> str:
+        if match.group(0) in ("<mark>", "</mark>"):
+            return match.group(0)
+        return "&lt;" if match.group(0) == "<" else "&gt;" if match.group(0) == ">" else ""
+
+    return Markup(_MARK_TAG.sub(keep, str(html or "")[: 2 * search.EXCERPT_SOURCE]))
 
 
 ITALY = zoneinfo.ZoneInfo("Europe/Rome")
@@ -196,25 +244,142 @@ def italian_time(date: str | None, hhmm: str | None) -> str | None:
     time in Italy with its offset, summer time included."""
     if not date:
         return None
-    local = dt.datetime.fromisoformat(f"{date}T{hhmm or '00:00'}").replace(tzinfo=ITALY)
+    try:
+        local = dt.datetime.fromisoformat(f"{str(date)[:10]}T{str(hhmm or '00:00')[:5]}").replace(tzinfo=ITALY)
+    except ValueError:
+        return None
     return local.isoformat(timespec="seconds")
 
 
-# The fts5vocab tables listing the words of each full-text index (store.py).
-VOCABULARY_TABLES = ("outcomes_fts_terms", "sessions_fts_terms")
+def _text(value, limit: int) -> str | None:
+    """A SQL argument as text of at most ``limit`` characters: every
+    function reads a bounded input, whatever a query passes it."""
+    return value[:limit] if isinstance(value, str) else None
+
+
+# The precomputed vocabulary of the full-text indexes (store.py).
+VOCABULARY_TABLE = "search_terms"
+# What a result's reason calls each kind of term a query can name by label
+# (the outcomes column holding its codes: their lookup tables are the plugin
+# config's "vocabularies").
+KIND_NAMES = {
+    "themes": "Tema",
+    "actors": "Tipo di attore",
+    "sdg_goals": "Goal",
+    "sdg_targets": "Target",
+    "gcm_objectives": "Obiettivo GCM",
+    "countries": "Paese",
+}
+
+# Limits of every connection to the site's databases: no value longer than
+# any text a note may hold (a note is at most 2 MB), short SQL, shallow
+# expressions; randomblob() and zeroblob() refused (they exist to make big
+# values). SQLite's own heap is capped for the whole process.
+SQL_LIMITS = {
+    "SQLITE_LIMIT_LENGTH": 2_500_000,
+    "SQLITE_LIMIT_SQL_LENGTH": 100_000,
+    "SQLITE_LIMIT_EXPR_DEPTH": 200,
+    "SQLITE_LIMIT_COMPOUND_SELECT": 100,
+    "SQLITE_LIMIT_LIKE_PATTERN_LENGTH": 1_000,
+    "SQLITE_LIMIT_VARIABLE_NUMBER": 250,
+    "SQLITE_LIMIT_FUNCTION_ARG": 20,
+}
+HEAP_LIMIT = 512 * 1024 * 1024
+REFUSED_FUNCTIONS = frozenset({"randomblob", "zeroblob"})
+
+
+def _authorizer(action, arg1, arg2, database, trigger):
+    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in REFUSED_FUNCTIONS:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+def limit_connection(conn) -> None:
+    for name, value in SQL_LIMITS.items():
+        if hasattr(conn, "setlimit"):  # Python 3.11+
+            conn.setlimit(getattr(sqlite3, name), value)
+    conn.execute(f"PRAGMA hard_heap_limit = {HEAP_LIMIT}")
+    conn.set_authorizer(_authorizer)
+
+
+class SearchFunctions:
+    """The search's SQL functions on one connection of the database: they
+    read its precomputed vocabulary and its lookup tables (immutable, so
+    their answers are remembered per query)."""
+
+    def __init__(self, conn, lookups: dict[str, str]):
+        self.conn, self.lookups = conn, lookups
+        self.vocabulary = search.Vocabulary(conn, VOCABULARY_TABLE)
+        self._labels = None
+        self.plan = functools.lru_cache(maxsize=256)(self._plan)
+
+    def _plan(self, query: str | None, exact: bool = False) -> search.Plan:
+        return search.plan(query, self.vocabulary, exact)
+
+    @property
+    def labels(self) -> search.Labels:
+        if self._labels is None:
+            self._labels = search.Labels(
+                search.Label(kind, str(code), label_it, label_en)
+                for kind, table in self.lookups.items()
+                for code, label_it, label_en in self.conn.execute(f"select id, label_it, label_en from [{table}]")
+            )
+        return self._labels
+
+    def fts_query(self, query) -> str:
+        return self.plan(_text(query, search.QUERY_CHARS)).fts
+
+    def fts_exact(self, query) -> str:
+        """The query for the words as typed (prefixes as for ``fts_query``)."""
+        return self.plan(_text(query, search.QUERY_CHARS), True).fts
+
+    def capped(self, query) -> str:
+        return json.dumps(self.plan(_text(query, search.QUERY_CHARS)).capped)
+
+    def tags(self, query) -> str:
+        return json.dumps(self.labels.codes(_text(query, search.QUERY_CHARS)), separators=(",", ":"))
+
+    def why(self, query, text_matched, *columns) -> str:
+        """Why a result matched: its text, and the vocabulary terms the
+        query named that it is tagged with."""
+        reasons = ["testo"] if text_matched else []
+        named = self.labels.named(_text(query, search.QUERY_CHARS))
+        if named and columns:
+            held = {}
+            for kind, value in zip(self.lookups, columns):
+                try:
+                    held[kind] = {str(code) for code in json.loads(_text(value, 10_000) or "[]")}
+                except (ValueError, TypeError):
+                    held[kind] = set()
+            for label in named:
+                if label.code in held.get(label.kind, ()):
+                    code = f" {label.code}" if label.code[:1].isdigit() else ""
+                    reasons.append(f"{KIND_NAMES[label.kind]}{code}: {label.label_it} ({label.label_en})")
+        return "; ".join(reasons)
+
+
+def snippet(text, query) -> str:
+    return search.highlight(_text(text, search.EXCERPT_SOURCE), _text(query, search.QUERY_CHARS))
 
 
 @hookimpl
-def prepare_connection(conn, database):
+def prepare_connection(conn, database, datasette):
+    limit_connection(conn)
     if database == DATABASE:
-        # The forms of a searched word are read from this database's own
-        # vocabulary, so the function depends on the (immutable) data.
-        expand = search.vocabulary_expander(conn, VOCABULARY_TABLES)
-        conn.create_function("outcomes_fts_query", 1, lambda query: search.fts_query(query, expand))
+        # The columns outcomes_why() is given, in this order, and their lookup tables.
+        lookups = {kind: array_columns(datasette)[kind] for kind in search.TAGS}
+        functions = SearchFunctions(conn, lookups)
+        for name, arity, function in (
+            ("outcomes_fts_query", 1, functions.fts_query),
+            ("outcomes_fts_exact", 1, functions.fts_exact),
+            ("outcomes_search_capped", 1, functions.capped),
+            ("outcomes_tags", 1, functions.tags),
+            ("outcomes_why", -1, functions.why),
+        ):
+            conn.create_function(name, arity, function, deterministic=True)
     for name, arity, function in (
-        ("outcomes_fts_exact", 1, search.fts_query),  # the words as typed only
-        ("outcomes_snippet", 2, search.highlight),
-        ("outcomes_markdown", 1, markdown_html),
+        ("outcomes_snippet", 2, snippet),
+        ("outcomes_markdown", 1, markdown_function),
         ("outcomes_time", 2, italian_time),
     ):
         conn.create_function(name, arity, function, deterministic=True)
@@ -297,10 +462,16 @@ def register_facet_classes():
     return [VocabularyFacet]
 
 
+def markdown_columns(datasette) -> dict[str, list[str]]:
+    return config(datasette).get("markdown") or {}
+
+
 @hookimpl
 def render_cell(value, column, table, database, datasette):
     if database != DATABASE:
         return None
+    if table and column in markdown_columns(datasette).get(table, ()) and isinstance(value, str):
+        return Markup(markdown_html(value))
     if isinstance(value, dict) and "value" in value and table:
         return _foreign_key_cell(value, column, table, datasette)
     if table is None and column == "estratto":
@@ -729,11 +900,16 @@ async def overview(datasette) -> dict:
     }
 
 
+# A local preview (``outcomes serve``, the tests' servers) names its own address here.
+PUBLIC_URL_VARIABLE = "OUTCOMES_PUBLIC_URL"
+
+
 def public_url(datasette) -> str:
     """The site's public address, ending in ``/``: a fixed setting
     (``public_url`` in the plugin's configuration), never the request's
     Host header, so that absolute links cannot be rewritten by a client."""
-    return (config(datasette).get("public_url") or "http://localhost:8001/").rstrip("/") + "/"
+    url = os.environ.get(PUBLIC_URL_VARIABLE) or config(datasette).get("public_url") or "http://localhost:8001/"
+    return url.rstrip("/") + "/"
 
 
 def absolute_url(datasette, path: str) -> str:
@@ -763,10 +939,109 @@ def overdue(due: str | None, status: str | None, today: dt.date | None = None) -
     return bool(due) and status not in ("done", "dropped") and str(due) < (today or dt.date.today()).isoformat()
 
 
-@hookimpl
+# The search page's filters: URL parameter -> the column of outcomes it
+# filters, which names it (plugin config "labels") and whose lookup table
+# labels its values (plugin config "vocabularies", and these).
+SEARCH_FILTERS = {
+    "tipo": "type", "goal": "sdg_goals", "target": "sdg_targets", "gcm": "gcm_objectives", "paese": "countries",
+    "attore": "actors", "tema": "themes", "evento": "event_id", "anno": "year", "stato": "current_status",
+}
+COLUMN_LOOKUPS = {"type": "outcome_types", "current_status": "statuses"}
+# Values of each filter shown (the most frequent; a chosen one always).
+FILTER_VALUES_SHOWN = 12
+_event_titles: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+async def event_titles(datasette) -> dict[str, str]:
+    """Event id -> title, read once: the database is immutable."""
+    if datasette not in _event_titles:
+        db = datasette.get_database(DATABASE)
+        _event_titles[datasette] = {row["id"]: row["title"] for row in await _all(db, "select id, title from events")}
+    return _event_titles[datasette]
+
+
+# What a cap of the search (search.plan) means to a reader.
+CAP_NOTES = {
+    "terms": f"Sono state cercate solo le prime {search.MAX_TERMS} parole.",
+    "forms": "«{}» ha molte forme: sono state cercate le {} più frequenti.",
+    "prefix": "«{}*» inizia troppe parole: sono state cercate le {} più frequenti.",
+}
+
+
+def search_url(datasette, values: dict, **changes) -> str:
+    """The search page with ``values`` (q and filters), changed by ``changes``
+    (a value of None removes a parameter)."""
+    params = {**{k: v for k, v in values.items() if v}, **changes}
+    query = urllib.parse.urlencode({k: v for k, v in params.items() if v})
+    return datasette.urls.database(DATABASE) + "/cerca" + ("?" + query if query else "")
+
+
+async def search_details(datasette, values: dict) -> dict:
+    """What the search page shows beside its results: how many were found
+    (and whether a cap was reached), the caps of the query, and each
+    filter's values with their counts, links and labels."""
+    values = {key: str(values.get(key) or "").strip() for key in ("q", *search.FILTER_PARAMS)}
+    if not any(values.values()):
+        return None
+    db = datasette.get_database(DATABASE)
+    try:
+        rows = (await db.execute(search.facets_sql(), values)).rows
+    except Exception:  # noqa: BLE001 - counts are a comfort: the results still show
+        rows = []
+    totals = {valore: n for filtro, valore, n in rows if filtro == "_totale"}
+    counted = search.count_facets(valore for filtro, valore, n in rows if filtro == "_valori")
+    notes = []
+    for cap in json.loads(next((valore for filtro, valore, n in rows if filtro == "_limiti"), "[]")):
+        kind, _, word = cap.partition(":")
+        limit = search.MAX_FORMS if kind == "forms" else search.MAX_PREFIX_WORDS
+        notes.append(CAP_NOTES[kind].format(word, limit))
+    if totals.get("limite"):
+        notes.append(
+            f"Molti testi contengono queste parole: sono stati ordinati e contati i primi "
+            f"{search.POOL:,} trovati per tipo (esiti, sessioni), non tutti. Aggiungi parole o filtri.".replace(",", ".")
+        )
+    tables = await vocabularies(datasette)
+    events = await event_titles(datasette)
+    facets = []
+    lookups = {**array_columns(datasette), **COLUMN_LOOKUPS}
+    for param, column in SEARCH_FILTERS.items():
+        lookup = lookups.get(column)
+        selected = values[param]
+        counts = sorted(counted.get(param, {}).items(), key=lambda item: (-item[1], item[0]))
+        shown = [item for position, item in enumerate(counts) if position < FILTER_VALUES_SHOWN or item[0] == selected]
+        items = []
+        for value, count in shown:
+            if lookup:
+                label = term(tables.get(lookup, {}), value)["label"]
+                label = f"{value} · {short(label, 60)}" if coded(value) else label
+            else:
+                label = events.get(value, value)
+            items.append(
+                {
+                    "value": value, "label": label, "count": count, "selected": value == selected,
+                    "url": search_url(datasette, values, **{param: None if value == selected else value}),
+                }
+            )
+        if selected and not any(item["selected"] for item in items):
+            items.insert(0, {"value": selected, "label": selected, "count": 0, "selected": True,
+                             "url": search_url(datasette, values, **{param: None})})
+        facets.append({"param": param, "name": column_label(column), "values": items, "selected": selected})
+    return {
+        "outcomes": totals.get("esiti", 0),
+        "sessions": totals.get("sessioni", 0),
+        "notes": notes,
+        "facets": facets,
+        "filtered": any(values[param] for param in search.FILTER_PARAMS),
+        "clear_url": search_url(datasette, {"q": values["q"]}),
+    }
+
+
+@hookimpl(trylast=True)
 def extra_template_vars(datasette, request):
     """What every template may use: the catalogue in the page's language,
-    and async functions (Jinja awaits them)."""
+    async functions (Jinja awaits them), and ``render_markdown`` (images as
+    links). Called last, so that no other plugin's function of that name
+    takes its place."""
 
     async def call(function, *args):
         return await function(datasette, *args)
@@ -786,6 +1061,8 @@ def extra_template_vars(datasette, request):
         "absolute_url": lambda path: absolute_url(datasette, path),
         "citation": lambda outcome: citation(datasette, outcome),
         "table_js_messages": {key[len("table.js.") :]: t(key) for key in MESSAGES if key.startswith("table.js.")},
+        "search_details": lambda values: call(search_details, values),
+        "render_markdown": lambda text: Markup(markdown_html(text)),
     }
 
 
@@ -945,6 +1222,24 @@ def register_routes(datasette):
 
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+# Datasette's pages under /-/ are for whoever runs it (threads, versions,
+# plugins, settings, databases, actor, messages, permissions...): on the
+# public site only its static files answer.
+PUBLIC_DASH = ("/-/static/", "/-/static-plugins/")
+
+
+def _refuse(status: int, text: str, headers: list | None = None):
+    async def send_it(send):
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [*(headers or []), (b"content-type", b"text/plain; charset=utf-8")],
+            }
+        )
+        await send({"type": "http.response.body", "body": text.encode()})
+
+    return send_it
 
 
 def _with_language_headers(send, lang: str, remember: bool):
@@ -972,10 +1267,13 @@ def asgi_wrapper(datasette):
     """Every request gets its language (``?_lang=``, else the cookie, else
     Italian). The library is read-only: any other method than GET, HEAD and
     OPTIONS is refused before it reaches Datasette (whose read-only canned
-    queries answer a POST with an error page)."""
+    queries answer a POST with an error page). Datasette's debug pages are
+    not served. Every request is seen as made to the site's public address
+    (``public_url``), so the Host header a client sends changes no absolute
+    link (and no cached page)."""
 
     def wrap(app):
-        async def read_only(scope, receive, send):
+        async def public(scope, receive, send):
             if scope["type"] != "http":
                 return await app(scope, receive, send)
             lang, asked = requested_language(scope)
@@ -983,19 +1281,22 @@ def asgi_wrapper(datasette):
             send = _with_language_headers(send, lang, asked)
             if _is_csv(scope) and scope["method"] == "GET":
                 send = _csv_for_spreadsheets(datasette, scope, send)
-            if scope["method"] not in READ_METHODS and DATABASE in datasette.databases:
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 405,
-                        "headers": [(b"allow", ", ".join(READ_METHODS).encode()), (b"content-type", b"text/plain; charset=utf-8")],
-                    }
-                )
-                await send({"type": "http.response.body", "body": "Sito in sola lettura: read-only site.\n".encode()})
+            if DATABASE not in datasette.databases:
+                return await app(scope, receive, send)
+            if scope["method"] not in READ_METHODS:
+                allow = [(b"allow", ", ".join(READ_METHODS).encode())]
+                await _refuse(405, "Sito in sola lettura: read-only site.\n", allow)(send)
                 return
+            path = scope.get("path", "")
+            if path.startswith("/-/") and not path.startswith(PUBLIC_DASH):
+                await _refuse(404, "Pagina non disponibile: not available.\n")(send)
+                return
+            address = urllib.parse.urlsplit(public_url(datasette))
+            headers = [(key, value) for key, value in scope["headers"] if key != b"host"]
+            scope = {**scope, "scheme": address.scheme, "headers": [(b"host", address.netloc.encode()), *headers]}
             await app(scope, receive, send)
 
-        return read_only
+        return public
 
     return wrap
 

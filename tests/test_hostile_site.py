@@ -1,0 +1,246 @@
+"""The public site against an attacker and a busy afternoon (#17): every
+hostile request gets a bounded answer, the home page keeps answering while
+three of them run, the Host header changes nothing, Datasette's debug pages
+are off. The time limits here are generous margins over a 1 s SQL limit on
+a shared machine: what they catch is minutes, not milliseconds."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import re
+import shutil
+import sqlite3
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES
+from helpers import serving
+from outcomes import search, site
+from outcomes.build import build
+from test_site import Client
+
+SITE = site.metadata()["plugins"]["outcomes-site"]["public_url"].rstrip("/")
+MARGIN = 10  # seconds: any hostile request answers well within this
+
+# A note whose text repeats one word 20,000 times (160 KB: accepted, the limit is 2 MB).
+LONG_NOTE = f"""\
+title: Una nota lunghissima
+kind: workshop
+date: 2019-10-15
+start: "09:00"
+end: "10:00"
+summary: Una sessione con un esito lungo.
+outcomes:
+  - id: lunghissimo
+    type: finding
+    title: Le rimesse, ancora e ancora
+    text: |
+      {"rimesse " * 20_000}
+"""
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("hostile-site")
+    notes = root / "notes"
+    shutil.copytree(EXAMPLE_NOTES, notes)
+    (notes / EXAMPLE_EVENT / "lunga.yaml").write_text(LONG_NOTE, "utf-8")
+    result = build(notes, root / "build", proceedings=False)
+    assert result.ok, [p.format() for p in result.problems]
+    return root / "build"
+
+
+@pytest.fixture(scope="module")
+def client(library):
+    client = Client(library)
+    yield client
+    client.close()
+
+
+def sql(query: str) -> str:
+    return "/outcomes.json?" + urllib.parse.urlencode({"sql": query, "_shape": "array"})
+
+
+# Made inside SQLite from a short request: a function's input of any size up
+# to SQLite's length limit, whatever the URL.
+HUGE = "replace(printf('%.*c', {n}, 'x'), 'x', '{unit}')"
+
+HOSTILE = {
+    # Functions the site registers, on the inputs that were quadratic.
+    "snippet of 200,000 words": sql(f"select outcomes_snippet({HUGE.format(n=200_000, unit='rimesse ')}, 'rimesse')"),
+    "markdown of nested links": sql(f"select outcomes_markdown({HUGE.format(n=200_000, unit='[a](')})"),
+    "markdown of images": sql(f"select outcomes_markdown({HUGE.format(n=200_000, unit='![a')})"),
+    "markdown of angle brackets": sql(f"select outcomes_markdown({HUGE.format(n=300_000, unit='<a ')})"),
+    "markdown on every outcome": sql(f"select outcomes_markdown({HUGE.format(n=100_000, unit='- a' + chr(10))}) from outcomes"),
+    "fts query of 8,000 words": sql(f"select outcomes_fts_query({HUGE.format(n=8_000, unit='parola ')})"),
+    "why of a huge array": sql(f"select outcomes_why('remittances', 1, '[' || {HUGE.format(n=100_000, unit='1,')} || '1]')"),
+    "time of nonsense": sql("select outcomes_time('x' || printf('%.*c', 100000, 'y'), 'zz')"),
+    # Searches: one long note, worst-case queries.
+    "a word the long note repeats": "/outcomes/cerca?q=rimesse",
+    "prefixes of one letter": "/outcomes/cerca?q=" + urllib.parse.quote("c* d* p* s* a* m*"),
+    "3,000 unknown words": "/outcomes/cerca?q=" + "+".join(f"zq{i}x" for i in range(3000)),
+    "8,000 words": "/outcomes/cerca?q=" + "+".join(["migranti", "città"] * 4000),
+    "every filter": "/outcomes/cerca?q=cooperazione&" + urllib.parse.urlencode({p: "x" * 1000 for p in search.FILTER_PARAMS}),
+    "the feed": "/outcomes/feed.atom",
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_each_hostile_request_gets_a_bounded_answer(client, name):
+    started = time.perf_counter()
+    response = client.get(HOSTILE[name])
+    seconds = time.perf_counter() - started
+    assert seconds < MARGIN, (name, seconds)
+    assert response.status_code in (200, 400), (name, response.status_code, response.text[:300])
+    if HOSTILE[name].startswith("/outcomes/"):
+        assert response.status_code == 200, name  # nothing typed in the search makes an error
+
+
+def test_the_long_note_is_found_and_excerpted_quickly(client):
+    started = time.perf_counter()
+    rows = client.rows("/outcomes/cerca.json?q=rimesse")
+    assert time.perf_counter() - started < MARGIN
+    [long] = [row for row in rows if row["id"].endswith("--lunghissimo")]
+    assert long["estratto"].count("<mark>rimesse</mark>") > 10 and len(long["estratto"]) < 1000
+
+
+def test_functions_read_a_bounded_input(client):
+    [row] = client.rows(sql(
+        f"select length(outcomes_snippet({HUGE.format(n=200_000, unit='parola ')}, 'x')) as snippet, "
+        f"length(outcomes_markdown({HUGE.format(n=200_000, unit='parola ')})) as markdown"
+    ))
+    assert row["snippet"] < 1000
+    assert row["markdown"] < 12_000  # the first 10,000 characters, as HTML
+
+
+@pytest.mark.parametrize(
+    "query, error",
+    [
+        ("select randomblob(4000000000)", "not authorized"),
+        ("select zeroblob(4000000000)", "not authorized"),
+        ("select length(printf('%.*c', 3000000, 'x')) as n", "null"),  # beyond the length limit: NULL
+        ("select length(group_concat(text)) from outcomes, outcomes as o2", None),  # bounded, or interrupted
+    ],
+)
+def test_sql_cannot_make_huge_values(client, query, error):
+    started = time.perf_counter()
+    response = client.get(sql(query))
+    assert time.perf_counter() - started < MARGIN
+    if error == "null":
+        assert response.json() == [{"n": None}]
+    elif error:
+        assert response.status_code == 400 and error in response.json()["error"], response.text[:300]
+    else:
+        assert response.status_code in (200, 400)
+
+
+def test_search_caps_are_said_on_the_page(client):
+    page = client.ok("/outcomes/cerca?q=" + "+".join(f"parola{i}" for i in range(20))).text
+    assert f"Sono state cercate solo le prime {search.MAX_TERMS} parole." in page
+    page = client.ok("/outcomes/cerca?q=c*").text
+    assert f"«c*» inizia troppe parole: sono state cercate le {search.MAX_PREFIX_WORDS} più frequenti." in page
+
+
+# --- Debug pages, Host header ----------------------------------------------------------------
+
+DEBUG_PAGES = [
+    "/-/threads", "/-/threads.json", "/-/versions", "/-/versions.json", "/-/plugins", "/-/plugins.json",
+    "/-/config", "/-/settings", "/-/settings.json", "/-/databases", "/-/databases.json", "/-/actor",
+    "/-/actor.json", "/-/messages", "/-/allow-debug", "/-/permissions", "/-/metadata", "/-/metadata.json",
+    "/-/patterns", "/-/auth-token",
+]
+
+
+@pytest.mark.parametrize("path", DEBUG_PAGES)
+def test_debug_pages_are_off(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_static_files_still_served(client):
+    page = client.ok("/").text
+    for href in re.findall(r'href="(/-/static[^"]+)"', page):
+        client.ok(href)
+
+
+@pytest.mark.parametrize(
+    "path", ["/outcomes/feed.atom", "/sitemap.xml", "/robots.txt", "/outcomes/outcomes.json?_size=2", "/outcomes/cerca?q=rimesse"]
+)
+def test_the_host_header_changes_nothing(client, path):
+    def timeless(text: str) -> str:  # Datasette says how long its queries took
+        return re.sub(r'(query_ms": |queries took )[0-9.]+', r"\1…", text, flags=re.I)
+
+    plain = timeless(client.ok(path).text)
+    for host in ("evil.example", "evil.example:8443", "localhost"):
+        response = client.loop.run_until_complete(client.ds.client.get(path, headers={"host": host}))
+        assert response.status_code == 200
+        assert "evil.example" not in response.text
+        assert timeless(response.text) == plain
+    if path != "/outcomes/cerca?q=rimesse":
+        assert SITE in plain
+
+
+# --- A served instance under attack --------------------------------------------------------------
+
+
+def fetch(url: str) -> tuple[int, float]:
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url, timeout=120) as response:
+            response.read()
+            status = response.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    return status, time.perf_counter() - started
+
+
+def test_the_home_page_answers_while_three_hostile_requests_run(library):
+    slow = [
+        HOSTILE["markdown on every outcome"],
+        sql("with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n"),
+        HOSTILE["prefixes of one letter"],
+    ]
+    with serving(library) as url, concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        for round in range(3):
+            attacks = [pool.submit(fetch, url + path) for path in slow]
+            time.sleep(0.05)
+            status, seconds = fetch(url + "/")
+            assert status == 200 and seconds < MARGIN, (round, seconds)
+            for attack in attacks:
+                status, seconds = attack.result()
+                assert status in (200, 400) and seconds < MARGIN, (status, seconds)
+        assert fetch(url + "/")[0] == 200
+
+
+def test_server_memory_stays_small(library):
+    """randomblob() and friends cannot grow the server: SQLite's limits hold."""
+    with serving(library) as url:
+        pid = server_pid(url)
+        before = rss_mb(pid)
+        for query in ("select randomblob(4e9)", "select zeroblob(4e9)", "select printf('%.*c', 2400000, 'x') from outcomes",
+                      "select group_concat(printf('%.*c', 100000, 'x')) from outcomes, outcomes as o2"):
+            status, seconds = fetch(url + sql(query))
+            assert status in (200, 400) and seconds < MARGIN
+        assert rss_mb(pid) - before < 1500  # far from 4 GB, whatever the request
+
+
+def server_pid(url: str) -> int:
+    """The process listening on the served URL's port."""
+    port = urllib.parse.urlsplit(url).port
+    for path in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = path.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"datasette" in b" ".join(command) and str(port).encode() in command:
+            return int(path.parent.name)
+    pytest.fail("the served datasette was not found")
+
+
+def rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+)", status)[1]) / 1024

@@ -1,0 +1,227 @@
+"""The search page on the example build: vocabulary terms named by their
+Italian or English label, and the filters (with their counts, in the URL,
+as JSON and CSV), checked against the database itself."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import urllib.parse
+from collections import Counter
+
+import pytest
+
+from outcomes import search
+from test_site import client, db  # noqa: F401 - the example build, served and read directly
+
+
+def results(client, **params) -> list[dict]:
+    return client.rows("/outcomes/cerca.json?" + urllib.parse.urlencode(params))
+
+
+def outcome_ids(rows: list[dict]) -> set[str]:
+    return {row["id"] for row in rows if row["tipo"] == "esito"}
+
+
+def tagged(db, table: str, column: str, code) -> set[str]:
+    return {row[0] for row in db.execute(f"select outcome_id from {table} where {column} = ?", [code])}
+
+
+# --- Vocabulary terms by label ----------------------------------------------------------
+
+
+def test_an_english_label_finds_the_outcomes_tagged_with_it(client, db):
+    remittances = tagged(db, "outcome_themes", "theme_id", "remittances")
+    assert len(remittances) >= 3
+    found = results(client, q="remittances")
+    # The notes are Italian: no text says "remittances", every tagged outcome is found.
+    assert outcome_ids(found) == remittances
+    assert {row["perche"] for row in found} == {"Tema: Rimesse (Remittances)"}
+
+
+def test_the_italian_label_adds_tagged_outcomes_to_the_text_matches(client, db):
+    text_only = {row["id"] for row in db.execute(
+        "select outcomes.id from outcomes_fts join outcomes on outcomes.rowid = outcomes_fts.rowid "
+        "where outcomes_fts match ?", ['"rimesse" OR "rimessa"']
+    )}
+    found = results(client, q="rimesse")
+    ids = outcome_ids(found)
+    assert ids >= text_only | tagged(db, "outcome_themes", "theme_id", "remittances")
+    reasons = {row["id"]: row["perche"] for row in found}
+    both = text_only & tagged(db, "outcome_themes", "theme_id", "remittances")
+    assert both and all(reasons[id] == "testo; Tema: Rimesse (Remittances)" for id in both)
+    # Outcomes with the words in their text come before those only tagged.
+    kinds = ["testo" in row["perche"] for row in found if row["tipo"] == "esito"]
+    assert kinds == sorted(kinds, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "query, table, column, code, reason",
+    [
+        ("decent work", "outcome_themes", "theme_id", "decent_work", "Tema: Lavoro dignitoso (Decent work)"),
+        ("decent work", "outcome_sdg_goals", "sdg_goal_id", 8, "Goal 8: Lavoro dignitoso e crescita economica (Decent work and economic growth)"),
+        ("Lavoro dignitoso", "outcome_themes", "theme_id", "decent_work", "Tema: Lavoro dignitoso (Decent work)"),
+        ("skills recognition", "outcome_gcm_objectives", "gcm_objective_id", 18, "Obiettivo GCM 18: "),
+        ("local authorities", "outcome_actors", "actor_type_id", "local_authority", "Tipo di attore: Ente locale (Local authority)"),
+        ("Senegal", "outcome_countries", "country_id", "SN", "Paese: Senegal (Senegal)"),
+        ("Morocco", "outcome_countries", "country_id", "MA", "Paese: Marocco (Morocco)"),
+        ("gender equality", "outcome_sdg_goals", "sdg_goal_id", 5, "Goal 5: Parità di genere (Gender equality)"),
+    ],
+)
+def test_labels_of_every_kind_of_term(client, db, query, table, column, code, reason):
+    expected = tagged(db, table, column, code)
+    assert expected, (table, code)
+    found = {row["id"]: row["perche"] for row in results(client, q=query) if row["tipo"] == "esito"}
+    assert set(found) >= expected
+    assert all(reason in found[id] for id in expected)
+
+
+def test_one_common_word_does_not_name_long_labels(client):
+    """"lavoro" is a word of goal 8's label and of many targets: it finds
+    texts, not every outcome tagged with them."""
+    for row in results(client, q="lavoro"):
+        assert row["perche"] == "testo"
+
+
+# --- Filters -----------------------------------------------------------------------------
+
+# A value of each filter, and the outcomes holding it (SQL on the database).
+FILTER_VALUES = {
+    "tipo": ("recommendation", "select id from outcomes where type = ?"),
+    "goal": ("10", "select outcome_id from outcome_sdg_goals where sdg_goal_id = ?"),
+    "target": ("10.7", "select outcome_id from outcome_sdg_targets where sdg_target_id = ?"),
+    "gcm": ("19", "select outcome_id from outcome_gcm_objectives where gcm_objective_id = ?"),
+    "paese": ("SN", "select outcome_id from outcome_countries where country_id = ?"),
+    "attore": ("diaspora_association", "select outcome_id from outcome_actors where actor_type_id = ?"),
+    "tema": ("diaspora", "select outcome_id from outcome_themes where theme_id = ?"),
+    "evento": (None, "select id from outcomes where event_id = ?"),
+    "anno": ("2019", "select outcomes.id from outcomes join sessions on sessions.id = outcomes.session_id where sessions.date like ? || '-%'"),
+    "stato": ("proposed", "select id from outcomes where current_status = ?"),
+}
+
+
+def holding(db, param: str) -> tuple[str, set[str]]:
+    value, sql = FILTER_VALUES[param]
+    value = value or db.execute("select id from events").fetchone()[0]
+    return value, {row[0] for row in db.execute(sql, [value])}
+
+
+def test_every_filter_is_tested():
+    assert set(FILTER_VALUES) == set(search.FILTER_PARAMS)
+
+
+@pytest.mark.parametrize("param", search.FILTER_PARAMS)
+def test_a_filter_alone_lists_its_outcomes(client, db, param):
+    value, expected = holding(db, param)
+    assert 0 < len(expected) <= search.RESULTS
+    found = results(client, **{param: value})
+    assert [row["tipo"] for row in found] == ["esito"] * len(found)
+    assert outcome_ids(found) == expected
+    assert [row["id"] for row in found] == sorted(row["id"] for row in found)  # browsing: in order of id
+
+
+@pytest.mark.parametrize("param", search.FILTER_PARAMS)
+def test_a_filter_narrows_the_words(client, db, param):
+    value, holders = holding(db, param)
+    words = results(client, q="cooperazione")
+    narrowed = results(client, q="cooperazione", **{param: value})
+    assert narrowed, param
+    assert outcome_ids(narrowed) == outcome_ids(words) & holders
+    # The order of the words' results is kept.
+    assert [row["id"] for row in narrowed if row["tipo"] == "esito"] == [
+        row["id"] for row in words if row["id"] in outcome_ids(narrowed)
+    ]
+    sessions = {row["id"] for row in narrowed if row["tipo"] == "sessione"}
+    if param in ("evento", "anno"):  # sessions have an event and a date, nothing else
+        assert sessions and sessions <= {row["id"] for row in words if row["tipo"] == "sessione"}
+    else:
+        assert sessions == set()
+
+
+def test_filters_combine(client, db):
+    _, recommendations = holding(db, "tipo")
+    _, senegal = holding(db, "paese")
+    found = results(client, q="cooperazione", tipo="recommendation", paese="SN")
+    assert outcome_ids(found) == outcome_ids(results(client, q="cooperazione")) & recommendations & senegal
+    assert results(client, tipo="recommendation", paese="SN", stato="done") == []  # statuses are commitments'
+
+
+def test_an_unknown_value_finds_nothing_without_an_error(client):
+    for param in search.FILTER_PARAMS:
+        assert results(client, q="cooperazione", **{param: "<script>'"}) == []
+
+
+def facet_counts(page: str) -> dict[str, dict[str, int]]:
+    """{param: {value: count}} from the filters beside the results."""
+    counts = {}
+    for param, block in re.findall(r'<details class="search-filter" id="filtro-(\w+)".*?<ul>(.*?)</ul>', page, re.S):
+        counts[param] = {
+            value: int(count)
+            for value, count in re.findall(r'data-value="([^"]*)"[^>]*>[^<]*</a> <span class="count">(\d+)</span>', block)
+        }
+    return counts
+
+
+def expected_counts(db, ids: set[str]) -> dict[str, dict[str, int]]:
+    counts = {param: Counter() for param in search.FILTER_PARAMS}
+    for row in db.execute(
+        "select outcomes.*, substr(sessions.date, 1, 4) as year from outcomes join sessions on sessions.id = outcomes.session_id"
+    ):
+        if row["id"] not in ids:
+            continue
+        counts["tipo"][row["type"]] += 1
+        counts["evento"][row["event_id"]] += 1
+        counts["anno"][row["year"]] += 1
+        if row["current_status"]:
+            counts["stato"][row["current_status"]] += 1
+        for param, column in (("goal", "sdg_goals"), ("target", "sdg_targets"), ("gcm", "gcm_objectives"),
+                              ("paese", "countries"), ("attore", "actors"), ("tema", "themes")):
+            counts[param].update(str(code) for code in json.loads(row[column]))
+    return {param: dict(counter.most_common(12)) for param, counter in counts.items() if counter}
+
+
+def test_the_page_counts_each_filter_value(client, db):
+    ids = outcome_ids(results(client, q="migranti"))
+    assert 5 < len(ids) < search.RESULTS  # all of them are in the JSON: the counts cover exactly these
+    page = client.ok("/outcomes/cerca?q=migranti").text
+    shown, expected = facet_counts(page), expected_counts(db, ids)
+    assert set(shown) == set(expected)
+    for param in expected:  # the 12 most frequent values (ties may differ in which make the cut)
+        assert all(expected_value == shown[param].get(value, expected_value)
+                   for value, expected_value in expected[param].items())
+        assert sorted(shown[param].values(), reverse=True) == sorted(expected[param].values(), reverse=True)
+
+
+def test_a_filter_link_leads_to_the_results_it_counts(client):
+    page = client.ok("/outcomes/cerca?q=migranti").text
+    links = re.findall(r'<li><a href="([^"]+)" data-value="([^"]*)">[^<]*</a> <span class="count">(\d+)</span>', page)
+    assert len(links) > 20
+    for href, value, count in links[:: max(1, len(links) // 15)]:
+        url = href.replace("&amp;", "&")
+        params = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+        assert params["q"] == ["migranti"] and value in sum(params.values(), [])
+        found = client.rows(url.replace("/cerca?", "/cerca.json?"))
+        assert len(outcome_ids(found)) == int(count), url
+        # The page of that link shows the filter as chosen, with a way back.
+        chosen = client.ok(url).text
+        assert 'aria-current="true"' in chosen and 'href="/outcomes/cerca?q=migranti"' in chosen
+
+
+def test_the_search_form_keeps_the_filters(client):
+    page = client.ok("/outcomes/cerca?q=migranti&tipo=recommendation&paese=SN").text
+    form = re.search(r'<form class="outcomes-search".*?</form>', page, re.S)[0]
+    assert '<input type="hidden" name="tipo" value="recommendation">' in form
+    assert '<input type="hidden" name="paese" value="SN">' in form
+    assert '<a href="/outcomes/cerca?q=migranti">Togli tutti i filtri</a>' in page
+
+
+def test_json_and_csv_hold_the_same_results(client):
+    params = "q=cooperazione&tipo=recommendation&goal=17"
+    rows = client.rows(f"/outcomes/cerca.json?{params}")
+    assert rows
+    page = client.ok(f"/outcomes/cerca?{params}").text
+    assert f'href="/outcomes/cerca.csv?{params.replace("&", "&amp;")}&amp;_size=max"' in page
+    text = client.ok(f"/outcomes/cerca.csv?{params}&_size=max").text
+    assert list(csv.DictReader(io.StringIO(text))) == [{k: str(v) for k, v in row.items()} for row in rows]
