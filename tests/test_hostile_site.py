@@ -172,7 +172,7 @@ def test_static_files_still_served(client):
 )
 def test_the_host_header_changes_nothing(client, path):
     def timeless(text: str) -> str:  # Datasette says how long its queries took
-        return re.sub(r'(query_ms": |queries took )[0-9.]+', r"\1…", text, flags=re.I)
+        return re.sub(r'query_ms": [0-9.]+|[0-9]+(\.[0-9]+)? ?ms\b', "…", text)
 
     plain = timeless(client.ok(path).text)
     for host in ("evil.example", "evil.example:8443", "localhost"):
