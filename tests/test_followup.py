@@ -14,6 +14,7 @@ from outcomes import load, site
 
 MAPPATURA = "migrazione-cooperazione-internazionale/mappatura-rimesse-collettive"
 
+
 def write_followup(notes: Path, text: str) -> Path:
     path = notes / EXAMPLE_EVENT / "followup.yaml"
     path.write_text(text, "utf-8")

@@ -95,7 +95,6 @@ def every_kind_of_page(base: str) -> list[str]:
         "/outcomes/cerca?tema=diaspora",
         "/outcomes?sql=" + quote("select title, text from outcomes limit 5"),
         "/outcomes/outcomes.json",
-        "/outcomes/cerca.csv?q=esito",
         "/sitemap.xml",
         "/robots.txt",
     ]

@@ -463,10 +463,15 @@ def test_an_old_excel_file(tmp_path, notes, run):
     _refused(run, notes, path, "è un file Excel 97-2003 (.xls): salvalo come .xlsx o CSV, oppure esporta di nuovo le risposte")
 
 
+# The process's own VmHWM as it exits: ru_maxrss would also count the
+# pytest process it was forked from (its memory at fork survives exec).
 MEASURED = """\
-import atexit, resource, sys
+import atexit, sys
 peak = sys.argv.pop(1)
-atexit.register(lambda: open(peak, "w").write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))
+def write_peak():
+    status = open("/proc/self/status").read().splitlines()
+    open(peak, "w").write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+atexit.register(write_peak)
 from outcomes.cli import cli
 cli()
 """
