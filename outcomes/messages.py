@@ -42,6 +42,10 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
     "description": {"it": "descrizione", "en": "description"},
     "website": {"it": "sito web", "en": "website"},
     "licence": {"it": "licenza", "en": "licence"},
+    "licence_url": {"it": "indirizzo della licenza", "en": "licence address"},
+    "editor": {"it": "a cura di", "en": "editor"},
+    "publication_date": {"it": "data di pubblicazione", "en": "publication date"},
+    "proceedings_languages": {"it": "lingue degli atti", "en": "proceedings languages"},
     "facilitators": {"it": "facilitatori", "en": "facilitators"},
     "speakers": {"it": "relatori", "en": "speakers"},
     "talk": {"it": "titolo dell'intervento", "en": "talk title"},
@@ -264,6 +268,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "language_unknown": {
         "it": "{label}: «{value}» non è un codice di lingua ISO a due lettere (es. «it», «en», «fr»){suggestion}",
         "en": "{label}: '{value}' is not a two-letter ISO language code (e.g. 'it', 'en', 'fr'){suggestion}",
+    },
+    "edition_language": {
+        "it": "{label}: gli atti si scrivono solo in queste lingue: {allowed} (non «{value}»)",
+        "en": "{label}: proceedings are written only in these languages: {allowed} (not '{value}')",
     },
     "vocabulary_unknown": {
         "it": "{label}: «{value}» non è un valore ammesso{suggestion}; valori ammessi: {allowed}",

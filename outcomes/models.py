@@ -235,6 +235,17 @@ def parse_language(value: object) -> str:
     raise _fail("language_unknown", text, suggestion=vocab.languages().suggest(text))
 
 
+# The languages the proceedings are written in (outcomes.proceedings has their words).
+EDITION_LANGUAGES = ("it", "en")
+
+
+def parse_edition_language(value: object) -> str:
+    text = parse_language(value)
+    if text in EDITION_LANGUAGES:
+        return text
+    raise _fail("edition_language", text, allowed=", ".join(EDITION_LANGUAGES))
+
+
 def _vocabulary_type(name: str, title: str, description: str):
     """A text field whose value must be an id of the vocabulary ``name``."""
 
@@ -368,6 +379,11 @@ LanguageCode = Annotated[
     ),
     Vocabulary("languages"),
 ]
+EditionLanguage = Annotated[
+    str,
+    BeforeValidator(parse_edition_language),
+    WithJsonSchema({"type": "string", "title": "Lingua degli atti", "enum": list(EDITION_LANGUAGES)}),
+]
 
 ActorType = _vocabulary_type("actor_types", "Tipo di attore", "Tipo di attore della cooperazione (L. 125/2014, artt. 23 e 26)")
 Theme = _vocabulary_type("themes", "Tema", "Tema del vocabolario controllato; le parole libere vanno in keywords")
@@ -478,11 +494,33 @@ class Event(Strict):
         title="Segue gli eventi",
         description="Eventi precedenti (nomi delle loro cartelle) di cui gli atti riportano a che punto sono gli impegni",
     )
+    # The proceedings' colophon and editions.
+    editor: Line | None = Field(
+        None, title="A cura di", description="Chi ha curato gli atti (persona o ufficio), stampato nel colophon come «a cura di»"
+    )
+    publication_date: Date | None = Field(
+        None, title="Data di pubblicazione degli atti", description="AAAA-MM-GG; se manca, l'ultimo giorno dell'evento"
+    )
+    licence: Line | None = Field(
+        None, title="Licenza degli atti", description="es. CC BY-SA 4.0; se manca, quella del sito (CC BY 4.0)"
+    )
+    licence_url: Url | None = Field(None, title="Indirizzo del testo della licenza")
+    proceedings_languages: list[EditionLanguage] = Field(
+        default_factory=list,
+        title="Lingue degli atti",
+        description="Le edizioni che ogni build scrive, es. [it, en]; se manca, solo la lingua dell'evento",
+        json_schema_extra=UNIQUE,
+    )
 
-    @field_validator("follows")
+    @field_validator("follows", "proceedings_languages")
     @classmethod
     def _no_repeats(cls, values: list, info: ValidationInfo):
         return _unique(values, info)
+
+    @property
+    def published(self) -> dt.date:
+        """When the proceedings came out: as the note says, else the event's last day."""
+        return self.publication_date or self.last_date
 
     @field_validator("end_date")
     @classmethod
