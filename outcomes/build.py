@@ -53,6 +53,7 @@ class BuildResult:
     counts: dict[str, int] = field(default_factory=load.new_counts)
     published: list[Path] = field(default_factory=list)
     incremental: bool = False
+    notices: list[str] = field(default_factory=list)  # kinds of outcomes.messages: one line each, not problems
     rebuilt: int = 0  # session notes read and written (all of them in a full build)
     # valid session note (relative path) -> [outcomes, internal outcomes]
     note_counts: dict[str, list[int]] = field(default_factory=dict)
@@ -165,7 +166,9 @@ def publish(stage: Path, out_dir: Path, stale: list[str] | None = None) -> list[
     """
     if stale is None:
         fresh = {p.name for p in (stage / PROCEEDINGS_DIR).glob("*")}
-        stale = sorted(p.name for p in (out_dir / PROCEEDINGS_DIR).glob("*.docx") if p.name not in fresh)
+        stale = sorted(
+            p.name for p in (out_dir / PROCEEDINGS_DIR).glob("*") if p.suffix in (".docx", ".pdf") and p.name not in fresh
+        )
     _write_atomically(out_dir / JOURNAL, json.dumps({"stage": stage.name, "stale_proceedings": stale}))
     published = _move_staged(stage, out_dir, stale)
     (out_dir / JOURNAL).unlink()
@@ -289,6 +292,7 @@ class BuildState:
     fingerprint: str
     note_counts: dict[str, list[int]]
     format: int = STATE_FORMAT
+    pdf: bool = False  # whether the published proceedings have their PDF editions
 
     @classmethod
     def read(cls, out_dir: Path) -> BuildState | None:
@@ -301,13 +305,14 @@ class BuildState:
     def write(self, folder: Path) -> None:
         (folder / STATE_FILE).write_text(json.dumps(self.__dict__, sort_keys=True) + "\n", "utf-8")
 
-    def usable(self, notes_dir: Path, out_dir: Path, proceedings: bool) -> bool:
+    def usable(self, notes_dir: Path, out_dir: Path, proceedings: bool, pdf: bool = False) -> bool:
         """Whether the published outputs can be updated rather than rebuilt."""
         database = out_dir / DATABASE
         return (
             self.format == STATE_FORMAT
             and self.notes == str(notes_dir.resolve())
             and self.proceedings == proceedings
+            and self.pdf == pdf
             and database.exists()
             and _stat(database) == self.database
             and self.fingerprint == fingerprint()
@@ -348,6 +353,7 @@ def build(
     out_dir: Path,
     *,
     proceedings: bool = True,
+    pdf: bool = True,
     on_wait: Callable[[], None] | None = None,
     workers: int | None = None,
     full: bool = False,
@@ -356,7 +362,8 @@ def build(
 
     The database and the site always; with ``proceedings``, each event's
     proceedings too (each changed event's, in an incremental build; their
-    warnings join the problems). Nothing is published if any note has an
+    warnings join the problems), with ``pdf`` and LibreOffice their PDF
+    editions too (without LibreOffice, a notice says so). Nothing is published if any note has an
     error. ``workers`` is the number of processes reading notes (default:
     the machine's cores, up to 4); ``full`` rebuilds everything even when an
     update would do. ``on_wait`` is called if another build holds the lock.
@@ -364,6 +371,7 @@ def build(
     result = BuildResult(Problems())
     problems = result.problems
     write_proceedings = _proceedings_writer(problems) if proceedings else None
+    pdf = bool(proceedings and pdf and _libreoffice(result))
     if not notes_dir.is_dir():
         problems.add(notes_dir, 1, 1, "", "path_not_found")
         return result
@@ -372,7 +380,7 @@ def build(
         events = list(load.events(notes_dir, problems))
         stats = note_files(notes_dir, events)
         previous = None if full else BuildState.read(out_dir)
-        incremental = previous is not None and previous.usable(notes_dir, out_dir, proceedings)
+        incremental = previous is not None and previous.usable(notes_dir, out_dir, proceedings, pdf)
         changes = _Changes(previous, stats, events, notes_dir) if incremental else None
         sessions_to_read = changes.sessions_to_read if changes else sum(len(e.session_paths) for e in events)
         pool = load.worker_pool(workers) if sessions_to_read >= load.PARALLEL_MIN else None
@@ -388,6 +396,8 @@ def build(
         result.total(len(events))
         if problems.errors:
             return result
+        if pdf:  # in the staging folder: a failure (PdfError) publishes nothing
+            _add_pdfs(write_proceedings.written)
         known = changes.digests if changes else {}
         digests = {
             relative: result.digests.get(relative) or known.get(relative) or _digest(notes_dir / relative)
@@ -401,14 +411,16 @@ def build(
             taken_ns=taken_ns,
             fingerprint=fingerprint(),
             note_counts=result.note_counts,
+            pdf=pdf,
         )
         site.write(stage, stage / DATABASE, state.inputs_digest())
         state.write(stage)
         result.incremental = incremental
         if not proceedings:
             stale = []  # this build leaves the documents alone
-        elif incremental:
-            stale = [f"{event_id}.docx" for event_id in changes.removed_events]
+        elif incremental:  # the editions of removed events, and those no longer made of rewritten ones
+            rewritten = {event.id for event in events if event.id in changes.events or event.id in changes.sessions}
+            stale = _stale_editions(stage, out_dir, [*changes.removed_events, *rewritten])
         else:
             stale = None  # every document this build did not write
         result.published = publish(stage, out_dir, stale)
@@ -418,7 +430,33 @@ def build(
 def _proceedings_writer(problems: Problems) -> Callable:
     from . import proceedings
 
-    return proceedings.writer(problems)
+    return proceedings.Writer(problems)
+
+
+def _libreoffice(result: BuildResult) -> bool:
+    """Whether LibreOffice can make the PDF editions; a notice if not."""
+    from . import pdf
+
+    if pdf.soffice() is None:
+        result.notices.append("pdf_unavailable")
+        return False
+    return True
+
+
+def _add_pdfs(documents: list[Path]) -> None:
+    from . import proceedings
+
+    proceedings.add_pdfs(documents)
+
+
+def _stale_editions(stage: Path, out_dir: Path, event_ids: list[str]) -> list[str]:
+    """Published files of these events' proceedings that this build did not write."""
+    fresh = {p.name for p in (stage / PROCEEDINGS_DIR).glob("*")}
+    found = set()
+    for event_id in event_ids:
+        for pattern in (f"{event_id}.*", f"{event_id}-interno.*"):
+            found.update(p.name for p in (out_dir / PROCEEDINGS_DIR).glob(pattern))
+    return sorted(found - fresh)
 
 
 def _prepare(notes_dir: Path) -> Callable:

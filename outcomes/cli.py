@@ -77,6 +77,13 @@ proceedings_option = click.option(
     show_default=True,
     help="Also write proceedings/<event-id>.docx for every event.",
 )
+pdf_option = click.option(
+    "--pdf/--no-pdf",
+    default=True,
+    show_default=True,
+    help="Also make each document's PDF edition (<event-id>.pdf) with LibreOffice, if installed. "
+         "It takes a few seconds: skip it while working on notes.",
+)
 full_option = click.option(
     "--full", is_flag=True, help="Rebuild everything, even if only some notes changed since the last build."
 )
@@ -112,13 +119,20 @@ def check(paths: tuple[Path, ...], lang: str | None):
     click.echo(say("notes_valid", lang, summary=summary(counts, lang)))
 
 
-def run_build(notes: Path, out: Path, lang: str | None, proceedings: bool = True, full: bool = False) -> None:
-    """Build and report; exit 1 when a note is invalid."""
+def run_build(notes: Path, out: Path, lang: str | None, proceedings: bool = True, full: bool = False,
+              pdf: bool = True) -> None:
+    """Build and report; exit 1 when a note is invalid or a PDF could not be made."""
     from .build import build
+    from .pdf import PdfError
 
     lang = current_lang(lang)
-    result = build(notes, out, proceedings=proceedings, full=full,
-                   on_wait=lambda: click.echo(say("build_waiting", lang, out=out), err=True))
+    try:
+        result = build(notes, out, proceedings=proceedings, full=full, pdf=pdf,
+                       on_wait=lambda: click.echo(say("build_waiting", lang, out=out), err=True))
+    except PdfError as error:
+        _fail("pdf_failed", lang, reason=error, out=out)
+    for notice in result.notices:
+        click.echo(say(notice, lang), err=True)
     report(result.problems, lang)
     if not result.ok:
         click.echo(say("notes_invalid", lang, errors=errors(result.problems, lang), out=out), err=True)
@@ -132,10 +146,11 @@ def run_build(notes: Path, out: Path, lang: str | None, proceedings: bool = True
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=OUT_DIR, show_default=True,
               help="Output folder: outcomes.db, the Datasette configuration and proceedings/.")
 @proceedings_option
+@pdf_option
 @full_option
 @lang_option
 @writes_files
-def build_command(notes: Path, out: Path, proceedings: bool, full: bool, lang: str | None):
+def build_command(notes: Path, out: Path, proceedings: bool, pdf: bool, full: bool, lang: str | None):
     """Check every note, then build the database, the site and the proceedings.
 
     Outputs are written to a staging folder and replace the previous ones
@@ -144,7 +159,7 @@ def build_command(notes: Path, out: Path, proceedings: bool, full: bool, lang: s
     the notes that changed are read again (the same rows and search index as
     a full build, not the same bytes; --full forces one).
     """
-    run_build(notes, out, lang, proceedings=proceedings, full=full)
+    run_build(notes, out, lang, proceedings=proceedings, full=full, pdf=pdf)
 
 
 @cli.command()
@@ -449,16 +464,19 @@ def _values(counter, lang: str, limit: int = 20) -> str:
 @click.argument("event")
 @notes_option
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=OUT_DIR, show_default=True,
-              help="Output folder: the document goes to OUT/proceedings/EVENT.docx.")
+              help="Output folder: the document goes to OUT/proceedings/EVENT.docx (EVENT.en.docx in "
+                   "another language than the event's).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write the document to this file instead.")
+              help="Write the document to this file instead (and its PDF beside it).")
 @click.option("--lang", type=click.Choice(["it", "en"]), default=None,
               help="Language of the document and of messages (default: the event's language, it or en).")
 @click.option("--internal", is_flag=True,
               help="Include internal sessions and outcomes. Never for publication: the default file name "
-                   "ends in -interno (-internal in English).")
+                   "is EVENT-interno.docx.")
+@pdf_option
 @writes_files
-def proceedings_command(event: str, notes: Path, out: Path, output: Path | None, lang: str | None, internal: bool):
+def proceedings_command(event: str, notes: Path, out: Path, output: Path | None, lang: str | None, internal: bool,
+                        pdf: bool):
     """Write the proceedings of EVENT ("Atti del convegno") as a Word document.
 
     EVENT is the id of an event: its folder in NOTES. Its notes are checked
@@ -475,9 +493,12 @@ def proceedings_command(event: str, notes: Path, out: Path, output: Path | None,
     index by SDG target, GCM objective and country.
     People appear by role and organisation only, never by name.
 
-    Page numbers (contents, index) are filled in by the word processor: Word
-    asks to update fields on opening, LibreOffice computes them itself. The
-    same notes always give the same file, byte for byte.
+    Each edition has its own file: EVENT.docx in the event's language,
+    EVENT.en.docx in English, EVENT-interno.docx with --internal; with
+    LibreOffice installed, a tagged PDF beside it (EVENT.pdf...), whose page
+    numbers are written into the Word document's contents and index. Without
+    it, Word asks to update fields to show them. The same notes always give
+    the same file, byte for byte.
     """
     from . import proceedings
 
@@ -493,15 +514,31 @@ def proceedings_command(event: str, notes: Path, out: Path, output: Path | None,
         click.echo(say("notes_invalid_check", messages, errors=errors(problems, messages)), err=True)
         sys.exit(1)
     document_lang = lang or proceedings.default_language(note)
-    path = output or out / "proceedings" / proceedings.file_name(event, document_lang, internal)
+    path = output or out / "proceedings" / proceedings.file_name(note, document_lang, internal)
     problems.extend(proceedings.write(note, sessions, path, lang=document_lang, internal=internal))
     report(problems, messages)
+    made = _pdf_editions([path], messages) if pdf else []
     chapters = proceedings.chapters(sessions, internal)
     click.echo(say(
         "proceedings_written", messages,
         path=path, sessions=len(chapters), outcomes=sum(len(c.entries) for c in chapters),
         internal=say("proceedings_internal", messages) if internal else "",
     ))
+    for made_pdf in made:
+        click.echo(say("pdf_written", messages, path=made_pdf))
+
+
+def _pdf_editions(documents: list[Path], lang: str) -> list[Path]:
+    """The PDF editions of ``documents``, or a notice if LibreOffice is missing."""
+    from . import pdf, proceedings
+
+    if pdf.soffice() is None:
+        click.echo(say("pdf_unavailable", lang), err=True)
+        return []
+    try:
+        return proceedings.add_pdfs(documents)
+    except pdf.PdfError as error:
+        _fail("pdf_failed_document", lang, reason=error, path=documents[0])
 
 
 # --- The desk (outcomes.desk) ----------------------------------------------------------

@@ -352,6 +352,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "notes_invalid_check": {"it": "{errors} nelle note.", "en": "{errors} in the notes."},
     "published": {"it": "Pubblicato in {out}: {summary}.", "en": "Published in {out}: {summary}."},
+    "pdf_unavailable": {
+        "it": "LibreOffice (soffice) non è installato: atti senza edizione PDF, e Word chiederà di aggiornare i numeri di pagina",
+        "en": "LibreOffice (soffice) is not installed: proceedings without a PDF edition, and Word will ask to update page numbers",
+    },
+    "pdf_failed": {
+        "it": "LibreOffice non ha creato il PDF degli atti ({reason}): nulla è stato pubblicato in {out}",
+        "en": "LibreOffice did not make the proceedings' PDF ({reason}): nothing was published in {out}",
+    },
+    "pdf_failed_document": {
+        "it": "LibreOffice non ha creato il PDF degli atti ({reason}): {path} resta senza edizione PDF",
+        "en": "LibreOffice did not make the proceedings' PDF ({reason}): {path} has no PDF edition",
+    },
+    "pdf_written": {"it": "PDF scritto in {path}.", "en": "PDF written to {path}."},
     "not_built": {
         "it": "{path} non esiste: esegui prima «outcomes build» (o «python publish.py»)",
         "en": "{path} does not exist: run 'outcomes build' (or 'python publish.py') first",

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
@@ -397,20 +398,71 @@ class FollowUpChapter:
         return word("followup", lang) if self.own else word("followup_of", lang, title=self.note.event.title)
 
 
-def writer(problems: Problems, *, lang: str | None = None, internal: bool = False) -> Callable:
-    """A ``write_proceedings`` for ``outcomes.build.build``: each event's
-    proceedings go to ``<folder>/<event-id>.docx``, warnings to ``problems``."""
-
-    def write_into(event: EventNote, sessions: list[SessionNote], folder: Path) -> None:
-        problems.extend(write(event, sessions, Path(folder) / f"{event.id}.docx", lang=lang, internal=internal))
-
-    return write_into
+def editions(event: EventNote) -> list[str]:
+    """The languages a build writes the proceedings in: the event's own
+    (see ``default_language``), then those its note asks for."""
+    main = default_language(event)
+    return [main] + [lang for lang in event.event.proceedings_languages if lang != main]
 
 
-def file_name(event_id: str, lang: str, internal: bool) -> str:
-    """``<event-id>.docx``; the internal edition says so in its name."""
-    suffix = {"it": "-interno", "en": "-internal"}[lang] if internal else ""
-    return f"{event_id}{suffix}.docx"
+def file_name(event: EventNote, lang: str, internal: bool = False, extension: str = "docx") -> str:
+    """``<event-id>.docx`` in the event's language, ``<event-id>.en.docx`` in
+    another, ``<event-id>-interno.docx`` for the internal edition: editions
+    side by side, never one in place of another."""
+    suffix = "-interno" if internal else ""
+    language = "" if lang == default_language(event) else f".{lang}"
+    return f"{event.id}{suffix}{language}.{extension}"
+
+
+class Writer:
+    """The ``write_proceedings`` of ``outcomes.build.build``: every edition of
+    each event (``editions``) into a folder, warnings into ``problems``;
+    ``written`` lists the documents, for ``add_pdfs``."""
+
+    def __init__(self, problems: Problems, *, internal: bool = False):
+        self.problems = problems
+        self.internal = internal
+        self.written: list[Path] = []
+
+    def __call__(self, event: EventNote, sessions: list[SessionNote], folder: Path) -> None:
+        for number, lang in enumerate(editions(event)):
+            path = Path(folder) / file_name(event, lang, self.internal)
+            warnings = write(event, sessions, path, lang=lang, internal=self.internal)
+            if number == 0:  # the same notes: their warnings once
+                self.problems.extend(warnings)
+            self.written.append(path)
+
+
+def add_pdfs(documents: list[Path]) -> list[Path]:
+    """The PDF edition of each of ``documents``, beside it, made by LibreOffice;
+    and the page numbers LibreOffice computed written into the documents'
+    page references, so Word shows them as they are.
+
+    LibreOffice writes into a hidden folder beside the documents; each PDF
+    is then renamed into place: a failed conversion (``pdf.PdfError``)
+    replaces nothing."""
+    import shutil
+    import tempfile
+
+    from . import pdf
+
+    made = []
+    folders: dict[Path, list[Path]] = defaultdict(list)
+    for document in documents:
+        folders[Path(document).parent].append(Path(document))
+    for folder, group in folders.items():
+        scratch = Path(tempfile.mkdtemp(prefix=".pdf-", dir=folder))
+        try:
+            converted = pdf.convert(group, scratch)
+            for document, pdf_file in zip(group, converted):
+                wordml.fill_page_refs(document, pdf.bookmark_pages(pdf_file, wordml.page_refs(document)))
+            for document, pdf_file in zip(group, converted):
+                target = document.with_suffix(".pdf")
+                os.replace(pdf_file, target)
+                made.append(target)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return made
 
 
 def _moment(day: dt.date) -> dt.datetime:

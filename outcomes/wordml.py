@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import zipfile
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -509,6 +510,47 @@ class _FixedDateZip:
 
     def close(self) -> None:
         self._zip.close()
+
+
+_PAGE_REF = re.compile(rb'<w:fldSimple w:instr=" PAGEREF ([^ "]+) \\h ">(.*?)</w:fldSimple>')
+_UPDATE_FIELDS = b'<w:updateFields w:val="true"/>'
+
+
+def page_refs(path: Path) -> list[str]:
+    """The bookmarks the PAGEREF fields of a saved document point to."""
+    with zipfile.ZipFile(path) as archive:
+        body = archive.read("word/document.xml")
+    return sorted({match.group(1).decode("utf-8") for match in _PAGE_REF.finditer(body)})
+
+
+def fill_page_refs(path: Path, pages: dict[str, int]) -> None:
+    """Write ``pages`` (bookmark -> page number) as the results of the PAGEREF
+    fields of the document at ``path``, and stop asking Word to update fields:
+    Word shows a field's saved result, so the contents and the index show
+    their page numbers in Word without a question. The package is rewritten
+    entry by entry, with the same dates, atomically."""
+
+    def result(match: re.Match) -> bytes:
+        page = pages.get(match.group(1).decode("utf-8"))
+        if page is None:
+            return match.group(0)
+        return match.group(0)[: match.start(2) - match.start(0)] + f"<w:r><w:t>{page}</w:t></w:r>".encode() + b"</w:fldSimple>"
+
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in source.infolist():
+                blob = source.read(info)
+                if info.filename == "word/document.xml":
+                    blob = _PAGE_REF.sub(result, blob)
+                elif info.filename == "word/settings.xml":
+                    blob = blob.replace(_UPDATE_FIELDS, b"")
+                target.writestr(info, blob)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def save(document, path: Path, when: dt.datetime, body: str = "") -> None:

@@ -1,0 +1,96 @@
+"""Word documents to tagged PDF with LibreOffice, and the page of each bookmark.
+
+``convert(documents, folder)`` runs one headless LibreOffice for all the
+documents (starting it costs more than converting a short document), with a
+private, throw-away profile: two LibreOffice processes sharing a profile
+wait for, or break, each other. The PDF is tagged for accessibility
+(structure tags, document language, title shown from the metadata, an
+outline from the headings), fonts embedded, and every Word bookmark becomes
+a named destination, which ``bookmark_pages`` reads back: the page numbers
+LibreOffice computed, for the Word documents' own page references.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+# LibreOffice's writer_pdf_Export options (officecfg's Common/Filter/PDF/Export).
+EXPORT_OPTIONS = {
+    "UseTaggedPDF": True,  # structure tags: headings, lists, tables, figures with alt text
+    "PDFUACompliance": True,  # PDF/UA: the title in the XMP metadata, shown as the window title
+    "ExportBookmarks": True,  # the outline, from the headings
+    "ExportBookmarksToPDFDestination": True,  # Word bookmarks as named destinations
+    "ExportNotes": False,
+    "EmbedStandardFonts": True,  # every font embedded, even the PDF base 14
+}
+FILTER = "pdf:writer_pdf_Export:" + json.dumps(
+    {name: {"type": "boolean", "value": str(value).lower()} for name, value in EXPORT_OPTIONS.items()},
+    separators=(",", ":"),
+)
+
+
+class PdfError(Exception):
+    """LibreOffice did not make a PDF."""
+
+
+def soffice() -> str | None:
+    """LibreOffice's command, or None when it is not installed."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def convert(documents: Iterable[Path], folder: Path, *, timeout: float | None = None) -> list[Path]:
+    """Convert ``documents`` (.docx) to PDF files of the same names in ``folder``.
+
+    Raises ``PdfError`` if LibreOffice is missing, fails, or leaves a PDF out.
+    """
+    documents = [Path(d) for d in documents]
+    if not documents:
+        return []
+    program = soffice()
+    if program is None:
+        raise PdfError("soffice not found")
+    folder = Path(folder)
+    with tempfile.TemporaryDirectory(prefix="outcomes-libreoffice-") as profile:
+        command = [
+            program, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
+            "--convert-to", FILTER, "--outdir", str(folder), *map(str, documents),
+        ]
+        environment = {**os.environ, "HOME": profile}  # nothing of LibreOffice's in the user's home
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=environment)
+        except subprocess.TimeoutExpired:
+            raise PdfError(f"LibreOffice took more than {timeout:.0f} s") from None
+    made = [folder / f"{document.stem}.pdf" for document in documents]
+    missing = [path.name for path in made if not path.exists()]
+    if done.returncode != 0 or missing:
+        detail = (done.stderr or done.stdout).strip().splitlines()
+        raise PdfError(f"LibreOffice exited {done.returncode}, no {', '.join(missing) or 'error'}: {detail[-1] if detail else ''}")
+    return made
+
+
+def destination_name(bookmark: str) -> str:
+    """How LibreOffice names a bookmark's destination: ``_Toc_s1`` -> ``5FToc5Fs1``
+    (characters other than ASCII letters and digits as hexadecimal UTF-8)."""
+    return "".join(
+        char if char.isascii() and char.isalnum() else char.encode("utf-8").hex().upper() for char in bookmark
+    )
+
+
+def bookmark_pages(pdf: Path, bookmarks: Iterable[str]) -> dict[str, int]:
+    """The page number (from 1) of each of ``bookmarks`` found in ``pdf``."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf)
+    destinations = {name.lstrip("/"): value for name, value in reader.named_destinations.items()}
+    pages = {}
+    for bookmark in bookmarks:
+        destination = destinations.get(destination_name(bookmark))
+        if destination is not None:
+            pages[bookmark] = reader.get_destination_page_number(destination) + 1
+    return pages
