@@ -144,6 +144,17 @@ WORDS: dict[str, dict[str, str]] = {
         "it": "Grafico a barre orizzontali dei partecipanti per tipo di attore. {values}.",
         "en": "Horizontal bar chart of participants by actor type. {values}.",
     },
+    "colophon": {"it": "Colophon", "en": "Colophon"},
+    "editor": {"it": "A cura di", "en": "Edited by"},
+    "publication": {"it": "Data di pubblicazione", "en": "Publication date"},
+    "licence": {"it": "Licenza", "en": "Licence"},
+    "licence_text": {
+        "it": "Il testo degli atti è distribuito con licenza {licence}: può essere riprodotto e adattato citando la fonte.",
+        "en": "The text of these proceedings is licensed under {licence}: it may be copied and adapted with attribution.",
+    },
+    "how_to_cite": {"it": "Come citare", "en": "How to cite"},
+    "cited_editor": {"it": "{editor} (a cura di)", "en": "{editor} (ed.)"},
+    "cited_as": {"it": "Atti del convegno, {place}, {dates}", "en": "Conference proceedings, {place}, {dates}"},
     "index_note": {
         "it": "I numeri rimandano agli esiti (capitolo.esito), seguiti dalla pagina.",
         "en": "Numbers point to the outcomes (chapter.outcome), followed by the page.",
@@ -497,6 +508,7 @@ class Proceedings:
         participants = self.participant_counts()
         chart = self.chart(document, participants) if participants else None  # before the body grows: python-docx scans it for ids
         self.title_page()
+        self.colophon()
         self.contents()
         self.introduction()
         self.programme()
@@ -549,6 +561,42 @@ class Proceedings:
             doc.paragraph("Title Page Warning", doc.run(self.w("internal_banner")))
         names = [doc.run(o.name, bold=True) + (doc.run(f", {o.role}") if o.role else "") for o in event.organisers]
         doc.paragraph("Title Page Credits", doc.run(self.w("organisers"), bold=True) + wordml.BREAK + wordml.BREAK.join(names))
+
+    def licence(self) -> tuple[str, str | None]:
+        """The text's licence and its address: the event note's, else the site's."""
+        if self.event.licence:
+            return self.event.licence, self.event.licence_url
+        from . import site
+
+        metadata = site.metadata()
+        return metadata["license"], metadata.get("license_url")
+
+    def colophon(self) -> None:
+        """The back of the title page: who edited the proceedings, the
+        organisers, when they came out (from the notes, never the day of the
+        build), the licence and how to cite them."""
+        doc, event = self.doc, self.event
+        doc.paragraph("Colophon Title", doc.run(event.title, bold=True) + (doc.run(f" – {event.subtitle}") if event.subtitle else ""))
+        where = self.w("cited_as", place=event.venue.city, dates=self.dates())
+        doc.paragraph("Colophon", doc.run(where))
+        if event.editor:
+            doc.paragraph("Colophon", self.label_run(self.w("editor"), colon=False) + doc.run(f" {event.editor}"))
+        organisers = [doc.run(o.name + (f", {o.role}" if o.role else "")) for o in event.organisers]
+        doc.paragraph("Colophon", self.label_run(self.w("organisers")) + wordml.BREAK + wordml.BREAK.join(organisers))
+        doc.paragraph("Colophon", self.label_run(self.w("publication")) + doc.run(self.date(event.published)))
+        licence, address = self.licence()
+        named = self.url(address, licence) if address else doc.run(licence)
+        before, after = self.w("licence_text", licence="\0").split("\0")
+        doc.paragraph("Colophon", self.label_run(self.w("licence")) + doc.run(before) + named + doc.run(after))
+        who = self.w("cited_editor", editor=event.editor) if event.editor else event.organisers[0].name
+        publisher = f", {event.organisers[0].name}" if event.editor else ""
+        citation = (
+            doc.run(f"{who}, ") + doc.run(event.title, italic=True)
+            + doc.run(f". {where}{publisher}, {event.published.year}.")
+        )
+        if event.website:
+            citation += doc.run(" ") + self.url(event.website)
+        doc.paragraph("Colophon", self.label_run(self.w("how_to_cite")) + wordml.BREAK + citation)
 
     def contents(self) -> None:
         """An entry per chapter, linked, with its page number: a PAGEREF field
@@ -1037,6 +1085,8 @@ def _styles(document) -> None:
     shape(paragraph_style("Title Page Kicker"), font=HEADING_FONT, size=12, bold=True, color=ACCENT, all_caps=True, after=6)
     shape(paragraph_style("Title Page Details"), font=HEADING_FONT, size=12, after=12)
     shape(paragraph_style("Title Page Credits"), font=HEADING_FONT, size=9, color=grey, before=150, line=1.3)
+    shape(paragraph_style("Colophon Title"), font=HEADING_FONT, size=10, color=RGBColor(0, 0, 0), after=2, page_break=True)
+    shape(paragraph_style("Colophon"), font=HEADING_FONT, size=9, color=grey, after=9, line=1.2)
     shape(paragraph_style("Title Page Warning"), font=HEADING_FONT, size=12, bold=True, color=RGBColor(0xC0, 0x00, 0x00), before=48)
     shape(styles["Heading 1"], font=HEADING_FONT, size=18, bold=True, color=ACCENT, before=0, after=12, keep_next=True, page_break=True)
     shape(styles["Heading 2"], font=HEADING_FONT, size=13.5, bold=True, color=ACCENT, before=14, after=6, keep_next=True)
