@@ -45,6 +45,7 @@ LANGUAGES = {"it": "it-IT", "en": "en-GB"}
 BODY_FONT = "Times New Roman"  # metric twins in LibreOffice: Liberation Serif and Sans,
 HEADING_FONT = "Arial"  # so Word and LibreOffice break lines and pages alike
 ACCENT = RGBColor(0x1F, 0x4E, 0x79)
+CHART_FONTS = ["Liberation Sans", HEADING_FONT, "DejaVu Sans"]  # the headings' family, first found
 TEXT_WIDTH = 11906 - 2 * 1418  # A4 minus 2.5 cm margins, in twips
 
 # What the document says, besides the notes and the vocabularies.
@@ -627,9 +628,9 @@ class Proceedings:
             details.append(self.label_run(self.w("website")) + self.url(event.website))
         doc.paragraph("Details", wordml.BREAK.join(details))
         organisers = [self.label_run(self.w("organisers"), colon=False)]
-        for organiser in event.organisers:
-            name = organiser.name + (f", {organiser.role}" if organiser.role else "")
-            organisers.append(self.url(organiser.website, name) if organiser.website else doc.run(name))
+        for organiser in event.organisers:  # all alike; a website after the name, as a link
+            name = doc.run(organiser.name + (f", {organiser.role}" if organiser.role else ""))
+            organisers.append(name + (doc.run(" – ") + self.url(organiser.website) if organiser.website else ""))
         doc.paragraph("Details", wordml.BREAK.join(organisers))
 
     def programme(self) -> None:
@@ -693,7 +694,13 @@ class Proceedings:
     def outcome(self, entry: Entry) -> None:
         doc, outcome = self.doc, entry.outcome
         doc.heading(3, outcome.title, bookmark=entry.bookmark, number=entry.number)
-        self.markdown.render(outcome.text)
+        lines = self.details(outcome)
+        self.markdown.render(outcome.text, keep_next=bool(lines))  # with its details, where they fit
+        if lines:
+            doc.paragraph("Outcome Details", wordml.BREAK.join(self.label_run(label, colon=bool(text)) + doc.run(text) for label, text in lines))
+
+    def details(self, outcome: models.Outcome) -> list[tuple[str, str]]:
+        """(label, text) of each detail of an outcome: who and when, SDGs, countries..."""
         lines: list[tuple[str, str]] = []
         if outcome.type == "commitment":
             lines += [(self.w("owner"), outcome.owner), (self.w("due"), self.date(outcome.due))]
@@ -713,8 +720,7 @@ class Proceedings:
             lines.append((self.w("keywords"), ", ".join(outcome.keywords)))
         if self.internal and not outcome.public:
             lines.append((self.w("internal"), ""))
-        if lines:
-            doc.paragraph("Outcome Details", wordml.BREAK.join(self.label_run(label, colon=bool(text)) + doc.run(text) for label, text in lines))
+        return lines
 
     def goals(self, targets: list[str]) -> str:
         """``10 Ridurre le disuguaglianze (10.7, 10.c); 17 Partnership per gli obiettivi (17.17)``."""
@@ -961,8 +967,10 @@ class Proceedings:
 def participants_chart(rows: list[tuple[str, int, int | None]], lang: str, registered: bool = False) -> bytes:
     """A horizontal bar chart of participants by actor type, as PNG bytes.
 
-    Rendered with matplotlib's own DejaVu Sans and without a timestamp or
-    software tag, so the same data gives the same bytes everywhere.
+    In the document's sans family (Liberation Sans, Arial's metric twin, or
+    Arial; matplotlib's own DejaVu Sans where neither is installed) and
+    without a timestamp or software tag: the same data and fonts give the
+    same bytes.
     """
     import matplotlib
 
@@ -971,7 +979,7 @@ def participants_chart(rows: list[tuple[str, int, int | None]], lang: str, regis
 
     labels = [vocab.actor_types().label(actor, lang) for actor, _, _ in rows][::-1]
     attendance = [count for _, count, _ in rows][::-1]
-    style = {"font.family": "DejaVu Sans", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
+    style = {"font.family": "sans-serif", "font.sans-serif": CHART_FONTS, "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
     with matplotlib.rc_context(style):
         figure = Figure(figsize=(6.3, 0.22 * max(len(rows), 1) + 0.9), dpi=200)
         axes = figure.add_subplot()
@@ -1098,10 +1106,11 @@ def _styles(document) -> None:
     toc.paragraph_format.tab_stops.add_tab_stop(Cm(0.9))  # after the chapter number
     toc.paragraph_format.tab_stops.add_tab_stop(Twips(TEXT_WIDTH), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
     shape(paragraph_style("Details"), font=HEADING_FONT, size=9.5, color=grey, after=10, line=1.25)
-    shape(paragraph_style("Outcome Details"), font=HEADING_FONT, size=8.5, color=grey, after=10, left=0.4, line=1.2)
+    details = shape(paragraph_style("Outcome Details"), font=HEADING_FONT, size=8.5, color=grey, after=10, left=0.4, line=1.2)
+    details.paragraph_format.keep_together = True
     shape(styles["Quote"], italic=True, color=RGBColor(0x26, 0x26, 0x26), left=1.0, after=2)
     shape(paragraph_style("Quote Attribution"), font=HEADING_FONT, size=9, color=grey, left=1.0, after=10)
-    shape(styles["List Paragraph"], after=3)
+    shape(styles["List Paragraph"], after=8)  # between items none (contextual spacing), after the list as after text
     shape(styles["List Continue"], left=1.27, after=3)
     shape(paragraph_style("Table Text"), font=HEADING_FONT, size=9, before=2, after=2, line=1.0)
     shape(paragraph_style("Table Heading", "Table Text"), bold=True, keep_next=True)

@@ -49,6 +49,7 @@ A4 = (11906, 16838)  # twips
 BREAK = "<w:r><w:br/></w:r>"
 RIGHT = '<w:jc w:val="right"/>'
 TAB = "<w:r><w:tab/></w:r>"
+CELL_MARGIN = 108  # twips: the left and right cell margins of the template's table styles
 
 
 def escape(text: str) -> str:
@@ -131,13 +132,18 @@ class Writer:
 
     # -- blocks: each is appended to the body --
 
-    def paragraph(self, style: str | None, inner: str = "", *, numbering: tuple[int, int] | None = None) -> None:
+    def paragraph(self, style: str | None, inner: str = "", *, numbering: tuple[int, int] | None = None,
+                  keep_next: bool = False) -> None:
         """A paragraph in ``style`` holding ``inner``; ``numbering`` is
-        (numbering id, list level) for a list item."""
-        self._body.append(self._paragraph(style, inner, numbering))
+        (numbering id, list level) for a list item; ``keep_next`` keeps it on
+        the page of the paragraph that follows."""
+        self._body.append(self._paragraph(style, inner, numbering, keep_next))
 
-    def _paragraph(self, style: str | None, inner: str, numbering: tuple[int, int] | None = None) -> str:
+    def _paragraph(self, style: str | None, inner: str, numbering: tuple[int, int] | None = None,
+                   keep_next: bool = False) -> str:
         properties = f'<w:pStyle w:val="{self.styles[style]}"/>' if style else ""
+        if keep_next:
+            properties += "<w:keepNext/>"
         if numbering:
             properties += f'<w:numPr><w:ilvl w:val="{numbering[1]}"/><w:numId w:val="{numbering[0]}"/></w:numPr>'
         return f"<w:p><w:pPr>{properties}</w:pPr>{inner}</w:p>" if properties else f"<w:p>{inner}</w:p>"
@@ -157,6 +163,9 @@ class Writer:
     ) -> None:
         """A full-width table whose first row (the column titles) repeats on
         every page, with ``caption`` and ``description`` as its alt text.
+        Its borders line up with the text margin: the indent is the cells'
+        left margin, which Word (before 2013's layout) and LibreOffice
+        otherwise hang out into the margin.
 
         ``columns`` are (title, width in twips, alignment: left or right);
         each cell of ``rows`` is inline XML (runs, links).
@@ -176,7 +185,8 @@ class Writer:
         body = self._body
         body.append(
             f'<w:tbl><w:tblPr><w:tblStyle w:val="{self.styles["Table Grid"]}"/>'
-            f'<w:tblW w:w="{sum(width for _, width, _ in columns)}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+            f'<w:tblW w:w="{sum(width for _, width, _ in columns)}" w:type="dxa"/>'
+            f'<w:tblInd w:w="{CELL_MARGIN}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
             '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>'
             f'<w:tblCaption w:val="{escape(caption)}"/><w:tblDescription w:val="{escape(description)}"/></w:tblPr>'
             f"<w:tblGrid>{grid}</w:tblGrid>"
@@ -280,8 +290,9 @@ class Markdown:
         self.parser = MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
         self.heading_base = heading_base
 
-    def render(self, text: str, style: str = "Body Text") -> None:
-        """Append ``text``'s paragraphs to the body; plain paragraphs in ``style``."""
+    def render(self, text: str, style: str = "Body Text", keep_next: bool = False) -> None:
+        """Append ``text``'s paragraphs to the body; plain paragraphs in ``style``;
+        with ``keep_next``, each kept on the page of what follows it."""
         writer = self.writer
         lists: list[list] = []  # [numbering id, next paragraph is the item's first]
         quote = 0
@@ -303,7 +314,7 @@ class Markdown:
                 numbering = None
                 paragraph_style = f"Heading {min(self.heading_base + int(token.tag[1]), 6)}"
             elif kind == "inline":
-                writer.paragraph(paragraph_style, self.inline(token.children or []), numbering=numbering)
+                writer.paragraph(paragraph_style, self.inline(token.children or []), numbering=numbering, keep_next=keep_next)
             elif kind == "bullet_list_open":
                 lists.append([writer.numbering.bullets, True])
             elif kind == "ordered_list_open":
@@ -318,7 +329,7 @@ class Markdown:
                 quote -= 1
             elif kind in ("fence", "code_block", "html_block"):
                 for line in token.content.rstrip("\n").split("\n"):
-                    writer.paragraph("Source Code", writer.text(line))
+                    writer.paragraph("Source Code", writer.text(line), keep_next=keep_next)
 
     def inline(self, children) -> str:
         """The runs (and links) of one paragraph."""
