@@ -22,6 +22,9 @@ What it adds:
 - labels instead of codes in the cells of those columns;
 - what the templates need: the outcome, session and event pages, the home
   page's overview, Italian dates;
+- the proceedings for download, ``/proceedings/<event-id>.pdf`` (and
+  ``.docx``, ``.en.pdf``...), from the ``proceedings/`` folder of the
+  build, linked from the event page; never an internal edition;
 - the magic parameter ``:_site_url`` (the site's public address,
   ``public_url``) for permalinks in the feed;
 - a guard in front of Datasette: a request other than GET, HEAD or OPTIONS
@@ -810,8 +813,84 @@ async def session_page(datasette, session_id: str) -> dict | None:
     return session
 
 
+# --- The proceedings, for download ------------------------------------------------
+
+# The public editions of outcomes.proceedings: <event-id>[.<lang>].<pdf|docx>.
+# An internal edition (-interno) is never served, whatever the folder holds.
+EDITION = re.compile(r"^(?P<event>[a-z0-9]+(?:-[a-z0-9]+)*)(?:\.(?P<lang>[a-z]{2}))?\.(?P<format>pdf|docx)$")
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+FORMATS = {"pdf": "PDF", "docx": "Word"}
+LANGUAGE_NAMES = {"it": "in italiano", "en": "in inglese"}
+
+
+def proceedings_folder(datasette) -> Path | None:
+    """The build's ``proceedings/``: beside the database when ``datasette
+    build/`` serves the build folder as its configuration directory; else the
+    folder given with ``--static proceedings:<folder>`` (``datasette
+    package`` and ``publish`` copy it into the image)."""
+    if datasette.config_dir:
+        return Path(datasette.config_dir) / "proceedings"
+    mounts = dict(getattr(datasette, "static_mounts", None) or [])
+    return Path(mounts["proceedings"]) if "proceedings" in mounts else None
+
+
+async def _edition(datasette, name: str) -> Path | None:
+    """The file of a public edition of an event's proceedings, if there is one."""
+    match = EDITION.match(name)
+    folder = proceedings_folder(datasette)
+    if match is None or match["event"].endswith("-interno") or folder is None:
+        return None
+    db = datasette.get_database(DATABASE)
+    if (await db.execute("select 1 from events where id = :id", {"id": match["event"]})).first() is None:
+        return None
+    path = folder / name
+    return path if path.is_file() else None
+
+
+async def proceedings_file(datasette, request):
+    path = await _edition(datasette, request.url_vars["name"])
+    if path is None:
+        return Response.text(t("error.404"), status=404)
+    kind = EDITION.match(path.name)["format"]
+    disposition = "inline" if kind == "pdf" else "attachment"
+    return Response(
+        path.read_bytes(),
+        content_type=MEDIA_TYPES[kind],
+        headers={"content-disposition": f'{disposition}; filename="{path.name}"'},
+    )
+
+
+async def downloads(datasette, event_id: str) -> list[dict]:
+    """The public editions of an event's proceedings: url, label, size."""
+    folder = proceedings_folder(datasette)
+    if folder is None or not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.glob(f"{event_id}.*")):
+        match = EDITION.match(path.name)
+        if match and match["event"] == event_id:
+            found.append({
+                "url": datasette.urls.path(f"/proceedings/{path.name}"),
+                "format": FORMATS[match["format"]],
+                "language": LANGUAGE_NAMES.get(match["lang"], match["lang"]) if match["lang"] else "",
+                "size": _size(path.stat().st_size),
+                "order": (match["lang"] or "", match["format"] != "pdf"),
+            })
+    return sorted(found, key=lambda item: item["order"])
+
+
+def _size(count: int) -> str:
+    """``1,0 MB``, ``158 kB``: Italian decimal comma."""
+    if count >= 1_000_000:
+        return f"{count / 1_000_000:.1f} MB".replace(".", ",")
+    return f"{max(1, round(count / 1000))} kB"
+
+
 async def event_page(datasette, event_id: str) -> dict | None:
-    """An event with its sessions, in programme order."""
+    """An event with its sessions, in programme order, and its proceedings."""
     db = datasette.get_database(DATABASE)
     L = language()  # one of LANGUAGES: safe in SQL
     event = await _one(db, "select * from events where id = :id", {"id": event_id})
@@ -837,6 +916,7 @@ async def event_page(datasette, event_id: str) -> dict | None:
         "event_id = :id",
         event_id,
     )
+    event["downloads"] = await downloads(datasette, event_id)
     return event
 
 
@@ -1218,7 +1298,10 @@ def register_routes(datasette):
             return Response.text(t("error.404"), status=404)
         return Response(path.read_text("utf-8"), content_type=OPEN_DATA_FILES[name])
 
-    return [(r"^/(?P<name>datapackage\.json|CITATION\.cff)$", open_data)]
+    return [
+        (r"^/(?P<name>datapackage\.json|CITATION\.cff)$", open_data),
+        (r"^/proceedings/(?P<name>[^/]+)$", proceedings_file),  # the proceedings, for download
+    ]
 
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
