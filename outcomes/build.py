@@ -353,7 +353,7 @@ def build(
     out_dir: Path,
     *,
     proceedings: bool = True,
-    pdf: bool = True,
+    pdf: bool = False,
     on_wait: Callable[[], None] | None = None,
     workers: int | None = None,
     full: bool = False,
@@ -363,7 +363,9 @@ def build(
     The database and the site always; with ``proceedings``, each event's
     proceedings too (each changed event's, in an incremental build; their
     warnings join the problems), with ``pdf`` and LibreOffice their PDF
-    editions too (without LibreOffice, a notice says so). Nothing is published if any note has an
+    editions too (without LibreOffice, a notice says so; the commands ask
+    for them unless told ``--no-pdf``, calls in code when they need them:
+    they take seconds). Nothing is published if any note has an
     error. ``workers`` is the number of processes reading notes (default:
     the machine's cores, up to 4); ``full`` rebuilds everything even when an
     update would do. ``on_wait`` is called if another build holds the lock.
@@ -419,8 +421,7 @@ def build(
         if not proceedings:
             stale = []  # this build leaves the documents alone
         elif incremental:  # the editions of removed events, and those no longer made of rewritten ones
-            rewritten = {event.id for event in events if event.id in changes.events or event.id in changes.sessions}
-            stale = _stale_editions(stage, out_dir, [*changes.removed_events, *rewritten])
+            stale = _stale_editions(stage, out_dir, [*changes.removed_events, *write_proceedings.events])
         else:
             stale = None  # every document this build did not write
         result.published = publish(stage, out_dir, stale)

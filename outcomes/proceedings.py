@@ -429,14 +429,16 @@ def file_name(event: EventNote, lang: str, internal: bool = False, extension: st
 class Writer:
     """The ``write_proceedings`` of ``outcomes.build.build``: every edition of
     each event (``editions``) into a folder, warnings into ``problems``;
-    ``written`` lists the documents, for ``add_pdfs``."""
+    ``written`` lists the documents, for ``add_pdfs``, ``events`` their events."""
 
     def __init__(self, problems: Problems, *, internal: bool = False):
         self.problems = problems
         self.internal = internal
         self.written: list[Path] = []
+        self.events: list[str] = []  # the ids of the events written
 
     def __call__(self, event: EventNote, sessions: list[SessionNote], folder: Path) -> None:
+        self.events.append(event.id)
         for number, lang in enumerate(editions(event)):
             path = Path(folder) / file_name(event, lang, self.internal)
             warnings = write(event, sessions, path, lang=lang, internal=self.internal)
