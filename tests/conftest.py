@@ -65,11 +65,13 @@ def run(cli_runner):
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Path:
-    """The example notes built once into a fresh output folder, proceedings included."""
+    """The example notes built once into a fresh output folder, proceedings
+    included, with their PDF edition if LibreOffice is installed (converted
+    once for the whole test session)."""
     from outcomes.build import build
 
     out = tmp_path_factory.mktemp("build")
-    result = build(EXAMPLE_NOTES, out)
+    result = build(EXAMPLE_NOTES, out, pdf=True)
     assert result.ok, [p.format() for p in result.problems]
     return out
 

@@ -175,7 +175,8 @@ def test_contents_link_every_chapter_with_its_page_number(written):
         assert anchor in headings
         # The page number: a PAGEREF field to the same heading, filled in at layout.
         assert entry.xpath("string(w:hyperlink/w:fldSimple/@w:instr)", namespaces=NS) == f" PAGEREF {anchor} \\h "
-    # Word fills fields in (after asking) when the document opens.
+    # Until LibreOffice has computed the page numbers (add_pdfs), Word is
+    # asked to fill the fields in when the document opens.
     settings = part(path, "word/settings.xml")
     assert settings.xpath("string(w:updateFields/@w:val)", namespaces=NS) == "true"
 
@@ -485,7 +486,7 @@ def test_core_properties_come_from_the_event(written):
 
 
 def test_cli_writes_the_proceedings(run, tmp_path):
-    result = run("proceedings", EVENT, "--notes", NOTES, "--out", tmp_path)
+    result = run("proceedings", EVENT, "--notes", NOTES, "--out", tmp_path, "--no-pdf")
     assert result.exit_code == 0
     path = tmp_path / "proceedings" / f"{EVENT}.docx"
     assert result.stdout == f"Atti scritti in {path}: 2 sessioni, 3 esiti.\n"
@@ -494,15 +495,15 @@ def test_cli_writes_the_proceedings(run, tmp_path):
 
 
 def test_cli_internal_edition_says_so_in_its_name(run, tmp_path):
-    result = run("proceedings", EVENT, "--notes", NOTES, "--out", tmp_path, "--internal", "--lang", "en")
+    result = run("proceedings", EVENT, "--notes", NOTES, "--out", tmp_path, "--internal", "--lang", "en", "--no-pdf")
     assert result.exit_code == 0
-    path = tmp_path / "proceedings" / f"{EVENT}-internal.docx"
+    path = tmp_path / "proceedings" / f"{EVENT}-interno.en.docx"
     assert result.stdout == f"Proceedings written to {path}: 3 sessions, 5 outcomes, internal ones included.\n"
     assert [p.name for p in (tmp_path / "proceedings").iterdir()] == [path.name]
 
 
 def test_cli_output_file(run, tmp_path):
-    result = run("proceedings", EVENT, "--notes", NOTES, "-o", tmp_path / "atti.docx", "--internal")
+    result = run("proceedings", EVENT, "--notes", NOTES, "-o", tmp_path / "atti.docx", "--internal", "--no-pdf")
     assert result.exit_code == 0
     assert "Riunione riservata" in package_text(tmp_path / "atti.docx")
 
@@ -527,7 +528,8 @@ def test_cli_unknown_event(run, tmp_path):
 
 
 def test_build_writes_proceedings_for_every_event(built):
-    assert [p.name for p in (built / "proceedings").iterdir()] == [f"{EXAMPLE_EVENT}.docx"]
+    pdf = [f"{EXAMPLE_EVENT}.pdf"] if shutil.which("soffice") else []
+    assert sorted(p.name for p in (built / "proceedings").iterdir()) == [f"{EXAMPLE_EVENT}.docx", *pdf]
 
 
 def test_publish_reports_proceedings_warnings(run, tmp_path):
@@ -549,20 +551,11 @@ def test_default_language_follows_the_event():
 # --- LibreOffice: the example event as a reader sees it ---------------------------------
 
 
-@pytest.fixture(scope="module")
-def example_pdf(tmp_path_factory) -> Path:
-    """The example event's proceedings, converted by LibreOffice to a tagged PDF."""
-    soffice = need_program("soffice", "the proceedings are checked as LibreOffice lays them out")
-    folder = tmp_path_factory.mktemp("pdf")
-    event, sessions = load_notes(EXAMPLE_NOTES / EXAMPLE_EVENT)
-    source = folder / f"{EXAMPLE_EVENT}.docx"
-    proceedings.write(event, sessions, source)
-    subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{folder / 'profile'}", "--headless", "--convert-to",
-         'pdf:writer_pdf_Export:{"UseTaggedPDF":{"type":"boolean","value":"true"}}', "--outdir", str(folder), str(source)],
-        check=True, capture_output=True, timeout=300,
-    )
-    return folder / f"{EXAMPLE_EVENT}.pdf"
+@pytest.fixture
+def example_pdf(built) -> Path:
+    """The example event's PDF edition, made by the session's build (``built``)."""
+    need_program("soffice", "the proceedings are checked as LibreOffice lays them out")
+    return built / "proceedings" / f"{EXAMPLE_EVENT}.pdf"
 
 
 def pdf_pages(pdf: Path, *options: str) -> list[str]:
@@ -583,7 +576,7 @@ def body_of(page: str) -> str:
 @pytest.mark.libreoffice
 def test_pdf_has_every_session_and_contents_with_true_page_numbers(example_pdf):
     pages = pdf_pages(example_pdf, "-layout")
-    contents = body_of(pages[1])
+    contents = body_of(pages[2])  # after the title page and the colophon
     assert contents.startswith("Indice Presentazione")
     _, sessions = load_notes(EXAMPLE_NOTES / EXAMPLE_EVENT)
     chapters = proceedings.chapters(sessions, internal=False)
@@ -680,3 +673,330 @@ def test_markup_in_notes_stays_text(tmp_path):
     targets = [rel.target_ref for rel in docx.Document(path).part.rels.values() if rel.is_external]
     assert targets and all(target.startswith(("https://", "http://")) for target in targets)
     assert "javascript:alert(1)" in "".join(part(path, "word/document.xml").itertext())
+
+
+# --- Editions, colophon, layout -------------------------------------------------------
+
+
+def test_editions_side_by_side(run, tmp_path):
+    """Italian, English and internal editions each have their file: none replaces another."""
+    folder = tmp_path / "proceedings"
+    assert run("proceedings", EVENT, "--notes", NOTES, "--out", tmp_path, "--no-pdf").exit_code == 0
+    italian = (folder / f"{EVENT}.docx").read_bytes()
+    assert run("proceedings", EVENT, "--notes", NOTES, "--out", tmp_path, "--no-pdf", "--lang", "en").exit_code == 0
+    assert run("proceedings", EVENT, "--notes", NOTES, "--out", tmp_path, "--no-pdf", "--internal").exit_code == 0
+    assert sorted(p.name for p in folder.iterdir()) == [f"{EVENT}-interno.docx", f"{EVENT}.docx", f"{EVENT}.en.docx"]
+    assert (folder / f"{EVENT}.docx").read_bytes() == italian
+    assert docx.Document(folder / f"{EVENT}.en.docx").core_properties.language == "en-GB"
+
+
+def test_an_event_setting_makes_every_build_write_both_languages(tmp_path):
+    from outcomes.build import build
+
+    notes = tmp_path / "notes"
+    shutil.copytree(NOTES, notes)
+    event_note = notes / EVENT / "event.yaml"
+    event_note.write_text(event_note.read_text() + "proceedings_languages: [it, en]\n")
+    result = build(notes, tmp_path / "out")
+    assert result.ok, [p.format() for p in result.problems]
+    folder = tmp_path / "out" / "proceedings"
+    assert sorted(p.name for p in folder.iterdir()) == [f"{EVENT}.docx", f"{EVENT}.en.docx"]
+    assert [docx.Document(folder / name).core_properties.language for name in (f"{EVENT}.docx", f"{EVENT}.en.docx")] == [
+        "it-IT", "en-GB",
+    ]
+    assert len(result.problems) == 2  # each note's warnings once, not once per edition
+
+
+def test_an_english_event_has_its_italian_edition_beside(tmp_path):
+    event, _ = load_notes(NOTES / EVENT)
+    english = load.EventNote(EVENT, event.path, event.event.model_copy(update={"language": "en"}), ())
+    assert [proceedings.file_name(english, lang) for lang in ("en", "it")] == [f"{EVENT}.docx", f"{EVENT}.it.docx"]
+    assert proceedings.file_name(english, "en", internal=True, extension="pdf") == f"{EVENT}-interno.pdf"
+
+
+def test_colophon(written):
+    assert texts(written["public"], "ColophonTitle") == ["Atti di prova – Un evento per i test degli atti"]
+    assert texts(written["public"], "Colophon") == [
+        "Atti del convegno, Torino, 4–5 marzo 2021",
+        "A cura di Ufficio di prova degli atti",
+        f"Organizzatori: \nRegione Piemonte, promotore\n{ARABIC}, partner",
+        "Data di pubblicazione: 30 giugno 2021",
+        "Licenza: Il testo degli atti è distribuito con licenza CC BY-SA 4.0: può essere riprodotto e adattato citando la fonte.",
+        "Come citare: \nUfficio di prova degli atti (a cura di), Atti di prova. Atti del convegno, Torino, 4–5 marzo 2021, "
+        "Regione Piemonte, 2021.",
+    ]
+    assert texts(written["english"], "Colophon")[-1] == (
+        "How to cite: \nUfficio di prova degli atti (ed.), Atti di prova. Conference proceedings, Torino, 4–5 March 2021, "
+        "Regione Piemonte, 2021."
+    )
+    licence = [p for p in paragraphs(written["public"], "Colophon") if text_of(p).startswith("Licenza")][0]
+    link = licence.find("w:hyperlink", NS)
+    target = docx.Document(written["public"]).part.rels[link.get(f"{{{R}}}id")].target_ref
+    assert (text_of(link), target) == ("CC BY-SA 4.0", "https://creativecommons.org/licenses/by-sa/4.0/deed.it")
+
+
+def test_colophon_defaults_to_the_site_licence_and_the_last_day(tmp_path):
+    """Without editor, date or licence in the note: the site's licence, the
+    event's last day (never the build's), the first organiser in the citation."""
+    from helpers import EVENT_YAML, write_library
+
+    notes = write_library(tmp_path, session=None, event=EVENT_YAML + "end_date: 2019-10-16\n")
+    event, sessions = load_notes(notes / "convegno-2019")
+    proceedings.write(event, sessions, tmp_path / "atti.docx")
+    assert texts(tmp_path / "atti.docx", "Colophon") == [
+        "Atti del convegno, Torino, 15–16 ottobre 2019",
+        "Organizzatori: \nRegione Piemonte",
+        "Data di pubblicazione: 16 ottobre 2019",
+        "Licenza: Il testo degli atti è distribuito con licenza CC BY 4.0: può essere riprodotto e adattato citando la fonte.",
+        "Come citare: \nRegione Piemonte, Sguardi e prospettive della cooperazione decentrata. "
+        "Atti del convegno, Torino, 15–16 ottobre 2019, 2019.",
+    ]
+    targets = [rel.target_ref for rel in docx.Document(tmp_path / "atti.docx").part.rels.values() if rel.is_external]
+    assert "https://creativecommons.org/licenses/by/4.0/deed.it" in targets
+
+
+def test_an_outcome_is_kept_with_its_details(written):
+    """Heading, text and details on one page where they fit: the heading style
+    and the text's paragraphs keep with the next, the details keep their lines."""
+    body = paragraphs(written["public"])
+    styles = part(written["public"], "word/styles.xml")
+    for style_id in ("Heading3",):
+        assert styles.xpath(f"w:style[@w:styleId='{style_id}']/w:pPr/w:keepNext", namespaces=NS)
+    assert styles.xpath("w:style[@w:styleId='OutcomeDetails']/w:pPr/w:keepLines", namespaces=NS)
+    details = [i for i, p in enumerate(body) if style_of(p) == "OutcomeDetails"]
+    assert len(details) == 3
+    for index in details:
+        start = max(i for i in range(index) if style_of(body[i]) == "Heading3")
+        between = body[start + 1 : index]
+        assert between and all(p.find("w:pPr/w:keepNext", NS) is not None for p in between)
+
+
+def test_lists_have_space_after_them(written):
+    styles = part(written["public"], "word/styles.xml")
+    spacing = styles.xpath("w:style[@w:styleId='ListParagraph']/w:pPr", namespaces=NS)[0]
+    assert spacing.find("w:contextualSpacing", NS) is not None  # none between the items
+    after = int(spacing.find("w:spacing", NS).get(f"{{{W}}}after"))
+    body_text = styles.xpath("string(w:style[@w:styleId='BodyText']/w:pPr/w:spacing/@w:after)", namespaces=NS)
+    assert after == int(body_text) == 160  # after the list, as after a paragraph
+
+
+def test_tables_sit_on_the_text_margin(written):
+    for table in tables(written["public"]):
+        indent = table.find("w:tblPr/w:tblInd", NS)
+        assert (indent.get(f"{{{W}}}w"), indent.get(f"{{{W}}}type")) == ("108", "dxa")  # the cells' left margin
+        widths = [int(c.get(f"{{{W}}}w")) for c in table.findall("w:tblGrid/w:gridCol", NS)]
+        assert sum(widths) == proceedings.TEXT_WIDTH
+
+
+def test_organisers_are_all_styled_alike(written):
+    organisers = [p for p in paragraphs(written["public"], "Details") if text_of(p).startswith("Organizzatori")][0]
+    assert text_of(organisers) == (
+        f"Organizzatori\nRegione Piemonte, promotore – https://www.regione.piemonte.it\n{ARABIC}, partner"
+    )
+    names = [r for r in organisers.iter(f"{{{W}}}r") if text_of(r) in ("Regione Piemonte, promotore", f"{ARABIC}, partner")]
+    assert len(names) == 2 and all(r.find("w:rPr", NS) is None for r in names)  # plain text, both
+
+
+def test_the_chart_uses_the_headings_sans_family():
+    from matplotlib import font_manager
+
+    found = font_manager.findfont(font_manager.FontProperties(family=proceedings.CHART_FONTS), fallback_to_default=False)
+    if not Path("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf").exists() and "Liberation" not in found:
+        pytest.skip("Liberation Sans is not installed (fonts-liberation2)")
+    assert Path(found).name == "LiberationSans-Regular.ttf"  # Arial's metric twin, as LibreOffice shows the headings
+
+
+# --- The PDF edition ------------------------------------------------------------------
+
+DETAIL_LABELS = ("Chi:", "Entro:", "Stato:", "SDG:", "Global Compact:", "Paesi:", "Attori:", "Temi:", "Parole chiave:")
+
+
+@pytest.mark.libreoffice
+def test_pdf_has_the_colophon(example_pdf):
+    colophon = body_of(pdf_pages(example_pdf)[1])
+    event = load_notes(EXAMPLE_NOTES / EXAMPLE_EVENT)[0].event
+    for line in (
+        f"A cura di {event.editor}",
+        "Organizzatori: Regione Piemonte, promotore",
+        "Data di pubblicazione: 16 dicembre 2019",
+        "Il testo degli atti è distribuito con licenza CC BY 4.0",
+        f"Come citare: {event.editor} (a cura di), {event.title}. Atti del convegno, Torino, 15 ottobre 2019, Regione Piemonte, 2019.",
+    ):
+        assert line in colophon
+
+
+@pytest.mark.libreoffice
+def test_pdf_is_tagged_with_title_language_outline_and_embedded_fonts(example_pdf):
+    from pypdf import PdfReader
+
+    info = subprocess.run([need_program("pdfinfo", "reading the PDF"), str(example_pdf)], capture_output=True, text=True, check=True).stdout
+    fields = dict(line.split(":", 1) for line in info.splitlines())
+    event, sessions = load_notes(EXAMPLE_NOTES / EXAMPLE_EVENT)
+    assert (fields["Title"].strip(), fields["Tagged"].strip(), fields["Metadata Stream"].strip()) == (event.event.title, "yes", "yes")
+    reader = PdfReader(example_pdf)
+    root = reader.trailer["/Root"]
+    assert (root["/Lang"], root["/ViewerPreferences"]["/DisplayDocTitle"]) == ("it-IT", True)  # PDF/UA: the title, not the file name
+    assert "<pdfuaid:part>1</pdfuaid:part>" in root["/Metadata"].get_object().get_data().decode()
+    outline = [item.title for item in reader.outline if not isinstance(item, list)]
+    chapters = proceedings.chapters(sessions, internal=False)
+    assert outline == ["Presentazione", "Programma", *[f"{c.number}\u2002{c.session.title}" for c in chapters],
+                       "Impegni", "Partecipanti", "Indice analitico"]
+    fonts = subprocess.run([need_program("pdffonts", "reading the PDF"), str(example_pdf)], capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in fonts.splitlines()[2:]]
+    assert rows and all(row[-5] == "yes" for row in rows), fonts  # the "emb" column
+
+
+@pytest.mark.libreoffice
+def test_word_shows_the_page_numbers_libreoffice_computed(built, example_pdf):
+    """The contents' and the index's PAGEREF fields hold the pages of the PDF as
+    their results, and Word is not asked to update fields."""
+    path = built / "proceedings" / f"{EXAMPLE_EVENT}.docx"
+    contents = body_of(pdf_pages(example_pdf, "-layout")[2])
+    entries = paragraphs(path, "TOC1")
+    assert len(entries) == 8
+    for entry in entries:
+        title, page = text_of(entry).rsplit("\t", 1)
+        assert re.search(re.escape(" ".join(title.split()[-3:])) + r" ?\.{3,} ?" + page + r"\b", contents), title
+    index_pages = [text_of(f) for f in paragraphs(path, "IndexEntry")[0].iter(f"{{{W}}}fldSimple")]
+    assert index_pages and all(page.isdigit() for page in index_pages)
+    assert part(path, "word/settings.xml").find("w:updateFields", NS) is None
+
+
+@pytest.mark.libreoffice
+def test_no_details_block_alone_at_a_page_top(example_pdf, tmp_path):
+    """Read as text, no page starts with an outcome's details; rendered as
+    pictures, every page has content and nothing crosses the left margin
+    (tables included)."""
+    from PIL import Image
+
+    pages = pdf_pages(example_pdf)
+    assert len(pages) > 40
+    for number, page in enumerate(pages[1:-1], start=2):
+        assert not body_of(page).startswith(DETAIL_LABELS), (number, body_of(page)[:120])
+    pdftoppm = need_program("pdftoppm", "rendering the PDF's pages")
+    subprocess.run([pdftoppm, "-r", "40", "-gray", "-png", str(example_pdf), str(tmp_path / "page")], check=True)
+    images = sorted(tmp_path.glob("page-*.png"))
+    assert len(images) == len(pages) - 1  # pdftotext ends with a form feed
+    margin = round(40 * 2.5 / 2.54)  # 2.5 cm at 40 dpi
+    for image in images:
+        picture = Image.open(image)
+        assert picture.size == (331, 468)  # A4
+        ink = picture.point(lambda value: 255 if value < 200 else 0).getbbox()
+        assert ink is not None, image.name
+        assert ink[0] >= margin - 1, (image.name, ink)
+
+
+@pytest.mark.libreoffice
+def test_two_builds_same_docx_bytes_same_pdf_text(built, tmp_path):
+    from outcomes.build import build
+
+    assert build(EXAMPLE_NOTES, tmp_path, pdf=True).ok
+    for name in (f"{EXAMPLE_EVENT}.docx",):
+        assert (tmp_path / "proceedings" / name).read_bytes() == (built / "proceedings" / name).read_bytes()
+    pdfs = [folder / "proceedings" / f"{EXAMPLE_EVENT}.pdf" for folder in (built, tmp_path)]
+    assert pdf_pages(pdfs[0], "-layout") == pdf_pages(pdfs[1], "-layout")
+
+
+def fake_soffice(folder: Path) -> Path:
+    """A LibreOffice that fails as a broken installation does."""
+    folder.mkdir()
+    program = folder / "soffice"
+    program.write_text("#!/bin/sh\necho 'Error: source file could not be loaded' >&2\nexit 1\n")
+    program.chmod(0o755)
+    return folder
+
+
+def test_a_failed_pdf_replaces_nothing(tmp_path, monkeypatch, run):
+    out = tmp_path / "out"
+    assert run("build", "--notes", NOTES, "--out", out, "--no-pdf").exit_code == 0
+    before = {p.name: p.read_bytes() for p in (out / "proceedings").iterdir()}
+    database = (out / "outcomes.db").read_bytes()
+    monkeypatch.setenv("PATH", str(fake_soffice(tmp_path / "bin")))
+    note = NOTES / EVENT / "event.yaml"
+    notes = tmp_path / "notes"
+    shutil.copytree(NOTES, notes)
+    (notes / EVENT / "event.yaml").write_text(note.read_text().replace("Atti di prova", "Atti cambiati"))
+    result = run("build", "--notes", notes, "--out", out, "--full")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "LibreOffice non ha creato il PDF degli atti (LibreOffice exited 1, no atti-prova.pdf: "
+        f"Error: source file could not be loaded): nulla è stato pubblicato in {out}"
+    )
+    assert {p.name: p.read_bytes() for p in (out / "proceedings").iterdir()} == before
+    assert (out / "outcomes.db").read_bytes() == database
+    assert [p.name for p in out.iterdir() if p.name.startswith(".staging")] == []
+
+
+def test_without_libreoffice_the_build_says_so_and_succeeds(tmp_path, monkeypatch, run):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no soffice here
+    result = run("build", "--notes", NOTES, "--out", tmp_path / "out")
+    assert result.exit_code == 0
+    notices = [line for line in result.stderr.splitlines() if "LibreOffice" in line]
+    assert notices == [
+        "LibreOffice (soffice) non è installato: atti senza edizione PDF, e Word chiederà di aggiornare i numeri di pagina"
+    ]
+    assert sorted(p.name for p in (tmp_path / "out" / "proceedings").iterdir()) == [f"{EVENT}.docx"]
+
+
+@pytest.mark.libreoffice
+def test_an_incremental_build_converts_only_the_changed_event(tmp_path):
+    from helpers import EVENT_YAML, SESSION_YAML, write_library
+    from outcomes.build import build
+
+    need_program("soffice", "the PDF editions are made by LibreOffice")
+    notes = write_library(tmp_path, event_id="primo")
+    write_library(tmp_path, event_id="secondo")
+    out = tmp_path / "out"
+    assert build(notes, out, pdf=True).ok
+    names = ["primo.docx", "primo.pdf", "secondo.docx", "secondo.pdf"]
+    assert sorted(p.name for p in (out / "proceedings").iterdir()) == names
+    stamps = {name: (out / "proceedings" / name).stat().st_mtime_ns for name in names}
+    (notes / "secondo" / "laboratorio.yaml").write_text(SESSION_YAML.replace("Migrazione e", "Migrazioni e"))
+    result = build(notes, out, pdf=True)
+    assert result.ok and result.incremental
+    assert sorted(p.name for p in result.published if p.parent.name == "proceedings") == ["secondo.docx", "secondo.pdf"]
+    assert {name: (out / "proceedings" / name).stat().st_mtime_ns == stamps[name] for name in names} == {
+        "primo.docx": True, "primo.pdf": True, "secondo.docx": False, "secondo.pdf": False,
+    }
+    assert "Migrazioni e Cooperazione" in " ".join(pdf_pages(out / "proceedings" / "secondo.pdf"))
+    # a session removed: its event's proceedings are written again, without it
+    (notes / "primo" / "laboratorio.yaml").unlink()
+    result = build(notes, out, pdf=True)
+    assert sorted(p.name for p in result.published if p.parent.name == "proceedings") == ["primo.docx", "primo.pdf"]
+    assert "Migrazione e Cooperazione" not in " ".join(pdf_pages(out / "proceedings" / "primo.pdf"))
+
+
+# --- On the site ------------------------------------------------------------------------
+
+
+def test_the_event_page_links_the_proceedings_for_download(built):
+    import asyncio
+
+    from datasette.app import Datasette
+
+    datasette = Datasette(config_dir=built)
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(datasette.invoke_startup())
+        page = loop.run_until_complete(datasette.client.get(f"/outcomes/events/{EXAMPLE_EVENT}"))
+        assert page.status_code == 200
+        links = re.findall(r'<li><a href="([^"]+)" download>([^<]+)</a></li>', page.text)
+        files = sorted((built / "proceedings").iterdir(), key=lambda p: p.suffix != ".pdf")
+        assert [href for href, _ in links] == [f"/proceedings/{p.name}" for p in files]
+        kinds = {".pdf": ("application/pdf", "PDF"),
+                 ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word")}
+        for (href, label), path in zip(links, files):
+            assert label.startswith(f"Atti del convegno ({kinds[path.suffix][1]}, ")
+            response = loop.run_until_complete(datasette.client.get(href))
+            assert (response.status_code, response.headers["content-type"]) == (200, kinds[path.suffix][0])
+            assert response.content == path.read_bytes()
+        # an internal edition left in the folder is never served, nor is another file
+        internal = built / "proceedings" / f"{EXAMPLE_EVENT}-interno.docx"
+        internal.write_bytes(b"riservato")
+        try:
+            for name in (internal.name, "non-esiste.pdf", "..%2Foutcomes.db", "metadata.json"):
+                assert loop.run_until_complete(datasette.client.get(f"/proceedings/{name}")).status_code == 404
+        finally:
+            internal.unlink()
+    finally:
+        loop.close()
