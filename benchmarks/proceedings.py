@@ -9,19 +9,26 @@ writes the proceedings (``outcomes.proceedings.write``: the step after
 loading) and pandoc (pypandoc-binary) converts the same content, written as
 Markdown, to .docx. Prints both times, ours/pandoc at each size, and
 time(1,000) / time(100): linear generation gives about 10.
+
+Beside them, the PDF edition: LibreOffice converting our .docx (one
+headless instance, a fresh profile, as ``outcomes build`` does it) and the
+page numbers it computed written back into the .docx
+(``outcomes.proceedings.add_pdfs``), with the number of pages. ``--no-pdf``
+skips it; without LibreOffice it is reported as missing.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import synthetic  # benchmarks/synthetic.py, next to this file
 
-from outcomes import load, proceedings, vocab
+from outcomes import load, pdf, proceedings, vocab
 
 
 def load_event(folder: Path):
@@ -86,23 +93,39 @@ def timed(function) -> float:
     return time.perf_counter() - start
 
 
-def measure(sessions: int, workdir: Path) -> dict:
+def pages(path: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(path).pages)
+
+
+def measure(sessions: int, workdir: Path, with_pdf: bool) -> dict:
     import pypandoc
 
     folder = synthetic.write_event(workdir / f"notes-{sessions}", sessions)
     event, notes = load_event(folder)
-    ours = timed(lambda: proceedings.write(event, notes, workdir / f"ours-{sessions}.docx"))
+    document = workdir / f"ours-{sessions}.docx"
+    ours = timed(lambda: proceedings.write(event, notes, document))
+    made = {}
+    if with_pdf:
+        made["pdf"] = timed(lambda: made.setdefault("files", proceedings.add_pdfs([document])))
+        made["pages"] = pages(made["files"][0])
     markdown = as_markdown(event, notes)
     pandoc = timed(
         lambda: pypandoc.convert_text(markdown, "docx", format="markdown", outputfile=str(workdir / f"pandoc-{sessions}.docx"))
     )
-    return {"sessions": sessions, "outcomes": sum(len(n.session.outcomes) for n in notes), "ours": ours, "pandoc": pandoc}
+    return {"sessions": sessions, "outcomes": sum(len(n.session.outcomes) for n in notes), "ours": ours, "pandoc": pandoc,
+            "pdf": made.get("pdf"), "pages": made.get("pages")}
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Proceedings generation time against pandoc.")
     parser.add_argument("--sizes", type=int, nargs=2, default=(100, 1000), metavar=("SMALL", "LARGE"))
+    parser.add_argument("--no-pdf", dest="pdf", action="store_false", help="Do not time the PDF edition (LibreOffice).")
     args = parser.parse_args(argv)
+    with_pdf = args.pdf and pdf.soffice() is not None
+    if args.pdf and not with_pdf:
+        print("LibreOffice (soffice) is not installed: no PDF times.")
     with tempfile.TemporaryDirectory(prefix="outcomes-bench-") as tmp:
         workdir = Path(tmp)
         # Warm up: imports (matplotlib, pandoc's first start) are not what is measured.
@@ -111,10 +134,17 @@ def main(argv: list[str] | None = None) -> None:
         import pypandoc
 
         pypandoc.convert_text("*warm*", "docx", format="markdown", outputfile=str(workdir / "warm-up-pandoc.docx"))
-        results = [measure(size, workdir) for size in args.sizes]
-    print(f"{'sessions':>8} {'outcomes':>8} {'outcomes (s)':>13} {'pandoc (s)':>11} {'ours/pandoc':>12}")
+        if with_pdf:  # LibreOffice's first start (fonts, profile) is not what is measured either
+            proceedings.add_pdfs([workdir / "warm-up.docx"])
+        results = [measure(size, workdir, with_pdf) for size in args.sizes]
+    if with_pdf:
+        version = subprocess.run([pdf.soffice(), "--version"], capture_output=True, text=True).stdout.split()
+        print(f"PDF: {' '.join(version[:2])}")
+    print(f"{'sessions':>8} {'outcomes':>8} {'outcomes (s)':>13} {'pandoc (s)':>11} {'ours/pandoc':>12}"
+          + (f" {'PDF (s)':>9} {'pages':>6}" if with_pdf else ""))
     for r in results:
-        print(f"{r['sessions']:>8} {r['outcomes']:>8} {r['ours']:>13.2f} {r['pandoc']:>11.2f} {r['ours'] / r['pandoc']:>12.2f}")
+        print(f"{r['sessions']:>8} {r['outcomes']:>8} {r['ours']:>13.2f} {r['pandoc']:>11.2f} {r['ours'] / r['pandoc']:>12.2f}"
+              + (f" {r['pdf']:>9.2f} {r['pages']:>6}" if with_pdf else ""))
     small, large = results
     print(f"time({large['sessions']}) / time({small['sessions']}): outcomes {large['ours'] / small['ours']:.1f}, "
           f"pandoc {large['pandoc'] / small['pandoc']:.1f}")
