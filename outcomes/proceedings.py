@@ -13,9 +13,11 @@ styles, the document language set, table header rows repeated on each page,
 alt text on tables and the chart. Names of people never appear, and internal
 sessions and outcomes only with ``internal=True``.
 
-Page numbers (footer, contents, index) are fields the word processor fills in
-on opening: LibreOffice computes them at layout, Word asks to update fields.
-The same notes always give the same bytes (see ``outcomes.wordml.save``).
+Page numbers (footer, contents, index) are fields. ``add_pdfs`` has
+LibreOffice make the PDF edition and writes the page numbers it computed
+into the contents' and index's fields, so Word shows them as they are;
+without it, Word asks to update fields on opening. The same notes always
+give the same bytes (see ``outcomes.wordml.save``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 import docx
 from babel.dates import format_date
@@ -603,8 +605,8 @@ class Proceedings:
 
     def contents(self) -> None:
         """An entry per chapter, linked, with its page number: a PAGEREF field
-        that LibreOffice computes at layout and Word when it updates fields
-        (it asks on opening). A TOC field would not do: LibreOffice shows a
+        that LibreOffice computes at layout, and whose result ``add_pdfs``
+        writes for Word (or Word computes when it updates fields). A TOC field would not do: LibreOffice shows a
         TOC field's saved result as it is, and there are no page numbers to
         save before layout."""
         doc = self.doc
