@@ -1000,3 +1000,28 @@ def test_the_event_page_links_the_proceedings_for_download(built):
             internal.unlink()
     finally:
         loop.close()
+
+
+def test_a_packaged_site_serves_the_proceedings_from_its_static_mount(built):
+    """``datasette package ... --static proceedings:proceedings`` (README): the
+    same addresses, the same rule against internal editions."""
+    import asyncio
+    import json
+
+    from datasette.app import Datasette
+
+    datasette = Datasette(
+        [str(built / "outcomes.db")], plugins_dir=str(built / "plugins"), template_dir=str(built / "templates"),
+        metadata=json.loads((built / "metadata.json").read_text()),
+        static_mounts=[("proceedings", str(built / "proceedings"))],
+    )
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(datasette.invoke_startup())
+        document = built / "proceedings" / f"{EXAMPLE_EVENT}.docx"
+        response = loop.run_until_complete(datasette.client.get(f"/proceedings/{document.name}"))
+        assert (response.status_code, response.content) == (200, document.read_bytes())
+        page = loop.run_until_complete(datasette.client.get(f"/outcomes/events/{EXAMPLE_EVENT}"))
+        assert f'href="/proceedings/{document.name}" download' in page.text
+    finally:
+        loop.close()
