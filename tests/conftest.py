@@ -65,12 +65,22 @@ def run(cli_runner):
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Path:
-    """The example notes built once into a fresh output folder, proceedings
-    included, with their PDF edition if LibreOffice is installed (converted
-    once for the whole test session)."""
+    """The example notes built once into a fresh output folder, proceedings included."""
     from outcomes.build import build
 
     out = tmp_path_factory.mktemp("build")
+    result = build(EXAMPLE_NOTES, out)
+    assert result.ok, [p.format() for p in result.problems]
+    return out
+
+
+@pytest.fixture(scope="session")
+def built_with_pdf(tmp_path_factory) -> Path:
+    """The same, with the PDF edition of the proceedings if LibreOffice is
+    installed: LibreOffice converts the example once for the whole session."""
+    from outcomes.build import build
+
+    out = tmp_path_factory.mktemp("build-pdf")
     result = build(EXAMPLE_NOTES, out, pdf=True)
     assert result.ok, [p.format() for p in result.problems]
     return out

@@ -433,7 +433,7 @@ HEADER = "Sguardi e prospettive della cooperazione decentrata e la migrazione pe
 def test_the_proceedings_say_where_each_commitment_stands(example_pdf_pages):
     import re
 
-    contents = example_pdf_pages[1]
+    contents = example_pdf_pages[2]  # after the title page and the colophon
     assert re.search(r"Impegni ?\.{3,} ?\d+ A che punto sono gli impegni ?\.{3,} ?\d+ Partecipanti", contents)
     chapter = _chapter(example_pdf_pages, "A che punto sono gli impegni Per ogni impegno", "Partecipanti per tipo di attore")
     chapter = re.sub(r" Pagina \d+ di \d+ " + HEADER, "", chapter)  # page breaks
@@ -481,7 +481,7 @@ def test_a_later_event_reports_the_followup_of_the_earlier_one(tmp_path_factory,
     event, sessions = load_notes(later_event / "sguardi-2021")
     pages = _pdf(tmp_path_factory, "sguardi-2021", lambda path: proceedings.write(event, sessions, path))
     title = "A che punto sono gli impegni di «Sguardi e prospettive della cooperazione decentrata e la migrazione per lavoro»"
-    assert re.search(re.escape(title) + r" ?\.{3,} ?\d+", pages[1])
+    assert re.search(re.escape(title) + r" ?\.{3,} ?\d+", pages[2])  # the contents, after the colophon
     chapter = re.sub(r" Pagina \d+ di \d+ Sguardi 2021 Atti del convegno", "", _chapter(pages, title + " Gli impegni", "Partecipanti per tipo di attore"))
     assert chapter.startswith(
         title + " Gli impegni presi al convegno «Sguardi e prospettive della cooperazione decentrata e la migrazione per "

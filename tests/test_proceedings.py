@@ -527,9 +527,10 @@ def test_cli_unknown_event(run, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_build_writes_proceedings_for_every_event(built):
+def test_build_writes_proceedings_for_every_event(built, built_with_pdf):
+    assert [p.name for p in (built / "proceedings").iterdir()] == [f"{EXAMPLE_EVENT}.docx"]
     pdf = [f"{EXAMPLE_EVENT}.pdf"] if shutil.which("soffice") else []
-    assert sorted(p.name for p in (built / "proceedings").iterdir()) == [f"{EXAMPLE_EVENT}.docx", *pdf]
+    assert sorted(p.name for p in (built_with_pdf / "proceedings").iterdir()) == [f"{EXAMPLE_EVENT}.docx", *pdf]
 
 
 def test_publish_reports_proceedings_warnings(run, tmp_path):
@@ -552,10 +553,10 @@ def test_default_language_follows_the_event():
 
 
 @pytest.fixture
-def example_pdf(built) -> Path:
-    """The example event's PDF edition, made by the session's build (``built``)."""
+def example_pdf(built_with_pdf) -> Path:
+    """The example event's PDF edition, made by the session's build with PDF (``built_with_pdf``)."""
     need_program("soffice", "the proceedings are checked as LibreOffice lays them out")
-    return built / "proceedings" / f"{EXAMPLE_EVENT}.pdf"
+    return built_with_pdf / "proceedings" / f"{EXAMPLE_EVENT}.pdf"
 
 
 def pdf_pages(pdf: Path, *options: str) -> list[str]:
@@ -826,7 +827,7 @@ def test_pdf_has_the_colophon(example_pdf):
 
 
 @pytest.mark.libreoffice
-def test_pdf_is_tagged_with_title_language_outline_and_embedded_fonts(example_pdf, built):
+def test_pdf_is_tagged_with_title_language_outline_and_embedded_fonts(example_pdf, built_with_pdf):
     from pypdf import PdfReader
 
     info = subprocess.run([need_program("pdfinfo", "reading the PDF"), str(example_pdf)], capture_output=True, text=True, check=True).stdout
@@ -839,7 +840,7 @@ def test_pdf_is_tagged_with_title_language_outline_and_embedded_fonts(example_pd
     assert "<pdfuaid:part>1</pdfuaid:part>" in root["/Metadata"].get_object().get_data().decode()
     outline = [item.title for item in reader.outline if not isinstance(item, list)]
     chapters = [f"{c.number}\u2002{c.session.title}" for c in proceedings.chapters(sessions, internal=False)]
-    headings = texts(built / "proceedings" / f"{EXAMPLE_EVENT}.docx", "Heading1")  # every chapter, in order
+    headings = texts(built_with_pdf / "proceedings" / f"{EXAMPLE_EVENT}.docx", "Heading1")  # every chapter, in order
     assert outline == headings and headings[:2] == ["Presentazione", "Programma"] and headings[2:5] == chapters
     fonts = subprocess.run([need_program("pdffonts", "reading the PDF"), str(example_pdf)], capture_output=True, text=True, check=True).stdout
     rows = [line.split() for line in fonts.splitlines()[2:]]
@@ -847,10 +848,10 @@ def test_pdf_is_tagged_with_title_language_outline_and_embedded_fonts(example_pd
 
 
 @pytest.mark.libreoffice
-def test_word_shows_the_page_numbers_libreoffice_computed(built, example_pdf):
+def test_word_shows_the_page_numbers_libreoffice_computed(built_with_pdf, example_pdf):
     """The contents' and the index's PAGEREF fields hold the pages of the PDF as
     their results, and Word is not asked to update fields."""
-    path = built / "proceedings" / f"{EXAMPLE_EVENT}.docx"
+    path = built_with_pdf / "proceedings" / f"{EXAMPLE_EVENT}.docx"
     contents = body_of(pdf_pages(example_pdf, "-layout")[2])
     entries = paragraphs(path, "TOC1")
     assert len(entries) == len(texts(path, "Heading1"))
@@ -887,13 +888,13 @@ def test_no_details_block_alone_at_a_page_top(example_pdf, tmp_path):
 
 
 @pytest.mark.libreoffice
-def test_two_builds_same_docx_bytes_same_pdf_text(built, tmp_path):
+def test_two_builds_same_docx_bytes_same_pdf_text(built_with_pdf, tmp_path):
     from outcomes.build import build
 
     assert build(EXAMPLE_NOTES, tmp_path, pdf=True).ok
     for name in (f"{EXAMPLE_EVENT}.docx",):
-        assert (tmp_path / "proceedings" / name).read_bytes() == (built / "proceedings" / name).read_bytes()
-    pdfs = [folder / "proceedings" / f"{EXAMPLE_EVENT}.pdf" for folder in (built, tmp_path)]
+        assert (tmp_path / "proceedings" / name).read_bytes() == (built_with_pdf / "proceedings" / name).read_bytes()
+    pdfs = [folder / "proceedings" / f"{EXAMPLE_EVENT}.pdf" for folder in (built_with_pdf, tmp_path)]
     assert pdf_pages(pdfs[0], "-layout") == pdf_pages(pdfs[1], "-layout")
 
 
@@ -969,19 +970,19 @@ def test_an_incremental_build_converts_only_the_changed_event(tmp_path):
 # --- On the site ------------------------------------------------------------------------
 
 
-def test_the_event_page_links_the_proceedings_for_download(built):
+def test_the_event_page_links_the_proceedings_for_download(built_with_pdf):
     import asyncio
 
     from datasette.app import Datasette
 
-    datasette = Datasette(config_dir=built)
+    datasette = Datasette(config_dir=built_with_pdf)
     loop = asyncio.new_event_loop()
     try:
         loop.run_until_complete(datasette.invoke_startup())
         page = loop.run_until_complete(datasette.client.get(f"/outcomes/events/{EXAMPLE_EVENT}"))
         assert page.status_code == 200
         links = re.findall(r'<li><a href="([^"]+)" download>([^<]+)</a></li>', page.text)
-        files = sorted((built / "proceedings").iterdir(), key=lambda p: p.suffix != ".pdf")
+        files = sorted((built_with_pdf / "proceedings").iterdir(), key=lambda p: p.suffix != ".pdf")
         assert [href for href, _ in links] == [f"/proceedings/{p.name}" for p in files]
         kinds = {".pdf": ("application/pdf", "PDF"),
                  ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word")}
@@ -991,7 +992,7 @@ def test_the_event_page_links_the_proceedings_for_download(built):
             assert (response.status_code, response.headers["content-type"]) == (200, kinds[path.suffix][0])
             assert response.content == path.read_bytes()
         # an internal edition left in the folder is never served, nor is another file
-        internal = built / "proceedings" / f"{EXAMPLE_EVENT}-interno.docx"
+        internal = built_with_pdf / "proceedings" / f"{EXAMPLE_EVENT}-interno.docx"
         internal.write_bytes(b"riservato")
         try:
             for name in (internal.name, "non-esiste.pdf", "..%2Foutcomes.db", "metadata.json"):
@@ -1002,7 +1003,7 @@ def test_the_event_page_links_the_proceedings_for_download(built):
         loop.close()
 
 
-def test_a_packaged_site_serves_the_proceedings_from_its_static_mount(built):
+def test_a_packaged_site_serves_the_proceedings_from_its_static_mount(built_with_pdf):
     """``datasette package ... --static proceedings:proceedings`` (README): the
     same addresses, the same rule against internal editions."""
     import asyncio
@@ -1011,14 +1012,14 @@ def test_a_packaged_site_serves_the_proceedings_from_its_static_mount(built):
     from datasette.app import Datasette
 
     datasette = Datasette(
-        [str(built / "outcomes.db")], plugins_dir=str(built / "plugins"), template_dir=str(built / "templates"),
-        metadata=json.loads((built / "metadata.json").read_text()),
-        static_mounts=[("proceedings", str(built / "proceedings"))],
+        [str(built_with_pdf / "outcomes.db")], plugins_dir=str(built_with_pdf / "plugins"), template_dir=str(built_with_pdf / "templates"),
+        metadata=json.loads((built_with_pdf / "metadata.json").read_text()),
+        static_mounts=[("proceedings", str(built_with_pdf / "proceedings"))],
     )
     loop = asyncio.new_event_loop()
     try:
         loop.run_until_complete(datasette.invoke_startup())
-        document = built / "proceedings" / f"{EXAMPLE_EVENT}.docx"
+        document = built_with_pdf / "proceedings" / f"{EXAMPLE_EVENT}.docx"
         response = loop.run_until_complete(datasette.client.get(f"/proceedings/{document.name}"))
         assert (response.status_code, response.content) == (200, document.read_bytes())
         page = loop.run_until_complete(datasette.client.get(f"/outcomes/events/{EXAMPLE_EVENT}"))

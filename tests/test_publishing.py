@@ -27,8 +27,10 @@ from outcomes.build import build
 
 
 def publish(notes: Path, out: Path, **kwargs) -> subprocess.Popen:
+    """``python publish.py`` in its own process; without the PDF editions,
+    like the reference builds these tests compare with (``build()``)."""
     return subprocess.Popen(
-        [sys.executable, str(ROOT / "publish.py"), "--notes", str(notes), "--out", str(out)],
+        [sys.executable, str(ROOT / "publish.py"), "--notes", str(notes), "--out", str(out), "--no-pdf"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs,
     )
 
