@@ -1026,3 +1026,17 @@ def test_a_packaged_site_serves_the_proceedings_from_its_static_mount(built_with
         assert f'href="/proceedings/{document.name}" download' in page.text
     finally:
         loop.close()
+
+
+@pytest.mark.libreoffice
+def test_cli_writes_the_pdf_beside_the_document(run, tmp_path):
+    need_program("soffice", "the PDF editions are made by LibreOffice")
+    result = run("proceedings", EVENT, "--notes", NOTES, "-o", tmp_path / "atti.docx")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[-1] == f"PDF scritto in {tmp_path / 'atti.pdf'}."
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["atti.docx", "atti.pdf"]  # nothing left behind
+    contents = pdf_pages(tmp_path / "atti.pdf", "-layout")[2]
+    assert contents.startswith("Atti di prova Atti del convegno Indice Presentazione")
+    assert re.search(r"Presentazione ?\.{3,} ?4 Programma ?\.{3,} ?5 1 Plenaria di apertura ?\.{3,} ?6 ", contents)
+    pages = [text_of(f) for f in paragraphs(tmp_path / "atti.docx", "TOC1")[0].iter(f"{{{W}}}fldSimple")]
+    assert pages == ["4"]  # Presentazione, after the title page, the colophon and the contents
