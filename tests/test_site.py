@@ -907,13 +907,52 @@ def site_pages(db) -> list[str]:
     ]
 
 
+# The search page empty, with words (a vocabulary term named, so a reason is
+# given), with filters, with caps (too many words; prefixes of too many
+# words) and with nothing found.
+SEARCH_PAGES = (
+    "/outcomes/cerca",
+    "/outcomes/cerca?q=rimesse",
+    "/outcomes/cerca?q=rimesse&tema=remittances&tipo=finding",
+    "/outcomes/cerca?q=c*+d*",
+    "/outcomes/cerca?q=migranti+lavoro+comune+rete+progetto+regione+scuola",
+    "/outcomes/cerca?q=zzqqxx&tipo=finding",
+    "/outcomes/cerca?tipo=commitment",
+)
+
+
+def catalogue_phrases(prefixes: tuple[str, ...], lang: str) -> set[str]:
+    """The catalogue's texts under ``prefixes`` in ``lang``, cut at their
+    placeholders and tags, less what both languages say alike (``Goal``)."""
+    from outcomes.site import messages
+
+    def pieces(text) -> set[str]:
+        texts = text if isinstance(text, list) else [text]
+        return {piece.strip(" .:«»“”") for text in texts for piece in re.split(r"\{\w+\}|<[^>]+>|\(|\)", text)}
+
+    found = set()
+    for key, entry in messages().items():
+        if key.startswith(prefixes):
+            found |= pieces(entry[lang]) - pieces(entry["en" if lang == "it" else "it"])
+    return {piece for piece in found if len(piece) >= 4}
+
+
 def test_italian_pages_say_nothing_in_english(client, db):
-    for path in site_pages(db) + ["/outcomes/cerca?q=rimesse"]:
+    search_english = catalogue_phrases(("search.", "queries.cerca."), "en")
+    assert {"Words to search for", "Found by", "Theme", "Remove all filters"} <= search_english
+    for path in site_pages(db) + list(SEARCH_PAGES):
         page = client.ok(path).text
         assert '<html lang="it">' in page, path
         text = visible_text(page)
         found = [phrase for phrase in DATASETTE_ENGLISH if phrase in text]
+        found += [phrase for phrase in search_english if "/cerca" in path and phrase in text]
         assert not found, (path, found)
+    # What the Italian search pages say: a reason, caps, nothing found.
+    said = " ".join(visible_text(client.ok(path).text) for path in SEARCH_PAGES)
+    for phrase in ("Trovato per: testo; Tema: Rimesse (Remittances)", "Sono state cercate solo le prime 6 parole.",
+                   "«c*» inizia troppe parole", "Togli tutti i filtri", "risultati per «rimesse», i più pertinenti per primi",
+                   "Nessun esito e nessuna sessione contengono tutte le parole di «zzqqxx» con questi filtri."):
+        assert phrase in said, phrase
     missing = client.get("/outcomes/nessuna-tabella")
     assert missing.status_code == 404 and '<html lang="it">' in missing.text
     assert "<h1>Errore 404</h1>" in missing.text and "Questa pagina non esiste" in missing.text
@@ -927,12 +966,29 @@ def test_one_link_switches_to_english_and_the_choice_stays(client, db):
     assert "Cookie" in switched.headers["vary"] and switched.headers["content-language"] == "en"
     assert '<a href="/?_lang=it" lang="it" hreflang="it"' in switched.text
     cookies = {"outcomes_lang": "en"}
-    for path in site_pages(db):
+    search_italian = catalogue_phrases(("search.", "queries.cerca."), "it")
+    assert {"Parole da cercare", "Trovato per", "Tema", "Togli tutti i filtri"} <= search_italian
+    categories = {label for (label,) in db.execute(
+        "select label_it from outcome_types where label_it != label_en union select label_it from session_kinds where label_it != label_en"
+    )}
+    english_search = []
+    for path in site_pages(db) + list(SEARCH_PAGES):
         response = client.loop.run_until_complete(client.ds.client.get(path, cookies=cookies))
         assert response.status_code == 200, path
         assert '<html lang="en">' in response.text, path
-        found = [phrase for phrase in SITE_ITALIAN if phrase in visible_text_of_interface(response.text)]
+        text = visible_text_of_interface(response.text)
+        found = [phrase for phrase in SITE_ITALIAN if phrase in text]
+        if "/cerca" in path:
+            found += [phrase for phrase in search_italian | categories if re.search(rf"\b{re.escape(phrase)}\b", text)]
+            english_search.append(text)
         assert not found, (path, found)
+    # What the English search pages say instead.
+    said = " ".join(english_search)
+    for phrase in ("Found by: text; Theme: Remittances (Rimesse)", "Only the first 6 words were searched for.",
+                   "“c*” starts too many words", "Remove all filters", "results for “rimesse”, most relevant first",
+                   "No outcome and no session holds every word of “zzqqxx” with these filters.", "Words to search for",
+                   "Type of outcome", "Partner countries", "Finding ", "Commitment "):
+        assert phrase in said, phrase
     # The table page in English: counts, filters, facets and labels.
     page = client.loop.run_until_complete(
         client.ds.client.get("/outcomes/outcomes?sdg_goals__arraycontains=10", cookies=cookies)
