@@ -1168,6 +1168,15 @@ def test_csv_downloads_open_in_a_spreadsheet(notes, tmp_path):
         ))  # fmt: skip
         cells = dict(zip(rows[0], rows[1]))
         assert cells["responsabile"] == "'@Comune" and cells["stato"] == "Proposed"
+        # The labels Datasette adds for codes (type_label...) follow the language too.
+        [header, row] = csv_rows(formulas.loop.run_until_complete(
+            formulas.ds.client.get(f"/outcomes/outcomes.csv?id={id}&_labels=on", cookies={"outcomes_lang": "en"})
+        ))  # fmt: skip
+        cells = dict(zip(header, row))
+        assert (cells["type"], cells["type_label"]) == ("commitment", "Commitment")
+        assert (cells["status"], cells["status_label"], cells["current_status_label"]) == ("proposed", "Proposed", "Proposed")
+        assert (cells["countries"], cells["countries_label"]) == ("SN; MA", "Senegal; Morocco")
+        assert cells["event_id_label"] == formulas.rows(f"/outcomes/events/{EVENT}.json")[0]["title"]  # a title, as written
     finally:
         formulas.close()
 
@@ -1181,6 +1190,10 @@ def test_spreadsheet_csv_keeps_numbers_and_plain_text():
     assert outcomes_site.spreadsheet_csv(text, {"countries": {"SN": {"label_it": "Senegal", "label_en": "Senegal"}}}) == (
         "a,b,c,countries,countries_label\r\n-12,3.5,\"x, y\",SN,Senegal\r\n"
     )
+    # A label Datasette added for a foreign key: in the page's language (Italian here).
+    text = "type,type_label\r\nfinding,Finding\r\n,\r\n"
+    vocabulary = {"finding": {"label_it": "Constatazione", "label_en": "Finding"}}
+    assert outcomes_site.spreadsheet_csv(text, {}, {"type": vocabulary}) == "type,type_label\r\nfinding,Constatazione\r\n,\r\n"
 
 
 # --- Open data --------------------------------------------------------------------------

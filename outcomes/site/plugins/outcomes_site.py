@@ -56,7 +56,7 @@ import bleach
 import yaml
 from datasette import Response, hookimpl
 from datasette.facets import ArrayFacet
-from datasette.utils import path_with_removed_args, path_with_replaced_args, tilde_encode
+from datasette.utils import path_with_removed_args, path_with_replaced_args, tilde_decode, tilde_encode
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
@@ -1204,16 +1204,24 @@ def _codes_in(value: str) -> list | None:
     return None
 
 
-def spreadsheet_csv(text: str, code_columns: dict[str, dict]) -> str:
+def spreadsheet_csv(text: str, code_columns: dict[str, dict], foreign_keys: dict[str, dict] | None = None) -> str:
     """Datasette's CSV made for a spreadsheet: JSON lists as text (``SN; MA``),
     each column of codes followed by their labels (``countries_label``:
     ``Senegal; Marocco``) unless Datasette added one, and no cell that a
-    spreadsheet would take for a formula."""
+    spreadsheet would take for a formula. The labels Datasette adds for
+    ``foreign_keys`` into a vocabulary (``type_label``: its ``label_it``)
+    are given in the page's language."""
     rows = csv.reader(io.StringIO(text))
     header = next(rows, None)
     if header is None:
         return text
     labelled = [column in code_columns and f"{column}_label" not in header for column in header]
+    # Position of a label column Datasette added -> (position of its code, vocabulary).
+    relabelled = {
+        header.index(f"{column}_label"): (header.index(column), vocabulary)
+        for column, vocabulary in (foreign_keys or {}).items()
+        if column in header and f"{column}_label" in header
+    }
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     new_header = []
@@ -1221,6 +1229,9 @@ def spreadsheet_csv(text: str, code_columns: dict[str, dict]) -> str:
         new_header += [column, f"{column}_label"] if label else [column]
     writer.writerow(new_header)
     for row in rows:
+        for position, (code, vocabulary) in relabelled.items():
+            if position < len(row) and code < len(row) and row[code]:
+                row[position] = term(vocabulary, row[code])["label"]
         cells = []
         for column, value, label in zip(header, row, labelled):
             codes = _codes_in(value)
@@ -1235,6 +1246,18 @@ def spreadsheet_csv(text: str, code_columns: dict[str, dict]) -> str:
 def _is_csv(scope) -> bool:
     query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
     return scope["path"].endswith(".csv") or query.get("_format") == ["csv"]
+
+
+async def _vocabulary_keys(datasette, table: str, header: list[str]) -> dict[str, dict]:
+    """The columns of ``header`` that are foreign keys of ``table`` into a
+    vocabulary, with that vocabulary (none for a query's CSV)."""
+    tables = await vocabularies(datasette)
+    found = {}
+    for column in header:
+        lookup = await lookup_of(datasette, table, column)
+        if lookup:
+            found[column] = tables[lookup]
+    return found
 
 
 def _csv_for_spreadsheets(datasette, scope, send):
@@ -1258,8 +1281,10 @@ def _csv_for_spreadsheets(datasette, scope, send):
             return
         tables = await vocabularies(datasette)
         code_columns = {column: tables.get(lookup, {}) for column, lookup in {**array_columns(datasette), **QUERY_CODE_COLUMNS}.items()}
-        body = b"\xef\xbb\xbf" + spreadsheet_csv(b"".join(chunks).decode("utf-8"), code_columns).encode("utf-8")
         name = scope["path"].rstrip("/").rsplit("/", 1)[-1].removesuffix(".csv") or DATABASE
+        text = b"".join(chunks).decode("utf-8")
+        foreign_keys = await _vocabulary_keys(datasette, tilde_decode(name), next(csv.reader(io.StringIO(text)), []))
+        body = b"\xef\xbb\xbf" + spreadsheet_csv(text, code_columns, foreign_keys).encode("utf-8")
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"content-length", b"content-type", b"content-disposition")]
         headers += [
             (b"content-type", b"text/csv; charset=utf-8"),
