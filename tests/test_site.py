@@ -633,6 +633,28 @@ def test_sitemap_lists_every_page(client, db):
         client.ok(page)
 
 
+def test_each_ready_made_question_has_a_title_of_its_own(client):
+    """In each language: the list of questions on the database page, and
+    the updates page and its feed, which once shared one."""
+    import lxml.html
+
+    cookies = {"outcomes_lang": "en"}
+    for lang in ("it", "en"):
+        page = client.loop.run_until_complete(client.ds.client.get("/outcomes", cookies={"outcomes_lang": lang})).text
+        links = lxml.html.fromstring(page).xpath("//a[starts-with(@href, '/outcomes/') and not(contains(@href, '?'))]")
+        titles = {link.get("href").removeprefix("/outcomes/"): link.text_content() for link in links}
+        questions = [titles[name] for name in site.metadata()["databases"]["outcomes"]["queries"] if name in titles]
+        assert len(questions) >= 6 and len(set(questions)) == len(questions), (lang, questions)
+    def heading(page: str) -> str:
+        return re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S)[1].strip()
+
+    assert heading(client.ok("/outcomes/aggiornamenti").text) == "Aggiornamenti sugli impegni"
+    english = client.loop.run_until_complete(client.ds.client.get("/outcomes/aggiornamenti", cookies=cookies)).text
+    assert heading(english) == "Updates on the commitments"
+    feed = ET.fromstring(client.ok("/outcomes/feed_aggiornamenti.atom").content)
+    assert feed.find("{http://www.w3.org/2005/Atom}title").text == "Aggiornamenti sugli impegni (feed Atom)"
+
+
 def test_robots_txt_lets_search_engines_in(client):
     assert client.ok("/robots.txt").text == textwrap.dedent(
         f"""\
