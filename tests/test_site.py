@@ -1411,6 +1411,10 @@ def test_readme_publish_command_serves_the_site(built, monkeypatch):
         assert {key: settings[key] for key in site.settings()} == site.settings()
         assert "Questa biblioteca raccoglie" in get("/")
         assert get("/robots.txt").startswith("User-agent: *\nAllow: /")
+        # The dataset's descriptions, which the home page links to.
+        assert not any(Path(folder, name).exists() for name in ("datapackage.json", "CITATION.cff"))
+        for name in ("datapackage.json", "CITATION.cff"):
+            assert get(f"/{name}") == (built / name).read_text("utf-8") + "\n", name  # --get adds a line end
 
 
 def this_datasette(command: str) -> list[str]:

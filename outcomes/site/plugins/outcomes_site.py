@@ -1297,20 +1297,28 @@ def _csv_for_spreadsheets(datasette, scope, send):
     return sending
 
 
-# The dataset's descriptions written beside the database by the build.
+# The dataset's descriptions written by the build beside the database and
+# into static/ (what an image made by `datasette package` carries).
 OPEN_DATA_FILES = {
     "datapackage.json": "application/json; charset=utf-8",
     "CITATION.cff": "text/yaml; charset=utf-8",
 }
 
 
+def open_data_file(datasette, name: str) -> Path | None:
+    """``name`` beside the database, else in a static folder of the site."""
+    db = datasette.databases.get(DATABASE)
+    folders = [Path(db.path).parent] if db is not None and db.path else []
+    folders += [Path(folder) for _, folder in datasette.static_mounts]
+    return next((folder / name for folder in folders if (folder / name).is_file()), None)
+
+
 @hookimpl
 def register_routes(datasette):
     async def open_data(request):
         name = request.url_vars["name"]
-        db = datasette.databases.get(DATABASE)
-        path = Path(db.path).with_name(name) if db is not None and db.path else None
-        if path is None or not path.is_file():
+        path = open_data_file(datasette, name)
+        if path is None:
             return Response.text(t("error.404"), status=404)
         return Response(path.read_text("utf-8"), content_type=OPEN_DATA_FILES[name])
 
