@@ -1304,11 +1304,15 @@ def test_slow_sql_is_interrupted(client):
 def test_site_files_are_written_and_published(built):
     published = sorted(path.relative_to(built).as_posix() for path in built.rglob("*") if path.is_file())
     site_files = [name for name in published if name.split("/")[0] in site.FOLDERS]
-    assert site_files == sorted(site.site_files())
+    copies = [f"static/{name}" for name in ("datapackage.json", "CITATION.cff")]  # for datasette package
+    assert site_files == sorted([*site.site_files(), *copies])
+    assert all((built / copy).read_bytes() == (built / copy.removeprefix("static/")).read_bytes() for copy in copies)
     assert site_files == [
         "plugins/outcomes_search.py",
         "plugins/outcomes_site.py",
         "plugins/outcomes_site_messages.yaml",
+        "static/CITATION.cff",
+        "static/datapackage.json",
         "static/outcomes-table.js",
         "static/outcomes.css",
         "templates/_attendance.html",
