@@ -1306,10 +1306,10 @@ OPEN_DATA_FILES = {
 
 
 def open_data_file(datasette, name: str) -> Path | None:
-    """``name`` beside the database, else in a static folder of the site."""
+    """``name`` beside the database, else in the site's ``static`` mount."""
     db = datasette.databases.get(DATABASE)
     folders = [Path(db.path).parent] if db is not None and db.path else []
-    folders += [Path(folder) for _, folder in datasette.static_mounts]
+    folders += [Path(folder) for mount, folder in datasette.static_mounts if mount == "static"]
     return next((folder / name for folder in folders if (folder / name).is_file()), None)
 
 
