@@ -554,7 +554,8 @@ def search_sql() -> str:
     term the query names, then bm25 decides (titles weigh most: the weights
     are each index's ``rank``, set by store.py). At most ``POOL`` matches of
     each index are ranked: the best are chosen inside each index, before any
-    join; only they get an excerpt and a reason.
+    join; only they get an excerpt and a reason. Categories and reasons are
+    in the page's language (Datasette's magic parameter ``_page_lang``).
     """
     return f"""with {_outcome_candidates()},
 {_session_candidates()},
@@ -566,9 +567,10 @@ migliori as (
 )
 select tipo, id, titolo, categoria, contesto, estratto, perche from (
   select migliori.tipo, outcomes.id as id, outcomes.title as titolo,
-    outcome_types.label_it as categoria, sessions.title as contesto,
+    case when :_page_lang = 'en' then outcome_types.label_en else outcome_types.label_it end as categoria,
+    sessions.title as contesto,
     outcomes_snippet(outcomes.text, :q) as estratto,
-    outcomes_why(:q, migliori.testo, {", ".join(f"outcomes.{kind}" for kind in TAGS)}) as perche,
+    outcomes_why(:q, :_page_lang, migliori.testo, {", ".join(f"outcomes.{kind}" for kind in TAGS)}) as perche,
     migliori.peso, migliori.rank
   from migliori
     join outcomes on outcomes.rowid = migliori.rowid
@@ -576,8 +578,9 @@ select tipo, id, titolo, categoria, contesto, estratto, perche from (
     join sessions on sessions.id = outcomes.session_id
   where migliori.tipo = 'esito'
   union all
-  select migliori.tipo, sessions.id, sessions.title, session_kinds.label_it, events.title,
-    outcomes_snippet(sessions.summary, :q), outcomes_why(:q, 1), migliori.peso, migliori.rank
+  select migliori.tipo, sessions.id, sessions.title,
+    case when :_page_lang = 'en' then session_kinds.label_en else session_kinds.label_it end, events.title,
+    outcomes_snippet(sessions.summary, :q), outcomes_why(:q, :_page_lang, 1), migliori.peso, migliori.rank
   from migliori
     join sessions on sessions.rowid = migliori.rowid
     join session_kinds on session_kinds.id = sessions.kind

@@ -261,22 +261,31 @@ def site_files() -> dict[str, bytes]:
     return files
 
 
+def _json_text(content) -> str:
+    return json.dumps(content, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
 def write(out: Path, db_path: Path, digest: str) -> list[Path]:
     """Write the site configuration next to the database; return the files."""
     files = {
         "metadata.json": metadata(),
         "settings.json": settings(),
         "inspect-data.json": inspect_data(db_path, digest),
-        "datapackage.json": datapackage(db_path),
     }
     written = []
     for name, content in files.items():
         path = out / name
-        path.write_text(json.dumps(content, indent=2, ensure_ascii=False, sort_keys=False) + "\n", "utf-8")
+        path.write_text(_json_text(content), "utf-8")
         written.append(path)
-    path = out / "CITATION.cff"
-    path.write_text(citation_cff(db_path), "utf-8")
-    written.append(path)
+    open_data = {"datapackage.json": _json_text(datapackage(db_path)), "CITATION.cff": citation_cff(db_path)}
+    (out / "static").mkdir(exist_ok=True)
+    for name, text in open_data.items():
+        # Beside the database (where the Data Package's sqlite:///outcomes.db
+        # resolves), and in static/, which `datasette package` puts in its
+        # image (it carries no other file): the site serves either.
+        for path in (out / name, out / "static" / name):
+            path.write_text(text, "utf-8")
+            written.append(path)
     for name, content in site_files().items():
         path = out / name
         path.parent.mkdir(exist_ok=True)

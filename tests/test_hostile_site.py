@@ -78,7 +78,7 @@ HOSTILE = {
     "markdown of angle brackets": sql(f"select outcomes_markdown({HUGE.format(n=300_000, unit='<a ')})"),
     "markdown on every outcome": sql(f"select outcomes_markdown({HUGE.format(n=100_000, unit='- a' + chr(10))}) from outcomes"),
     "fts query of 8,000 words": sql(f"select outcomes_fts_query({HUGE.format(n=8_000, unit='parola ')})"),
-    "why of a huge array": sql(f"select outcomes_why('remittances', 1, '[' || {HUGE.format(n=100_000, unit='1,')} || '1]')"),
+    "why of a huge array": sql(f"select outcomes_why('remittances', 'en', 1, '[' || {HUGE.format(n=100_000, unit='1,')} || '1]')"),
     "time of nonsense": sql("select outcomes_time('x' || printf('%.*c', 100000, 'y'), 'zz')"),
     # Searches: one long note, worst-case queries.
     "a word the long note repeats": "/outcomes/cerca?q=rimesse",

@@ -39,6 +39,12 @@ def test_an_english_label_finds_the_outcomes_tagged_with_it(client, db):
     # The notes are Italian: no text says "remittances", every tagged outcome is found.
     assert outcome_ids(found) == remittances
     assert {row["perche"] for row in found} == {"Tema: Rimesse (Remittances)"}
+    # In English, the reasons and categories too (the columns keep their names).
+    english = results(client, q="remittances", _lang="en")
+    assert [row["id"] for row in english] == [row["id"] for row in found]
+    assert {row["perche"] for row in english} == {"Theme: Remittances (Rimesse)"}
+    labels = dict(db.execute("select label_it, label_en from outcome_types"))
+    assert [row["categoria"] for row in english] == [labels[row["categoria"]] for row in found]
 
 
 def test_the_italian_label_adds_tagged_outcomes_to_the_text_matches(client, db):

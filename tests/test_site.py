@@ -633,6 +633,28 @@ def test_sitemap_lists_every_page(client, db):
         client.ok(page)
 
 
+def test_each_ready_made_question_has_a_title_of_its_own(client):
+    """In each language: the list of questions on the database page, and
+    the updates page and its feed, which once shared one."""
+    import lxml.html
+
+    cookies = {"outcomes_lang": "en"}
+    for lang in ("it", "en"):
+        page = client.loop.run_until_complete(client.ds.client.get("/outcomes", cookies={"outcomes_lang": lang})).text
+        links = lxml.html.fromstring(page).xpath("//a[starts-with(@href, '/outcomes/') and not(contains(@href, '?'))]")
+        titles = {link.get("href").removeprefix("/outcomes/"): link.text_content() for link in links}
+        questions = [titles[name] for name in site.metadata()["databases"]["outcomes"]["queries"] if name in titles]
+        assert len(questions) >= 6 and len(set(questions)) == len(questions), (lang, questions)
+    def heading(page: str) -> str:
+        return re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S)[1].strip()
+
+    assert heading(client.ok("/outcomes/aggiornamenti").text) == "Aggiornamenti sugli impegni"
+    english = client.loop.run_until_complete(client.ds.client.get("/outcomes/aggiornamenti", cookies=cookies)).text
+    assert heading(english) == "Updates on the commitments"
+    feed = ET.fromstring(client.ok("/outcomes/feed_aggiornamenti.atom").content)
+    assert feed.find("{http://www.w3.org/2005/Atom}title").text == "Aggiornamenti sugli impegni (feed Atom)"
+
+
 def test_robots_txt_lets_search_engines_in(client):
     assert client.ok("/robots.txt").text == textwrap.dedent(
         f"""\
@@ -907,13 +929,52 @@ def site_pages(db) -> list[str]:
     ]
 
 
+# The search page empty, with words (a vocabulary term named, so a reason is
+# given), with filters, with caps (too many words; prefixes of too many
+# words) and with nothing found.
+SEARCH_PAGES = (
+    "/outcomes/cerca",
+    "/outcomes/cerca?q=rimesse",
+    "/outcomes/cerca?q=rimesse&tema=remittances&tipo=finding",
+    "/outcomes/cerca?q=c*+d*",
+    "/outcomes/cerca?q=migranti+lavoro+comune+rete+progetto+regione+scuola",
+    "/outcomes/cerca?q=zzqqxx&tipo=finding",
+    "/outcomes/cerca?tipo=commitment",
+)
+
+
+def catalogue_phrases(prefixes: tuple[str, ...], lang: str) -> set[str]:
+    """The catalogue's texts under ``prefixes`` in ``lang``, cut at their
+    placeholders and tags, less what both languages say alike (``Goal``)."""
+    from outcomes.site import messages
+
+    def pieces(text) -> set[str]:
+        texts = text if isinstance(text, list) else [text]
+        return {piece.strip(" .:«»“”") for text in texts for piece in re.split(r"\{\w+\}|<[^>]+>|\(|\)", text)}
+
+    found = set()
+    for key, entry in messages().items():
+        if key.startswith(prefixes):
+            found |= pieces(entry[lang]) - pieces(entry["en" if lang == "it" else "it"])
+    return {piece for piece in found if len(piece) >= 4}
+
+
 def test_italian_pages_say_nothing_in_english(client, db):
-    for path in site_pages(db) + ["/outcomes/cerca?q=rimesse"]:
+    search_english = catalogue_phrases(("search.", "queries.cerca."), "en")
+    assert {"Words to search for", "Found by", "Theme", "Remove all filters"} <= search_english
+    for path in site_pages(db) + list(SEARCH_PAGES):
         page = client.ok(path).text
         assert '<html lang="it">' in page, path
         text = visible_text(page)
         found = [phrase for phrase in DATASETTE_ENGLISH if phrase in text]
+        found += [phrase for phrase in search_english if "/cerca" in path and phrase in text]
         assert not found, (path, found)
+    # What the Italian search pages say: a reason, caps, nothing found.
+    said = " ".join(visible_text(client.ok(path).text) for path in SEARCH_PAGES)
+    for phrase in ("Trovato per: testo; Tema: Rimesse (Remittances)", "Sono state cercate solo le prime 6 parole.",
+                   "«c*» inizia troppe parole", "Togli tutti i filtri", "risultati per «rimesse», i più pertinenti per primi",
+                   "Nessun esito e nessuna sessione contengono tutte le parole di «zzqqxx» con questi filtri."):
+        assert phrase in said, phrase
     missing = client.get("/outcomes/nessuna-tabella")
     assert missing.status_code == 404 and '<html lang="it">' in missing.text
     assert "<h1>Errore 404</h1>" in missing.text and "Questa pagina non esiste" in missing.text
@@ -927,12 +988,29 @@ def test_one_link_switches_to_english_and_the_choice_stays(client, db):
     assert "Cookie" in switched.headers["vary"] and switched.headers["content-language"] == "en"
     assert '<a href="/?_lang=it" lang="it" hreflang="it"' in switched.text
     cookies = {"outcomes_lang": "en"}
-    for path in site_pages(db):
+    search_italian = catalogue_phrases(("search.", "queries.cerca."), "it")
+    assert {"Parole da cercare", "Trovato per", "Tema", "Togli tutti i filtri"} <= search_italian
+    categories = {label for (label,) in db.execute(
+        "select label_it from outcome_types where label_it != label_en union select label_it from session_kinds where label_it != label_en"
+    )}
+    english_search = []
+    for path in site_pages(db) + list(SEARCH_PAGES):
         response = client.loop.run_until_complete(client.ds.client.get(path, cookies=cookies))
         assert response.status_code == 200, path
         assert '<html lang="en">' in response.text, path
-        found = [phrase for phrase in SITE_ITALIAN if phrase in visible_text_of_interface(response.text)]
+        text = visible_text_of_interface(response.text)
+        found = [phrase for phrase in SITE_ITALIAN if phrase in text]
+        if "/cerca" in path:
+            found += [phrase for phrase in search_italian | categories if re.search(rf"\b{re.escape(phrase)}\b", text)]
+            english_search.append(text)
         assert not found, (path, found)
+    # What the English search pages say instead.
+    said = " ".join(english_search)
+    for phrase in ("Found by: text; Theme: Remittances (Rimesse)", "Only the first 6 words were searched for.",
+                   "“c*” starts too many words", "Remove all filters", "results for “rimesse”, most relevant first",
+                   "No outcome and no session holds every word of “zzqqxx” with these filters.", "Words to search for",
+                   "Type of outcome", "Partner countries", "Finding ", "Commitment "):
+        assert phrase in said, phrase
     # The table page in English: counts, filters, facets and labels.
     page = client.loop.run_until_complete(
         client.ds.client.get("/outcomes/outcomes?sdg_goals__arraycontains=10", cookies=cookies)
@@ -1112,6 +1190,15 @@ def test_csv_downloads_open_in_a_spreadsheet(notes, tmp_path):
         ))  # fmt: skip
         cells = dict(zip(rows[0], rows[1]))
         assert cells["responsabile"] == "'@Comune" and cells["stato"] == "Proposed"
+        # The labels Datasette adds for codes (type_label...) follow the language too.
+        [header, row] = csv_rows(formulas.loop.run_until_complete(
+            formulas.ds.client.get(f"/outcomes/outcomes.csv?id={id}&_labels=on", cookies={"outcomes_lang": "en"})
+        ))  # fmt: skip
+        cells = dict(zip(header, row))
+        assert (cells["type"], cells["type_label"]) == ("commitment", "Commitment")
+        assert (cells["status"], cells["status_label"], cells["current_status_label"]) == ("proposed", "Proposed", "Proposed")
+        assert (cells["countries"], cells["countries_label"]) == ("SN; MA", "Senegal; Morocco")
+        assert cells["event_id_label"] == formulas.rows(f"/outcomes/events/{EVENT}.json")[0]["title"]  # a title, as written
     finally:
         formulas.close()
 
@@ -1125,6 +1212,10 @@ def test_spreadsheet_csv_keeps_numbers_and_plain_text():
     assert outcomes_site.spreadsheet_csv(text, {"countries": {"SN": {"label_it": "Senegal", "label_en": "Senegal"}}}) == (
         "a,b,c,countries,countries_label\r\n-12,3.5,\"x, y\",SN,Senegal\r\n"
     )
+    # A label Datasette added for a foreign key: in the page's language (Italian here).
+    text = "type,type_label\r\nfinding,Finding\r\n,\r\n"
+    vocabulary = {"finding": {"label_it": "Constatazione", "label_en": "Finding"}}
+    assert outcomes_site.spreadsheet_csv(text, {}, {"type": vocabulary}) == "type,type_label\r\nfinding,Constatazione\r\n,\r\n"
 
 
 # --- Open data --------------------------------------------------------------------------
@@ -1213,11 +1304,15 @@ def test_slow_sql_is_interrupted(client):
 def test_site_files_are_written_and_published(built):
     published = sorted(path.relative_to(built).as_posix() for path in built.rglob("*") if path.is_file())
     site_files = [name for name in published if name.split("/")[0] in site.FOLDERS]
-    assert site_files == sorted(site.site_files())
+    copies = [f"static/{name}" for name in ("datapackage.json", "CITATION.cff")]  # for datasette package
+    assert site_files == sorted([*site.site_files(), *copies])
+    assert all((built / copy).read_bytes() == (built / copy.removeprefix("static/")).read_bytes() for copy in copies)
     assert site_files == [
         "plugins/outcomes_search.py",
         "plugins/outcomes_site.py",
         "plugins/outcomes_site_messages.yaml",
+        "static/CITATION.cff",
+        "static/datapackage.json",
         "static/outcomes-table.js",
         "static/outcomes.css",
         "templates/_attendance.html",
@@ -1320,6 +1415,10 @@ def test_readme_publish_command_serves_the_site(built, monkeypatch):
         assert {key: settings[key] for key in site.settings()} == site.settings()
         assert "Questa biblioteca raccoglie" in get("/")
         assert get("/robots.txt").startswith("User-agent: *\nAllow: /")
+        # The dataset's descriptions, which the home page links to.
+        assert not any(Path(folder, name).exists() for name in ("datapackage.json", "CITATION.cff"))
+        for name in ("datapackage.json", "CITATION.cff"):
+            assert get(f"/{name}") == (built / name).read_text("utf-8") + "\n", name  # --get adds a line end
 
 
 def this_datasette(command: str) -> list[str]:

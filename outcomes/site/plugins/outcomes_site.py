@@ -56,7 +56,7 @@ import bleach
 import yaml
 from datasette import Response, hookimpl
 from datasette.facets import ArrayFacet
-from datasette.utils import path_with_removed_args, path_with_replaced_args, tilde_encode
+from datasette.utils import path_with_removed_args, path_with_replaced_args, tilde_decode, tilde_encode
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
@@ -146,13 +146,13 @@ def number(value: int) -> str:
     return text.replace(",", ".") if language() == "it" else text
 
 
-def t(key: str, count: int | None = None, default: str | None = None, **values) -> str:
-    """The catalogue's text for ``key`` in the page's language, its
-    ``{placeholders}`` filled in; with ``count``, the singular or plural."""
+def t(key: str, count: int | None = None, default: str | None = None, lang: str | None = None, **values) -> str:
+    """The catalogue's text for ``key`` in the page's language (or ``lang``),
+    its ``{placeholders}`` filled in; with ``count``, the singular or plural."""
     entry = MESSAGES.get(key)
     if entry is None:
         return key if default is None else default
-    text = entry[language()]
+    text = entry[lang or language()]
     if isinstance(text, list):
         text = text[0 if count == 1 else 1]
     if count is not None:
@@ -265,15 +265,6 @@ VOCABULARY_TABLE = "search_terms"
 # What a result's reason calls each kind of term a query can name by label
 # (the outcomes column holding its codes: their lookup tables are the plugin
 # config's "vocabularies").
-KIND_NAMES = {
-    "themes": "Tema",
-    "actors": "Tipo di attore",
-    "sdg_goals": "Goal",
-    "sdg_targets": "Target",
-    "gcm_objectives": "Obiettivo GCM",
-    "countries": "Paese",
-}
-
 # Limits of every connection to the site's databases: no value longer than
 # any text a note may hold (a note is at most 2 MB), short SQL, shallow
 # expressions; randomblob() and zeroblob() refused (they exist to make big
@@ -342,10 +333,14 @@ class SearchFunctions:
     def tags(self, query) -> str:
         return json.dumps(self.labels.codes(_text(query, search.QUERY_CHARS)), separators=(",", ":"))
 
-    def why(self, query, text_matched, *columns) -> str:
-        """Why a result matched: its text, and the vocabulary terms the
-        query named that it is tagged with."""
-        reasons = ["testo"] if text_matched else []
+    def why(self, query, lang, text_matched, *columns) -> str:
+        """Why a result matched, in ``lang`` (the page's, given by the SQL:
+        this runs in Datasette's threads): its text, and the vocabulary terms
+        the query named that it is tagged with, by label in ``lang`` and then
+        in the other language (``Tema: Rimesse (Remittances)``)."""
+        lang = lang if lang in LANGUAGES else LANGUAGES[0]
+        other = LANGUAGES[1 - LANGUAGES.index(lang)]
+        reasons = [t("search.why_text", lang=lang)] if text_matched else []
         named = self.labels.named(_text(query, search.QUERY_CHARS))
         if named and columns:
             held = {}
@@ -357,7 +352,8 @@ class SearchFunctions:
             for label in named:
                 if label.code in held.get(label.kind, ()):
                     code = f" {label.code}" if label.code[:1].isdigit() else ""
-                    reasons.append(f"{KIND_NAMES[label.kind]}{code}: {label.label_it} ({label.label_en})")
+                    labels = {"it": label.label_it, "en": label.label_en}
+                    reasons.append(f"{t('search.kind.' + label.kind, lang=lang)}{code}: {labels[lang]} ({labels[other]})")
         return "; ".join(reasons)
 
 
@@ -1040,12 +1036,8 @@ async def event_titles(datasette) -> dict[str, str]:
     return _event_titles[datasette]
 
 
-# What a cap of the search (search.plan) means to a reader.
-CAP_NOTES = {
-    "terms": f"Sono state cercate solo le prime {search.MAX_TERMS} parole.",
-    "forms": "«{}» ha molte forme: sono state cercate le {} più frequenti.",
-    "prefix": "«{}*» inizia troppe parole: sono state cercate le {} più frequenti.",
-}
+# How many words, forms or prefixed words a cap of the search (search.plan) keeps.
+CAP_LIMITS = {"terms": search.MAX_TERMS, "forms": search.MAX_FORMS, "prefix": search.MAX_PREFIX_WORDS}
 
 
 def search_url(datasette, values: dict, **changes) -> str:
@@ -1073,13 +1065,9 @@ async def search_details(datasette, values: dict) -> dict:
     notes = []
     for cap in json.loads(next((valore for filtro, valore, n in rows if filtro == "_limiti"), "[]")):
         kind, _, word = cap.partition(":")
-        limit = search.MAX_FORMS if kind == "forms" else search.MAX_PREFIX_WORDS
-        notes.append(CAP_NOTES[kind].format(word, limit))
+        notes.append(t(f"search.cap.{kind}", word=word, limit=CAP_LIMITS[kind]))
     if totals.get("limite"):
-        notes.append(
-            f"Molti testi contengono queste parole: sono stati ordinati e contati i primi "
-            f"{search.POOL:,} trovati per tipo (esiti, sessioni), non tutti. Aggiungi parole o filtri.".replace(",", ".")
-        )
+        notes.append(t("search.cap.pool", pool=number(search.POOL)))
     tables = await vocabularies(datasette)
     events = await event_titles(datasette)
     facets = []
@@ -1094,16 +1082,19 @@ async def search_details(datasette, values: dict) -> dict:
             if lookup:
                 label = term(tables.get(lookup, {}), value)["label"]
                 label = f"{value} · {short(label, 60)}" if coded(value) else label
+                lang = language()
+            elif param == "evento":
+                label, lang = events.get(value, value), "it"  # an event's title, as the notes give it
             else:
-                label = events.get(value, value)
+                label, lang = value, language()
             items.append(
                 {
-                    "value": value, "label": label, "count": count, "selected": value == selected,
+                    "value": value, "label": label, "lang": lang, "count": count, "selected": value == selected,
                     "url": search_url(datasette, values, **{param: None if value == selected else value}),
                 }
             )
         if selected and not any(item["selected"] for item in items):
-            items.insert(0, {"value": selected, "label": selected, "count": 0, "selected": True,
+            items.insert(0, {"value": selected, "label": selected, "lang": language(), "count": 0, "selected": True,
                              "url": search_url(datasette, values, **{param: None})})
         facets.append({"param": param, "name": column_label(column), "values": items, "selected": selected})
     return {
@@ -1213,16 +1204,24 @@ def _codes_in(value: str) -> list | None:
     return None
 
 
-def spreadsheet_csv(text: str, code_columns: dict[str, dict]) -> str:
+def spreadsheet_csv(text: str, code_columns: dict[str, dict], foreign_keys: dict[str, dict] | None = None) -> str:
     """Datasette's CSV made for a spreadsheet: JSON lists as text (``SN; MA``),
     each column of codes followed by their labels (``countries_label``:
     ``Senegal; Marocco``) unless Datasette added one, and no cell that a
-    spreadsheet would take for a formula."""
+    spreadsheet would take for a formula. The labels Datasette adds for
+    ``foreign_keys`` into a vocabulary (``type_label``: its ``label_it``)
+    are given in the page's language."""
     rows = csv.reader(io.StringIO(text))
     header = next(rows, None)
     if header is None:
         return text
     labelled = [column in code_columns and f"{column}_label" not in header for column in header]
+    # Position of a label column Datasette added -> (position of its code, vocabulary).
+    relabelled = {
+        header.index(f"{column}_label"): (header.index(column), vocabulary)
+        for column, vocabulary in (foreign_keys or {}).items()
+        if column in header and f"{column}_label" in header
+    }
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     new_header = []
@@ -1230,6 +1229,9 @@ def spreadsheet_csv(text: str, code_columns: dict[str, dict]) -> str:
         new_header += [column, f"{column}_label"] if label else [column]
     writer.writerow(new_header)
     for row in rows:
+        for position, (code, vocabulary) in relabelled.items():
+            if position < len(row) and code < len(row) and row[code]:
+                row[position] = term(vocabulary, row[code])["label"]
         cells = []
         for column, value, label in zip(header, row, labelled):
             codes = _codes_in(value)
@@ -1244,6 +1246,18 @@ def spreadsheet_csv(text: str, code_columns: dict[str, dict]) -> str:
 def _is_csv(scope) -> bool:
     query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
     return scope["path"].endswith(".csv") or query.get("_format") == ["csv"]
+
+
+async def _vocabulary_keys(datasette, table: str, header: list[str]) -> dict[str, dict]:
+    """The columns of ``header`` that are foreign keys of ``table`` into a
+    vocabulary, with that vocabulary (none for a query's CSV)."""
+    tables = await vocabularies(datasette)
+    found = {}
+    for column in header:
+        lookup = await lookup_of(datasette, table, column)
+        if lookup:
+            found[column] = tables[lookup]
+    return found
 
 
 def _csv_for_spreadsheets(datasette, scope, send):
@@ -1267,8 +1281,10 @@ def _csv_for_spreadsheets(datasette, scope, send):
             return
         tables = await vocabularies(datasette)
         code_columns = {column: tables.get(lookup, {}) for column, lookup in {**array_columns(datasette), **QUERY_CODE_COLUMNS}.items()}
-        body = b"\xef\xbb\xbf" + spreadsheet_csv(b"".join(chunks).decode("utf-8"), code_columns).encode("utf-8")
         name = scope["path"].rstrip("/").rsplit("/", 1)[-1].removesuffix(".csv") or DATABASE
+        text = b"".join(chunks).decode("utf-8")
+        foreign_keys = await _vocabulary_keys(datasette, tilde_decode(name), next(csv.reader(io.StringIO(text)), []))
+        body = b"\xef\xbb\xbf" + spreadsheet_csv(text, code_columns, foreign_keys).encode("utf-8")
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"content-length", b"content-type", b"content-disposition")]
         headers += [
             (b"content-type", b"text/csv; charset=utf-8"),
@@ -1281,20 +1297,28 @@ def _csv_for_spreadsheets(datasette, scope, send):
     return sending
 
 
-# The dataset's descriptions written beside the database by the build.
+# The dataset's descriptions written by the build beside the database and
+# into static/ (what an image made by `datasette package` carries).
 OPEN_DATA_FILES = {
     "datapackage.json": "application/json; charset=utf-8",
     "CITATION.cff": "text/yaml; charset=utf-8",
 }
 
 
+def open_data_file(datasette, name: str) -> Path | None:
+    """``name`` beside the database, else in the site's ``static`` mount."""
+    db = datasette.databases.get(DATABASE)
+    folders = [Path(db.path).parent] if db is not None and db.path else []
+    folders += [Path(folder) for mount, folder in datasette.static_mounts if mount == "static"]
+    return next((folder / name for folder in folders if (folder / name).is_file()), None)
+
+
 @hookimpl
 def register_routes(datasette):
     async def open_data(request):
         name = request.url_vars["name"]
-        db = datasette.databases.get(DATABASE)
-        path = Path(db.path).with_name(name) if db is not None and db.path else None
-        if path is None or not path.is_file():
+        path = open_data_file(datasette, name)
+        if path is None:
             return Response.text(t("error.404"), status=404)
         return Response(path.read_text("utf-8"), content_type=OPEN_DATA_FILES[name])
 
