@@ -161,6 +161,19 @@ def test_debug_pages_are_off(client, path):
     assert client.get(path).status_code == 404
 
 
+def test_refusals_speak_the_page_language(client):
+    """A refused debug page or write says so in one language, the reader's."""
+    italian, english = client.get("/-/threads"), client.get("/-/threads?_lang=en")
+    assert (italian.status_code, italian.text) == (
+        404, "Questa pagina non esiste: controlla l'indirizzo o riparti dalla pagina iniziale.\n"
+    )
+    assert (english.status_code, english.text) == (
+        404, "This page does not exist: check the address or start again from the home page.\n"
+    )
+    refused = client.post("/outcomes/cerca", data={"q": "x"})
+    assert (refused.status_code, refused.text) == (405, "Il sito è in sola lettura.\n")
+
+
 def test_static_files_still_served(client):
     page = client.ok("/").text
     for href in re.findall(r'href="(/-/static[^"]+)"', page):

@@ -1392,11 +1392,11 @@ def asgi_wrapper(datasette):
                 return await app(scope, receive, send)
             if scope["method"] not in READ_METHODS:
                 allow = [(b"allow", ", ".join(READ_METHODS).encode())]
-                await _refuse(405, "Sito in sola lettura: read-only site.\n", allow)(send)
+                await _refuse(405, t("error.405", lang=lang) + "\n", allow)(send)
                 return
             path = scope.get("path", "")
             if path.startswith("/-/") and not path.startswith(PUBLIC_DASH):
-                await _refuse(404, "Pagina non disponibile: not available.\n")(send)
+                await _refuse(404, t("error.404", lang=lang) + "\n")(send)
                 return
             address = urllib.parse.urlsplit(public_url(datasette))
             headers = [(key, value) for key, value in scope["headers"] if key != b"host"]
