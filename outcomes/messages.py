@@ -698,6 +698,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "desk_state_draft": {"it": "bozza", "en": "draft"},
     "desk_state_submitted": {"it": "inviata", "en": "submitted"},
     "desk_state_returned": {"it": "restituita", "en": "returned"},
+    "desk_state_correcting": {"it": "restituita, in correzione", "en": "returned, being corrected"},
     "desk_state_accepted": {"it": "accettata", "en": "accepted"},
     "desk_state_rejected": {"it": "respinta", "en": "rejected"},
     "desk_nothing_yet": {"it": "Nessuna revisione: la sessione non è ancora stata compilata.",

@@ -362,3 +362,29 @@ def test_secret_file_is_private_and_nothing_of_the_desk_is_published(desk, tmp_p
                 assert secretive not in data, (file, secretive)
     db = sqlite3.connect(out / "outcomes.db")
     assert db.execute("select title from outcomes").fetchall() == [("Coinvolgere le diaspore",)]
+
+
+def _office_row(office, session: str = SESSION) -> str:
+    """The office list's row of ``session``, its tags stripped."""
+    page = office.get("/office").text
+    row = re.search(rf'<tr>\s*<th scope="row"><a href="/office/{EVENT_ID}/{session}">.*?</tr>', page, re.S).group(0)
+    return " ".join(re.sub(r"<[^>]+>", " ", row).split())
+
+
+def test_a_returned_note_being_corrected_says_so_to_both_sides(desk):
+    facilitator, path = Client(desk), link_path(desk)
+    office = _office(desk)
+    facilitator.post(path, [*VALID_FORM, ("base", "0"), ("action", "submit")])
+    review = f"/office/{EVENT_ID}/{SESSION}"
+    office.post(review, [("action", "return"), ("comment", "Aggiungi la sala."), ("base", "1")])
+    assert "restituita" in _office_row(office)
+    facilitator.post(path, [*VALID_FORM, ("room", "Sala"), ("base", "2"), ("action", "save")])
+    # The office sees a returned note being corrected, not a first draft ...
+    assert _office_row(office).startswith(f"{SESSION} restituita, in correzione ")
+    # ... and the facilitator still sees the comment they are answering.
+    back = facilitator.get(path).text
+    assert '<p class="comment">Aggiungi la sala.</p>' in back
+    assert "correggi e invia di nuovo" in back
+    facilitator.post(path, [*VALID_FORM, ("room", "Sala"), ("base", "3"), ("action", "submit")])
+    assert _office_row(office).startswith(f"{SESSION} inviata ")
+    assert '<p class="comment">' not in facilitator.get(path).text

@@ -312,8 +312,11 @@ async def _facilitator_page(datasette, request, invite: state.Invite, page: _Pag
     desk = _desk(datasette)
     event = desk.event(invite.event)
     history = await _read(datasette, lambda conn: state.revisions(conn, invite.event, invite.session))
-    office_comment = next((r for r in reversed(history) if r.action in ("return", "reject")), None)
     current_state = page.latest.state if page.latest else "invited"
+    # The office's comment stays in view while it is being answered: after a
+    # return, through the drafts saved, until the note is submitted again.
+    decided = state.last_decision(history)
+    office_comment = decided if decided and decided.action in ("return", "reject") else None
     return await _render(datasette, request, "desk_form.html", {
         "title": page.data.get("title") or invite.session,
         "invite": invite,
@@ -325,7 +328,7 @@ async def _facilitator_page(datasette, request, invite: state.Invite, page: _Pag
         "editable": current_state in state.ALLOWED_FROM["save"],
         "base": page.base,
         "latest": page.latest,
-        "office_comment": office_comment if current_state in ("returned", "rejected") else None,
+        "office_comment": office_comment,
         "notice": page.notice,
         "error": page.error,
         "controls": fields.session_controls(),

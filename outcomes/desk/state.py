@@ -33,6 +33,8 @@ SECRET_VARIABLE = "OUTCOMES_DESK_SECRET"
 
 # Facilitators and the office move a session through these states.
 STATES = ("invited", "draft", "submitted", "returned", "accepted", "rejected")
+# The steps that move a note between the facilitator and the office (a save does not).
+DECISIONS = ("submit", "return", "reject", "accept")
 STATE_AFTER = {"save": "draft", "import": "draft", "submit": "submitted", "return": "returned",
                "reject": "rejected", "accept": "accepted"}
 # Which states each action may start from.
@@ -248,6 +250,12 @@ class SessionState:
     submitted_by: str | None  # organisation, role
     submitted_at: str | None
     invited: bool
+    correcting: bool = False  # a draft saved after the office returned it
+
+
+def last_decision(history: list[Revision]) -> Revision | None:
+    """The latest submit, return, reject or accept of a session's history."""
+    return next((r for r in reversed(history) if r.action in DECISIONS), None)
 
 
 def sessions(conn: sqlite3.Connection) -> list[SessionState]:
@@ -264,10 +272,16 @@ def sessions(conn: sqlite3.Connection) -> list[SessionState]:
             (event, session),
         ).fetchone()
         invited = conn.execute("select 1 from invites where event = ? and session = ?", (event, session)).fetchone()
+        decided = conn.execute(
+            f"select action from revisions where event = ? and session = ? and action in ({', '.join('?' * len(DECISIONS))})"
+            " order by number desc limit 1",
+            (event, session, *DECISIONS),
+        ).fetchone()
         by = ", ".join(part for part in submitted[:2] if part) if submitted else None
         result.append(SessionState(
             event, session, current.state if current else "invited", current.number if current else 0,
             current.at if current else None, by, submitted[2] if submitted else None, bool(invited),
+            correcting=bool(current and current.state == "draft" and decided and decided[0] == "return"),
         ))
     return result
 
