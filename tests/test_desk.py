@@ -388,3 +388,45 @@ def test_a_returned_note_being_corrected_says_so_to_both_sides(desk):
     facilitator.post(path, [*VALID_FORM, ("room", "Sala"), ("base", "3"), ("action", "submit")])
     assert _office_row(office).startswith(f"{SESSION} inviata ")
     assert '<p class="comment">' not in facilitator.get(path).text
+
+
+def _login_from(desk, address: str, password: str):
+    """A login POST as a client at ``address`` (the ASGI scope's client)."""
+    import httpx
+
+    async def attempt():
+        transport = httpx.ASGITransport(app=desk.app(), client=(address, 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://desk.example") as client:
+            page = await client.get("/office/login")
+            token = TOKEN.search(page.text).group(1)
+            return await client.post("/office/login", data={
+                "csrftoken": token, "username": OFFICE_USER, "password": password})
+
+    return asyncio.new_event_loop().run_until_complete(attempt())
+
+
+def test_wrong_passwords_from_one_address_do_not_lock_the_office_out(desk):
+    for _ in range(6):
+        _login_from(desk, "203.0.113.9", "sbagliata")
+    # The one guessing is stopped, even with the right password ...
+    assert _login_from(desk, "203.0.113.9", OFFICE_PASSWORD).status_code == 429
+    # ... and whoever else tries a name is stopped there too ...
+    stopped = _login_from(desk, "203.0.113.9", "altra")
+    assert stopped.status_code == 429 and "Troppi tentativi sbagliati" in stopped.text
+    # ... but the office, from its own address, still logs in.
+    office = _login_from(desk, "198.51.100.7", OFFICE_PASSWORD)
+    assert (office.status_code, office.headers["location"]) == (302, "/office")
+
+
+def test_a_desk_db_from_before_addresses_counts_failures_by_address(tmp_path):
+    old = sqlite3.connect(tmp_path / "desk.db")
+    old.execute("create table login_failures (id integer primary key, username text not null, at real not null)")
+    old.execute("insert into login_failures (username, at) values ('ufficio', 1.0)")
+    old.commit()
+    old.close()
+    conn = state.connect(tmp_path / "desk.db")
+    for _ in range(5):
+        state.record_failure(conn, "ufficio", "203.0.113.9", now=100.0)
+    assert (state.locked(conn, "203.0.113.9", now=101.0), state.locked(conn, "198.51.100.7", now=101.0)) == (True, False)
+    assert conn.execute("select username, at, address from login_failures order by id limit 1").fetchone() == (
+        "ufficio", 1.0, None)

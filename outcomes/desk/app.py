@@ -546,7 +546,7 @@ async def office_login(datasette, request):
     if request.method == "POST":
         posted = dict(await _posted(request) or [])
         username, password = posted.get("username", "")[:200], posted.get("password", "")[:1000]
-        result = await _login(datasette, username, password)
+        result = await _login(datasette, username, password, _client_address(request))
         if result == "ok":
             response = Response.redirect("/office")
             response.set_cookie("ds_actor", _actor_cookie(datasette, username), httponly=True, samesite="strict",
@@ -558,15 +558,22 @@ async def office_login(datasette, request):
                          status=status)
 
 
-async def _login(datasette, username: str, password: str) -> str:
+def _client_address(request) -> str:
+    """The client's address: behind a reverse proxy on the same machine,
+    uvicorn (``proxy_headers``) has already taken it from X-Forwarded-For."""
+    client = request.scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+async def _login(datasette, username: str, password: str, address: str) -> str:
     """``ok``, ``wrong`` or ``locked``; the slow hash is checked in a worker
     thread, so a login never holds up the facilitators' saves."""
-    if await _read(datasette, lambda conn: state.locked(conn, username)):
+    if await _read(datasette, lambda conn: state.locked(conn, address)):
         return "locked"
     stored = await _read(datasette, lambda conn: state.password_hash(conn, username))
     if await asyncio.get_running_loop().run_in_executor(None, state.verify, password, stored):
         return "ok"
-    await _write(datasette, lambda conn: state.record_failure(conn, username))
+    await _write(datasette, lambda conn: state.record_failure(conn, username, address))
     return "wrong"
 
 

@@ -84,7 +84,8 @@ create table if not exists users (
 create table if not exists login_failures (
     id integer primary key,
     username text not null,
-    at real not null
+    at real not null,
+    address text
 );
 """
 
@@ -150,6 +151,9 @@ def prepare(conn: sqlite3.Connection) -> None:
     conn.execute("pragma synchronous = normal")  # in WAL: durable across process crashes
     conn.execute("pragma busy_timeout = 30000")
     conn.executescript(SCHEMA)
+    columns = {row[1] for row in conn.execute("pragma table_info(login_failures)")}
+    if "address" not in columns:  # a desk.db from before failures were counted by address
+        conn.execute("alter table login_failures add column address text")
 
 
 class _Transaction:
@@ -356,12 +360,13 @@ def set_user(conn: sqlite3.Connection, username: str, password: str) -> None:
         )
 
 
-def locked(conn: sqlite3.Connection, username: str, now: float | None = None) -> bool:
-    """Too many failed logins for this account in the last quarter of an hour:
-    then even the right password waits."""
+def locked(conn: sqlite3.Connection, address: str, now: float | None = None) -> bool:
+    """Too many failed logins from this client address in the last quarter of
+    an hour: then even the right password waits. Counted by address, not by
+    account, so that someone guessing cannot lock the office out."""
     now = time.time() if now is None else now
     failures = conn.execute(
-        "select count(*) from login_failures where username = ? and at > ?", (username, now - LOGIN_WINDOW)
+        "select count(*) from login_failures where address = ? and at > ?", (address, now - LOGIN_WINDOW)
     ).fetchone()[0]
     return failures >= LOGIN_FAILURES_ALLOWED
 
@@ -383,10 +388,10 @@ def _unknown_user() -> str:
     return hash_password("", "unknown-user")
 
 
-def record_failure(conn: sqlite3.Connection, username: str, now: float | None = None) -> None:
+def record_failure(conn: sqlite3.Connection, username: str, address: str, now: float | None = None) -> None:
     with _Transaction(conn):
-        conn.execute("insert into login_failures (username, at) values (?, ?)",
-                     (username, time.time() if now is None else now))
+        conn.execute("insert into login_failures (username, at, address) values (?, ?, ?)",
+                     (username, time.time() if now is None else now, address))
 
 
 # --- The signing secret ------------------------------------------------------------------------
