@@ -698,6 +698,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "desk_state_draft": {"it": "bozza", "en": "draft"},
     "desk_state_submitted": {"it": "inviata", "en": "submitted"},
     "desk_state_returned": {"it": "restituita", "en": "returned"},
+    "desk_unknown_dropped": {"it": "Tolti i campi che la scheda non prevede: {fields}.",
+                             "en": "Removed the fields the form does not have: {fields}."},
     "desk_state_correcting": {"it": "restituita, in correzione", "en": "returned, being corrected"},
     "desk_state_accepted": {"it": "accettata", "en": "accepted"},
     "desk_state_rejected": {"it": "respinta", "en": "rejected"},

@@ -430,3 +430,23 @@ def test_a_desk_db_from_before_addresses_counts_failures_by_address(tmp_path):
     assert (state.locked(conn, "203.0.113.9", now=101.0), state.locked(conn, "198.51.100.7", now=101.0)) == (True, False)
     assert conn.execute("select username, at, address from login_failures order by id limit 1").fetchone() == (
         "ufficio", 1.0, None)
+
+
+def test_fields_the_form_does_not_have_are_shown_before_a_save_drops_them(desk):
+    client, path = Client(desk), link_path(desk)
+    note = SESSION_YAML.replace("kind: workshop\n", "kind: workshop\ncolore: blu\n").replace(
+        "    type: recommendation\n", "    type: recommendation\n    priorita: alta\n")
+    uploaded = client.upload(path, "nota.yaml", note.encode(), "0").text
+    box = re.search(r'<section id="non-previsti".*?</section>', uploaded, re.S).group(0)
+    items = [" ".join(re.sub(r"<[^>]+>", " ", li).split()) for li in re.findall(r"<li.*?</li>", box, re.S)]
+    assert items == ["colore : blu", "Esito 1 · priorita : alta"]
+    # Each mistake in the summary leads to its line in the box.
+    for anchor in re.findall(r'<li><a href="#([^"]+)">[^<]*campo sconosciuto', uploaded):
+        assert f'id="{anchor}"' in box
+    assert "Non saranno conservati quando salvi" in box
+    form = [*VALID_FORM, ("outcomes.0.id", "diaspore-coprogettazione"), ("base", "1"), ("action", "save")]
+    saved = client.post(path, [pair for pair in form if pair[0] != "outcomes.0.id" or pair[1]])
+    assert _notice(saved.text) == _notice(saved.text).split(" Tolti")[0] + (
+        " Tolti i campi che la scheda non prevede: «colore», «Esito 1 · priorita».")
+    assert 'id="non-previsti"' not in saved.text
+    assert "colore" not in state.latest(desk.test_conn, EVENT_ID, SESSION).yaml

@@ -329,6 +329,7 @@ async def _facilitator_page(datasette, request, invite: state.Invite, page: _Pag
         "base": page.base,
         "latest": page.latest,
         "office_comment": office_comment,
+        "unknown": fields.unknown(page.data),
         "notice": page.notice,
         "error": page.error,
         "controls": fields.session_controls(),
@@ -408,6 +409,9 @@ async def facilitator(datasette, request):
         return await _facilitator_page(datasette, request, invite, _Page(
             data, checked, conflict.latest, base, error=_conflict_text(conflict)), status=409)
     notice = message("desk_submitted" if action == "submit" else "desk_saved", "it", number=saved.number, when=_when(saved.at))
+    dropped = fields.unknown(_data_of(current.yaml)) if current else []
+    if dropped:  # said once, after the page had shown them with a warning
+        notice += " " + message("desk_unknown_dropped", "it", fields=", ".join(f"«{u.where}»" for u in dropped))
     return await _facilitator_page(datasette, request, invite, _Page(data, checked, saved, saved.number, notice=notice))
 
 

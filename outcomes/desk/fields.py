@@ -281,6 +281,38 @@ def count_rows(data: dict, key: str) -> list[tuple[str, str]]:
     return [(str(k), display(v)) for k, v in value.items()] if isinstance(value, dict) else []
 
 
+@dataclass(frozen=True)
+class Unknown:
+    """A key of the note that no control of the form holds (from an uploaded
+    file): ``name`` as a control would be named, ``where`` in the form's words."""
+
+    name: str
+    where: str
+    value: str
+
+
+def unknown(data: dict) -> list[Unknown]:
+    """The note's keys, at the top and in each row, that the form has no control for."""
+    import yaml
+
+    def shown(value) -> str:
+        if isinstance(value, (dict, list)):
+            return yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10_000).strip()[:500]
+        return display(value)[:500]
+
+    top, inner = [], []  # the note's own keys first, then the rows', whatever order the file had
+    for key, value in data.items():
+        control = next((c for c in session_controls() if c.key == key), None)
+        if control is None:
+            top.append(Unknown(str(key), str(key), shown(value)))
+        elif isinstance(control, Group):
+            known = {c.key for c in control.controls}
+            for index, row in enumerate(rows(data, key)):
+                inner += [Unknown(f"{key}.{index}.{name}", f"{control.item} {index + 1} · {name}", shown(item))
+                          for name, item in row.items() if name not in known]
+    return top + inner
+
+
 # --- Checking ------------------------------------------------------------------------------------
 
 
