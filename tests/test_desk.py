@@ -450,3 +450,17 @@ def test_fields_the_form_does_not_have_are_shown_before_a_save_drops_them(desk):
         " Tolti i campi che la scheda non prevede: «colore», «Esito 1 · priorita».")
     assert 'id="non-previsti"' not in saved.text
     assert "colore" not in state.latest(desk.test_conn, EVENT_ID, SESSION).yaml
+
+
+def test_a_post_without_any_cookie_is_refused_too(desk):
+    """asgi-csrf lets a POST with no cookies at all through (a cross-site
+    form carries none of the desk's SameSite cookies): the desk refuses it."""
+    path = link_path(desk)
+    loop = asyncio.new_event_loop()
+    for target, body in ((path, "csrftoken=inventato&title=x&base=0&action=save"),
+                         ("/office/login", f"csrftoken=inventato&username={OFFICE_USER}&password={OFFICE_PASSWORD}")):
+        response = loop.run_until_complete(desk.client.post(
+            target, content=body, headers={"content-type": "application/x-www-form-urlencoded"}))
+        assert (target, response.status_code) == (target, 403)
+        assert "Modulo scaduto" in response.text and "ds_actor" not in response.headers.get("set-cookie", "")
+    assert desk.test_conn.execute("select count(*) from revisions").fetchone() == (0,)

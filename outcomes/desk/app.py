@@ -134,6 +134,9 @@ def handle_exception(datasette, request, exception):
         return None
     from datasette.utils.asgi import NotFound
 
+    if isinstance(exception, CsrfRefused):
+        return _forbidden(datasette, request, "desk_csrf")
+
     async def page():
         missing = isinstance(exception, NotFound)
         return await _render(datasette, request, "desk_message.html", {
@@ -221,14 +224,25 @@ async def _write(datasette, fn):
     return await datasette.get_database(DESK_DB).execute_write_fn(fn, block=True)
 
 
-async def _posted(request, limit: int = MAX_POST_BYTES) -> list[tuple[str, str]] | None:
-    """The form's fields in order (repeated names kept), or None if too large."""
+class CsrfRefused(Exception):
+    """A POST whose form token does not match its signed cookie."""
+
+
+async def _posted(datasette, request, limit: int = MAX_POST_BYTES) -> list[tuple[str, str]] | None:
+    """The form's fields in order (repeated names kept), or None if too large.
+
+    asgi-csrf checks the token only when the request has cookies; a
+    cross-site form sends none of the desk's (SameSite), so the token is
+    checked here as well: every POST carries it, or it is refused."""
     if int(request.headers.get("content-length") or 0) > limit:
         return None
     body = await request.post_body()
     if len(body) > limit:
         return None
-    return urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    pairs = urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    if not _csrf_ok(datasette, request, dict(pairs).get("csrftoken")):
+        raise CsrfRefused()
+    return pairs
 
 
 def _data_of(text: str) -> dict:
@@ -377,7 +391,7 @@ async def facilitator(datasette, request):
         data = _data_of(current.yaml) if current else _starting_data(desk, invite)
         checked = fields.check(data, event, invite.event, invite.session) if current else None
         return await _facilitator_page(datasette, request, invite, _Page(data, checked, current, current.number if current else 0))
-    pairs = await _posted(request)
+    pairs = await _posted(datasette, request)
     if pairs is None:
         return await _too_large(datasette, request, invite, current)
     posted = dict(pairs)
@@ -548,7 +562,7 @@ async def office_login(datasette, request):
     error = None
     status = 200
     if request.method == "POST":
-        posted = dict(await _posted(request) or [])
+        posted = dict(await _posted(datasette, request) or [])
         username, password = posted.get("username", "")[:200], posted.get("password", "")[:1000]
         result = await _login(datasette, username, password, _client_address(request))
         if result == "ok":
@@ -641,7 +655,7 @@ async def office_review(datasette, request):
     notice = error = None
     status = 200
     if request.method == "POST":
-        posted = dict(await _posted(request) or [])
+        posted = dict(await _posted(datasette, request) or [])
         action = posted.get("action", "")
         comment = (posted.get("comment") or "").strip()[: fields.MAX_FIELD_CHARS]
         base = int(posted["base"]) if posted.get("base", "").isdigit() else -1
@@ -756,7 +770,7 @@ async def office_publish(datasette, request):
     desk = _desk(datasette)
     if request.method != "POST":
         return Response.redirect("/office")
-    await _posted(request)
+    await _posted(datasette, request)
     async with desk.publishing:
         result = await asyncio.get_running_loop().run_in_executor(None, lambda: build(desk.notes_dir, desk.out_dir))
     if result.ok:
