@@ -464,3 +464,21 @@ def test_a_post_without_any_cookie_is_refused_too(desk):
         assert (target, response.status_code) == (target, 403)
         assert "Modulo scaduto" in response.text and "ds_actor" not in response.headers.get("set-cookie", "")
     assert desk.test_conn.execute("select count(*) from revisions").fetchone() == (0,)
+
+
+def test_behind_https_every_cookie_is_secure(desk):
+    import httpx
+
+    async def cookies():
+        transport = httpx.ASGITransport(app=desk.app())
+        async with httpx.AsyncClient(transport=transport, base_url="https://desk.example") as client:
+            page = await client.get("/office/login")
+            token = TOKEN.search(page.text).group(1)
+            login = await client.post("/office/login", data={
+                "csrftoken": token, "username": OFFICE_USER, "password": OFFICE_PASSWORD})
+            return page.headers.get_list("set-cookie") + login.headers.get_list("set-cookie")
+
+    found = asyncio.new_event_loop().run_until_complete(cookies())
+    assert [c.split("=")[0] for c in found] == ["ds_csrftoken", "ds_actor"]
+    assert all("; Secure" in c for c in found), found
+    assert "HttpOnly" in found[1] and "SameSite=strict" in found[1]

@@ -93,6 +93,29 @@ class DeskDatasette(Datasette):
         self._outcomes_desk = desk
         super().__init__([], **kwargs)
 
+    def app(self):
+        return _secure_cookies_over_https(super().app())
+
+
+def _secure_cookies_over_https(app):
+    """Behind HTTPS every cookie is ``Secure``: asgi-csrf sets ``ds_csrftoken``
+    without it (its option is fixed when Datasette builds it)."""
+
+    async def asgi(scope, receive, send):
+        if scope.get("type") != "http" or scope.get("scheme") != "https":
+            return await app(scope, receive, send)
+
+        async def send_secure(event):
+            if event["type"] == "http.response.start":
+                event = dict(event, headers=[
+                    (key, value + b"; Secure" if key.lower() == b"set-cookie" and b"; secure" not in value.lower()
+                     else value) for key, value in event.get("headers", [])])
+            await send(event)
+
+        await app(scope, receive, send_secure)
+
+    return asgi
+
 
 def _desk(datasette) -> Desk | None:
     return getattr(datasette, "_outcomes_desk", None)
