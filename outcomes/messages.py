@@ -684,6 +684,12 @@ MESSAGES: dict[str, dict[str, str]] = {
                           "en": "No file chosen: choose a Word form (.docx) or a YAML note."},
     "desk_upload_unreadable": {"it": "Il file non si legge come nota YAML: {problem}",
                                "en": "The file cannot be read as a YAML note: {problem}"},
+    "desk_upload_other_session": {
+        "it": "Questa scheda Word è della sessione «{session}» (evento «{event}»), ma questo link è per la sessione "
+              "«{here}»: caricala dal link di quella sessione, o chiedi all'ufficio la scheda giusta.",
+        "en": "This Word form is for session '{session}' (event '{event}'), but this link is for session '{here}': "
+              "upload it from that session's link, or ask the office for the right form.",
+    },
     "desk_imported_from": {"it": "importato da «{file}»", "en": "imported from '{file}'"},
     "desk_uploaded": {
         "it": "«{file}» caricato nella bozza (revisione {number}): controlla i campi qui sotto.",

@@ -5,6 +5,7 @@ limits, the office's login and decisions. The browser test is test_desk_browser.
 from __future__ import annotations
 
 import asyncio
+import html
 import os
 import re
 import shutil
@@ -482,3 +483,18 @@ def test_behind_https_every_cookie_is_secure(desk):
     assert [c.split("=")[0] for c in found] == ["ds_csrftoken", "ds_actor"]
     assert all("; Secure" in c for c in found), found
     assert "HttpOnly" in found[1] and "SameSite=strict" in found[1]
+
+
+def test_a_word_form_printed_for_another_session_is_not_loaded_into_this_one(desk, tmp_path):
+    from intake_word import fill_form
+    from outcomes.intake.form import FormRequest, write_form
+
+    client, path = Client(desk), link_path(desk)
+    form = write_form(tmp_path / "vuota.docx", FormRequest(EVENT_ID, "altra-sessione"))
+    filled = fill_form(form, tmp_path / "scheda.docx", {"title": "Della sessione accanto", "kind": "Laboratorio"}, {})
+    refused = client.upload(path, "scheda.docx", filled.read_bytes(), "0")
+    assert refused.status_code == 422
+    assert html.unescape(_notice(refused.text)) == (
+        f"Questa scheda Word è della sessione «altra-sessione» (evento «{EVENT_ID}»), ma questo link è per la "
+        f"sessione «{SESSION}»: caricala dal link di quella sessione, o chiedi all'ufficio la scheda giusta.")
+    assert desk.test_conn.execute("select count(*) from revisions").fetchone() == (0,)

@@ -529,13 +529,17 @@ async def _upload_error(datasette, request, invite, current, text: str) -> Respo
 
 def _uploaded_data(name: str, content: bytes, note_path: Path, current: state.Revision | None) -> dict:
     """The note data of an uploaded file: a Word form (by its zip signature) or YAML."""
-    from ..intake.wordimport import note_from_form, outcome_ids, read_form
+    from ..intake.wordimport import note_from_form, outcome_ids, printed_ids, read_form
 
     if content[:4] == b"PK\x03\x04":
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "scheda.docx"
             path.write_bytes(content)
             form = read_form(path)
+        event, session = printed_ids(form)
+        here = (note_path.parent.name, note_path.stem)
+        if event and session and (event, session) != here:  # the form of another session, by mistake
+            raise IntakeError("desk_upload_other_session", event=event, session=session, here=here[1])
         previous = tuple(row.get("id", "") for row in fields.rows(_data_of(current.yaml), "outcomes")) if current \
             else outcome_ids(note_path)
         data, _ = note_from_form(form, name, previous)

@@ -520,14 +520,20 @@ def outcome_ids(note: Path) -> tuple[str, ...]:
     return tuple(o.get("id") if isinstance(o, dict) and isinstance(o.get("id"), str) else "" for o in outcomes)
 
 
-def _ids(form: FilledForm, event_id: str | None, session_id: str | None) -> tuple[str, str]:
-    """The event and session the form is for: given, or printed on the form."""
+def printed_ids(form: FilledForm) -> tuple[str, str]:
+    """The event and session printed on the form (or in its properties); "" if not."""
     printed = {key: _unquote(" ".join(form.fields[f"form.{key}"].paragraphs)) if f"form.{key}" in form.fields else ""
                for key in ("event", "session")}
     if (not printed["event"] or not printed["session"]) and form.identifier and "/" in form.identifier:
         printed["event"], printed["session"] = (printed["event"] or form.identifier.split("/", 1)[0],
                                                 printed["session"] or form.identifier.split("/", 1)[1])
-    event_id, session_id = event_id or printed["event"], session_id or printed["session"]
+    return printed["event"], printed["session"]
+
+
+def _ids(form: FilledForm, event_id: str | None, session_id: str | None) -> tuple[str, str]:
+    """The event and session the form is for: given, or printed on the form."""
+    printed_event, printed_session = printed_ids(form)
+    event_id, session_id = event_id or printed_event, session_id or printed_session
     if not event_id or not session_id:
         raise IntakeError("form_without_ids")
     check_id(event_id, "event")
