@@ -704,6 +704,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "desk_state_draft": {"it": "bozza", "en": "draft"},
     "desk_state_submitted": {"it": "inviata", "en": "submitted"},
     "desk_state_returned": {"it": "restituita", "en": "returned"},
+    "desk_unknown_field": {"it": "«{key}» non è un campo di questa scheda: salvando la bozza sarà tolto (vedi sotto)",
+                           "en": "'{key}' is not a field of this form: saving the draft removes it (see below)"},
     "desk_unknown_dropped": {"it": "Tolti i campi che la scheda non prevede: {fields}.",
                              "en": "Removed the fields the form does not have: {fields}."},
     "desk_state_correcting": {"it": "restituita, in correzione", "en": "returned, being corrected"},

@@ -441,8 +441,13 @@ def test_fields_the_form_does_not_have_are_shown_before_a_save_drops_them(desk):
     box = re.search(r'<section id="non-previsti".*?</section>', uploaded, re.S).group(0)
     items = [" ".join(re.sub(r"<[^>]+>", " ", li).split()) for li in re.findall(r"<li.*?</li>", box, re.S)]
     assert items == ["colore : blu", "Esito 1 · priorita : alta"]
-    # Each mistake in the summary leads to its line in the box.
-    for anchor in re.findall(r'<li><a href="#([^"]+)">[^<]*campo sconosciuto', uploaded):
+    # Each mistake in the summary says so in words and leads to its line in the box.
+    summary = re.findall(r'<li><a href="#([^"]+)">([^<]*)</a></li>', uploaded)
+    assert sorted((a, html.unescape(t)) for a, t in summary) == [
+        ("f-colore", "«colore» non è un campo di questa scheda: salvando la bozza sarà tolto (vedi sotto)"),
+        ("f-outcomes-0-priorita", "Esito 1: «priorita» non è un campo di questa scheda: salvando la bozza sarà tolto"
+                                  " (vedi sotto)")]
+    for anchor, _ in summary:
         assert f'id="{anchor}"' in box
     assert "Non saranno conservati quando salvi" in box
     form = [*VALID_FORM, ("outcomes.0.id", "diaspore-coprogettazione"), ("base", "1"), ("action", "save")]

@@ -346,6 +346,8 @@ def check(data: dict, event: load.EventNote | None, event_id: str, session_id: s
     for problem in kept:
         name = control_name(problem.field, data)
         kind, context = form_wording(problem, sections)
+        if problem.kind == "unknown_key":  # no control to fix it at: the page lists these fields
+            kind = "desk_unknown_field"
         message = render(kind, lang, **context)
         checked.by_control.setdefault(name, []).append(message)
         checked.summary.append((anchor(name), place(name), message))
