@@ -503,3 +503,20 @@ def test_a_word_form_printed_for_another_session_is_not_loaded_into_this_one(des
         f"Questa scheda Word è della sessione «altra-sessione» (evento «{EVENT_ID}»), ma questo link è per la "
         f"sessione «{SESSION}»: caricala dal link di quella sessione, o chiedi all'ufficio la scheda giusta.")
     assert desk.test_conn.execute("select count(*) from revisions").fetchone() == (0,)
+
+
+def test_an_upload_keeps_to_the_form_s_limits_on_rows_and_field_length(desk):
+    """A note the form could not save again (more rows or longer fields than
+    it takes) is refused at upload, not made into a draft stuck at its limits."""
+    client, path = Client(desk), link_path(desk)
+    rows = "title: Molti esiti\noutcomes:\n" + "".join(
+        f"  - title: Esito {i}\n    type: finding\n    text: Testo.\n" for i in range(101))
+    refused = client.upload(path, "molti.yaml", rows.encode(), "0")
+    assert refused.status_code == 413
+    assert html.unescape(_notice(refused.text)) == "Non salvato: «Esito 101» supera il limite di 100 righe."
+    long = SESSION_YAML.replace("Le associazioni della diaspora partecipano fin dall'inizio.", "x" * 20_001)
+    refused = client.upload(path, "lunga.yaml", long.encode(), "0")
+    assert refused.status_code == 413
+    assert html.unescape(_notice(refused.text)) == (
+        "Non salvato: il campo «Esito 1 · Testo» supera il limite di 20000 caratteri.")
+    assert desk.test_conn.execute("select count(*) from revisions").fetchone() == (0,)

@@ -507,8 +507,12 @@ async def upload(datasette, request):
         return await _too_large(datasette, request, invite, current, MAX_UPLOAD_BYTES)
     try:
         data = _uploaded_data(name, content, desk.note_path(invite.event, invite.session), current)
+        fields.check_limits(data)
     except IntakeError as error:
         return await _upload_error(datasette, request, invite, current, message(error.kind, "it", **error.context))
+    except fields.TooLong as error:
+        return await _upload_error(datasette, request, invite, current, message(
+            error.kind, "it", place=fields.place(error.name), limit=error.limit), status=413)
     event = desk.event(invite.event)
     checked = fields.check(data, event, invite.event, invite.session)
     base = int(form["base"]) if form.get("base", "").isdigit() else -1
@@ -521,10 +525,10 @@ async def upload(datasette, request):
     return await _facilitator_page(datasette, request, invite, _Page(data, checked, saved, saved.number, notice=notice))
 
 
-async def _upload_error(datasette, request, invite, current, text: str) -> Response:
+async def _upload_error(datasette, request, invite, current, text: str, status: int = 422) -> Response:
     data = _data_of(current.yaml) if current else {}
     return await _facilitator_page(datasette, request, invite, _Page(data, None, current, current.number if current else 0, error=text),
-                                   status=422)
+                                   status=status)
 
 
 def _uploaded_data(name: str, content: bytes, note_path: Path, current: state.Revision | None) -> dict:

@@ -176,6 +176,22 @@ def nest(pairs: list[tuple[str, str]]) -> dict:
     return tree
 
 
+def check_limits(data: dict) -> None:
+    """Raise ``TooLong`` if the note has more rows or longer fields than the
+    form takes (an uploaded file: the form could not save it again)."""
+
+    def walk(value, name: str) -> None:
+        if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
+            raise TooLong(name, MAX_FIELD_CHARS)
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        if isinstance(value, (dict, list)) and len(value) > MAX_ROWS and name and "." not in name:
+            raise TooLong(f"{name}.{MAX_ROWS}", MAX_ROWS, "desk_too_many_rows")
+        for key, item in items:
+            walk(item, f"{name}.{key}" if name else str(key))
+
+    walk(data, "")
+
+
 def _value(control: Control, text: str):
     """A control's text as the note holds it, or None when empty."""
     if control.widget == "text":
