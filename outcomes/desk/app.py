@@ -94,7 +94,37 @@ class DeskDatasette(Datasette):
         super().__init__([], **kwargs)
 
     def app(self):
-        return _secure_cookies_over_https(super().app())
+        return _secure_cookies_over_https(_bounded_body(super().app()))
+
+
+TOO_LARGE = "outcomes.desk.body"  # in the scope: {"cut": True} once a body was cut at the limit
+
+
+def _bounded_body(app, limit: int = MAX_UPLOAD_BYTES + 64 * 1024):
+    """Read no request body past ``limit``: asgi-csrf and Datasette's
+    ``post_body`` read a body whole, and a chunked one declares no length to
+    refuse it by. Past the limit the body ends there and the scope says so
+    (``TOO_LARGE``); the views then answer with their "too large" message."""
+
+    async def asgi(scope, receive, send):
+        if scope.get("type") != "http":
+            return await app(scope, receive, send)
+        body = {"cut": False, "received": 0}  # shared with the copies Datasette makes of the scope
+
+        async def bounded_receive():
+            if body["cut"]:
+                return {"type": "http.request", "body": b"", "more_body": False}
+            event = await receive()
+            if event["type"] == "http.request":
+                body["received"] += len(event.get("body", b""))
+                if body["received"] > limit:
+                    body["cut"] = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
+            return event
+
+        await app({**scope, TOO_LARGE: body}, bounded_receive, send)
+
+    return asgi
 
 
 def _secure_cookies_over_https(app):
@@ -247,6 +277,11 @@ async def _write(datasette, fn):
     return await datasette.get_database(DESK_DB).execute_write_fn(fn, block=True)
 
 
+def _cut(request) -> bool:
+    """Whether the request's body went past the desk's limit (``_bounded_body``)."""
+    return bool(request.scope.get(TOO_LARGE, {}).get("cut"))
+
+
 class CsrfRefused(Exception):
     """A POST whose form token does not match its signed cookie."""
 
@@ -260,7 +295,7 @@ async def _posted(datasette, request, limit: int = MAX_POST_BYTES) -> list[tuple
     if int(request.headers.get("content-length") or 0) > limit:
         return None
     body = await request.post_body()
-    if len(body) > limit:
+    if len(body) > limit or _cut(request):
         return None
     pairs = urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
     if not _csrf_ok(datasette, request, dict(pairs).get("csrftoken")):
@@ -497,6 +532,8 @@ async def upload(datasette, request):
     if int(request.headers.get("content-length") or 0) > MAX_UPLOAD_BYTES + 64 * 1024:
         return await _too_large(datasette, request, invite, current, MAX_UPLOAD_BYTES)
     form, files = await _multipart(request)
+    if _cut(request):
+        return await _too_large(datasette, request, invite, current, MAX_UPLOAD_BYTES)
     if not _csrf_ok(datasette, request, form.get("csrftoken")):
         return await _forbidden(datasette, request, "desk_csrf")
     upload_file = files.get("file")
