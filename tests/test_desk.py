@@ -382,6 +382,7 @@ def test_a_returned_note_being_corrected_says_so_to_both_sides(desk):
     facilitator.post(path, [*VALID_FORM, ("room", "Sala"), ("base", "2"), ("action", "save")])
     # The office sees a returned note being corrected, not a first draft ...
     assert _office_row(office).startswith(f"{SESSION} restituita, in correzione ")
+    assert "Stato: <strong class=\"state state-returned\">restituita, in correzione</strong>" in office.get(review).text
     # ... and the facilitator still sees the comment they are answering.
     back = facilitator.get(path).text
     assert '<p class="comment">Aggiungi la sala.</p>' in back

@@ -744,6 +744,8 @@ async def office_review(datasette, request):
         return await _render(datasette, request, "desk_message.html", {
             "title": f"{event} / {session}", "text": message("desk_nothing_yet", "it")}, status=404)
     latest = history[-1]
+    decided = state.last_decision(history)
+    latest_state = "correcting" if state.correcting(latest.state, decided.action if decided else None) else latest.state
     shown = _number(request.args.get("rev"), history) or latest
     note, problems = _preview(shown.yaml, desk, event, session)
     a = _number(request.args.get("a"), history) or (history[-2] if len(history) > 1 else latest)
@@ -757,7 +759,7 @@ async def office_review(datasette, request):
                                           lineterm="")) if disk_changed else []
     return await _render(datasette, request, "desk_review.html", {
         "title": f"{event} / {session}", "event": event, "session": session, "history": history,
-        "latest": latest, "shown": shown, "note": note, "problems": problems, "diff": diff, "a": a, "b": b,
+        "latest": latest, "latest_state": latest_state, "shown": shown, "note": note, "problems": problems, "diff": diff, "a": a, "b": b,
         "disk_changed": disk_changed, "disk_diff": disk_diff, "path": path,
         "notice": notice, "error": error, "when": _when, "markdown": markdown_html,
         "state_label": lambda s: message(f"desk_state_{s}", "it"), "user": _office(request),

@@ -262,6 +262,11 @@ def last_decision(history: list[Revision]) -> Revision | None:
     return next((r for r in reversed(history) if r.action in DECISIONS), None)
 
 
+def correcting(current_state: str, decided: str | None) -> bool:
+    """A draft saved after the office returned the note: it is being corrected."""
+    return current_state == "draft" and decided == "return"
+
+
 def sessions(conn: sqlite3.Connection) -> list[SessionState]:
     """Every session invited or with revisions, by event and session."""
     keys = conn.execute(
@@ -285,7 +290,7 @@ def sessions(conn: sqlite3.Connection) -> list[SessionState]:
         result.append(SessionState(
             event, session, current.state if current else "invited", current.number if current else 0,
             current.at if current else None, by, submitted[2] if submitted else None, bool(invited),
-            correcting=bool(current and current.state == "draft" and decided and decided[0] == "return"),
+            correcting=bool(current and correcting(current.state, decided[0] if decided else None)),
         ))
     return result
 
