@@ -567,3 +567,19 @@ def test_a_body_without_a_length_is_read_only_up_to_the_limit(desk):
     assert _notice(response.text) == "Non salvato: i dati inviati superano il limite di 5 MB."
     assert read <= 7
     assert desk.test_conn.execute("select count(*) from revisions").fetchone() == (0,)
+
+
+def test_the_review_history_names_each_step_in_italian(desk):
+    facilitator, path = Client(desk), link_path(desk)
+    office = _office(desk)
+    facilitator.post(path, [*VALID_FORM, ("base", "0"), ("action", "save")])
+    facilitator.upload(path, "nota.yaml", SESSION_YAML.encode(), "1")
+    facilitator.post(path, [*VALID_FORM, ("base", "2"), ("action", "submit")])
+    review = f"/office/{EVENT_ID}/{SESSION}"
+    office.post(review, [("action", "return"), ("comment", "Aggiungi la sala."), ("base", "3")])
+    page = office.get(review).text
+    history = re.search(r'<h2 id="storia-h">.*?</table>', page, re.S).group(0)
+    steps = [" ".join(re.sub(r"<[^>]+>", " ", cell).split())
+             for cell in re.findall(r'</th><td>(.*?)</td>', history, re.S)]
+    assert steps == ["restituita (restituzione)", "inviata (invio)", "bozza (caricamento di un file)",
+                     "bozza (salvataggio)"]

@@ -763,6 +763,7 @@ async def office_review(datasette, request):
         "disk_changed": disk_changed, "disk_diff": disk_diff, "path": path,
         "notice": notice, "error": error, "when": _when, "markdown": markdown_html,
         "state_label": lambda s: message(f"desk_state_{s}", "it"), "user": _office(request),
+        "action_label": lambda a: message(f"desk_action_{a}", "it"),
         "label": lambda name, term: vocab.named(name).label(term, "it") if term in vocab.named(name) else term,
     }, status=status)
 
