@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -27,6 +28,11 @@ class DeskServer:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        # Another program on the port would answer in the desk's place (its
+        # links "invalid"): say so rather than test the wrong server.
+        with contextlib.closing(socket.socket()) as probe:
+            if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                pytest.fail(f"port {self.port} is already in use by another program")
         env = {k: v for k, v in os.environ.items() if k != "OUTCOMES_DESK_SECRET"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "outcomes.cli", "desk", "serve", "--notes", str(self.notes), "--data", str(self.data),
