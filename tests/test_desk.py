@@ -418,6 +418,14 @@ def test_wrong_passwords_from_one_address_do_not_lock_the_office_out(desk):
     # ... but the office, from its own address, still logs in.
     office = _login_from(desk, "198.51.100.7", OFFICE_PASSWORD)
     assert (office.status_code, office.headers["location"]) == (302, "/office")
+    # One IPv6 client holds a whole /64: its addresses are counted together.
+    for number in range(5):
+        _login_from(desk, f"2001:db8:1:2::{number + 1}", "sbagliata")
+    assert _login_from(desk, "2001:db8:1:2:ffff::9", OFFICE_PASSWORD).status_code == 429
+    assert _login_from(desk, "2001:db8:1:3::1", OFFICE_PASSWORD).status_code == 302
+    # An IPv4 client seen through a dual-stack socket is that IPv4 address.
+    assert _login_from(desk, "::ffff:203.0.113.9", OFFICE_PASSWORD).status_code == 429
+    assert _login_from(desk, "::ffff:198.51.100.8", OFFICE_PASSWORD).status_code == 302
 
 
 def test_a_desk_db_from_before_addresses_counts_failures_by_address(tmp_path):

@@ -645,10 +645,22 @@ async def office_login(datasette, request):
 
 
 def _client_address(request) -> str:
-    """The client's address: behind a reverse proxy on the same machine,
-    uvicorn (``proxy_headers``) has already taken it from X-Forwarded-For."""
+    """The client's address, for counting failed logins: behind a reverse
+    proxy on the same machine, uvicorn (``proxy_headers``) has already taken
+    it from X-Forwarded-For. An IPv6 client is its /64, which one home or
+    one server usually holds whole."""
+    import ipaddress
+
     client = request.scope.get("client")
-    return str(client[0]) if client else "unknown"
+    if not client:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(client[0])
+    except ValueError:
+        return str(client[0])
+    if address.version == 6 and address.ipv4_mapped:  # an IPv4 client on a dual-stack socket
+        return str(address.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False)) if address.version == 6 else str(address)
 
 
 async def _login(datasette, username: str, password: str, address: str) -> str:
