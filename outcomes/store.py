@@ -61,15 +61,9 @@ LOOKUPS = {
     "session_kinds": "session_kinds",
 }
 
-# Link tables: table -> (its vocabulary column, the outcome's attribute).
-LINKS = {
-    "outcome_sdg_targets": ("sdg_target_id", "sdg_targets"),
-    "outcome_sdg_goals": ("sdg_goal_id", "sdg_goals"),
-    "outcome_gcm_objectives": ("gcm_objective_id", "gcm_objectives"),
-    "outcome_countries": ("country_id", "countries"),
-    "outcome_actors": ("actor_type_id", "actors"),
-    "outcome_themes": ("theme_id", "themes"),
-}
+# Link tables: table -> (its vocabulary column, the outcome's attribute);
+# the search (which must stand alone in the site's plugins) declares them.
+LINKS = {table: (column, attribute) for attribute, (table, column) in search.TAGS.items()}
 
 # Secondary indexes. The link tables have none by code: they would double
 # their size (a third of the database) to save a scan of a few milliseconds
