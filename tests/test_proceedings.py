@@ -991,6 +991,10 @@ def test_the_event_page_links_the_proceedings_for_download(built_with_pdf):
             response = loop.run_until_complete(datasette.client.get(href))
             assert (response.status_code, response.headers["content-type"]) == (200, kinds[path.suffix][0])
             assert response.content == path.read_bytes()
+        english = loop.run_until_complete(datasette.client.get(f"/outcomes/events/{EXAMPLE_EVENT}?_lang=en")).text
+        labels = re.findall(r'<li><a href="[^"]+" download>([^<]+)</a></li>', english)
+        assert [label.split(" (")[0] for label in labels] == ["Proceedings"] * len(files)
+        assert "<h2>Proceedings</h2>" in english
         # an internal edition left in the folder is never served, nor is another file
         internal = built_with_pdf / "proceedings" / f"{EXAMPLE_EVENT}-interno.docx"
         internal.write_bytes(b"riservato")

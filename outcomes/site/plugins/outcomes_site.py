@@ -819,7 +819,6 @@ MEDIA_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 FORMATS = {"pdf": "PDF", "docx": "Word"}
-LANGUAGE_NAMES = {"it": "in italiano", "en": "in inglese"}
 
 
 def proceedings_folder(datasette) -> Path | None:
@@ -871,7 +870,7 @@ async def downloads(datasette, event_id: str) -> list[dict]:
             found.append({
                 "url": datasette.urls.path(f"/proceedings/{path.name}"),
                 "format": FORMATS[match["format"]],
-                "language": LANGUAGE_NAMES.get(match["lang"], match["lang"]) if match["lang"] else "",
+                "language": t(f"event.edition_{match['lang']}", default=match["lang"]) if match["lang"] else "",
                 "size": _size(path.stat().st_size),
                 "order": (match["lang"] or "", match["format"] != "pdf"),
             })
@@ -879,9 +878,10 @@ async def downloads(datasette, event_id: str) -> list[dict]:
 
 
 def _size(count: int) -> str:
-    """``1,0 MB``, ``158 kB``: Italian decimal comma."""
+    """``1,0 MB`` (``1.0 MB`` in English), ``158 kB``."""
     if count >= 1_000_000:
-        return f"{count / 1_000_000:.1f} MB".replace(".", ",")
+        text = f"{count / 1_000_000:.1f} MB"
+        return text.replace(".", ",") if language() == "it" else text
     return f"{max(1, round(count / 1000))} kB"
 
 
