@@ -16,12 +16,11 @@ import pytest
 
 from conftest import need_program
 from desk_helpers import EVENT_ID, OFFICE_PASSWORD, OFFICE_USER, desk_server, invite
-from helpers import CHROMIUM_ARGS, serving
+from helpers import CHROMIUM_ARGS, free_port, serving
 
 pytestmark = pytest.mark.browser
 
 SESSION = "diaspore-sviluppo"
-PORT = 8111
 
 
 @pytest.fixture
@@ -57,7 +56,7 @@ def _error(page, field_id: str) -> str:
 
 
 def test_from_the_invite_link_to_the_public_site(browser, tmp_path):
-    with desk_server(tmp_path, PORT) as desk:
+    with desk_server(tmp_path, free_port()) as desk:
         link = invite(desk, SESSION)
         page = _page(browser)
 
@@ -196,7 +195,7 @@ UNLABELLED = """() => Array.from(document.querySelectorAll('input, select, texta
 def test_without_javascript_the_server_does_everything(browser, tmp_path):
     """Codes typed comma-separated, rows added by the server, messages at the
     fields after saving; and every control has a label."""
-    with desk_server(tmp_path, PORT + 1) as desk:
+    with desk_server(tmp_path, free_port()) as desk:
         link = invite(desk, SESSION)
         context = browser.new_context(viewport={"width": 390, "height": 800}, java_script_enabled=False, locale="it-IT")
         page = context.new_page()

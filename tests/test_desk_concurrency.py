@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from desk_helpers import EVENT_ID, desk_server, invite
+from helpers import free_port
 from test_desk import VALID_FORM
 
-PORT = 8112
 PEOPLE = 20
 SAVES = 5
 
@@ -33,7 +33,7 @@ def _save(client, link, token, base: int, title: str) -> httpx.Response:
 
 
 def test_twenty_facilitators_saving_at_once_lose_nothing(tmp_path):
-    with desk_server(tmp_path, PORT) as desk:
+    with desk_server(tmp_path, free_port()) as desk:
         links = [invite(desk, f"laboratorio-{n}") for n in range(PEOPLE)]
         start = threading.Barrier(PEOPLE)
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 import pytest
 
 from desk_helpers import EVENT_ID, OFFICE_PASSWORD, OFFICE_USER, desk_server, invite
-from helpers import HOSTILE_SESSION, SCRIPT
+from helpers import HOSTILE_SESSION, SCRIPT, free_port
 from test_desk_browser import browser, _page  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.browser
 
-PORT = 8113
 SESSION = "ostile"
 
 
@@ -23,7 +22,7 @@ def _inert(page) -> None:
 
 
 def test_markup_in_every_field_stays_text_on_every_page(browser, tmp_path):  # noqa: F811
-    with desk_server(tmp_path, PORT) as desk:
+    with desk_server(tmp_path, free_port()) as desk:
         link = invite(desk, SESSION)
         page = _page(browser)
         dialogs = []
