@@ -337,9 +337,7 @@ def compose(text: str, sequence: bool = False) -> MappingNode | SequenceNode:
     a mapping of fields, or with ``sequence`` a list (``followup.yaml``)."""
     try:
         return _compose(text, _TextParser, sequence=sequence)
-    except _Unrecognised as unrecognised:
-        if _TextParser is _PureTextParser:
-            raise unrecognised.error from None
+    except _Unrecognised as unrecognised:  # only libyaml's errors are unrecognised
         return _compose(text, _PureTextParser, unrecognised.error, sequence=sequence)
 
 
