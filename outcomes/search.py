@@ -546,29 +546,24 @@ sessioni as (
 )"""
 
 
-def search_sql() -> str:
-    """The search page's SQL (Datasette canned query ``cerca``): outcomes
-    and sessions whose text holds every word (in any of its forms), and
-    outcomes tagged with a vocabulary term the query names by its label;
-    narrowed by the filters (``FILTERS``); the best ``RESULTS`` first.
-
-    Texts holding the words as typed come first, then those tagged with a
-    term the query names, then bm25 decides (titles weigh most: the weights
-    are each index's ``rank``, set by store.py). At most ``POOL`` matches of
-    each index are ranked: the best are chosen inside each index, before any
-    join; only they get an excerpt and a reason. Categories and reasons are
-    in the page's language (Datasette's magic parameter ``_page_lang``).
-    """
-    return f"""with {_outcome_candidates()},
-{_session_candidates()},
-migliori as (
+def _best() -> str:
+    """CTE ``migliori``: the best ``RESULTS`` outcomes and sessions found."""
+    return f"""migliori as (
   select 'esito' as tipo, rowid, rank, testo, esatto + etichetta as peso from candidati
   union all select 'sessione', rowid, rank, 1, esatto from sessioni
   order by peso desc, rank, rowid
   limit {RESULTS}
-)
-select tipo, id, titolo, categoria, contesto, estratto, perche from (
-  select migliori.tipo, outcomes.id as id, outcomes.title as titolo,
+)"""
+
+
+# What the search gives of each result, in this order.
+RESULT_COLUMNS = ("tipo", "id", "titolo", "categoria", "contesto", "estratto", "perche")
+
+
+def _results() -> str:
+    """The best results (``migliori``) with what is shown of each
+    (``RESULT_COLUMNS``), and ``peso`` and ``rank`` to order them by."""
+    return f"""select migliori.tipo, outcomes.id as id, outcomes.title as titolo,
     case when :_page_lang = 'en' then outcome_types.label_en else outcome_types.label_it end as categoria,
     sessions.title as contesto,
     outcomes_snippet(outcomes.text, :q) as estratto,
@@ -587,28 +582,70 @@ select tipo, id, titolo, categoria, contesto, estratto, perche from (
     join sessions on sessions.rowid = migliori.rowid
     join session_kinds on session_kinds.id = sessions.kind
     join events on events.id = sessions.event_id
-  where migliori.tipo = 'sessione'
+  where migliori.tipo = 'sessione'"""
+
+
+def _counts() -> str:
+    """What the search page counts, as rows ``(filtro, valore, n)``: how
+    many outcomes and sessions were found and whether a cap was reached
+    (``_totale``), the caps the query reached (``_limiti``, JSON: see
+    ``plan``), and the filter values of the outcomes found, at most
+    ``POOL`` (``_valori``: their ``facet_words`` in one string, for
+    ``count_facets``; a commitment's current status is read from its row,
+    since follow-up updates change it after its facets were written)."""
+    return f"""select '_totale' as filtro, 'esiti' as valore, count(*) as n from candidati
+  union all select '_totale', 'sessioni', count(*) from sessioni
+  union all select '_limiti', outcomes_search_capped(:q), 0
+  union all select '_totale', 'limite', (select fino from taglio) < 9223372036854775807
+    or (select fino from taglio_sessioni) < 9223372036854775807
+    or (select count(*) from etichettati) >= {POOL} or (select count(*) from sfogliati) >= {POOL}
+  union all select '_valori', group_concat(search_facets.facets || case when search_facets.facets like 'tipo=commitment %'
+      then ' stato=' || (select current_status from outcomes where rowid = c.rowid) else '' end, ' '), count(*)
+    from (select rowid from candidati limit {POOL}) as c join search_facets on search_facets.outcome = c.rowid"""
+
+
+def search_sql() -> str:
+    """The search's SQL (Datasette canned query ``cerca``, for its JSON and
+    CSV): outcomes and sessions whose text holds every word (in any of its
+    forms), and outcomes tagged with a vocabulary term the query names by
+    its label; narrowed by the filters (``FILTERS``); the best ``RESULTS``
+    first, in ``RESULT_COLUMNS``.
+
+    Texts holding the words as typed come first, then those tagged with a
+    term the query names, then bm25 decides (titles weigh most: the weights
+    are each index's ``rank``, set by store.py). At most ``POOL`` matches of
+    each index are ranked: the best are chosen inside each index, before any
+    join; only they get an excerpt and a reason. Categories and reasons are
+    in the page's language (Datasette's magic parameter ``_page_lang``).
+    """
+    return f"""with {_outcome_candidates()},
+{_session_candidates()},
+{_best()}
+select {", ".join(RESULT_COLUMNS)} from (
+  {_results()}
 )
 order by peso desc, rank, id
 """
 
 
-def facets_sql() -> str:
-    """What the search page counts: how many outcomes and sessions were
-    found, whether a cap was reached (rows ``_totale``), the caps the query
-    reached (``_limiti``, JSON: see ``plan``), and the filter
-    values of each outcome found, at most ``POOL`` (rows ``_valori``, for
-    ``count_facets``; a commitment's current status is read from its row,
-    since follow-up updates change it after its facets were written)."""
-    return f"""with {_outcome_candidates(ranked=False)},
-{_session_candidates()}
-select '_totale' as filtro, 'esiti' as valore, count(*) as n from candidati
-union all select '_totale', 'sessioni', count(*) from sessioni
-union all select '_limiti', outcomes_search_capped(:q), 0
-union all select '_totale', 'limite', (select fino from taglio) < 9223372036854775807
-  or (select fino from taglio_sessioni) < 9223372036854775807
-  or (select count(*) from etichettati) >= {POOL} or (select count(*) from sfogliati) >= {POOL}
-union all select '_valori', search_facets.facets || case when search_facets.facets like 'tipo=commitment %'
-    then ' stato=' || (select current_status from outcomes where rowid = c.rowid) else '' end, 1
-  from (select rowid from candidati limit {POOL}) as c join search_facets on search_facets.outcome = c.rowid
+def page_sql() -> str:
+    """The search page's SQL: ``search_sql``'s results and the counts of
+    ``_counts`` from one query, so that what was found is found once. Rows
+    ``(riga, valore, n, *RESULT_COLUMNS)``: the results first, best first,
+    with ``riga`` = ``risultato``; then the counts, ``riga`` being their
+    ``filtro``."""
+    columns = ", ".join(RESULT_COLUMNS)
+    nulls = ", ".join(["null"] * len(RESULT_COLUMNS))
+    return f"""with {_outcome_candidates()},
+{_session_candidates()},
+{_best()}
+select riga, valore, n, {columns} from (
+  select 'risultato' as riga, null as valore, null as n, {columns}, 0 as parte, peso, rank from (
+    {_results()}
+  )
+  union all select filtro, valore, n, {nulls}, 1, null, null from (
+    {_counts()}
+  )
+)
+order by parte, peso desc, rank, id
 """

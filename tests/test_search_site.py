@@ -223,6 +223,23 @@ def test_the_search_form_keeps_the_filters(client):
     assert '<a href="/outcomes/cerca?q=migranti">Togli tutti i filtri</a>' in page
 
 
+@pytest.mark.parametrize(
+    "params",
+    ["q=migranti", "q=remittances&_lang=en", "tipo=commitment", "q=cooperazione&goal=17&anno=2019", "q=c*+d*"],
+)
+def test_the_page_shows_the_results_of_its_json(client, params):
+    """The page runs its own query (results and counts at once): it shows
+    the canned query's results, in its order, with the same excerpts."""
+    rows = client.rows(f"/outcomes/cerca.json?{params}")
+    assert rows
+    page = client.ok(f"/outcomes/cerca?{params}").text
+    shown = re.findall(
+        r'<li class="result result-(\w+)">.*?<a href="/outcomes/(?:outcomes|sessions)/([^"]+)">'
+        r'.*?<p class="snippet"[^>]*>(.*?)</p>', page, re.S,
+    )
+    assert shown == [(row["tipo"], row["id"], row["estratto"]) for row in rows]
+
+
 def test_json_and_csv_hold_the_same_results(client):
     params = "q=cooperazione&tipo=recommendation&goal=17"
     rows = client.rows(f"/outcomes/cerca.json?{params}")

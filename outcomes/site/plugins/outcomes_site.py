@@ -16,7 +16,8 @@ What it adds:
   ``outcomes_time(date, hh:mm)`` (an RFC 3339 time in Italy), for the Atom
   feed. Each reads a bounded input in linear time;
 - limits on every connection (value length, heap, no randomblob);
-- the search page's filters and counts (``search_details``);
+- the search page, ``/outcomes/cerca`` (``search_page``): the canned query
+  ``cerca``'s results with the filters and their counts, from one query;
 - a ``vocabulary`` facet: a JSON-array facet whose codes are shown by their
   label (``SN`` -> Senegal, ``10`` -> Ridurre le disuguaglianze);
 - labels instead of codes in the cells of those columns;
@@ -34,6 +35,7 @@ What it adds:
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import csv
 import io
@@ -46,6 +48,7 @@ import os
 import re
 import sqlite3
 import sys
+import time
 import traceback
 import urllib.parse
 import weakref
@@ -54,9 +57,19 @@ from pathlib import Path
 
 import bleach
 import yaml
-from datasette import Response, hookimpl
+from datasette import Forbidden, Response, __version__ as datasette_version, hookimpl
+from datasette.database import QueryInterrupted
 from datasette.facets import ArrayFacet
-from datasette.utils import path_with_removed_args, path_with_replaced_args, tilde_decode, tilde_encode
+from datasette.utils import (
+    await_me_maybe,
+    call_with_supported_arguments,
+    path_with_format,
+    path_with_removed_args,
+    path_with_replaced_args,
+    tilde_decode,
+    tilde_encode,
+)
+from datasette.views.base import DatasetteError
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
@@ -1048,20 +1061,14 @@ def search_url(datasette, values: dict, **changes) -> str:
     return datasette.urls.database(DATABASE) + "/cerca" + ("?" + query if query else "")
 
 
-async def search_details(datasette, values: dict) -> dict:
-    """What the search page shows beside its results: how many were found
-    (and whether a cap was reached), the caps of the query, and each
-    filter's values with their counts, links and labels."""
+async def search_details(datasette, values: dict, rows: list[tuple]) -> dict:
+    """What the search page shows beside its results, from the rows
+    ``(filtro, valore, n)`` of its query that count (``search.page_sql``):
+    how many were found (and whether a cap was reached), the caps of the
+    query, and each filter's values with their counts, links and labels."""
     values = {key: str(values.get(key) or "").strip() for key in ("q", *search.FILTER_PARAMS)}
-    if not any(values.values()):
-        return None
-    db = datasette.get_database(DATABASE)
-    try:
-        rows = (await db.execute(search.facets_sql(), values)).rows
-    except Exception:  # noqa: BLE001 - counts are a comfort: the results still show
-        rows = []
     totals = {valore: n for filtro, valore, n in rows if filtro == "_totale"}
-    counted = search.count_facets(valore for filtro, valore, n in rows if filtro == "_valori")
+    counted = search.count_facets(valore or "" for filtro, valore, n in rows if filtro == "_valori")
     notes = []
     for cap in json.loads(next((valore for filtro, valore, n in rows if filtro == "_limiti"), "[]")):
         kind, _, word = cap.partition(":")
@@ -1107,6 +1114,78 @@ async def search_details(datasette, values: dict) -> dict:
     }
 
 
+SEARCH_QUERY = "cerca"  # the canned query of the search page
+
+
+async def search_page(datasette, request):
+    """The search page, ``/outcomes/cerca``: the canned query ``cerca`` as
+    HTML, with its filters and counts. Served here rather than by Datasette's
+    query view, which renders every cell of the results through every
+    plugin's ``render_cell`` (700 cells, none of them shown: the template
+    writes its own), and would need a second query for the counts, finding
+    everything again (``search.page_sql`` gives both at once). The results
+    are those of the canned query, which answers ``cerca.json`` and
+    ``cerca.csv``."""
+    visible, _ = await datasette.check_visibility(
+        request.actor,
+        permissions=[("view-query", (DATABASE, SEARCH_QUERY)), ("view-database", DATABASE), "view-instance"],
+    )
+    if not visible:
+        raise Forbidden("You do not have permission to view this query")
+    canned = await datasette.get_canned_query(DATABASE, SEARCH_QUERY, request.actor) or {}
+    # As the canned query reads them (results alike in HTML, JSON and CSV).
+    named = {name: request.args.get(name) or "" for name in ("q", *search.FILTER_PARAMS)}
+    db = datasette.get_database(DATABASE)
+    started = time.perf_counter()
+    rows, details, error = [], None, None
+    if any(value.strip() for value in named.values()):
+        try:
+            found = await db.execute(search.page_sql(), {**named, "_page_lang": language()})
+        except QueryInterrupted as interrupted:
+            raise DatasetteError(str(escape(interrupted.sql)), title="SQL Interrupted", status=400) from None
+        except sqlite3.DatabaseError as failed:
+            error = str(failed)
+        else:
+            rows = [row for row in found.rows if row["riga"] == "risultato"]
+            counts = [tuple(row)[:3] for row in found.rows if row["riga"] != "risultato"]
+            details = await search_details(datasette, named, counts)
+    query_ms = (time.perf_counter() - started) * 1000
+    renderers = {}
+    for name, (_, can_render) in datasette.renderers.items():
+        if await await_me_maybe(
+            call_with_supported_arguments(
+                can_render, datasette=datasette, columns=list(search.RESULT_COLUMNS), rows=rows,
+                sql=canned.get("sql"), query_name=SEARCH_QUERY, database=DATABASE, table=None,
+                request=request, view_name="database",
+            )
+        ):
+            renderers[name] = datasette.urls.path(path_with_format(request=request, format=name))
+    json_url = datasette.absolute_url(request, datasette.urls.path(path_with_format(request=request, format="json")))
+    context = {
+        "database": DATABASE,
+        "canned_query": SEARCH_QUERY,
+        "metadata": canned,
+        "named_parameter_values": named,
+        "rows": rows,
+        "details": details,
+        "error": error,
+        "renderers": renderers,
+        "url_csv": datasette.urls.path(path_with_format(request=request, format="csv", extra_qs={"_size": "max"})),
+        "alternate_url_json": json_url,
+        "query_ms": query_ms,
+        "datasette_version": datasette_version,
+        "settings": datasette.settings_dict(),
+    }
+    html = await datasette.render_template(
+        [f"query-{DATABASE}-{SEARCH_QUERY}.html"], context, request=request, view_name="database"
+    )
+    headers = {"Link": f'{json_url}; rel="alternate"; type="application/json+datasette"', "Referrer-Policy": "no-referrer"}
+    if datasette.cache_headers and not error:
+        ttl = int(datasette.setting("default_cache_ttl"))
+        headers["Cache-Control"] = f"max-age={ttl}" if ttl else "no-cache"
+    return Response.html(html, status=400 if error else 200, headers=headers)
+
+
 @hookimpl(trylast=True)
 def extra_template_vars(datasette, request):
     """What every template may use: the catalogue in the page's language,
@@ -1132,7 +1211,6 @@ def extra_template_vars(datasette, request):
         "absolute_url": lambda path: absolute_url(datasette, path),
         "citation": lambda outcome: citation(datasette, outcome),
         "table_js_messages": {key[len("table.js.") :]: t(key) for key in MESSAGES if key.startswith("table.js.")},
-        "search_details": lambda values: call(search_details, values),
         "render_markdown": lambda text: Markup(markdown_html(text)),
     }
 
@@ -1322,7 +1400,11 @@ def register_routes(datasette):
             return Response.text(t("error.404"), status=404)
         return Response(path.read_text("utf-8"), content_type=OPEN_DATA_FILES[name])
 
+    async def search(request):
+        return await search_page(datasette, request)
+
     return [
+        (rf"^/{DATABASE}/{SEARCH_QUERY}$", search),  # the search page; its JSON and CSV stay Datasette's
         (r"^/(?P<name>datapackage\.json|CITATION\.cff)$", open_data),
         (r"^/proceedings/(?P<name>[^/]+)$", proceedings_file),  # the proceedings, for download
     ]
