@@ -1322,6 +1322,7 @@ def test_site_files_are_written_and_published(built):
         "templates/_description_source_license.html",
         "templates/_facet_results.html",
         "templates/_footer.html",
+        "templates/_search_results.html",  # the search page's results (rendered apart)
         "templates/_table.html",
         "templates/base.html",
         "templates/database.html",
