@@ -38,6 +38,7 @@ import snowballstemmer
 
 _stemmer = snowballstemmer.stemmer("italian")
 _WORD = re.compile(r"[^\W_]+")
+_WORD_SPLIT = re.compile(r"([^\W_]+)")
 _PHRASE = re.compile(r'"([^"]*)"')
 _QUERY_WORD = re.compile(r"[^\W_]+\*?")
 
@@ -234,11 +235,12 @@ def fts_query(query: str | None, vocabulary: Vocabulary | None = None) -> str:
 # is tried against a few hundred characters, not the rest of the text. A
 # lookahead on the first character lets the engine skip plain text (an
 # alternation alone is tried at every position: four times slower).
+# Each with the characters one of its matches must hold (None: any text).
 _MARKDOWN = [
-    (re.compile(r"(?=[!\[])!?\[([^\]\n]{0,300})\]\([^)\s]{0,1000}(?: [^)\n]{0,300})?\)"), r"\1"),  # links and images: their text
-    (re.compile(r"<[^<>\n]{0,300}>"), " "),  # inline HTML
-    (re.compile(r"^[ \t]{0,3}(?:#{1,6}|>|[-*+]|\d+[.)])[ \t]+", re.M), ""),  # headings, quotes, lists
-    (re.compile(r"(?=[*`~_])(?:\*+|`+|~~|(?<!\w)_+|_+(?!\w))"), ""),  # emphasis and code
+    (re.compile(r"(?=[!\[])!?\[([^\]\n]{0,300})\]\([^)\s]{0,1000}(?: [^)\n]{0,300})?\)"), r"\1", "["),  # links and images: their text
+    (re.compile(r"<[^<>\n]{0,300}>"), " ", "<"),  # inline HTML
+    (re.compile(r"^[ \t]{0,3}(?:#{1,6}|>|[-*+]|\d+[.)])[ \t]+", re.M), "", None),  # headings, quotes, lists
+    (re.compile(r"(?=[*`~_])(?:\*+|`+|~~|(?<!\w)_+|_+(?!\w))"), "", "*`~_"),  # emphasis and code
 ]
 _SPACE_BEFORE_PUNCTUATION = re.compile(r" ([,.;:!?])")
 
@@ -246,8 +248,9 @@ _SPACE_BEFORE_PUNCTUATION = re.compile(r" ([,.;:!?])")
 def plain(markdown: str | None) -> str:
     """The words of a Markdown text without its markup, on one line."""
     text = markdown or ""
-    for pattern, replacement in _MARKDOWN:
-        text = pattern.sub(replacement, text)
+    for pattern, replacement, marks in _MARKDOWN:
+        if marks is None or any(mark in text for mark in marks):  # a pattern only where it can match
+            text = pattern.sub(replacement, text)
     # Runs of whitespace as one space (str.split's whitespace is re's \s).
     return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", " ".join(text.split()))
 
@@ -284,27 +287,20 @@ def highlight(text: str | None, query: str | None, width: int = 32) -> str:
     if not text:
         return ""
     matches = _matcher(query)
-    spans = list(_WORD.finditer(text))
-    hits = [i for i, span in enumerate(spans) if matches(span.group())]
-    first = _densest_window(hits, width)
-    window = spans[first : first + width]
-    if not window:
+    # Words at the odd places, what separates them at the even ones.
+    parts = _WORD_SPLIT.split(text)
+    words = parts[1::2]
+    if not words:
         return html.escape(text[:200])
-    start, end = window[0].start(), window[-1].end()
+    first = _densest_window([i for i, word in enumerate(words) if matches(word)], width)
+    last = min(first + width, len(words))
+    window = parts[2 * first + 1 : 2 * last]
     # Marks as two control characters (none is left in the text), then one
     # escape of the whole excerpt: words hold no character HTML escapes.
-    pieces, cursor = [], start
-    for span in window:
-        pieces.append(text[cursor : span.start()])
-        pieces.append(f"\x01{span.group()}\x02" if matches(span.group()) else span.group())
-        cursor = span.end()
-    rest = text[end:]
-    if _WORD.search(rest):
-        pieces.append(" …")
-    else:  # only punctuation left: keep it
-        pieces.append(rest)
-    excerpt = html.escape("".join(pieces)).replace("\x01", "<mark>").replace("\x02", "</mark>")
-    return ("… " if start > 0 else "") + excerpt
+    window[::2] = [f"\x01{word}\x02" if matches(word) else word for word in window[::2]]
+    window.append(" …" if last < len(words) else parts[-1])  # more words, or the punctuation that ends it
+    excerpt = html.escape("".join(window)).replace("\x01", "<mark>").replace("\x02", "</mark>")
+    return ("… " if first or parts[0] else "") + excerpt
 
 
 def _densest_window(hits: list[int], width: int) -> int:

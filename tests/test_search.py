@@ -160,6 +160,15 @@ def test_highlight_without_a_match_shows_the_beginning():
     assert search.highlight(None, "x") == ""
 
 
+def test_highlight_keeps_the_punctuation_around_its_words():
+    """What precedes the first word counts as cut text; what follows the
+    last word is kept when no word follows it."""
+    assert search.highlight("«Migranti», dice.", "migranti") == "… <mark>Migranti</mark>», dice."
+    assert search.highlight("Migranti, e poi?!", "migranti", width=3) == "<mark>Migranti</mark>, e poi?!"
+    assert search.highlight("Migranti, e poi?! Altro", "migranti", width=3) == "<mark>Migranti</mark>, e poi …"
+    assert search.highlight("?! ...", "migranti") == "?!..."  # no word at all (plain joins the punctuation)
+
+
 def test_plain_removes_markdown():
     markdown = "# Titolo\n\n- uno *due* __tre__ `quattro`\n> citazione, [link](http://x.org) snake_case"
     assert search.plain(markdown) == "Titolo uno due tre quattro citazione, link snake_case"
