@@ -464,6 +464,24 @@ TAGS = {
 OUTCOME_KINDS = tuple(TAGS)
 
 
+class Inputs(NamedTuple):
+    """What the search's SQL reads of what Python makes of the query (SQL
+    expressions): the FTS5 query (``plan``), the same for the words as
+    typed, the vocabulary terms named by label (``Labels``, as JSON) and the
+    caps reached (JSON)."""
+
+    fts: str
+    exact: str
+    tags: str
+    capped: str
+
+
+# The canned query calls the site's SQL functions; the page's query is given
+# their values as parameters (see page_sql).
+CALLS = Inputs("outcomes_fts_query(:q)", "outcomes_fts_exact(:q)", "outcomes_tags(:q)", "outcomes_search_capped(:q)")
+PARAMETERS = Inputs(":fts", ":fts_exact", ":tags", ":capped")
+
+
 def _filtered(rowid: str, filters: Iterable[Filter], sessions: bool = False) -> str:
     """SQL: ``rowid`` passes every filter that is set (an unset one costs
     nothing: its set of rowids is never computed)."""
@@ -473,20 +491,20 @@ def _filtered(rowid: str, filters: Iterable[Filter], sessions: bool = False) -> 
     return " and ".join(conditions) or "1"
 
 
-def _outcome_candidates(ranked: bool = True) -> str:
+def _outcome_candidates(ranked: bool = True, inputs: Inputs = CALLS) -> str:
     """CTEs: ``taglio`` (the rowid up to which full-text matches are
     ranked), ``candidati`` (outcomes: rowid, rank, testo, esatto, etichetta;
     only their rowids unless ``ranked``)."""
     keep = _filtered("rowid", FILTERS)
     tagged = "\n    union all ".join(
         f"select outcomes.rowid as rowid from [{table}] join outcomes on outcomes.id = [{table}].outcome_id "
-        f"where json_extract(outcomes_tags(:q), '$.{kind}') is not null "
-        f"and [{table}].[{column}] in (select value from json_each(outcomes_tags(:q), '$.{kind}'))"
+        f"where json_extract({inputs.tags}, '$.{kind}') is not null "
+        f"and [{table}].[{column}] in (select value from json_each({inputs.tags}, '$.{kind}'))"
         for kind, (table, column) in TAGS.items()
     )
     any_filter = " || ".join(f":{p}" for p in FILTER_PARAMS)
     ranking = (
-        "rank, rowid in (select rowid from outcomes_fts where outcomes_fts match outcomes_fts_exact(:q) "
+        f"rank, rowid in (select rowid from outcomes_fts where outcomes_fts match {inputs.exact} "
         "and rowid <= (select fino from taglio)) as esatto"
         if ranked
         else "0 as rank, 0 as esatto"
@@ -494,13 +512,13 @@ def _outcome_candidates(ranked: bool = True) -> str:
     return f"""
 taglio as (
   select coalesce((select rowid from outcomes_fts
-    where outcomes_fts match outcomes_fts_query(:q) and {keep}
+    where outcomes_fts match {inputs.fts} and {keep}
     order by rowid limit 1 offset {POOL - 1}), 9223372036854775807) as fino
 ),
 trovati as materialized (
   select rowid, {ranking}
   from outcomes_fts
-  where outcomes_fts match outcomes_fts_query(:q) and rowid <= (select fino from taglio) and {keep}
+  where outcomes_fts match {inputs.fts} and rowid <= (select fino from taglio) and {keep}
 ),
 etichettati as materialized (
   select distinct rowid from (
@@ -512,7 +530,7 @@ etichettati as materialized (
 sfogliati as (
   select rowid, row_number() over (order by id) as rank from (
     select rowid, id from outcomes
-    where outcomes_fts_query(:q) = '{MATCH_NOTHING}' and ({any_filter}) != ''
+    where {inputs.fts} = '{MATCH_NOTHING}' and ({any_filter}) != ''
       and {_filtered("rowid", FILTERS)}
     order by id limit {POOL})
 ),
@@ -523,22 +541,22 @@ candidati as (
 )"""
 
 
-def _session_candidates() -> str:
+def _session_candidates(inputs: Inputs = CALLS) -> str:
     only_outcomes = " || ".join(f":{f.param}" for f in FILTERS if f.sessions is None)
     session_filters = [f for f in FILTERS if f.sessions is not None]
     keep = f"({only_outcomes}) = '' and " + _filtered("rowid", session_filters, sessions=True)
     return f"""
 taglio_sessioni as (
   select coalesce((select rowid from sessions_fts
-    where sessions_fts match outcomes_fts_query(:q) and {keep}
+    where sessions_fts match {inputs.fts} and {keep}
     order by rowid limit 1 offset {POOL - 1}), 9223372036854775807) as fino
 ),
 sessioni as (
   select rowid, rank,
-    rowid in (select rowid from sessions_fts where sessions_fts match outcomes_fts_exact(:q)
+    rowid in (select rowid from sessions_fts where sessions_fts match {inputs.exact}
       and rowid <= (select fino from taglio_sessioni)) as esatto
   from sessions_fts
-  where sessions_fts match outcomes_fts_query(:q) and rowid <= (select fino from taglio_sessioni) and {keep}
+  where sessions_fts match {inputs.fts} and rowid <= (select fino from taglio_sessioni) and {keep}
 )"""
 
 
@@ -556,14 +574,26 @@ def _best() -> str:
 RESULT_COLUMNS = ("tipo", "id", "titolo", "categoria", "contesto", "estratto", "perche")
 
 
-def _results() -> str:
+def _results(page: bool = False) -> str:
     """The best results (``migliori``) with what is shown of each
-    (``RESULT_COLUMNS``), and ``peso`` and ``rank`` to order them by."""
+    (``RESULT_COLUMNS``), and ``peso`` and ``rank`` to order them by. For
+    the ``page``, without calling Python from SQLite: ``estratto`` is the
+    start of the text the excerpt is taken from (``EXCERPT_SOURCE``
+    characters) and ``perche`` what the reason is made of, JSON: whether the
+    text matched, then the codes of each kind of ``TAGS`` it is tagged with."""
+    tags = ", ".join(f"outcomes.{kind}" for kind in TAGS)
+    if page:
+        outcome_excerpt = f"substr(outcomes.text, 1, {EXCERPT_SOURCE})"
+        session_excerpt = f"substr(sessions.summary, 1, {EXCERPT_SOURCE})"
+        outcome_why, session_why = f"json_array(migliori.testo, {tags})", "json_array(1)"
+    else:
+        outcome_excerpt, session_excerpt = "outcomes_snippet(outcomes.text, :q)", "outcomes_snippet(sessions.summary, :q)"
+        outcome_why, session_why = f"outcomes_why(:q, :_page_lang, migliori.testo, {tags})", "outcomes_why(:q, :_page_lang, 1)"
     return f"""select migliori.tipo, outcomes.id as id, outcomes.title as titolo,
     case when :_page_lang = 'en' then outcome_types.label_en else outcome_types.label_it end as categoria,
     sessions.title as contesto,
-    outcomes_snippet(outcomes.text, :q) as estratto,
-    outcomes_why(:q, :_page_lang, migliori.testo, {", ".join(f"outcomes.{kind}" for kind in TAGS)}) as perche,
+    {outcome_excerpt} as estratto,
+    {outcome_why} as perche,
     migliori.peso, migliori.rank
   from migliori
     join outcomes on outcomes.rowid = migliori.rowid
@@ -573,7 +603,7 @@ def _results() -> str:
   union all
   select migliori.tipo, sessions.id, sessions.title,
     case when :_page_lang = 'en' then session_kinds.label_en else session_kinds.label_it end, events.title,
-    outcomes_snippet(sessions.summary, :q), outcomes_why(:q, :_page_lang, 1), migliori.peso, migliori.rank
+    {session_excerpt}, {session_why}, migliori.peso, migliori.rank
   from migliori
     join sessions on sessions.rowid = migliori.rowid
     join session_kinds on session_kinds.id = sessions.kind
@@ -581,7 +611,7 @@ def _results() -> str:
   where migliori.tipo = 'sessione'"""
 
 
-def _counts() -> str:
+def _counts(inputs: Inputs = CALLS) -> str:
     """What the search page counts, as rows ``(filtro, valore, n)``: how
     many outcomes and sessions were found and whether a cap was reached
     (``_totale``), the caps the query reached (``_limiti``, JSON: see
@@ -591,7 +621,7 @@ def _counts() -> str:
     since follow-up updates change it after its facets were written)."""
     return f"""select '_totale' as filtro, 'esiti' as valore, count(*) as n from candidati
   union all select '_totale', 'sessioni', count(*) from sessioni
-  union all select '_limiti', outcomes_search_capped(:q), 0
+  union all select '_limiti', {inputs.capped}, 0
   union all select '_totale', 'limite', (select fino from taglio) < 9223372036854775807
     or (select fino from taglio_sessioni) < 9223372036854775807
     or (select count(*) from etichettati) >= {POOL} or (select count(*) from sfogliati) >= {POOL}
@@ -626,22 +656,28 @@ order by peso desc, rank, id
 
 def page_sql() -> str:
     """The search page's SQL: ``search_sql``'s results and the counts of
-    ``_counts`` from one query, so that what was found is found once. Rows
-    ``(riga, valore, n, *RESULT_COLUMNS)``: the results first, best first,
-    with ``riga`` = ``risultato``; then the counts, ``riga`` being their
-    ``filtro``."""
-    columns = ", ".join(RESULT_COLUMNS)
-    nulls = ", ".join(["null"] * len(RESULT_COLUMNS))
-    return f"""with {_outcome_candidates()},
-{_session_candidates()},
+    ``_counts`` from one query, so that what was found is found once; as one
+    row of two JSON arrays, ``risultati`` (``[position, *RESULT_COLUMNS]``
+    of each result, as ``_results`` gives them for the page) and
+    ``conteggi`` (``[filtro, valore, n]``). What the site's SQL functions
+    make of the query comes as parameters (``PARAMETERS``).
+
+    So the query calls no Python function: every call, and every row
+    fetched, must take Python's interpreter lock, which the pages being
+    rendered hold most of the time under load; a query that calls none and
+    returns one row runs beside them. The page makes the excerpts and reasons
+    itself."""
+    columns = ", ".join("json(perche)" if column == "perche" else column for column in RESULT_COLUMNS)
+    return f"""with {_outcome_candidates(inputs=PARAMETERS)},
+{_session_candidates(PARAMETERS)},
 {_best()}
-select riga, valore, n, {columns} from (
-  select 'risultato' as riga, null as valore, null as n, {columns}, 0 as parte, peso, rank from (
-    {_results()}
-  )
-  union all select filtro, valore, n, {nulls}, 1, null, null from (
-    {_counts()}
-  )
-)
-order by parte, peso desc, rank, id
+select
+  (select json_group_array(json_array(posizione, {columns})) from (
+    select row_number() over (order by peso desc, rank, id) as posizione, * from (
+      {_results(page=True)}
+    )
+  )) as risultati,
+  (select json_group_array(json_array(filtro, valore, n)) from (
+    {_counts(PARAMETERS)}
+  )) as conteggi
 """

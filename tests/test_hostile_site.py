@@ -146,6 +146,41 @@ def test_search_caps_are_said_on_the_page(client):
     assert f"«c*» inizia troppe parole: sono state cercate le {search.MAX_PREFIX_WORDS} più frequenti." in page
 
 
+def test_the_search_page_query_keeps_the_sql_time_limit(library):
+    """The search page runs its query itself, interrupted from the event
+    loop at Datasette's sql_time_limit_ms; the connection then answers the
+    next query, and an interruption asked after a query ended touches none."""
+    import asyncio
+
+    from datasette.app import Datasette
+    from datasette.database import QueryInterrupted
+    from datasette.plugins import pm
+
+    datasette = Datasette(config_dir=library, settings={"sql_time_limit_ms": 200})
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(datasette.invoke_startup())
+        [plugin] = [module for module in pm.get_plugins() if hasattr(module, "execute_search")]
+        # Some seconds of counting (so that a lost limit fails, and does not hang).
+        endless = "with recursive c(x) as (select 1 union all select x + 1 from c limit 200000000) select count(*) from c"
+        started = time.perf_counter()
+        with pytest.raises(QueryInterrupted):
+            loop.run_until_complete(plugin.execute_search(datasette, endless, {"q": "rimesse"}))
+        assert time.perf_counter() - started < 2
+        # Every SQL thread afterwards: none is left interrupted.
+        for _ in range(datasette.setting("num_sql_threads") * 2):
+            rows = loop.run_until_complete(plugin.execute_search(datasette, "select count(*) from outcomes", {"q": ""}))
+            assert rows[0][0] > 50
+        late = plugin.Interruptible()
+        conn = sqlite3.connect(":memory:")
+        late.start(conn)
+        late.end()
+        late.interrupt()  # after the end: not passed on to the connection
+        assert conn.execute("select 1").fetchall() == [(1,)]
+    finally:
+        loop.close()
+
+
 # --- Debug pages, Host header ----------------------------------------------------------------
 
 DEBUG_PAGES = [

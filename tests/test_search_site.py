@@ -11,6 +11,7 @@ import re
 import urllib.parse
 from collections import Counter
 
+import markupsafe
 import pytest
 
 from outcomes import search
@@ -228,16 +229,24 @@ def test_the_search_form_keeps_the_filters(client):
     ["q=migranti", "q=remittances&_lang=en", "tipo=commitment", "q=cooperazione&goal=17&anno=2019", "q=c*+d*"],
 )
 def test_the_page_shows_the_results_of_its_json(client, params):
-    """The page runs its own query (results and counts at once): it shows
-    the canned query's results, in its order, with the same excerpts."""
+    """The page runs its own query (results and counts at once) and makes
+    the excerpts and reasons itself: it shows the canned query's results, in
+    its order, with the same excerpts and reasons."""
     rows = client.rows(f"/outcomes/cerca.json?{params}")
     assert rows
     page = client.ok(f"/outcomes/cerca?{params}").text
     shown = re.findall(
         r'<li class="result result-(\w+)">.*?<a href="/outcomes/(?:outcomes|sessions)/([^"]+)">'
-        r'.*?<p class="snippet"[^>]*>(.*?)</p>', page, re.S,
+        r'.*?<p class="snippet"[^>]*>(.*?)</p>\s*(?:<p class="why">(?:Trovato per:|Found by:) ([^<]*)</p>)?\s*</li>',
+        page, re.S,
     )
-    assert shown == [(row["tipo"], row["id"], row["estratto"]) for row in rows]
+    text_only = {"testo", "text"}  # not said
+    assert shown == [
+        (row["tipo"], row["id"], row["estratto"], "" if row["perche"] in text_only else str(markupsafe.escape(row["perche"])))
+        for row in rows
+    ]
+    if "remittances" in params:
+        assert any("Remittances" in row["perche"] for row in rows)
 
 
 def test_json_and_csv_hold_the_same_results(client):

@@ -48,6 +48,7 @@ import os
 import re
 import sqlite3
 import sys
+import threading
 import time
 import traceback
 import urllib.parse
@@ -343,31 +344,51 @@ class SearchFunctions:
     def capped(self, query) -> str:
         return json.dumps(self.plan(_text(query, search.QUERY_CHARS)).capped)
 
+    def inputs(self, query) -> dict[str, str]:
+        """The values of ``search.PARAMETERS``: what the functions above make of ``query``."""
+        values = search.Inputs(self.fts_query(query), self.fts_exact(query), self.tags(query), self.capped(query))
+        return {name.removeprefix(":"): value for name, value in zip(search.PARAMETERS, values)}
+
     def tags(self, query) -> str:
         return json.dumps(self.labels.codes(_text(query, search.QUERY_CHARS)), separators=(",", ":"))
 
     def why(self, query, lang, text_matched, *columns) -> str:
-        """Why a result matched, in ``lang`` (the page's, given by the SQL:
-        this runs in Datasette's threads): its text, and the vocabulary terms
-        the query named that it is tagged with, by label in ``lang`` and then
-        in the other language (``Tema: Rimesse (Remittances)``)."""
-        lang = lang if lang in LANGUAGES else LANGUAGES[0]
-        other = LANGUAGES[1 - LANGUAGES.index(lang)]
-        reasons = [t("search.why_text", lang=lang)] if text_matched else []
-        named = self.labels.named(_text(query, search.QUERY_CHARS))
-        if named and columns:
-            held = {}
-            for kind, value in zip(self.lookups, columns):
-                try:
-                    held[kind] = {str(code) for code in json.loads(_text(value, 10_000) or "[]")}
-                except (ValueError, TypeError):
-                    held[kind] = set()
-            for label in named:
-                if label.code in held.get(label.kind, ()):
-                    code = f" {label.code}" if label.code[:1].isdigit() else ""
-                    labels = {"it": label.label_it, "en": label.label_en}
-                    reasons.append(f"{t('search.kind.' + label.kind, lang=lang)}{code}: {labels[lang]} ({labels[other]})")
-        return "; ".join(reasons)
+        return why(self.labels, self.lookups, query, lang, text_matched, columns)
+
+
+def why(labels: search.Labels, lookups: dict[str, str], query, lang, text_matched, columns) -> str:
+    """Why a result matched, in ``lang`` (the page's): its text, and the
+    vocabulary terms the query named that it is tagged with, by label in
+    ``lang`` and then in the other language (``Tema: Rimesse
+    (Remittances)``); ``columns`` are its JSON arrays of codes of each kind
+    of ``lookups``, in that order."""
+    lang = lang if lang in LANGUAGES else LANGUAGES[0]
+    other = LANGUAGES[1 - LANGUAGES.index(lang)]
+    reasons = [t("search.why_text", lang=lang)] if text_matched else []
+    named = labels.named(_text(query, search.QUERY_CHARS))
+    if named and columns:
+        held = {}
+        for kind, value in zip(lookups, columns):
+            try:
+                held[kind] = {str(code) for code in json.loads(_text(value, 10_000) or "[]")}
+            except (ValueError, TypeError):
+                held[kind] = set()
+        for label in named:
+            if label.code in held.get(label.kind, ()):
+                code = f" {label.code}" if label.code[:1].isdigit() else ""
+                names = {"it": label.label_it, "en": label.label_en}
+                reasons.append(f"{t('search.kind.' + label.kind, lang=lang)}{code}: {names[lang]} ({names[other]})")
+    return "; ".join(reasons)
+
+
+# Each connection's SearchFunctions, by id (a connection takes no weak
+# reference; the connection is kept with them, so its id stays its own).
+_functions: dict[int, tuple[sqlite3.Connection, SearchFunctions]] = {}
+
+
+def search_lookups(datasette) -> dict[str, str]:
+    """The columns outcomes_why() is given, in this order, and their lookup tables."""
+    return {kind: array_columns(datasette)[kind] for kind in search.TAGS}
 
 
 def snippet(text, query) -> str:
@@ -378,9 +399,8 @@ def snippet(text, query) -> str:
 def prepare_connection(conn, database, datasette):
     limit_connection(conn)
     if database == DATABASE:
-        # The columns outcomes_why() is given, in this order, and their lookup tables.
-        lookups = {kind: array_columns(datasette)[kind] for kind in search.TAGS}
-        functions = SearchFunctions(conn, lookups)
+        functions = SearchFunctions(conn, search_lookups(datasette))
+        _functions[id(conn)] = (conn, functions)
         for name, arity, function in (
             ("outcomes_fts_query", 1, functions.fts_query),
             ("outcomes_fts_exact", 1, functions.fts_exact),
@@ -1115,6 +1135,7 @@ async def search_details(datasette, values: dict, rows: list[tuple]) -> dict:
 
 
 SEARCH_QUERY = "cerca"  # the canned query of the search page
+_labels: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _synchronous: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -1126,6 +1147,85 @@ def synchronous_templates(datasette):
     if datasette not in _synchronous:
         _synchronous[datasette] = datasette.jinja_env.overlay(enable_async=False, cache_size=50)
     return _synchronous[datasette]
+
+
+class Interruptible:
+    """A query that another thread may interrupt (``sqlite3_interrupt``)
+    while it runs, and only then: not once its connection has moved on."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.conn, self.done = None, False
+
+    def start(self, conn) -> None:
+        with self.lock:
+            self.conn = conn
+
+    def end(self) -> None:
+        with self.lock:
+            self.done = True
+
+    def interrupt(self) -> None:
+        with self.lock:
+            if self.conn is not None and not self.done:
+                self.conn.interrupt()
+
+
+async def execute_search(datasette, sql: str, params: dict) -> list[sqlite3.Row]:
+    """The rows of the search's ``sql`` on the site's database, given the
+    values of ``search.PARAMETERS`` for ``params["q"]`` (computed in the SQL
+    thread, which has the vocabulary at hand), within Datasette's
+    ``sql_time_limit_ms`` (``QueryInterrupted`` beyond it, as Datasette
+    raises).
+
+    The limit is kept by interrupting the query from the event loop when it
+    is reached. Datasette keeps it by calling a Python function every 1,000
+    SQLite instructions (about 0.1 ms), and each call must take the
+    interpreter's lock: under load it waits for it behind the pages being
+    rendered, and a query of 15 ms spends most of its time queueing."""
+    query = Interruptible()
+
+    def run(conn):
+        query.start(conn)
+        try:
+            return conn.execute(sql, {**params, **_functions[id(conn)][1].inputs(params["q"])}).fetchall()
+        except sqlite3.OperationalError as error:
+            if error.args == ("interrupted",):
+                raise QueryInterrupted(error, sql, params) from None
+            raise
+        finally:
+            query.end()
+
+    timer = asyncio.get_running_loop().call_later(datasette.setting("sql_time_limit_ms") / 1000, query.interrupt)
+    try:
+        return await datasette.get_database(DATABASE).execute_fn(run)
+    finally:
+        timer.cancel()
+
+
+async def search_labels(datasette) -> search.Labels:
+    """The vocabulary labels a query may name, as the SQL functions read
+    them (once: the database is immutable)."""
+    if datasette not in _labels:
+        lookups = search_lookups(datasette)
+        db = datasette.get_database(DATABASE)
+        _labels[datasette] = await db.execute_fn(lambda conn: SearchFunctions(conn, lookups).labels)
+    return _labels[datasette]
+
+
+async def search_results(datasette, results: list[list], query: str) -> list[dict]:
+    """The results of ``search.page_sql`` as the canned query gives them
+    (``search.RESULT_COLUMNS``), best first: each with its excerpt and its
+    reason, made here."""
+    labels, lookups, lang = await search_labels(datasette), search_lookups(datasette), language()
+    rows = []
+    for position, *values in sorted(results, key=lambda result: result[0]):
+        row = dict(zip(search.RESULT_COLUMNS, values))
+        matched, *columns = row["perche"]
+        row["estratto"] = snippet(row["estratto"], query)
+        row["perche"] = why(labels, lookups, query, lang, matched, columns)
+        rows.append(row)
+    return rows
 
 
 async def search_renderers(datasette, request, rows, canned: dict) -> dict[str, str]:
@@ -1167,14 +1267,14 @@ async def search_page(datasette, request):
     rows, details, error = [], None, None
     if any(value.strip() for value in named.values()):
         try:
-            found = await db.execute(search.page_sql(), {**named, "_page_lang": language()})
+            found = await execute_search(datasette, search.page_sql(), {**named, "_page_lang": language()})
         except QueryInterrupted as interrupted:
             raise DatasetteError(str(escape(interrupted.sql)), title="SQL Interrupted", status=400) from None
         except sqlite3.DatabaseError as failed:
             error = str(failed)
         else:
-            rows = [row for row in found.rows if row["riga"] == "risultato"]
-            counts = [tuple(row)[:3] for row in found.rows if row["riga"] != "risultato"]
+            results, counts = (json.loads(value) for value in found[0])
+            rows = await search_results(datasette, results, named["q"])
             details = await search_details(datasette, named, counts)
     query_ms = (time.perf_counter() - started) * 1000
     renderers = await search_renderers(datasette, request, rows, canned)
