@@ -1262,10 +1262,9 @@ async def search_page(datasette, request):
     canned = await datasette.get_canned_query(DATABASE, SEARCH_QUERY, request.actor) or {}
     # As the canned query reads them (results alike in HTML, JSON and CSV).
     named = {name: request.args.get(name) or "" for name in ("q", *search.FILTER_PARAMS)}
-    db = datasette.get_database(DATABASE)
-    started = time.perf_counter()
-    rows, details, error = [], None, None
+    rows, details, error, query_ms = [], None, None, 0.0
     if any(value.strip() for value in named.values()):
+        started = time.perf_counter()
         try:
             found = await execute_search(datasette, search.page_sql(), {**named, "_page_lang": language()})
         except QueryInterrupted as interrupted:
@@ -1273,10 +1272,10 @@ async def search_page(datasette, request):
         except sqlite3.DatabaseError as failed:
             error = str(failed)
         else:
+            query_ms = (time.perf_counter() - started) * 1000
             results, counts = (json.loads(value) for value in found[0])
             rows = await search_results(datasette, results, named["q"])
             details = await search_details(datasette, named, counts)
-    query_ms = (time.perf_counter() - started) * 1000
     renderers = await search_renderers(datasette, request, rows, canned)
     url_csv = datasette.urls.path(path_with_format(request=request, format="csv", extra_qs={"_size": "max"}))
     results_html = None
