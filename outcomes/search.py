@@ -491,10 +491,9 @@ def _filtered(rowid: str, filters: Iterable[Filter], sessions: bool = False) -> 
     return " and ".join(conditions) or "1"
 
 
-def _outcome_candidates(ranked: bool = True, inputs: Inputs = CALLS) -> str:
+def _outcome_candidates(inputs: Inputs = CALLS) -> str:
     """CTEs: ``taglio`` (the rowid up to which full-text matches are
-    ranked), ``candidati`` (outcomes: rowid, rank, testo, esatto, etichetta;
-    only their rowids unless ``ranked``)."""
+    ranked), ``candidati`` (outcomes: rowid, rank, testo, esatto, etichetta)."""
     keep = _filtered("rowid", FILTERS)
     tagged = "\n    union all ".join(
         f"select outcomes.rowid as rowid from [{table}] join outcomes on outcomes.id = [{table}].outcome_id "
@@ -503,12 +502,6 @@ def _outcome_candidates(ranked: bool = True, inputs: Inputs = CALLS) -> str:
         for kind, (table, column) in TAGS.items()
     )
     any_filter = " || ".join(f":{p}" for p in FILTER_PARAMS)
-    ranking = (
-        f"rank, rowid in (select rowid from outcomes_fts where outcomes_fts match {inputs.exact} "
-        "and rowid <= (select fino from taglio)) as esatto"
-        if ranked
-        else "0 as rank, 0 as esatto"
-    )
     return f"""
 taglio as (
   select coalesce((select rowid from outcomes_fts
@@ -516,7 +509,8 @@ taglio as (
     order by rowid limit 1 offset {POOL - 1}), 9223372036854775807) as fino
 ),
 trovati as materialized (
-  select rowid, {ranking}
+  select rowid, rank, rowid in (select rowid from outcomes_fts where outcomes_fts match {inputs.exact}
+    and rowid <= (select fino from taglio)) as esatto
   from outcomes_fts
   where outcomes_fts match {inputs.fts} and rowid <= (select fino from taglio) and {keep}
 ),
@@ -668,7 +662,7 @@ def page_sql() -> str:
     returns one row runs beside them. The page makes the excerpts and reasons
     itself."""
     columns = ", ".join("json(perche)" if column == "perche" else column for column in RESULT_COLUMNS)
-    return f"""with {_outcome_candidates(inputs=PARAMETERS)},
+    return f"""with {_outcome_candidates(PARAMETERS)},
 {_session_candidates(PARAMETERS)},
 {_best()}
 select

@@ -344,13 +344,13 @@ class SearchFunctions:
     def capped(self, query) -> str:
         return json.dumps(self.plan(_text(query, search.QUERY_CHARS)).capped)
 
+    def tags(self, query) -> str:
+        return json.dumps(self.labels.codes(_text(query, search.QUERY_CHARS)), separators=(",", ":"))
+
     def inputs(self, query) -> dict[str, str]:
         """The values of ``search.PARAMETERS``: what the functions above make of ``query``."""
         values = search.Inputs(self.fts_query(query), self.fts_exact(query), self.tags(query), self.capped(query))
         return {name.removeprefix(":"): value for name, value in zip(search.PARAMETERS, values)}
-
-    def tags(self, query) -> str:
-        return json.dumps(self.labels.codes(_text(query, search.QUERY_CHARS)), separators=(",", ":"))
 
     def why(self, query, lang, text_matched, *columns) -> str:
         return why(self.labels, self.lookups, query, lang, text_matched, columns)
@@ -381,9 +381,16 @@ def why(labels: search.Labels, lookups: dict[str, str], query, lang, text_matche
     return "; ".join(reasons)
 
 
-# Each connection's SearchFunctions, by id (a connection takes no weak
-# reference; the connection is kept with them, so its id stays its own).
-_functions: dict[int, tuple[sqlite3.Connection, SearchFunctions]] = {}
+# Each connection's SearchFunctions, by the connection's id (a connection
+# takes no weak reference). They live as long as the connection that holds
+# them as its SQL functions, and keep it: an id is never another's.
+_functions: weakref.WeakValueDictionary[int, SearchFunctions] = weakref.WeakValueDictionary()
+
+
+def search_functions(conn, lookups: dict[str, str]) -> SearchFunctions:
+    """The connection's SearchFunctions (new ones if it has none)."""
+    functions = _functions.get(id(conn))
+    return functions if functions is not None and functions.conn is conn else SearchFunctions(conn, lookups)
 
 
 def search_lookups(datasette) -> dict[str, str]:
@@ -400,7 +407,7 @@ def prepare_connection(conn, database, datasette):
     limit_connection(conn)
     if database == DATABASE:
         functions = SearchFunctions(conn, search_lookups(datasette))
-        _functions[id(conn)] = (conn, functions)
+        _functions[id(conn)] = functions
         for name, arity, function in (
             ("outcomes_fts_query", 1, functions.fts_query),
             ("outcomes_fts_exact", 1, functions.fts_exact),
@@ -1183,12 +1190,12 @@ async def execute_search(datasette, sql: str, params: dict) -> list[sqlite3.Row]
     SQLite instructions (about 0.1 ms), and each call must take the
     interpreter's lock: under load it waits for it behind the pages being
     rendered, and a query of 15 ms spends most of its time queueing."""
-    query = Interruptible()
+    query, lookups = Interruptible(), search_lookups(datasette)
 
     def run(conn):
         query.start(conn)
         try:
-            return conn.execute(sql, {**params, **_functions[id(conn)][1].inputs(params["q"])}).fetchall()
+            return conn.execute(sql, {**params, **search_functions(conn, lookups).inputs(params["q"])}).fetchall()
         except sqlite3.OperationalError as error:
             if error.args == ("interrupted",):
                 raise QueryInterrupted(error, sql, params) from None
