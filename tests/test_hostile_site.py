@@ -148,35 +148,49 @@ def test_search_caps_are_said_on_the_page(client):
 
 def test_the_search_page_query_keeps_the_sql_time_limit(library):
     """The search page runs its query itself, interrupted from the event
-    loop at Datasette's sql_time_limit_ms; the connection then answers the
-    next query, and an interruption asked after a query ended touches none."""
+    loop once it has run for Datasette's sql_time_limit_ms: counted from
+    when it starts, also after waiting for a busy SQL thread; the connection
+    then answers the next query, and a query that ended is not interrupted."""
     import asyncio
 
     from datasette.app import Datasette
     from datasette.database import QueryInterrupted
     from datasette.plugins import pm
 
-    datasette = Datasette(config_dir=library, settings={"sql_time_limit_ms": 200})
+    datasette = Datasette(config_dir=library, settings={"sql_time_limit_ms": 300, "num_sql_threads": 1})
     loop = asyncio.new_event_loop()
+    [plugin] = [module for module in pm.get_plugins() if hasattr(module, "execute_search")]
+    # Some seconds of counting (so that a lost limit fails, and does not hang).
+    endless = "with recursive c(x) as (select 1 union all select x + 1 from c limit 200000000) select count(*) from c"
+
+    def search(sql: str):
+        return plugin.execute_search(datasette, sql, {"q": "rimesse"})
+
+    async def behind_a_busy_thread():
+        busy = datasette.get_database("outcomes").execute_fn(lambda conn: time.sleep(0.6))
+        counted = search("select count(*) from outcomes")  # waits 0.6 s, runs in no time: not interrupted
+        endless_query = search(endless)  # waits, then is stopped 0.3 s after it starts
+        return await asyncio.gather(busy, counted, endless_query, return_exceptions=True)
+
     try:
         loop.run_until_complete(datasette.invoke_startup())
-        [plugin] = [module for module in pm.get_plugins() if hasattr(module, "execute_search")]
-        # Some seconds of counting (so that a lost limit fails, and does not hang).
-        endless = "with recursive c(x) as (select 1 union all select x + 1 from c limit 200000000) select count(*) from c"
         started = time.perf_counter()
         with pytest.raises(QueryInterrupted):
-            loop.run_until_complete(plugin.execute_search(datasette, endless, {"q": "rimesse"}))
+            loop.run_until_complete(search(endless))
         assert time.perf_counter() - started < 2
-        # Every SQL thread afterwards: none is left interrupted.
-        for _ in range(datasette.setting("num_sql_threads") * 2):
-            rows = loop.run_until_complete(plugin.execute_search(datasette, "select count(*) from outcomes", {"q": ""}))
-            assert rows[0][0] > 50
-        late = plugin.Interruptible()
+        started = time.perf_counter()
+        busy, counted, endless_query = loop.run_until_complete(behind_a_busy_thread())
+        assert counted[0][0] > 50
+        assert isinstance(endless_query, QueryInterrupted) and time.perf_counter() - started < 3
+        for _ in range(3):  # the connection answers afterwards
+            assert loop.run_until_complete(search("select count(*) from outcomes"))[0][0] > 50
+        ended = plugin.Interruptible(0.0, loop)
         conn = sqlite3.connect(":memory:")
-        late.start(conn)
-        late.end()
-        late.interrupt()  # after the end: not passed on to the connection
+        ended.start(conn)
+        ended.end()
+        ended.check()  # its time is spent, but it has ended: its connection is left alone
         assert conn.execute("select 1").fetchall() == [(1,)]
+        ended.cancel()
     finally:
         loop.close()
 

@@ -1157,25 +1157,37 @@ def synchronous_templates(datasette):
 
 
 class Interruptible:
-    """A query that another thread may interrupt (``sqlite3_interrupt``)
-    while it runs, and only then: not once its connection has moved on."""
+    """A query limited to ``seconds`` of running, interrupted
+    (``sqlite3_interrupt``) from the event loop ``loop`` when they are
+    spent: counted from when it starts, not from when it waited for a free
+    SQL thread, and never once it has ended (its connection moves on)."""
 
-    def __init__(self):
+    def __init__(self, seconds: float, loop: asyncio.AbstractEventLoop):
+        self.seconds, self.loop = seconds, loop
         self.lock = threading.Lock()
-        self.conn, self.done = None, False
+        self.conn, self.started, self.done = None, None, False
+        self.timer = loop.call_later(seconds, self.check)
 
     def start(self, conn) -> None:
         with self.lock:
-            self.conn = conn
+            self.conn, self.started = conn, time.monotonic()
 
     def end(self) -> None:
         with self.lock:
             self.done = True
 
-    def interrupt(self) -> None:
+    def check(self) -> None:
         with self.lock:
-            if self.conn is not None and not self.done:
+            if self.done:
+                return
+            left = self.seconds if self.started is None else self.started + self.seconds - time.monotonic()
+            if left <= 0:
                 self.conn.interrupt()
+                return
+        self.timer = self.loop.call_later(left, self.check)
+
+    def cancel(self) -> None:
+        self.timer.cancel()
 
 
 async def execute_search(datasette, sql: str, params: dict) -> list[sqlite3.Row]:
@@ -1186,11 +1198,13 @@ async def execute_search(datasette, sql: str, params: dict) -> list[sqlite3.Row]
     raises).
 
     The limit is kept by interrupting the query from the event loop when it
-    is reached. Datasette keeps it by calling a Python function every 1,000
-    SQLite instructions (about 0.1 ms), and each call must take the
-    interpreter's lock: under load it waits for it behind the pages being
-    rendered, and a query of 15 ms spends most of its time queueing."""
-    query, lookups = Interruptible(), search_lookups(datasette)
+    is reached (``Interruptible``). Datasette keeps it by calling a Python
+    function every 1,000 SQLite instructions (about 0.1 ms), and each call
+    must take the interpreter's lock: under load it waits for it behind the
+    pages being rendered, and a query of 15 ms spends most of its time
+    queueing."""
+    lookups = search_lookups(datasette)
+    query = Interruptible(datasette.setting("sql_time_limit_ms") / 1000, asyncio.get_running_loop())
 
     def run(conn):
         query.start(conn)
@@ -1203,11 +1217,10 @@ async def execute_search(datasette, sql: str, params: dict) -> list[sqlite3.Row]
         finally:
             query.end()
 
-    timer = asyncio.get_running_loop().call_later(datasette.setting("sql_time_limit_ms") / 1000, query.interrupt)
     try:
         return await datasette.get_database(DATABASE).execute_fn(run)
     finally:
-        timer.cancel()
+        query.cancel()
 
 
 async def search_labels(datasette) -> search.Labels:
