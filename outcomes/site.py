@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from . import search
+from .common import text
 
 DATABASE_NAME = "outcomes"
 
@@ -34,8 +35,8 @@ def _yaml(name: str):
 
 
 def messages() -> dict:
-    """The site's catalogue of texts (``outcomes/site/messages.yaml``)."""
-    return _yaml("messages.yaml")
+    """The project's catalogue of texts (``outcomes/common/messages/``)."""
+    return text.catalogue()
 
 
 def metadata() -> dict:
@@ -245,7 +246,7 @@ def datapackage_keywords() -> list[str]:
 # Folders of the configuration directory, copied from outcomes/site/.
 FOLDERS = ("templates", "plugins", "static")
 SEARCH_MODULE = "outcomes_search.py"  # outcomes/search.py, as the plugin finds it
-MESSAGES_FILE = "outcomes_site_messages.yaml"  # outcomes/site/messages.yaml, as the plugin finds it
+MESSAGES_FILE = "outcomes_site_messages.yaml"  # outcomes/common/messages/site.yaml, as the plugin finds it
 
 
 def site_files() -> dict[str, bytes]:
@@ -257,7 +258,7 @@ def site_files() -> dict[str, bytes]:
             if item.is_file() and not item.name.endswith(".pyc"):
                 files[f"{folder}/{item.name}"] = item.read_bytes()
     files[f"plugins/{SEARCH_MODULE}"] = resources.files("outcomes").joinpath("search.py").read_bytes()
-    files[f"plugins/{MESSAGES_FILE}"] = root.joinpath("messages.yaml").read_bytes()
+    files[f"plugins/{MESSAGES_FILE}"] = text.FOLDER.joinpath("site.yaml").read_bytes()
     return files
 
 

@@ -1340,7 +1340,7 @@ def test_site_files_are_written_and_published(built):
         "templates/table-outcomes-sessions.html",
         "templates/table.html",
     ]
-    assert (built / "plugins" / site.MESSAGES_FILE).read_bytes() == (Path(site.__file__).parent / "site" / "messages.yaml").read_bytes()
+    assert (built / "plugins" / site.MESSAGES_FILE).read_bytes() == (Path(site.__file__).parent / "common" / "messages" / "site.yaml").read_bytes()
     assert (built / "plugins" / "outcomes_search.py").read_text("utf-8") == Path(search.__file__).read_text("utf-8")
 
 
@@ -1444,7 +1444,7 @@ def test_an_installed_package_carries_the_site(tmp_path):
     for name, content in site.site_files().items():
         origin = {
             f"plugins/{site.SEARCH_MODULE}": installed / "search.py",
-            f"plugins/{site.MESSAGES_FILE}": installed / "site" / "messages.yaml",
+            f"plugins/{site.MESSAGES_FILE}": installed / "common" / "messages" / "site.yaml",
         }.get(name, installed / "site" / name)
         assert origin.read_bytes() == content, name
     assert (installed / "site" / "metadata.yaml").exists() and (installed / "site" / "settings.json").exists()

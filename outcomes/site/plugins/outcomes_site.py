@@ -109,9 +109,9 @@ _language: contextvars.ContextVar[str] = contextvars.ContextVar("outcomes_langua
 
 def _load_messages() -> dict:
     """The site's catalogue: ``outcomes_site_messages.yaml`` beside this
-    file in a build, ``outcomes/site/messages.yaml`` in the package."""
+    file in a build, ``outcomes/common/messages/site.yaml`` in the package."""
     here = Path(__file__)
-    for path in (here.with_name("outcomes_site_messages.yaml"), here.parent.parent / "messages.yaml"):
+    for path in (here.with_name("outcomes_site_messages.yaml"), here.parents[2] / "common" / "messages" / "site.yaml"):
         if path.exists():
             return yaml.load(path.read_text("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     raise FileNotFoundError("outcomes_site_messages.yaml")

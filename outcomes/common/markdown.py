@@ -1,0 +1,48 @@
+"""Markdown from notes as HTML that is safe to show, for the site and the desk."""
+
+from __future__ import annotations
+
+import bleach
+from markdown_it import MarkdownIt
+from markupsafe import escape
+
+# What Markdown may become: no images (a visitor's browser would fetch
+# whatever host a note names: they become links), no raw HTML (shown as text).
+MARKDOWN_TAGS = [
+    "a", "abbr", "acronym", "b", "blockquote", "br", "code", "em", "i", "li", "ol",
+    "strong", "ul", "pre", "p", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+]  # fmt: skip
+# Characters of Markdown rendered by the SQL function (the feed's entries);
+# markdown-it and bleach take linear time, so this bounds a call.
+MARKDOWN_FUNCTION_CHARS = 10_000
+# ... and on a page (an outcome's or session's whole text).
+MARKDOWN_PAGE_CHARS = 200_000
+
+
+def _image_as_link(renderer, tokens, index, options, env):
+    """An image in a note is a link to it, never loaded by the page."""
+    token = tokens[index]
+    alt = token.content or token.attrGet("src")
+    return f'<a href="{escape(token.attrGet("src") or "")}">{escape(alt)}</a>'
+
+
+_markdown = MarkdownIt("commonmark", {"html": False})
+_markdown.add_render_rule("image", _image_as_link)
+# Every link is kept for bleach to judge: one with a refused scheme
+# (javascript:...) keeps its text and loses its address.
+_markdown.validateLink = lambda url: True
+
+
+def markdown_html(text: str | None, limit: int = MARKDOWN_PAGE_CHARS) -> str:
+    """Markdown as HTML that is safe to show: raw HTML is escaped, links keep
+    only http(s) and mailto, images become links. Linear in the text, of
+    which the first ``limit`` characters are read (``…`` marks a cut)."""
+    text = text or ""
+    if len(text) > limit:
+        text = text[:limit] + " …"
+    html = _markdown.render(text)
+    return bleach.clean(html, tags=MARKDOWN_TAGS, attributes={"a": ["href", "title"]}, strip=False)
+
+
+def markdown_function(text: str | None) -> str:
+    return markdown_html(text if isinstance(text, str) else None, MARKDOWN_FUNCTION_CHARS)
