@@ -28,7 +28,8 @@ from pathlib import Path
 
 import synthetic  # benchmarks/synthetic.py, next to this file
 
-from outcomes import load, pdf, proceedings, vocab
+from outcomes import load, proceedings, vocab
+from outcomes.proceedings import pdf
 
 
 def load_event(folder: Path):

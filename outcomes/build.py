@@ -436,7 +436,7 @@ def _proceedings_writer(problems: Problems) -> Callable:
 
 def _libreoffice(result: BuildResult) -> bool:
     """Whether LibreOffice can make the PDF editions; a notice if not."""
-    from . import pdf
+    from .proceedings import pdf
 
     if pdf.soffice() is None:
         result.notices.append("pdf_unavailable")
@@ -486,7 +486,7 @@ def _full(stage: Path, notes_dir: Path, events: list[EventNote], result: BuildRe
         if event.followup_path:
             followups.append((event.id, follow.rows()))
         if keep and not result.problems.errors:
-            write_proceedings(event, sessions, stage / PROCEEDINGS_DIR)
+            write_proceedings(event, sessions, stage / PROCEEDINGS_DIR, followup=follow.note, earlier=load.followed_events(event))
     batch.flush()
     if result.problems.errors:
         db.close()
@@ -505,14 +505,15 @@ class _FollowUp:
         self.event, self.problems = event, problems
         self.refs: dict[str, load.OutcomeRef] = {}
         self.complete = True
+        self.note: load.FollowUpNote | None = None  # read by ``rows``, for the proceedings
 
     def add(self, read: load.SessionResult) -> None:
         self.complete = self.complete and not read.problems.errors
         self.refs.update((ref.key, ref) for ref in read.refs)
 
     def rows(self) -> store.Rows:
-        followup = load.load_followup(self.event, self.refs.values() if self.complete else None, self.problems)
-        return store.followup_rows(followup, self.refs)
+        self.note = load.load_followup(self.event, self.refs.values() if self.complete else None, self.problems)
+        return store.followup_rows(self.note, self.refs)
 
 
 class _Changes:
@@ -611,7 +612,7 @@ def _update(stage: Path, out_dir: Path, notes_dir: Path, events: list[EventNote]
         if event.followup_path is not None:
             store.apply_followup(db, event.id, follow.rows())
         if keep and not result.problems.errors:
-            write_proceedings(event, sessions, stage / PROCEEDINGS_DIR)
+            write_proceedings(event, sessions, stage / PROCEEDINGS_DIR, followup=follow.note, earlier=load.followed_events(event))
     store.update_search_terms(db)
     db.conn.commit()
     db.close()

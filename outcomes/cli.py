@@ -123,7 +123,7 @@ def run_build(notes: Path, out: Path, lang: str | None, proceedings: bool = True
               pdf: bool = True) -> None:
     """Build and report; exit 1 when a note is invalid or a PDF could not be made."""
     from .build import build
-    from .pdf import PdfError
+    from .proceedings.pdf import PdfError
 
     lang = current_lang(lang)
     try:
@@ -507,15 +507,15 @@ def proceedings_command(event: str, notes: Path, out: Path, output: Path | None,
     problems = Problems()
     note = load.event_or_its_problems(notes / event, problems)
     sessions = list(note.sessions(problems)) if note else []
-    if note and not problems.errors:
-        load.load_followup(note, [ref for session in sessions for ref in load.outcome_refs(session)], problems)
+    followup = load.event_followup(note, sessions, problems) if note and not problems.errors else None
     if problems.errors:
         report(problems, messages)
         click.echo(say("notes_invalid_check", messages, errors=errors(problems, messages)), err=True)
         sys.exit(1)
     document_lang = lang or proceedings.default_language(note)
     path = output or out / "proceedings" / proceedings.file_name(note, document_lang, internal)
-    problems.extend(proceedings.write(note, sessions, path, lang=document_lang, internal=internal))
+    earlier = load.followed_events(note)
+    problems.extend(proceedings.write(note, sessions, path, followup=followup, earlier=earlier, lang=document_lang, internal=internal))
     report(problems, messages)
     made = _pdf_editions([path], messages) if pdf else []
     chapters = proceedings.chapters(sessions, internal)
@@ -530,7 +530,8 @@ def proceedings_command(event: str, notes: Path, out: Path, output: Path | None,
 
 def _pdf_editions(documents: list[Path], lang: str) -> list[Path]:
     """The PDF editions of ``documents``, or a notice if LibreOffice is missing."""
-    from . import pdf, proceedings
+    from . import proceedings
+    from .proceedings import pdf
 
     if pdf.soffice() is None:
         click.echo(say("pdf_unavailable", lang), err=True)

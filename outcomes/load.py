@@ -223,7 +223,7 @@ class NoteError(Exception):
 
     @property
     def field(self) -> str:
-        return _field_path(self.loc)
+        return field_path(self.loc)
 
 
 def read_text(path: Path, data: bytes | None = None) -> str:
@@ -551,7 +551,7 @@ def _warn_hash_comment(node: ScalarNode, line: str, root: Node, path, problems: 
     if after.startswith(" #") and not after.startswith(" # "):
         loc = _loc_of(root, node) or ()
         problems.add(
-            path, node.end_mark.line + 1, node.end_mark.column + 2, _field_path(loc), "hash_comment",
+            path, node.end_mark.line + 1, node.end_mark.column + 2, field_path(loc), "hash_comment",
             severity="warning", value=node.value, comment=after[1:].strip(),
         )
 
@@ -643,7 +643,7 @@ def _problem(model: type[BaseModel], detail: dict, root: MappingNode, path) -> P
     if isinstance(node, ScalarNode) and not on_key:
         context["value"] = node.value
     line, column = _mark(node)
-    return Problem(str(path), line, column, _field_path(loc), kind, context)
+    return Problem(str(path), line, column, field_path(loc), kind, context)
 
 
 def _node_at(root: Node, loc: tuple, want_key: bool = False) -> tuple[Node, bool]:
@@ -674,7 +674,7 @@ def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel]:
     return _NESTED_MODELS.get(names[-1], model) if names else model
 
 
-def _field_path(loc: tuple) -> str:
+def field_path(loc: tuple) -> str:
     """``('outcomes', 2, 'sdg_targets', 1)`` -> ``outcomes[2].sdg_targets[1]``."""
     text = ""
     for part in loc:
@@ -786,7 +786,7 @@ def _warn_followup(note: FollowUpNote, refs: dict[str, OutcomeRef], root: Node, 
 def _warn_at(problems: Problems, path: Path, root: Node, loc: tuple, kind: str, **context) -> None:
     node, _ = _node_at(root, loc)
     line, column = _mark(node)
-    problems.append(Problem(str(path), line, column, _field_path(loc), kind, {"field": loc[-1], **context}, "warning"))
+    problems.append(Problem(str(path), line, column, field_path(loc), kind, {"field": loc[-1], **context}, "warning"))
 
 
 def load_session(path: Path, event: EventNote | None, problems: Problems, data: bytes | None = None) -> SessionNote | None:
@@ -1002,11 +1002,11 @@ def check_paths(paths: Iterable[Path], problems: Problems) -> dict[str, int]:
         if note is None:
             return
         counts["events"] += 1
-        refs, before = [], len(problems.errors)
-        for session in note.sessions(problems):
+        before = len(problems.errors)
+        sessions = list(note.sessions(problems))
+        for session in sessions:
             tally(counts, session)
-            refs.extend(outcome_refs(session))
-        load_followup(note, refs if len(problems.errors) == before else None, problems)
+        event_followup(note, sessions if len(problems.errors) == before else None, problems)
 
     def count_session(note: SessionNote | None) -> None:
         if note is not None:
@@ -1038,19 +1038,35 @@ def check_followup(folder: Path, problems: Problems) -> FollowUpNote | None:
         problems.add(folder / FOLLOWUP_FILE, 1, 1, "", "missing_event_file", event=folder.name)
         return None
     quiet = Problems()
-    refs = [ref for session in event.sessions(quiet) for ref in outcome_refs(session)]
-    return load_followup(event, None if quiet.errors else refs, problems)
+    sessions = list(event.sessions(quiet))
+    return event_followup(event, None if quiet.errors else sessions, problems)
 
 
-def event_with_followup(folder: Path, problems: Problems) -> tuple[EventNote, list[SessionNote], FollowUpNote | None] | None:
+def event_followup(event: EventNote, sessions: Iterable[SessionNote] | None, problems: Problems) -> FollowUpNote | None:
+    """The event's follow-up (``load_followup``) checked against the outcomes
+    of ``sessions``: None for sessions when some could not be read."""
+    refs = None if sessions is None else [ref for session in sessions for ref in outcome_refs(session)]
+    return load_followup(event, refs, problems)
+
+
+FollowedEvent = tuple[EventNote, list[SessionNote], FollowUpNote | None]  # what a later event's proceedings show of it
+
+
+def event_with_followup(folder: Path, problems: Problems) -> FollowedEvent | None:
     """An event, all its valid sessions and its follow-up: what the
     proceedings of a later event show of it."""
     event = load_event(folder, problems)
     if event is None:
         return None
     sessions = list(event.sessions(problems))
-    refs = [ref for session in sessions for ref in outcome_refs(session)]
-    return event, sessions, load_followup(event, refs, problems)
+    return event, sessions, event_followup(event, sessions, problems)
+
+
+def followed_events(event: EventNote) -> list[FollowedEvent | None]:
+    """The events ``event`` follows, in the order of its ``follows`` (None
+    for one that cannot be read): their problems are their own check's."""
+    notes = event.path.parent.parent
+    return [event_with_followup(notes / event_id, Problems()) for event_id in event.event.follows]
 
 
 def _quiet_event(folder: Path) -> EventNote | None:

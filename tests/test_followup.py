@@ -419,11 +419,10 @@ def _chapter(pages: list[str], title: str, following: str) -> str:
 
 @pytest.fixture(scope="module")
 def example_pdf_pages(tmp_path_factory) -> list[str]:
-    from outcomes import proceedings
-    from test_proceedings import load_notes
+    from test_proceedings import load_notes, write_proceedings
 
     event, sessions = load_notes(EXAMPLE_NOTES / EXAMPLE_EVENT)
-    return _pdf(tmp_path_factory, EXAMPLE_EVENT, lambda path: proceedings.write(event, sessions, path))
+    return _pdf(tmp_path_factory, EXAMPLE_EVENT, lambda path: write_proceedings(event, sessions, path))
 
 
 HEADER = "Sguardi e prospettive della cooperazione decentrata e la migrazione per lavoro Atti del convegno"
@@ -475,11 +474,10 @@ def later_event(tmp_path_factory) -> Path:
 def test_a_later_event_reports_the_followup_of_the_earlier_one(tmp_path_factory, later_event):
     import re
 
-    from outcomes import proceedings
-    from test_proceedings import load_notes
+    from test_proceedings import load_notes, write_proceedings
 
     event, sessions = load_notes(later_event / "sguardi-2021")
-    pages = _pdf(tmp_path_factory, "sguardi-2021", lambda path: proceedings.write(event, sessions, path))
+    pages = _pdf(tmp_path_factory, "sguardi-2021", lambda path: write_proceedings(event, sessions, path))
     title = "A che punto sono gli impegni di «Sguardi e prospettive della cooperazione decentrata e la migrazione per lavoro»"
     assert re.search(re.escape(title) + r" ?\.{3,} ?\d+", pages[2])  # the contents, after the colophon
     chapter = re.sub(r" Pagina \d+ di \d+ Sguardi 2021 Atti del convegno", "", _chapter(pages, title + " Gli impegni", "Partecipanti per tipo di attore"))
@@ -527,8 +525,7 @@ def test_internal_updates_reach_no_public_byte(built, tmp_path):
     the scan would find them."""
     import zipfile
 
-    from outcomes import proceedings
-    from test_proceedings import load_notes
+    from test_proceedings import load_notes, write_proceedings
     from test_publishing import internal_updates
 
     secrets = internal_updates()
@@ -551,7 +548,7 @@ def test_internal_updates_reach_no_public_byte(built, tmp_path):
             assert text.encode("utf-8") not in data, f"{text!r} found in {path}"
     event, sessions = load_notes(EXAMPLE_NOTES / EXAMPLE_EVENT)
     internal = tmp_path / "interno.docx"
-    proceedings.write(event, sessions, internal, internal=True)
+    write_proceedings(event, sessions, internal, internal=True)
     assert all(text.encode("utf-8") in contents(internal) for text in secrets)
 
 

@@ -40,6 +40,13 @@ def load_notes(folder: Path):
     return event, sessions
 
 
+def write_proceedings(event: load.EventNote, sessions: list[load.SessionNote], path: Path, **options) -> load.Problems:
+    """``proceedings.write`` given what a build gives it: the event's
+    follow-up and the events it follows, read by ``outcomes.load``."""
+    followup = load.event_followup(event, sessions, load.Problems())
+    return proceedings.write(event, sessions, path, followup=followup, earlier=load.followed_events(event), **options)
+
+
 @pytest.fixture(scope="module")
 def written(tmp_path_factory) -> dict[str, Path]:
     """The fixture event's proceedings: public, internal, in English; with warnings."""
@@ -48,7 +55,7 @@ def written(tmp_path_factory) -> dict[str, Path]:
     paths = {}
     for name, options in {"public": {}, "internal": {"internal": True}, "english": {"lang": "en"}}.items():
         paths[name] = folder / f"{name}.docx"
-        paths[f"{name}-warnings"] = proceedings.write(event, sessions, paths[name], **options)
+        paths[f"{name}-warnings"] = write_proceedings(event, sessions, paths[name], **options)
     return paths
 
 
@@ -397,7 +404,7 @@ def test_control_characters_in_models_built_in_code(tmp_path):
     plenary = next(note for note in sessions if note.id == "plenaria-apertura")
     session = plenary.session.model_copy(update={"summary": "Sintesi\x00 con un NUL"})
     note = load.SessionNote("altra", EVENT, tmp_path / "altra.yaml", session)
-    warnings = proceedings.write(event, [note], tmp_path / "atti.docx")
+    warnings = write_proceedings(event, [note], tmp_path / "atti.docx")
     assert warnings == [Problem(str(tmp_path / "altra.yaml"), 1, 1, "summary", "control_characters", severity="warning")]
     assert "Sintesi con un NUL" in texts(tmp_path / "atti.docx", "BodyText")
 
@@ -464,8 +471,8 @@ def test_example_proceedings_hold_no_name_and_no_internal_outcome(built):
 def test_same_notes_same_bytes(tmp_path):
     event, sessions = load_notes(NOTES / EVENT)
     first, second = tmp_path / "a" / "atti.docx", tmp_path / "b" / "atti.docx"
-    proceedings.write(event, sessions, first)
-    proceedings.write(event, sessions, second)
+    write_proceedings(event, sessions, first)
+    write_proceedings(event, sessions, second)
     assert first.read_bytes() == second.read_bytes()
     with zipfile.ZipFile(first) as archive:
         assert {info.date_time for info in archive.infolist()} == {(2021, 3, 4, 9, 0, 0)}
@@ -639,7 +646,7 @@ def test_an_event_without_sessions_still_makes_a_document(tmp_path):
     shutil.copy(NOTES / EVENT / "event.yaml", notes / EVENT / "event.yaml")  # no sessions, no registrations
     event, sessions = load_notes(notes / EVENT)
     assert sessions == []
-    assert proceedings.write(event, sessions, tmp_path / "atti.docx") == []
+    assert write_proceedings(event, sessions, tmp_path / "atti.docx") == []
     document = docx.Document(tmp_path / "atti.docx")
     assert [p.text for p in document.paragraphs if p.style.name in ("Heading 1", "Body Text")][2:] == [
         "Programma",
@@ -664,7 +671,7 @@ def test_markup_in_notes_stays_text(tmp_path):
 
     event, sessions = load_notes(hostile_library(tmp_path) / EXAMPLE_EVENT)
     path = tmp_path / "atti.docx"
-    proceedings.write(event, sessions, path)
+    write_proceedings(event, sessions, path)
     titles = [text.split("\u2002", 1)[-1] for text in texts(path, "Heading1")]
     assert f"{SCRIPT} Titolo" in titles
     assert f"{SCRIPT} esito" in [text.split("\u2002", 1)[-1] for text in texts(path, "Heading3")]
@@ -743,7 +750,7 @@ def test_colophon_defaults_to_the_site_licence_and_the_last_day(tmp_path):
 
     notes = write_library(tmp_path, session=None, event=EVENT_YAML + "end_date: 2019-10-16\n")
     event, sessions = load_notes(notes / "convegno-2019")
-    proceedings.write(event, sessions, tmp_path / "atti.docx")
+    write_proceedings(event, sessions, tmp_path / "atti.docx")
     assert texts(tmp_path / "atti.docx", "Colophon") == [
         "Atti del convegno, Torino, 15–16 ottobre 2019",
         "Organizzatori: \nRegione Piemonte",

@@ -838,7 +838,7 @@ async def office_chapter(datasette, request):
             "title": "Atti", "text": message("desk_chapter_invalid", "it")}, status=422)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{event_id}-{session}.docx"
-        proceedings.write(event, [note], path)
+        proceedings.write(event, [note], path, followup=load.event_followup(event, [note], load.Problems()), earlier=load.followed_events(event))
         content = path.read_bytes()
     return Response(content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                     headers={"Content-Disposition": f'attachment; filename="{event_id}-{session}.docx"'})

@@ -7,7 +7,8 @@ wait for, or break, each other. The PDF is tagged for accessibility
 (structure tags, document language, title shown from the metadata, an
 outline from the headings), fonts embedded, and every Word bookmark becomes
 a named destination, which ``bookmark_pages`` reads back: the page numbers
-LibreOffice computed, for the Word documents' own page references.
+LibreOffice computed, which ``add_pdfs`` writes into the Word documents' own
+page references.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections import defaultdict
 from pathlib import Path
 from typing import Iterable
+
+from .. import wordml
 
 # LibreOffice's writer_pdf_Export options (officecfg's Common/Filter/PDF/Export).
 EXPORT_OPTIONS = {
@@ -94,3 +98,30 @@ def bookmark_pages(pdf: Path, bookmarks: Iterable[str]) -> dict[str, int]:
         if destination is not None:
             pages[bookmark] = reader.get_destination_page_number(destination) + 1
     return pages
+
+
+def add_pdfs(documents: list[Path]) -> list[Path]:
+    """The PDF edition of each of ``documents``, beside it, made by LibreOffice;
+    and the page numbers LibreOffice computed written into the documents'
+    page references, so Word shows them as they are.
+
+    LibreOffice writes into a hidden folder beside the documents; each PDF
+    is then renamed into place: a failed conversion (``PdfError``)
+    replaces nothing."""
+    made = []
+    folders: dict[Path, list[Path]] = defaultdict(list)
+    for document in documents:
+        folders[Path(document).parent].append(Path(document))
+    for folder, group in folders.items():
+        scratch = Path(tempfile.mkdtemp(prefix=".pdf-", dir=folder))
+        try:
+            converted = convert(group, scratch)
+            for document, pdf_file in zip(group, converted):
+                wordml.fill_page_refs(document, bookmark_pages(pdf_file, wordml.page_refs(document)))
+            for document, pdf_file in zip(group, converted):
+                target = document.with_suffix(".pdf")
+                os.replace(pdf_file, target)
+                made.append(target)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return made
