@@ -835,6 +835,19 @@ def counted(count: int, noun: str, lang: str) -> str:
     return f"{count} {NOUNS[noun][lang][count != 1]}"
 
 
+def errors(problems, lang: str) -> str:
+    """``1 errore``, ``3 errori``: the errors among ``problems`` (a ``load.Problems``)."""
+    return counted(len(problems.errors), "error", lang)
+
+
+def summary(counts: dict, lang: str) -> str:
+    """``1 evento, 3 sessioni, 96 esiti (4 interni, non pubblicati)``."""
+    text = ", ".join(counted(counts[key], key[:-1], lang) for key in ("events", "sessions", "outcomes"))
+    if counts.get("internal"):
+        text += f" ({counted(counts['internal'], 'internal', lang)})"
+    return text
+
+
 class Bilingual(dict):
     """A context value given in both languages, chosen when the message is rendered."""
 
