@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from . import load
+from .common.text import LANGUAGES
 from .load import Problems
 from .messages import current_lang, errors, message, printable, summary
 
@@ -52,7 +53,7 @@ def writes_files(command):
 
 lang_option = click.option(
     "--lang",
-    type=click.Choice(["it", "en"]),
+    type=click.Choice(list(LANGUAGES)),
     default=None,
     help="Language of messages: it (default, or $OUTCOMES_LANG) or en.",
 )
@@ -455,7 +456,7 @@ def _values(counter, lang: str, limit: int = 20) -> str:
                    "another language than the event's).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the document to this file instead (and its PDF beside it).")
-@click.option("--lang", type=click.Choice(["it", "en"]), default=None,
+@click.option("--lang", type=click.Choice(list(LANGUAGES)), default=None,
               help="Language of the document and of messages (default: the event's language, it or en).")
 @click.option("--internal", is_flag=True,
               help="Include internal sessions and outcomes. Never for publication: the default file name "
