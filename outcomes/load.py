@@ -16,7 +16,6 @@ import contextlib
 import datetime as dt
 import difflib
 import gc
-import hashlib
 import io
 import os
 import re
@@ -30,6 +29,8 @@ from pydantic import BaseModel, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import models
+from .common.files import digest as file_digest
+from .common.text import LANGUAGES
 from .messages import FIELD_LABELS, MESSAGES, Bilingual, current_lang, message
 
 MAX_NOTE_BYTES = 2 * 1024 * 1024
@@ -287,7 +288,7 @@ def _check_stat(info: os.stat_result, limit: int) -> None:
     if not stat.S_ISREG(info.st_mode):
         kind = next((k for test, k in _FILE_KINDS if test(info.st_mode)), "special")
         raise NoteError(1, 1, "not_a_regular_file", what=Bilingual(
-            {lang: message(f"file_kind_{kind}", lang) for lang in ("it", "en")}
+            {lang: message(f"file_kind_{kind}", lang) for lang in LANGUAGES}
         ))
     if info.st_size > limit:
         raise too_large(info.st_size, limit)
@@ -483,7 +484,7 @@ def _mark(node: Node) -> tuple[int, int]:
 
 def _found(node_or_value) -> str:
     kind = {MappingNode: "mapping", SequenceNode: "list"}.get(type(node_or_value), "text")
-    return Bilingual({lang: message(f"found_{kind}", lang) for lang in ("it", "en")})
+    return Bilingual({lang: message(f"found_{kind}", lang) for lang in LANGUAGES})
 
 
 def to_python(root: Node, source: str, path, problems: Problems) -> dict:
@@ -638,7 +639,7 @@ def _problem(model: type[BaseModel], detail: dict, root: MappingNode, path) -> P
         context["first_line"] = _mark(first)[0]
     elif kind == "sdg_target_unknown":
         context["hint"] = Bilingual(
-            {lang: message(f"sdg_target_hint_{context.get('hint', 'form')}", lang, **context) for lang in ("it", "en")}
+            {lang: message(f"sdg_target_hint_{context.get('hint', 'form')}", lang, **context) for lang in LANGUAGES}
         )
     if isinstance(node, ScalarNode) and not on_key:
         context["value"] = node.value
@@ -836,11 +837,6 @@ def read_session(path: Path, event: EventNote | None, prepare=None, keep: bool =
         prepared = prepare(note) if prepare else None
         refs = outcome_refs(note) if event is not None and event.followup_path else ()
     return SessionResult(path, digest, note if keep else None, prepared, counts, problems, refs)
-
-
-def file_digest(data: bytes) -> str:
-    """What identifies a note's content (and a build's inputs)."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _read_session_task(task: tuple) -> SessionResult:

@@ -33,9 +33,9 @@ from datasette.utils.asgi import Response
 from itsdangerous import BadSignature
 
 from .. import load, vocab
+from ..common.files import digest, write_atomic
 from ..common.markdown import markdown_html
 from ..intake import IntakeError
-from ..intake.files import write_atomic
 from ..messages import errors, message, summary
 from . import fields, state
 
@@ -798,7 +798,7 @@ async def _decide(datasette, desk: Desk, current: state.Revision, action: str, c
         if action != "accept_anyway" and state.file_digest(path) != current.disk_digest:
             raise _DiskConflict(message("desk_disk_changed", "it", path=str(path)))
         revision = state.add_revision(conn, event, session, base=base, action="accept", yaml=current.yaml,
-                                      author=user, comment=comment or None, disk_digest=state.digest(current.yaml))
+                                      author=user, comment=comment or None, disk_digest=digest(current.yaml))
         write_atomic(path, current.yaml)
         return revision
 

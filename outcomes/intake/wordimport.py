@@ -30,7 +30,8 @@ from lxml import etree
 
 from .. import load, models
 from ..messages import current_lang, message
-from .files import dump_note, schema_line, write_atomic
+from ..common.files import write_atomic
+from .files import dump_note, schema_line
 from .form import FORM, Block, FormField, bookmark_name
 from . import IntakeError, check_id, file_refused
 from .semantics import derive_id, form_wording, in_model_order, split_codes, term_id, unquote
