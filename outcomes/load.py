@@ -30,7 +30,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import models
 from .common.files import digest as file_digest
-from .common.text import LANGUAGES
+from .common.text import LANGUAGES, text
 from .messages import FIELD_LABELS, MESSAGES, Bilingual, current_lang, message
 
 MAX_NOTE_BYTES = 2 * 1024 * 1024
@@ -418,46 +418,10 @@ _EXPLANATIONS = {
     "control characters are not allowed": "control",
 }
 
-_EXPLANATION_TEXT = {
-    "tab": {
-        "it": "tabulazione (tasto Tab) usata per rientrare: in YAML si rientra con gli spazi",
-        "en": "a tab is used for indentation: YAML indents with spaces",
-    },
-    "colon": {
-        "it": "«: » inatteso: se il testo contiene «: », scrivilo tra virgolette o su righe a parte dopo «|»",
-        "en": "unexpected ': ': if the text contains ': ', put it in quotes or on its own lines after '|'",
-    },
-    "missing_colon": {
-        "it": "manca «:» dopo il nome del campo, oppure il rientro della riga è sbagliato",
-        "en": "a ':' is missing after the field name, or the line is indented wrongly",
-    },
-    "indentation": {
-        "it": "rientro non coerente: i campi dello stesso livello devono iniziare nella stessa colonna",
-        "en": "inconsistent indentation: fields of the same level must start in the same column",
-    },
-    "unclosed_quote": {
-        "it": "il file finisce prima della chiusura di virgolette o parentesi",
-        "en": "the file ends before a quote or bracket is closed",
-    },
-    "alias": {
-        "it": "«*» all'inizio di un valore indica un riferimento YAML: metti il testo tra virgolette",
-        "en": "'*' at the start of a value is a YAML alias: put the text in quotes",
-    },
-    "documents": {
-        "it": "«---» separa due documenti: una nota ne contiene uno solo",
-        "en": "'---' separates two documents: a note holds only one",
-    },
-    "control": {
-        "it": "carattere di controllo non ammesso (spesso incollato da un altro programma): cancellalo",
-        "en": "a control character is not allowed (often pasted from another program): delete it",
-    },
-}
-
-
 def _explain(key: str, error: Exception) -> Bilingual:
     """Why libyaml refused the text, in both languages (chosen when printed)."""
     detail = getattr(error, "problem", None) or str(error).split("\n")[0]
-    return Bilingual({lang: f"{text} ({detail})" for lang, text in _EXPLANATION_TEXT[key].items()})
+    return Bilingual({lang: f"{text(f'loader.yaml_{key}', lang)} ({detail})" for lang in LANGUAGES})
 
 
 def _syntax_error(error: yaml.MarkedYAMLError, parser_class) -> Exception:
