@@ -456,7 +456,7 @@ def _values(counter, lang: str, limit: int = 20) -> str:
                    "another language than the event's).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the document to this file instead (and its PDF beside it).")
-@click.option("--lang", type=click.Choice(list(LANGUAGES)), default=None,
+@click.option("--lang", type=click.Choice(["it", "en"]), default=None,
               help="Language of the document and of messages (default: the event's language, it or en).")
 @click.option("--internal", is_flag=True,
               help="Include internal sessions and outcomes. Never for publication: the default file name "
