@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from . import __version__, load, site, store
+from .common.files import write_atomic
 from .load import EventNote, Problems
 
 DATABASE = "outcomes.db"
@@ -169,7 +170,7 @@ def publish(stage: Path, out_dir: Path, stale: list[str] | None = None) -> list[
         stale = sorted(
             p.name for p in (out_dir / PROCEEDINGS_DIR).glob("*") if p.suffix in (".docx", ".pdf") and p.name not in fresh
         )
-    _write_atomically(out_dir / JOURNAL, json.dumps({"stage": stage.name, "stale_proceedings": stale}))
+    write_atomic(out_dir / JOURNAL, json.dumps({"stage": stage.name, "stale_proceedings": stale}))
     published = _move_staged(stage, out_dir, stale)
     (out_dir / JOURNAL).unlink()
     return published
@@ -237,12 +238,6 @@ def _read_json(path: Path):
         return json.loads(load.read_regular(path, MAX_OWN_FILE_BYTES))
     except load.NoteError as error:
         raise ValueError(error.kind) from None
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, "utf-8")
-    os.replace(temporary, path)
 
 
 # --- What the last build was made from -----------------------------------------------

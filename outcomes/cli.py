@@ -15,8 +15,9 @@ from pathlib import Path
 import click
 
 from . import load
+from .common.text import LANGUAGES
 from .load import Problems
-from .messages import counted, current_lang, message, printable
+from .messages import current_lang, errors, message, printable, summary
 
 NOTES_DIR = Path("notes")
 OUT_DIR = Path("build")
@@ -24,19 +25,6 @@ OUT_DIR = Path("build")
 def say(kind: str, lang: str, **values) -> str:
     """A sentence of ``outcomes.messages``, in ``lang``."""
     return message(kind, lang, **values)
-
-
-def errors(problems: Problems, lang: str) -> str:
-    """``1 errore``, ``3 errori``."""
-    return counted(len(problems.errors), "error", lang)
-
-
-def summary(counts: dict, lang: str) -> str:
-    """``1 evento, 3 sessioni, 96 esiti (4 interni, non pubblicati)``."""
-    text = ", ".join(counted(counts[key], key[:-1], lang) for key in ("events", "sessions", "outcomes"))
-    if counts.get("internal"):
-        text += f" ({counted(counts['internal'], 'internal', lang)})"
-    return text
 
 
 def report(problems: Problems, lang: str) -> None:
@@ -65,7 +53,7 @@ def writes_files(command):
 
 lang_option = click.option(
     "--lang",
-    type=click.Choice(["it", "en"]),
+    type=click.Choice(list(LANGUAGES)),
     default=None,
     help="Language of messages: it (default, or $OUTCOMES_LANG) or en.",
 )

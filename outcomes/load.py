@@ -16,7 +16,6 @@ import contextlib
 import datetime as dt
 import difflib
 import gc
-import hashlib
 import io
 import os
 import re
@@ -30,6 +29,8 @@ from pydantic import BaseModel, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import models
+from .common.files import digest as file_digest
+from .common.text import LANGUAGES, text
 from .messages import FIELD_LABELS, MESSAGES, Bilingual, current_lang, message
 
 MAX_NOTE_BYTES = 2 * 1024 * 1024
@@ -287,7 +288,7 @@ def _check_stat(info: os.stat_result, limit: int) -> None:
     if not stat.S_ISREG(info.st_mode):
         kind = next((k for test, k in _FILE_KINDS if test(info.st_mode)), "special")
         raise NoteError(1, 1, "not_a_regular_file", what=Bilingual(
-            {lang: message(f"file_kind_{kind}", lang) for lang in ("it", "en")}
+            {lang: message(f"file_kind_{kind}", lang) for lang in LANGUAGES}
         ))
     if info.st_size > limit:
         raise too_large(info.st_size, limit)
@@ -417,46 +418,10 @@ _EXPLANATIONS = {
     "control characters are not allowed": "control",
 }
 
-_EXPLANATION_TEXT = {
-    "tab": {
-        "it": "tabulazione (tasto Tab) usata per rientrare: in YAML si rientra con gli spazi",
-        "en": "a tab is used for indentation: YAML indents with spaces",
-    },
-    "colon": {
-        "it": "«: » inatteso: se il testo contiene «: », scrivilo tra virgolette o su righe a parte dopo «|»",
-        "en": "unexpected ': ': if the text contains ': ', put it in quotes or on its own lines after '|'",
-    },
-    "missing_colon": {
-        "it": "manca «:» dopo il nome del campo, oppure il rientro della riga è sbagliato",
-        "en": "a ':' is missing after the field name, or the line is indented wrongly",
-    },
-    "indentation": {
-        "it": "rientro non coerente: i campi dello stesso livello devono iniziare nella stessa colonna",
-        "en": "inconsistent indentation: fields of the same level must start in the same column",
-    },
-    "unclosed_quote": {
-        "it": "il file finisce prima della chiusura di virgolette o parentesi",
-        "en": "the file ends before a quote or bracket is closed",
-    },
-    "alias": {
-        "it": "«*» all'inizio di un valore indica un riferimento YAML: metti il testo tra virgolette",
-        "en": "'*' at the start of a value is a YAML alias: put the text in quotes",
-    },
-    "documents": {
-        "it": "«---» separa due documenti: una nota ne contiene uno solo",
-        "en": "'---' separates two documents: a note holds only one",
-    },
-    "control": {
-        "it": "carattere di controllo non ammesso (spesso incollato da un altro programma): cancellalo",
-        "en": "a control character is not allowed (often pasted from another program): delete it",
-    },
-}
-
-
 def _explain(key: str, error: Exception) -> Bilingual:
     """Why libyaml refused the text, in both languages (chosen when printed)."""
     detail = getattr(error, "problem", None) or str(error).split("\n")[0]
-    return Bilingual({lang: f"{text} ({detail})" for lang, text in _EXPLANATION_TEXT[key].items()})
+    return Bilingual({lang: f"{text(f'loader.yaml_{key}', lang)} ({detail})" for lang in LANGUAGES})
 
 
 def _syntax_error(error: yaml.MarkedYAMLError, parser_class) -> Exception:
@@ -483,7 +448,7 @@ def _mark(node: Node) -> tuple[int, int]:
 
 def _found(node_or_value) -> str:
     kind = {MappingNode: "mapping", SequenceNode: "list"}.get(type(node_or_value), "text")
-    return Bilingual({lang: message(f"found_{kind}", lang) for lang in ("it", "en")})
+    return Bilingual({lang: message(f"found_{kind}", lang) for lang in LANGUAGES})
 
 
 def to_python(root: Node, source: str, path, problems: Problems) -> dict:
@@ -638,7 +603,7 @@ def _problem(model: type[BaseModel], detail: dict, root: MappingNode, path) -> P
         context["first_line"] = _mark(first)[0]
     elif kind == "sdg_target_unknown":
         context["hint"] = Bilingual(
-            {lang: message(f"sdg_target_hint_{context.get('hint', 'form')}", lang, **context) for lang in ("it", "en")}
+            {lang: message(f"sdg_target_hint_{context.get('hint', 'form')}", lang, **context) for lang in LANGUAGES}
         )
     if isinstance(node, ScalarNode) and not on_key:
         context["value"] = node.value
@@ -836,11 +801,6 @@ def read_session(path: Path, event: EventNote | None, prepare=None, keep: bool =
         prepared = prepare(note) if prepare else None
         refs = outcome_refs(note) if event is not None and event.followup_path else ()
     return SessionResult(path, digest, note if keep else None, prepared, counts, problems, refs)
-
-
-def file_digest(data: bytes) -> str:
-    """What identifies a note's content (and a build's inputs)."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _read_session_task(task: tuple) -> SessionResult:

@@ -32,6 +32,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from . import vocab
+from .common.text import LANGUAGES
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _SLUG = re.compile(SLUG_PATTERN)
@@ -235,8 +236,8 @@ def parse_language(value: object) -> str:
     raise _fail("language_unknown", text, suggestion=vocab.languages().suggest(text))
 
 
-# The languages the proceedings are written in (outcomes.proceedings has their words).
-EDITION_LANGUAGES = ("it", "en")
+# The languages the proceedings are written in: those the project speaks.
+EDITION_LANGUAGES = LANGUAGES
 
 
 def parse_edition_language(value: object) -> str:

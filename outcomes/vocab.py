@@ -19,7 +19,7 @@ from importlib import resources
 
 import pycountry
 
-LANGUAGES = ("it", "en")
+from .common.text import LANGUAGES
 
 
 @dataclass(frozen=True)

@@ -222,8 +222,19 @@ def test_internal_records_and_names_never_reach_the_database(library):
 
 
 def test_rowids_are_stable(db):
+    """A row's rowid is a number fixed by its id alone, the same in every
+    build and every version (links to /outcomes/<rowid> keep working)."""
+    rowids = {
+        table: {row["id"]: row["rowid"] for row in db.query(f"select rowid, id from {table}")}
+        for table in ("events", "sessions")
+    }
+    assert rowids == {
+        "events": {"convegno-2019": 63625791866190554},
+        "sessions": {"convegno-2019--laboratorio": 42326137272634061},
+    }
     row = next(db.query("select rowid, id from outcomes where slug = 'sportello-diaspore'"))
-    assert row["rowid"] == stable_rowid(row["id"])
+    assert row == {"rowid": 64087643321827339, "id": "convegno-2019--laboratorio--sportello-diaspore"}
+    assert stable_rowid(row["id"]) == row["rowid"]
 
 
 @pytest.mark.parametrize("query", ["citta", "città", "CITTÀ"])

@@ -19,7 +19,6 @@ import asyncio
 import datetime as dt
 import difflib
 import hmac
-import importlib.util
 import re
 import tempfile
 import time
@@ -34,9 +33,10 @@ from datasette.utils.asgi import Response
 from itsdangerous import BadSignature
 
 from .. import load, vocab
+from ..common.files import digest, write_atomic
+from ..common.markdown import markdown_html
 from ..intake import IntakeError
-from ..intake.files import write_atomic
-from ..messages import message
+from ..messages import errors, message, summary
 from . import fields, state
 
 PLUGIN = "outcomes-desk"
@@ -711,22 +711,6 @@ def _preview(text: str, desk: Desk, event: str, session: str) -> tuple[load.Sess
     return note, problems
 
 
-_MARKDOWN = None
-
-
-def markdown_html(text: str | None) -> str:
-    """The public site's own Markdown rendering (bleach-cleaned), so the
-    preview shows what the site will."""
-    global _MARKDOWN
-    if _MARKDOWN is None:
-        path = Path(__file__).parent.parent / "site" / "plugins" / "outcomes_site.py"
-        spec = importlib.util.spec_from_file_location("outcomes_desk_site_preview", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        _MARKDOWN = module.markdown_html
-    return _MARKDOWN(text)
-
-
 @_need_office
 async def office_review(datasette, request):
     desk = _desk(datasette)
@@ -814,7 +798,7 @@ async def _decide(datasette, desk: Desk, current: state.Revision, action: str, c
         if action != "accept_anyway" and state.file_digest(path) != current.disk_digest:
             raise _DiskConflict(message("desk_disk_changed", "it", path=str(path)))
         revision = state.add_revision(conn, event, session, base=base, action="accept", yaml=current.yaml,
-                                      author=user, comment=comment or None, disk_digest=state.digest(current.yaml))
+                                      author=user, comment=comment or None, disk_digest=digest(current.yaml))
         write_atomic(path, current.yaml)
         return revision
 
@@ -848,7 +832,6 @@ async def office_chapter(datasette, request):
 async def office_publish(datasette, request):
     """The same build as ``python publish.py``, its result on the page."""
     from ..build import build
-    from ..cli import errors, summary
 
     desk = _desk(datasette)
     if request.method != "POST":

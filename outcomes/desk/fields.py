@@ -24,7 +24,7 @@ from pydantic import BaseModel, BeforeValidator
 
 from .. import load, models, vocab
 from ..intake.files import dump_note, schema_line
-from ..intake.wordimport import derive_id, form_wording, in_model_order, split_codes
+from ..intake.semantics import derive_id, form_wording, in_model_order, split_codes
 from ..messages import message as render
 
 MAX_FIELD_CHARS = 20_000  # a whole session summary is a few thousand

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from ..common.files import digest
+
 DATA_DIR = Path("desk")
 DATABASE = "desk.db"
 SECRET_FILE = "secret"
@@ -293,14 +295,6 @@ def sessions(conn: sqlite3.Connection) -> list[SessionState]:
             correcting=bool(current and correcting(current.state, decided[0] if decided else None)),
         ))
     return result
-
-
-def digest(text: str | bytes | None) -> str:
-    """What identifies a note file's content; ``absent`` for no file."""
-    if text is None:
-        return "absent"
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    return hashlib.sha256(data).hexdigest()
 
 
 def file_digest(path: Path) -> str:

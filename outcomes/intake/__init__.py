@@ -15,6 +15,7 @@ What they write is checked with the same loader as hand-written notes.
 from pydantic_core import PydanticCustomError
 
 from .. import load, models
+from ..common.text import LANGUAGES
 from ..messages import Bilingual, message
 
 
@@ -34,7 +35,7 @@ def check_id(value: str, what: str) -> None:
     try:
         models.parse_id(value)
     except PydanticCustomError as error:
-        what_words = Bilingual({lang: message(f"{what}_word", lang) for lang in ("it", "en")})
+        what_words = Bilingual({lang: message(f"{what}_word", lang) for lang in LANGUAGES})
         kind = "bad_id" if error.type == "slug" else error.type
         raise IntakeError(kind, what=what_words, **error.context) from None
 

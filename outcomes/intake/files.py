@@ -1,12 +1,9 @@
-"""Writing notes: the editor's schema line, tidy YAML, atomic replacement."""
+"""Writing notes: the editor's schema line, tidy YAML."""
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
@@ -73,24 +70,3 @@ def _dump_item(item_json: str) -> str:
     """One item of a list of mappings, indented as it sits under its key."""
     text = _dump([json.loads(item_json)])
     return "".join("  " + line if line.strip() else line for line in text.splitlines(keepends=True))
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step: a reader (or a build) sees
-    the old file or the new one, never half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

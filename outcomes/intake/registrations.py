@@ -29,10 +29,11 @@ from pathlib import Path
 from pydantic import Field
 
 from .. import load, models, vocab
+from ..common.files import write_atomic
 from ..messages import message
 from . import IntakeError
 from .exports import Column, Export, open_export, shown, split_multiple
-from .files import dump_note, schema_line, write_atomic
+from .files import dump_note, schema_line
 from .names import term_named
 
 DEFAULT_MAP = "registrations-map.yaml"

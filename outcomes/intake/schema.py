@@ -47,7 +47,7 @@ def render(model: type[BaseModel]) -> str:
 
 def write_schemas(out: Path = SCHEMAS_DIR) -> list[Path]:
     """Write ``<out>/<name>.schema.json`` for every kind of note."""
-    from .files import write_atomic
+    from ..common.files import write_atomic
 
     paths = []
     for name, model in SCHEMAS.items():

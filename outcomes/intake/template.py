@@ -14,8 +14,9 @@ from pathlib import Path
 import jinja2
 
 from .. import load, models, vocab
+from ..common.files import write_atomic
 from . import IntakeError, check_id
-from .files import schema_line, write_atomic
+from .files import schema_line
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,13 @@ from pathlib import Path
 
 from lxml import etree
 
-from .. import load, models, vocab
+from .. import load, models
 from ..messages import current_lang, message
-from .files import dump_note, schema_line, write_atomic
+from ..common.files import write_atomic
+from .files import dump_note, schema_line
 from .form import FORM, Block, FormField, bookmark_name
-from .names import term_named
 from . import IntakeError, check_id, file_refused
+from .semantics import derive_id, form_wording, in_model_order, split_codes, term_id, unquote
 from .template import event_template
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -48,7 +49,6 @@ _MARKER_BASE = 0xF0000
 _MARKERS = re.compile("[\U000F0000-\U000FFFFF]")
 _OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")  # Office's escape for characters XML cannot hold
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-_QUOTES = "\"'“”„‘’‚«»‹›`´"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)  # no external entities
 
 # A filled form is a few hundred kilobytes; these bounds leave room for
@@ -347,19 +347,19 @@ def _value(form_field: FormField, text: FieldText, block: Block, conversion: _Co
         value = " ".join(" ".join(paragraphs).split())
     if not value or value == form_field.placeholder:
         value = ""
-    if form_field.control == "date" and text.full_date and not _looks_like_date(_unquote(value)):
+    if form_field.control == "date" and text.full_date and not _looks_like_date(unquote(value)):
         value = text.full_date
     if not value:
         return None
     if form_field.control == "choice":
-        return _term_id(form_field.vocabulary, _unquote(value))
+        return term_id(form_field.vocabulary, unquote(value))
     if form_field.control == "count":
-        number = _unquote(value)
+        number = unquote(value)
         return int(number) if re.fullmatch(r"\d{1,7}", number) else number
     if form_field.control == "codes":
         return split_codes(form_field.key, form_field.vocabulary, value)
     if form_field.control == "date" or form_field.key in ("start", "end", "id", "language"):
-        return _unquote(value)
+        return unquote(value)
     return value
 
 
@@ -377,101 +377,16 @@ def _clean(text: str, block: Block, form_field: FormField, conversion: _Conversi
     return text
 
 
-def _unquote(text: str) -> str:
-    """``“10.7”`` -> ``10.7``: quotes around a code are never part of it."""
-    return text.strip().strip(_QUOTES).strip()
-
-
 def _looks_like_date(text: str) -> bool:
     return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text))
 
 
-_SPLITTERS = {
-    # "10.7, 17.17" or "10.7,17.17" or "10.7 17.17"; "10,7" stays one item (a decimal comma).
-    "sdg_targets": re.compile(r"[;\s]+|,(?=\s|\d+\.|$)"),
-    "gcm_objectives": re.compile(r"[,;\s]+"),
-}
-_LIST_SPLITTER = re.compile(r"[,;]+")  # names may hold spaces: "Burkina Faso", "Ente locale"
-
-
-def split_codes(key: str, vocabulary: str | None, value: str) -> list:
-    """A comma-separated list as people write it (``10.7, 17.17``, ``SN,
-    Marocco``, ``Ente locale; ONG``) -> the list of values for the field
-    ``key``, names turned into ids; the Word form and the desk share it."""
-    splitter = _SPLITTERS.get(key, _LIST_SPLITTER)
-    items = [_unquote(item) for item in splitter.split(value)]
-    items = [item for item in items if item]
-    if key == "gcm_objectives":
-        return [int(item) if re.fullmatch(r"\d{1,2}", item) else item for item in items]
-    if key == "countries":
-        return [_term_id("countries", item) for item in items]
-    if vocabulary and vocabulary not in ("sdg_targets", "gcm_objectives"):
-        return [_term_id(vocabulary, item) for item in items]
-    if key == "keywords":
-        return [item.strip() for item in _LIST_SPLITTER.split(value) if item.strip()]
-    return items
-
-
-def _term_id(vocabulary: str, text: str) -> str:
-    """The id of the term chosen from a drop-down list or written by name
-    (``Laboratorio``, ``Ente locale``, ``Senegal``); anything else is kept as
-    typed, for the loader to judge and explain."""
-    return term_named(vocabulary, text) or text
-
-
-def derive_id(title: str, taken: set, fallback: str) -> str:
-    """An outcome id from its title, unique among ``taken`` (``fallback``,
-    e.g. the form's block name, when the title gives no letters)."""
-    words = models.slugify(title).split("-")
-    base = ""
-    for word in words:
-        if len(base) + len(word) + 1 > 50:
-            break
-        base = f"{base}-{word}" if base else word
-    base = base or models.slugify(fallback)
-    candidate, number = base, 2
-    while candidate in taken:
-        candidate, number = f"{base}-{number}", number + 1
-    return candidate
-
-
-def in_model_order(data: dict, model) -> dict:
-    """``data``'s keys in the order the model declares its fields (unknown ones last)."""
-    order = list(model.model_fields)
-    return {key: data[key] for key in sorted(data, key=lambda k: order.index(k) if k in order else len(order))}
-
-
 # --- Checking and writing ---------------------------------------------------------------------
-
-# Kinds whose YAML wording ("add 'owner:'") has a version in the form's terms.
-_FORM_KINDS = {
-    "missing": "form_missing",
-    "commitment_needs_owner": "form_commitment_needs_owner",
-    "commitment_needs_due": "form_commitment_needs_due",
-    "duplicate_id": "form_duplicate_id",
-    "only_for_commitments": "form_only_for_commitments",
-}
-
 
 def _form_problem(problem: load.Problem, conversion: _Conversion) -> FormProblem:
     section, label = _place(problem.field, conversion)
     kind, context = form_wording(problem, conversion.outcome_blocks)
     return FormProblem(conversion.file, kind, section, label, context, problem.severity)
-
-
-def form_wording(problem: load.Problem, outcome_sections: list[str]) -> tuple[str, dict]:
-    """The message kind and context telling ``problem`` in a form's terms
-    ("write the organisation responsible", not "add 'owner:'"); the Word form
-    and the desk share it. ``outcome_sections`` names each outcome's block."""
-    context = dict(problem.context)
-    kind = _FORM_KINDS.get(problem.kind, problem.kind)
-    if problem.kind == "duplicate_id" and "first_index" in context and context["first_index"] < len(outcome_sections):
-        context["first_section"] = outcome_sections[context["first_index"]]
-    if problem.kind == "only_for_commitments":
-        types = vocab.outcome_types()
-        context["type_label"] = types.label(context["type"], "it") if context.get("type") in types else context.get("type")
-        context["commitment"] = types.label("commitment", "it")
-    return kind, context
 
 
 def _place(path: str, conversion: _Conversion) -> tuple[str | None, str | None]:
@@ -522,7 +437,7 @@ def outcome_ids(note: Path) -> tuple[str, ...]:
 
 def printed_ids(form: FilledForm) -> tuple[str, str]:
     """The event and session printed on the form (or in its properties); "" if not."""
-    printed = {key: _unquote(" ".join(form.fields[f"form.{key}"].paragraphs)) if f"form.{key}" in form.fields else ""
+    printed = {key: unquote(" ".join(form.fields[f"form.{key}"].paragraphs)) if f"form.{key}" in form.fields else ""
                for key in ("event", "session")}
     if (not printed["event"] or not printed["session"]) and form.identifier and "/" in form.identifier:
         printed["event"], printed["session"] = (printed["event"] or form.identifier.split("/", 1)[0],
