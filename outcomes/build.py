@@ -30,9 +30,9 @@ import re
 import shutil
 import sqlite3
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from . import load, site, store
 from .load import EventNote, Problems
