@@ -12,6 +12,7 @@ import click
 import pytest
 
 from outcomes.cli import cli
+from test_architecture import ROOMS, may_import
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,3 +69,30 @@ def test_every_command_and_option_is_in_the_table(path, command):
     assert entry is not None, f"{path!r} is not in the README's command table"
     missing = [param.opts[-1] for param in options if not any(_shown(name, entry) for name in param.opts + param.secondary_opts)]
     assert missing == [], f"{path}: options missing from the README's table"
+
+
+def development_map() -> dict[str, str]:
+    """The README's development map: room -> what it may import, as written."""
+    section = ROOT.joinpath("README.md").read_text("utf-8").split("\n## Development\n", 1)[1]
+    rows = section.split("```\n", 2)[1].splitlines()[1:]
+    return {re.split(r"\s{2,}", row)[0].removesuffix(".py").strip("/").replace("/", " "): re.split(r"\s{2,}", row)[-1]
+            for row in rows}
+
+
+def _read(cell: str, order: list[str]) -> set[str]:
+    """"anything", "nothing", "A, B and below" (A, B and every room listed
+    under the lowest of them, down to common), "common's copy, third-party"."""
+    if cell == "anything":
+        return set(ROOMS) - {"cli"}
+    words = [word.strip() for word in re.split(r",| and ", cell)]
+    named = {word for word in words if word in ROOMS}
+    if "below" in words:
+        named |= set(order[max(order.index(room) for room in named) + 1: order.index("common") + 1])
+    return named
+
+
+def test_the_development_map_states_the_import_rules():
+    drawn = development_map()
+    order = list(drawn)
+    assert sorted(drawn) == sorted(ROOMS)
+    assert {room: _read(cell, order) for room, cell in drawn.items()} == {room: may_import(room) for room in ROOMS}
