@@ -15,7 +15,7 @@ import pytest
 
 from conftest import EXAMPLE_NOTES
 from outcomes import build, store
-from outcomes.build import PACKAGE, fingerprint, fingerprinted_files, import_statements, module_files
+from outcomes.build import PACKAGE, fingerprint, fingerprinted_files, import_statements, imported_by, module_files
 
 
 @pytest.fixture
@@ -45,6 +45,8 @@ def test_the_modules_store_imports_are_fingerprinted():
     """Among them the stemmer's and the vocabularies' (stems, stopwords,
     facets), wherever they live."""
     files = set(fingerprinted_files())
+    modules = module_files()
+    assert {modules[name] for name in imported_by(PACKAGE, store.__name__)} <= files
     stemmer = Path(store.search.__file__)
     vocabularies = Path(store.vocab.__file__)
     assert {stemmer, vocabularies, PACKAGE / "schema.sql"} <= files
