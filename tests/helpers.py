@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import subprocess
+import sys
 import textwrap
+import time
+import urllib.request
 from pathlib import Path
 
 EVENT_YAML = """\
@@ -114,13 +120,6 @@ def write_library(root: Path, session: str = SESSION_YAML, event: str = EVENT_YA
 
 
 # --- Serving a build and driving a browser ---------------------------------------------
-
-import contextlib
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -6,17 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import html
-import os
 import re
-import shutil
 import sqlite3
 import stat
 import urllib.parse
-from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
 from desk_helpers import EVENT_ID, OFFICE_PASSWORD, OFFICE_USER
 from helpers import SESSION_YAML, write_library
 from outcomes.desk import state
@@ -345,8 +341,6 @@ def test_return_then_accept_writes_the_note_and_a_changed_file_is_a_conflict(des
 def test_secret_file_is_private_and_nothing_of_the_desk_is_published(desk, tmp_path):
     secret = tmp_path / "data" / "secret"
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
-    from outcomes.build import build
-
     facilitator, path = Client(desk), link_path(desk)
     office = _office(desk)
     facilitator.post(path, [*VALID_FORM, ("base", "0"), ("action", "submit")])

@@ -8,7 +8,6 @@ Set OUTCOMES_DESK_SCREENSHOTS=docs to write the README's screenshots there.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from pathlib import Path
 

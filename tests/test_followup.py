@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES
-from outcomes import load, site
+from outcomes import site
 
 MAPPATURA = "migrazione-cooperazione-internazionale/mappatura-rimesse-collettive"
 
@@ -153,7 +153,8 @@ def test_the_file_is_a_list_and_strict_yaml(run, notes):
 def test_checking_the_event_folder_checks_its_followup(run, notes):
     write_followup(notes, UPDATE.format(commitment=MAPPATURA, date="2999-01-01", status="done"))
     code, lines = check(run, notes)
-    assert code == 1 and lines[0].endswith("[0].date: data: 2999-01-01 è nel futuro (oggi è il " + dt.date.today().isoformat() + "): un aggiornamento dice ciò che si sa già")
+    today = dt.date.today().isoformat()
+    assert code == 1 and lines[0].endswith(f"[0].date: data: 2999-01-01 è nel futuro (oggi è il {today}): un aggiornamento dice ciò che si sa già")
 
 
 def test_a_later_event_names_earlier_events_it_follows(run, notes):

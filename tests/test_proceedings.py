@@ -485,7 +485,7 @@ def test_core_properties_come_from_the_event(written):
     assert (properties.title, properties.author, properties.subject, properties.comments) == (
         "Atti di prova", "Regione Piemonte", "Atti del convegno", "Un evento per i test degli atti",
     )
-    assert properties.created == properties.modified == dt.datetime(2021, 3, 4, 9, 0, tzinfo=dt.timezone.utc)
+    assert properties.created == properties.modified == dt.datetime(2021, 3, 4, 9, 0, tzinfo=dt.UTC)
     assert "python-docx" not in package_text(written["public"])
 
 
@@ -952,7 +952,7 @@ def test_without_libreoffice_the_build_says_so_and_succeeds(tmp_path, monkeypatc
 
 @pytest.mark.libreoffice
 def test_an_incremental_build_converts_only_the_changed_event(tmp_path):
-    from helpers import EVENT_YAML, SESSION_YAML, write_library
+    from helpers import SESSION_YAML, write_library
     from outcomes.build import build
 
     need_program("soffice", "the PDF editions are made by LibreOffice")

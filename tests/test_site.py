@@ -1388,7 +1388,8 @@ def test_readme_publish_command_serves_the_site(built, monkeypatch):
     assert args[:3] == ["datasette", "package", "outcomes.db"]
     monkeypatch.chdir(built)
     params = package.make_context("package", args[2:]).params
-    options = {key: params.pop(key) for key in ("metadata", "extra_options", "branch", "template_dir", "plugins_dir", "static", "install", "spatialite", "version_note", "secret", "port")}
+    names = ("metadata", "extra_options", "branch", "template_dir", "plugins_dir", "static", "install", "spatialite", "version_note", "secret", "port")
+    options = {key: params.pop(key) for key in names}
     with temporary_docker_directory(params.pop("files"), "datasette", **options, extra_metadata=params) as folder:
         dockerfile = Path(folder, "Dockerfile").read_text()
         [install] = re.findall(r"^RUN pip install -U (.*)$", dockerfile, re.M)
