@@ -54,4 +54,3 @@ async def all_rows(db, sql: str, params: dict | None = None) -> list[dict]:
 
 def json_codes(value: str | None) -> list:
     return json.loads(value or "[]")
-

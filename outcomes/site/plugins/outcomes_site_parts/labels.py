@@ -209,4 +209,3 @@ async def _array_cell(value, column, datasette):
         href = f"{outcomes}?{column}__arraycontains={urllib.parse.quote(item['id'], safe='')}"
         links.append(f'<a href="{escape(href)}" title="{escape(item["label"])}">{escape(shown)}</a>')
     return Markup(", ".join(links))
-

@@ -116,4 +116,3 @@ def date_text(value: str | dt.date | None) -> str:
         return ""
     day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
     return f"{day.day} {MONTHS[language()][day.month - 1]} {day.year}"
-

@@ -25,7 +25,6 @@ def open_data_file(datasette, name: str) -> Path | None:
     return next((folder / name for folder in folders if (folder / name).is_file()), None)
 
 
-
 async def open_data(datasette, request):
     name = request.url_vars["name"]
     path = open_data_file(datasette, name)

@@ -62,7 +62,6 @@ async def commitment_filters(datasette) -> dict:
     }
 
 
-
 async def outcome_page(datasette, outcome_id: str) -> dict | None:
     """An outcome with everything its page shows, codes resolved to labels."""
     db = datasette.get_database(DATABASE)
@@ -276,4 +275,3 @@ def citation(datasette, outcome: dict, today: dt.date | None = None) -> str:
 def overdue(due: str | None, status: str | None, today: dt.date | None = None) -> bool:
     """A commitment past its due date and neither done nor dropped."""
     return bool(due) and status not in ("done", "dropped") and str(due) < (today or dt.date.today()).isoformat()
-

@@ -85,4 +85,3 @@ def _size(count: int) -> str:
         text = f"{count / 1_000_000:.1f} MB"
         return text.replace(".", ",") if language() == "it" else text
     return f"{max(1, round(count / 1000))} kB"
-

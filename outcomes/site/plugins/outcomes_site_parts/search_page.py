@@ -300,4 +300,3 @@ async def search_page(datasette, request):
         ttl = int(datasette.setting("default_cache_ttl"))
         headers["Cache-Control"] = f"max-age={ttl}" if ttl else "no-cache"
     return Response.html(html, status=400 if error else 200, headers=headers)
-

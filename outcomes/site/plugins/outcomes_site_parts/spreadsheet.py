@@ -134,4 +134,3 @@ def csv_for_spreadsheets(datasette, scope, send):
         await send({"type": "http.response.body", "body": body})
 
     return sending
-

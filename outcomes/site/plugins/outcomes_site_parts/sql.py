@@ -208,4 +208,3 @@ def add_functions(conn, database: str, datasette) -> None:
         ("outcomes_time", 2, italian_time),
     ):
         conn.create_function(name, arity, function, deterministic=True)
-
