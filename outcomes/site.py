@@ -6,9 +6,11 @@ build/`` serves ``outcomes.db`` with ``metadata.json``, ``settings.json``,
 ``inspect-data.json`` is there, opens the database immutable (read only, no
 locking, safe to copy to any number of replicas).
 
-``plugins/`` holds the site's Datasette plugin and a copy of
-``outcomes/search.py`` beside it, so a published site needs neither this
-package nor anything but ``snowballstemmer`` to search in Italian.
+``plugins/`` holds the site's Datasette plugin (its hooks module and the
+package of its parts) and a copy of ``outcomes/common`` beside it (the
+catalogue of texts, Markdown, the search), so a published site needs
+neither this package nor anything but ``snowballstemmer`` to search in
+Italian.
 """
 
 from __future__ import annotations
@@ -20,8 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from . import search
-from .common import text
+from .common import search, text
 
 DATABASE_NAME = "outcomes"
 
@@ -245,20 +246,29 @@ def datapackage_keywords() -> list[str]:
 
 # Folders of the configuration directory, copied from outcomes/site/.
 FOLDERS = ("templates", "plugins", "static")
-SEARCH_MODULE = "outcomes_search.py"  # outcomes/search.py, as the plugin finds it
-MESSAGES_FILE = "outcomes_site_messages.yaml"  # outcomes/common/messages/site.yaml, as the plugin finds it
+COMMON_PACKAGE = "outcomes_common"  # outcomes/common, as the plugin imports it in a build
+
+
+def _files(folder, prefix: str) -> dict[str, bytes]:
+    """Every file under ``folder`` (a resources traversable), by path under
+    ``prefix``, but Python's caches."""
+    files = {}
+    for item in sorted(folder.iterdir(), key=lambda item: item.name):
+        if item.is_dir() and item.name != "__pycache__":
+            files.update(_files(item, f"{prefix}/{item.name}"))
+        elif item.is_file() and not item.name.endswith(".pyc"):
+            files[f"{prefix}/{item.name}"] = item.read_bytes()
+    return files
 
 
 def site_files() -> dict[str, bytes]:
-    """Templates, plugin and static files: relative path -> content."""
-    root = resources.files("outcomes").joinpath("site")
+    """Templates, plugin (with ``outcomes/common``) and static files:
+    relative path -> content."""
+    root = resources.files("outcomes")
     files = {}
     for folder in FOLDERS:
-        for item in sorted(root.joinpath(folder).iterdir(), key=lambda item: item.name):
-            if item.is_file() and not item.name.endswith(".pyc"):
-                files[f"{folder}/{item.name}"] = item.read_bytes()
-    files[f"plugins/{SEARCH_MODULE}"] = resources.files("outcomes").joinpath("search.py").read_bytes()
-    files[f"plugins/{MESSAGES_FILE}"] = text.FOLDER.joinpath("site.yaml").read_bytes()
+        files.update(_files(root.joinpath("site").joinpath(folder), folder))
+    files.update(_files(root.joinpath("common"), f"plugins/{COMMON_PACKAGE}"))
     return files
 
 
@@ -289,7 +299,7 @@ def write(out: Path, db_path: Path, digest: str) -> list[Path]:
             written.append(path)
     for name, content in site_files().items():
         path = out / name
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
         written.append(path)
     return written

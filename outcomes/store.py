@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-from . import search, vocab
+from . import vocab
+from .common import search
 
 if TYPE_CHECKING:  # types only: the store never reads notes itself
     from .load import EventNote, FollowUpNote, OutcomeRef, SessionNote

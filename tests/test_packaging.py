@@ -11,8 +11,12 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "outcomes"
-# Modules the site's plugin finds beside itself in plugins/ (copied there by the build).
-PLUGIN_SIBLINGS = {"search"}
+# Packages the site's plugin imports by name from beside itself in plugins/:
+# its parts, and outcomes/common as the build copies it there.
+PLUGIN_SIBLINGS = {
+    *(path.name for path in (PACKAGE / "site" / "plugins").iterdir() if (path / "__init__.py").is_file()),
+    "outcomes_common",
+}
 
 
 def canonical(name: str) -> str:

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from outcomes import search
+from outcomes.common import search
 from outcomes.store import FTS_TOKENIZER
 
 ROWS = {

@@ -14,7 +14,7 @@ from collections import Counter
 import markupsafe
 import pytest
 
-from outcomes import search
+from outcomes.common import search
 from test_site import client, db  # noqa: F401 - the example build, served and read directly
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime
+import importlib
 import importlib.metadata
-import importlib.util
 import io
 import json
 import re
@@ -27,7 +27,8 @@ import pytest
 from datasette.app import Datasette
 from datasette.utils import tilde_encode
 
-from outcomes import build, load, search, site, store
+from outcomes import build, load, site, store
+from outcomes.common import search
 from outcomes.load import Problems
 
 from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES
@@ -1203,19 +1204,18 @@ def test_csv_downloads_open_in_a_spreadsheet(notes, tmp_path):
         formulas.close()
 
 
-def test_spreadsheet_csv_keeps_numbers_and_plain_text():
-    plugin = Path(site.__file__).parent / "site" / "plugins" / "outcomes_site.py"
-    spec = importlib.util.spec_from_file_location("outcomes_site_plugin", plugin)
-    outcomes_site = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(outcomes_site)
+def test_spreadsheet_csv_keeps_numbers_and_plain_text(monkeypatch):
+    # The plugin's part, by name from its folder, as its hooks module imports it.
+    monkeypatch.syspath_prepend(str(Path(site.__file__).parent / "site" / "plugins"))
+    spreadsheet = importlib.import_module("outcomes_site_parts.spreadsheet")
     text = 'a,b,c,countries\r\n-12,3.5,"x, y","[""SN""]"\r\n'
-    assert outcomes_site.spreadsheet_csv(text, {"countries": {"SN": {"label_it": "Senegal", "label_en": "Senegal"}}}) == (
+    assert spreadsheet.spreadsheet_csv(text, {"countries": {"SN": {"label_it": "Senegal", "label_en": "Senegal"}}}) == (
         "a,b,c,countries,countries_label\r\n-12,3.5,\"x, y\",SN,Senegal\r\n"
     )
     # A label Datasette added for a foreign key: in the page's language (Italian here).
     text = "type,type_label\r\nfinding,Finding\r\n,\r\n"
     vocabulary = {"finding": {"label_it": "Constatazione", "label_en": "Finding"}}
-    assert outcomes_site.spreadsheet_csv(text, {}, {"type": vocabulary}) == "type,type_label\r\nfinding,Constatazione\r\n,\r\n"
+    assert spreadsheet.spreadsheet_csv(text, {}, {"type": vocabulary}) == "type,type_label\r\nfinding,Constatazione\r\n,\r\n"
 
 
 # --- Open data --------------------------------------------------------------------------
@@ -1301,6 +1301,9 @@ def test_slow_sql_is_interrupted(client):
 # --- The build folder --------------------------------------------------------------------
 
 
+COMMON = Path(search.__file__).parent  # outcomes/common, copied whole beside the plugin
+
+
 def test_site_files_are_written_and_published(built):
     published = sorted(path.relative_to(built).as_posix() for path in built.rglob("*") if path.is_file())
     site_files = [name for name in published if name.split("/")[0] in site.FOLDERS]
@@ -1308,9 +1311,17 @@ def test_site_files_are_written_and_published(built):
     assert site_files == sorted([*site.site_files(), *copies])
     assert all((built / copy).read_bytes() == (built / copy.removeprefix("static/")).read_bytes() for copy in copies)
     assert site_files == [
-        "plugins/outcomes_search.py",
+        # The plugin: its hooks, outcomes/common beside them, and its parts.
+        "plugins/outcomes_common/__init__.py",
+        "plugins/outcomes_common/markdown.py",
+        *(f"plugins/outcomes_common/messages/{path.name}" for path in sorted(COMMON.joinpath("messages").glob("*.yaml"))),
+        "plugins/outcomes_common/search.py",
+        "plugins/outcomes_common/text.py",
         "plugins/outcomes_site.py",
-        "plugins/outcomes_site_messages.yaml",
+        *(f"plugins/outcomes_site_parts/{name}.py" for name in (
+            "__init__", "base", "errors", "guard", "labels", "language", "open_data", "pages", "proceedings",
+            "search_page", "spreadsheet", "sql",
+        )),  # fmt: skip
         "static/CITATION.cff",
         "static/datapackage.json",
         "static/outcomes-table.js",
@@ -1340,8 +1351,10 @@ def test_site_files_are_written_and_published(built):
         "templates/table-outcomes-sessions.html",
         "templates/table.html",
     ]
-    assert (built / "plugins" / site.MESSAGES_FILE).read_bytes() == (Path(site.__file__).parent / "common" / "messages" / "site.yaml").read_bytes()
-    assert (built / "plugins" / "outcomes_search.py").read_text("utf-8") == Path(search.__file__).read_text("utf-8")
+    copy = built / "plugins" / site.COMMON_PACKAGE
+    copied = sorted(path.relative_to(copy) for path in copy.rglob("*") if path.is_file())
+    assert copied == sorted(path.relative_to(COMMON) for path in COMMON.rglob("*") if path.is_file() and "__pycache__" not in path.parts)
+    assert all((copy / path).read_bytes() == (COMMON / path).read_bytes() for path in copied)
 
 
 def test_a_new_build_replaces_the_site_folders(notes, tmp_path):
@@ -1443,10 +1456,8 @@ def test_an_installed_package_carries_the_site(tmp_path):
     subprocess.run(command, cwd=source, check=True, capture_output=True, timeout=300)
     installed = tmp_path / "lib" / "outcomes"
     for name, content in site.site_files().items():
-        origin = {
-            f"plugins/{site.SEARCH_MODULE}": installed / "search.py",
-            f"plugins/{site.MESSAGES_FILE}": installed / "common" / "messages" / "site.yaml",
-        }.get(name, installed / "site" / name)
+        common = name.removeprefix(f"plugins/{site.COMMON_PACKAGE}/")
+        origin = installed / "common" / common if common != name else installed / "site" / name
         assert origin.read_bytes() == content, name
     assert (installed / "site" / "metadata.yaml").exists() and (installed / "site" / "settings.json").exists()
 

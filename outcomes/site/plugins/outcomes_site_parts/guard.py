@@ -1,0 +1,85 @@
+"""The guard in front of Datasette: every request gets its language
+(``?_lang=``, else the cookie, else Italian) and its response says it. The
+library is read-only: any other method than GET, HEAD and OPTIONS is
+refused before it reaches Datasette (whose read-only canned queries answer
+a POST with an error page). Datasette's debug pages are not served. Every
+request is seen as made to the site's public address (``public_url``), so
+the Host header a client sends changes no absolute link (and no cached
+page). A CSV is rewritten for spreadsheets."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+from .base import DATABASE, public_url
+from .language import LANG_COOKIE, requested_language, set_language, t
+from .spreadsheet import csv_for_spreadsheets, is_csv
+
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+# Datasette's pages under /-/ are for whoever runs it (threads, versions,
+# plugins, settings, databases, actor, messages, permissions...): on the
+# public site only its static files answer.
+PUBLIC_DASH = ("/-/static/", "/-/static-plugins/")
+
+
+def _refuse(status: int, text: str, headers: list | None = None):
+    async def send_it(send):
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [*(headers or []), (b"content-type", b"text/plain; charset=utf-8")],
+            }
+        )
+        await send({"type": "http.response.body", "body": text.encode()})
+
+    return send_it
+
+
+def _with_language_headers(send, lang: str, remember: bool):
+    """Responses say their language and that it depends on the cookie; a
+    language asked for with ``?_lang=`` is remembered for a year."""
+
+    async def sending(message):
+        if message["type"] == "http.response.start":
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"vary"]
+            vary = [v.decode("latin-1") for k, v in message.get("headers", []) if k.lower() == b"vary"]
+            vary = [part.strip() for value in vary for part in value.split(",") if part.strip()]
+            headers.append((b"vary", ", ".join(dict.fromkeys([*vary, "Cookie"])).encode("latin-1")))
+            headers.append((b"content-language", lang.encode()))
+            if remember:
+                cookie = f"{LANG_COOKIE}={lang}; Path=/; Max-Age=31536000; SameSite=Lax"
+                headers.append((b"set-cookie", cookie.encode()))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending
+
+
+def guarded(datasette, app):
+    """``app`` (Datasette) behind the guard."""
+
+    async def public(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        lang, asked = requested_language(scope)
+        set_language(lang)
+        send = _with_language_headers(send, lang, asked)
+        if is_csv(scope) and scope["method"] == "GET":
+            send = csv_for_spreadsheets(datasette, scope, send)
+        if DATABASE not in datasette.databases:
+            return await app(scope, receive, send)
+        if scope["method"] not in READ_METHODS:
+            allow = [(b"allow", ", ".join(READ_METHODS).encode())]
+            await _refuse(405, t("error.405", lang=lang) + "\n", allow)(send)
+            return
+        path = scope.get("path", "")
+        if path.startswith("/-/") and not path.startswith(PUBLIC_DASH):
+            await _refuse(404, t("error.404", lang=lang) + "\n")(send)
+            return
+        address = urllib.parse.urlsplit(public_url(datasette))
+        headers = [(key, value) for key, value in scope["headers"] if key != b"host"]
+        scope = {**scope, "scheme": address.scheme, "headers": [(b"host", address.netloc.encode()), *headers]}
+        await app(scope, receive, send)
+
+    return public
