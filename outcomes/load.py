@@ -22,7 +22,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -214,7 +214,7 @@ class NoteError(Exception):
         self.loc: tuple = ()
         self.relocate = relocate  # report at the enclosing key or item instead
 
-    def inside(self, part, node: Node | None = None) -> "NoteError":
+    def inside(self, part, node: Node | None = None) -> NoteError:
         """The same error, one level further from the root (cheap: only on failure)."""
         self.loc = (part, *self.loc)
         if self.relocate and node is not None:
@@ -345,11 +345,11 @@ def compose(text: str, sequence: bool = False) -> MappingNode | SequenceNode:
 class _Unrecognised(Exception):
     """libyaml refused the text for a reason the project does not translate."""
 
-    def __init__(self, error: "NoteError"):
+    def __init__(self, error: NoteError):
         self.error = error
 
 
-def _compose(text: str, parser_class, fallback: "NoteError | None" = None, sequence: bool = False) -> MappingNode | SequenceNode:
+def _compose(text: str, parser_class, fallback: NoteError | None = None, sequence: bool = False) -> MappingNode | SequenceNode:
     """``compose`` with one parser; ``fallback`` is libyaml's own complaint,
     reported when the pure-Python parser finds nothing wrong."""
     _check_depth(text, parser_class)

@@ -16,7 +16,8 @@ import datetime as dt
 import difflib
 from dataclasses import dataclass
 import re
-from typing import Annotated, Callable
+from typing import Annotated
+from collections.abc import Callable
 
 from pydantic import (
     AfterValidator,
@@ -327,7 +328,8 @@ Percent = Annotated[int, BeforeValidator(parse_percent), WithJsonSchema({"type":
 CommitmentRef = Annotated[
     str,
     BeforeValidator(parse_commitment_ref),
-    WithJsonSchema({"type": "string", "pattern": COMMITMENT_PATTERN, "description": "sessione/esito, es. migrazione-cooperazione-internazionale/mappatura-rimesse-collettive"}),
+    WithJsonSchema({"type": "string", "pattern": COMMITMENT_PATTERN,
+                    "description": "sessione/esito, es. migrazione-cooperazione-internazionale/mappatura-rimesse-collettive"}),
 ]
 Url = Annotated[
     str,
@@ -440,7 +442,10 @@ class Strict(BaseModel):
 class Person(Strict):
     """Someone who facilitated or spoke. Their name stays internal."""
 
-    model_config = ConfigDict(title="Persona", json_schema_extra={"description": "Chi ha facilitato o è intervenuto: organizzazione e ruolo sono pubblici, il nome mai"})
+    model_config = ConfigDict(
+        title="Persona",
+        json_schema_extra={"description": "Chi ha facilitato o è intervenuto: organizzazione e ruolo sono pubblici, il nome mai"},
+    )
 
     name: Line | None = Field(None, title="Nome", description="Nome della persona: solo per uso interno, mai pubblicato")
     organisation: Line = Field(title="Organizzazione", description="Organizzazione di appartenenza (pubblica)")
@@ -476,7 +481,10 @@ class Organiser(Strict):
 class Event(Strict):
     """``notes/<event-id>/event.yaml``: the conference."""
 
-    model_config = ConfigDict(title="Evento", json_schema_extra={"description": "notes/<evento>/event.yaml: il convegno, con titolo, date, luogo, organizzatori e descrizione"})
+    model_config = ConfigDict(
+        title="Evento",
+        json_schema_extra={"description": "notes/<evento>/event.yaml: il convegno, con titolo, date, luogo, organizzatori e descrizione"},
+    )
 
     title: Line = Field(title="Titolo dell'evento")
     subtitle: Line | None = Field(None, title="Sottotitolo")
@@ -621,7 +629,10 @@ class Outcome(Strict):
 class Session(Strict):
     """``notes/<event-id>/<session-id>.yaml``: a plenary or a workshop."""
 
-    model_config = ConfigDict(title="Sessione", json_schema_extra={"description": "notes/<evento>/<sessione>.yaml: una plenaria o un laboratorio, con i suoi esiti"})
+    model_config = ConfigDict(
+        title="Sessione",
+        json_schema_extra={"description": "notes/<evento>/<sessione>.yaml: una plenaria o un laboratorio, con i suoi esiti"},
+    )
 
     title: Line = Field(title="Titolo della sessione")
     kind: SessionKind
@@ -697,7 +708,13 @@ class Registrations(SessionRegistrations):
     by ``outcomes registrations`` from the registration form's export; it
     never holds a name or an e-mail address."""
 
-    model_config = ConfigDict(title="Iscrizioni", json_schema_extra={"description": "notes/<evento>/registrations.yaml: numero di iscritti all'evento e alle sessioni per tipo di attore, scritto da «outcomes registrations»; mai nomi né indirizzi e-mail"})
+    model_config = ConfigDict(
+        title="Iscrizioni",
+        json_schema_extra={
+            "description": "notes/<evento>/registrations.yaml: numero di iscritti all'evento e alle sessioni per tipo di attore,"
+            " scritto da «outcomes registrations»; mai nomi né indirizzi e-mail"
+        },
+    )
 
     source: Line | None = Field(None, title="Fonte", description="Da dove vengono i conteggi, es. modulo di iscrizione online")
     registered: dict[ActorType, Count] = Field(

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from . import publisher
 from .common import search, text
 
 DATABASE_NAME = "outcomes"
@@ -30,9 +31,6 @@ DATABASE_NAME = "outcomes"
 def _package_file(name: str) -> str:
     return resources.files("outcomes").joinpath("site").joinpath(name).read_text("utf-8")
 
-
-def _yaml(name: str):
-    return yaml.load(_package_file(name), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def messages() -> dict:
@@ -45,7 +43,7 @@ def metadata() -> dict:
     and descriptions of the site, its tables, columns and queries, which
     come from the catalogue (the English ones are shown from it too); the
     search page's SQL and parameters (``outcomes.search``)."""
-    data = _yaml("metadata.yaml")
+    data = publisher.site_metadata()
     cerca = data["databases"][DATABASE_NAME]["queries"]["cerca"]
     cerca["sql"] = search.search_sql()
     cerca["params"] = ["q", *search.FILTER_PARAMS]
@@ -290,12 +288,12 @@ def write(out: Path, db_path: Path, digest: str) -> list[Path]:
         written.append(path)
     open_data = {"datapackage.json": _json_text(datapackage(db_path)), "CITATION.cff": citation_cff(db_path)}
     (out / "static").mkdir(exist_ok=True)
-    for name, text in open_data.items():
+    for name, body in open_data.items():
         # Beside the database (where the Data Package's sqlite:///outcomes.db
         # resolves), and in static/, which `datasette package` puts in its
         # image (it carries no other file): the site serves either.
         for path in (out / name, out / "static" / name):
-            path.write_text(text, "utf-8")
+            path.write_text(body, "utf-8")
             written.append(path)
     for name, content in site_files().items():
         path = out / name

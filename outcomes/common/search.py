@@ -32,7 +32,8 @@ import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
-from typing import Callable, Iterable, NamedTuple
+from typing import NamedTuple
+from collections.abc import Iterable
 
 import snowballstemmer
 
@@ -368,7 +369,8 @@ class Labels:
             (label, _label_words(label.label_it), _label_words(label.label_en)) for label in labels
         ]
 
-    @lru_cache(maxsize=1024)
+    # One Labels lives as long as the site's vocabulary; the cache keeping it is intended.
+    @lru_cache(maxsize=1024)  # noqa: B019
     def named(self, query: str | None) -> tuple[Label, ...]:
         wanted = _label_words((query or "")[:QUERY_CHARS].replace("*", " "))
         if not wanted or len(wanted) > MAX_TERMS:

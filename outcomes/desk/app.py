@@ -326,7 +326,7 @@ try:
 
     ZONE = zoneinfo.ZoneInfo("Europe/Rome")
 except Exception:  # pragma: no cover - tzdata is a dependency
-    ZONE = dt.timezone.utc
+    ZONE = dt.UTC
 
 
 # --- Pages ---------------------------------------------------------------------------------

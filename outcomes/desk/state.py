@@ -96,7 +96,7 @@ class Conflict(Exception):
     """A save made from a revision that is no longer the latest, or an action
     the session's state does not allow."""
 
-    def __init__(self, kind: str, latest: "Revision | None"):
+    def __init__(self, kind: str, latest: Revision | None):
         super().__init__(kind)
         self.kind, self.latest = kind, latest
 
@@ -133,7 +133,7 @@ class Invite:
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 # --- The database ----------------------------------------------------------------------

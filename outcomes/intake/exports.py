@@ -29,7 +29,7 @@ import xml.parsers.expat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from .. import load, vocab
 from ..messages import printable

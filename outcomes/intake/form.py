@@ -22,7 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 from xml.sax.saxutils import escape, quoteattr
 
 import docx
@@ -305,7 +305,7 @@ class _FormWriter:
         properties.keywords = FORM_VERSION
         properties.identifier = f"{self.request.event_id}/{self.request.session_id}"
         properties.language = "it-IT"
-        properties.created = properties.modified = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
+        properties.created = properties.modified = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
         self._footer()
 
     def _footer(self) -> None:

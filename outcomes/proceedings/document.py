@@ -16,7 +16,7 @@ from babel.dates import format_date
 from docx.oxml.ns import qn
 from docx.shared import Cm
 
-from .. import models, vocab, wordml
+from .. import models, publisher, vocab, wordml
 from ..common.text import text
 from ..load import EventNote
 from .chapters import Chapter, Entry, FollowUpChapter
@@ -110,10 +110,7 @@ class Proceedings:
         """The text's licence and its address: the event note's, else the site's."""
         if self.event.licence:
             return self.event.licence, self.event.licence_url
-        from .. import site
-
-        metadata = site.metadata()
-        return metadata["license"], metadata.get("license_url")
+        return publisher.licence()
 
     def colophon(self) -> None:
         """The back of the title page: who edited the proceedings, the

@@ -34,7 +34,6 @@ from outcomes_site_parts.language import (  # noqa: E402
     requested_language, t, table_title, th,
 )  # fmt: skip
 
-# The desk's preview renders Markdown as the site does (outcomes.desk.app).
 markdown_html = markdown.markdown_html
 
 

@@ -208,7 +208,7 @@ async def search_results(datasette, results: list[list], query: str) -> list[dic
     reason, made here."""
     labels, lookups, lang = await search_labels(datasette), search_lookups(datasette), language()
     rows = []
-    for position, *values in sorted(results, key=lambda result: result[0]):
+    for _position, *values in sorted(results, key=lambda result: result[0]):
         row = dict(zip(search.RESULT_COLUMNS, values))
         matched, *columns = row["perche"]
         row["estratto"] = snippet(row["estratto"], query)
