@@ -588,7 +588,7 @@ def desk_invite(event: str, session: str, days: int, base_url: str, notes: Path,
     send it to the facilitator. "outcomes desk revoke EVENT SESSION" cancels it.
     """
     from .desk import state
-    from .desk.app import signed_link
+    from .desk.facilitator import signed_link
 
     lang = current_lang(lang)
     _check_ids(lang, event=event, session=session)

@@ -442,10 +442,8 @@ class Strict(BaseModel):
 class Person(Strict):
     """Someone who facilitated or spoke. Their name stays internal."""
 
-    model_config = ConfigDict(
-        title="Persona",
-        json_schema_extra={"description": "Chi ha facilitato o è intervenuto: organizzazione e ruolo sono pubblici, il nome mai"},
-    )
+    model_config = ConfigDict(title="Persona", json_schema_extra={
+        "description": "Chi ha facilitato o è intervenuto: organizzazione e ruolo sono pubblici, il nome mai"})
 
     name: Line | None = Field(None, title="Nome", description="Nome della persona: solo per uso interno, mai pubblicato")
     organisation: Line = Field(title="Organizzazione", description="Organizzazione di appartenenza (pubblica)")
@@ -481,10 +479,8 @@ class Organiser(Strict):
 class Event(Strict):
     """``notes/<event-id>/event.yaml``: the conference."""
 
-    model_config = ConfigDict(
-        title="Evento",
-        json_schema_extra={"description": "notes/<evento>/event.yaml: il convegno, con titolo, date, luogo, organizzatori e descrizione"},
-    )
+    model_config = ConfigDict(title="Evento", json_schema_extra={
+        "description": "notes/<evento>/event.yaml: il convegno, con titolo, date, luogo, organizzatori e descrizione"})
 
     title: Line = Field(title="Titolo dell'evento")
     subtitle: Line | None = Field(None, title="Sottotitolo")
@@ -629,10 +625,8 @@ class Outcome(Strict):
 class Session(Strict):
     """``notes/<event-id>/<session-id>.yaml``: a plenary or a workshop."""
 
-    model_config = ConfigDict(
-        title="Sessione",
-        json_schema_extra={"description": "notes/<evento>/<sessione>.yaml: una plenaria o un laboratorio, con i suoi esiti"},
-    )
+    model_config = ConfigDict(title="Sessione", json_schema_extra={
+        "description": "notes/<evento>/<sessione>.yaml: una plenaria o un laboratorio, con i suoi esiti"})
 
     title: Line = Field(title="Titolo della sessione")
     kind: SessionKind
@@ -708,13 +702,9 @@ class Registrations(SessionRegistrations):
     by ``outcomes registrations`` from the registration form's export; it
     never holds a name or an e-mail address."""
 
-    model_config = ConfigDict(
-        title="Iscrizioni",
-        json_schema_extra={
-            "description": "notes/<evento>/registrations.yaml: numero di iscritti all'evento e alle sessioni per tipo di attore,"
-            " scritto da «outcomes registrations»; mai nomi né indirizzi e-mail"
-        },
-    )
+    model_config = ConfigDict(title="Iscrizioni", json_schema_extra={
+        "description": "notes/<evento>/registrations.yaml: numero di iscritti all'evento e alle sessioni per tipo di attore,"
+                       " scritto da «outcomes registrations»; mai nomi né indirizzi e-mail"})
 
     source: Line | None = Field(None, title="Fonte", description="Da dove vengono i conteggi, es. modulo di iscrizione online")
     registered: dict[ActorType, Count] = Field(
@@ -728,10 +718,8 @@ class Registrations(SessionRegistrations):
 class Update(Strict):
     """One dated update on a commitment, in ``notes/<event-id>/followup.yaml``."""
 
-    model_config = ConfigDict(
-        title="Aggiornamento",
-        json_schema_extra={"description": "Che cosa si sa di un impegno a una certa data: stato, avanzamento, che cosa è successo"},
-    )
+    model_config = ConfigDict(title="Aggiornamento", json_schema_extra={
+        "description": "Che cosa si sa di un impegno a una certa data: stato, avanzamento, che cosa è successo"})
 
     commitment: CommitmentRef = Field(
         title="Impegno", description="sessione/esito: un impegno (type: commitment) di questo evento"

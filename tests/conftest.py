@@ -40,10 +40,10 @@ def _italian_messages(monkeypatch):
 def yaml_parser(request, monkeypatch) -> str:
     """Run the test with PyYAML's libyaml parser and again without it, as on
     an installation built without libyaml: results must not differ."""
-    from outcomes import load
+    from outcomes import yamltext
 
     if request.param == "pure-python":
-        monkeypatch.setattr(load, "_TextParser", load._PureTextParser)
+        monkeypatch.setattr(yamltext, "_TextParser", yamltext._PureTextParser)
     return request.param
 
 

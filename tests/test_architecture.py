@@ -24,7 +24,7 @@ ROOMS = {
     "vocab": (["outcomes.vocab", "outcomes.publisher"], ["common"]),
     "messages": (["outcomes.messages"], ["common"]),
     "models": (["outcomes.models"], ["common", "vocab", "messages"]),
-    "load": (["outcomes.load"], ["common", "vocab", "messages", "models"]),
+    "load": (["outcomes.load", "outcomes.yamltext"], ["common", "vocab", "messages", "models"]),
     "store": (["outcomes.store"], ["common", "vocab", "messages", "models", "load"]),
     "intake": (["outcomes.intake"], ["common", "vocab", "messages", "models", "load"]),
     "proceedings": (["outcomes.proceedings", "outcomes.wordml", "outcomes.pdf"],

@@ -16,7 +16,8 @@ import pytest
 from desk_helpers import EVENT_ID, OFFICE_PASSWORD, OFFICE_USER
 from helpers import SESSION_YAML, write_library
 from outcomes.desk import state
-from outcomes.desk.app import invite_link, make_datasette
+from outcomes.desk.app import make_datasette
+from outcomes.desk.facilitator import invite_link
 
 SESSION = "laboratorio-b"
 TOKEN = re.compile(r'name="csrftoken" value="([^"]+)"')

@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 
 from helpers import EVENT_YAML, SESSION_YAML, write_library
-from outcomes import load
+from outcomes import load, yamltext
 
 SESSION_PATH = "notes/convegno-2019/laboratorio.yaml"
 
@@ -440,7 +440,7 @@ def test_without_libyaml_notes_read_the_same(tmp_path, monkeypatch):
     for path in cases:
         problems = load.Problems()
         expected.append((load.check_paths([path], problems), [p.format() for p in problems]))
-    monkeypatch.setattr(load, "_TextParser", load._PureTextParser)
+    monkeypatch.setattr(yamltext, "_TextParser", yamltext._PureTextParser)
     for path, (counts, lines) in zip(cases, expected):
         problems = load.Problems()
         assert (load.check_paths([path], problems), [p.format() for p in problems]) == (counts, lines)

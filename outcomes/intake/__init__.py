@@ -41,7 +41,7 @@ def check_id(value: str, what: str) -> None:
 
 
 def file_refused(error: load.NoteError, too_large: str) -> IntakeError:
-    """The refusal of ``load.open_regular`` (a FIFO, a folder, a missing
+    """The refusal of ``yamltext.open_regular`` (a FIFO, a folder, a missing
     file...) as an IntakeError; ``too_large`` is the message kind for a file
     over its limit, since each kind of file says what to do about it."""
     return IntakeError(too_large if error.kind == "file_too_large" else error.kind, **error.context)

@@ -8,7 +8,7 @@ text (blank on a question's continuation columns) then a sub-header
 ``Other (please specify)``), after nine metadata columns; Google Forms and
 Microsoft Forms write one header row after their own metadata columns; a
 spreadsheet is one header row. Rows are streamed, never kept: a file is
-checked for what it is (a regular file of sane size, by ``load.open_regular``
+checked for what it is (a regular file of sane size, by ``yamltext.open_regular``
 like every file a command reads) before it is read, and
 a file with more rows than any registration form has is refused as soon as
 the limit is passed.
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Iterator
 
-from .. import load, vocab
+from .. import load, vocab, yamltext
 from ..messages import printable
 from . import IntakeError, file_refused
 
@@ -118,7 +118,7 @@ def open_export(path: Path) -> Iterator[Export]:
     read from one handle opened once its path was checked."""
     with contextlib.ExitStack() as stack:
         try:
-            handle = stack.enter_context(load.open_regular(path, MAX_BYTES))
+            handle = stack.enter_context(yamltext.open_regular(path, MAX_BYTES))
         except load.NoteError as error:
             raise file_refused(error, "export_too_large") from None
         start = handle.read(8)
@@ -209,7 +209,7 @@ def _xlsx_rows(handle: io.BufferedReader) -> Iterator[Iterator[tuple[int, list[s
         with zipfile.ZipFile(handle) as package:
             unpacked = sum(info.file_size for info in package.infolist())
             if unpacked > MAX_UNPACKED_BYTES:
-                raise file_refused(load.too_large(unpacked, MAX_UNPACKED_BYTES), "export_too_large")
+                raise file_refused(yamltext.too_large(unpacked, MAX_UNPACKED_BYTES), "export_too_large")
             for name in package.namelist():
                 if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                     _check_rows(package, name)

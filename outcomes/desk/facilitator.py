@@ -1,0 +1,303 @@
+"""The facilitator's pages: the invite link, the form, saving and submitting,
+uploading a Word form or a YAML note."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from datasette.app import Datasette
+from datasette.utils.asgi import Response
+from itsdangerous import BadSignature
+
+from .. import load
+from ..intake import IntakeError
+from ..messages import message
+from . import fields, state
+from .web import (
+    INVITE_NAMESPACE, MAX_POST_BYTES, MAX_UPLOAD_BYTES, STATIC, Desk, _csrf_ok, _cut, _data_of, _desk, _facilitator_of,
+    _forbidden, _office, _posted, _read, _render, _when, _write, _conflict_text,
+)  # fmt: skip
+
+
+# --- Pages ---------------------------------------------------------------------------------
+
+
+async def home(datasette, request):
+    return Response.redirect("/office" if _office(request) else "/office/login")
+
+
+async def static(datasette, request):
+    name = request.url_vars["name"]
+    kind = "text/css" if name.endswith(".css") else "text/javascript"
+    return Response((STATIC / name).read_text("utf-8"), content_type=f"{kind}; charset=utf-8",
+                    headers={"Cache-Control": "max-age=300"})
+
+
+def invite_link(datasette, invite: state.Invite, base_url: str) -> str:
+    token = datasette.sign({"i": invite.id}, INVITE_NAMESPACE)
+    return f"{base_url.rstrip('/')}/s/{token}"
+
+
+def signed_link(data_dir: Path, invite: state.Invite, base_url: str) -> str:
+    """The link of ``invite``, signed as the desk serving ``data_dir`` expects."""
+    return invite_link(Datasette([], secret=state.secret(data_dir)), invite, base_url)
+
+
+async def _invite(datasette, request) -> state.Invite | str:
+    """The invite a link names, or why it cannot be used."""
+    try:
+        signed = datasette.unsign(request.url_vars["token"], INVITE_NAMESPACE)
+    except BadSignature:
+        return "desk_link_invalid"
+    if not isinstance(signed, dict) or not isinstance(signed.get("i"), int):
+        return "desk_link_invalid"
+    invite = await _read(datasette, lambda conn: state.invite(conn, signed["i"]))
+    if invite is None:
+        return "desk_link_invalid"
+    if invite.revoked:
+        return "desk_link_revoked"
+    if not invite.usable():
+        return "desk_link_expired"
+    return invite
+
+
+class _Page:
+    """What the facilitator's page shows: the note's data, its problems, the state."""
+
+    def __init__(self, data: dict, checked: fields.Checked | None, latest: state.Revision | None, base: int,
+                 notice: str | None = None, error: str | None = None, extra: dict | None = None):
+        self.data, self.checked, self.latest, self.base = data, checked, latest, base
+        self.notice, self.error, self.extra = notice, error, extra or {}
+
+
+async def _facilitator_page(datasette, request, invite: state.Invite, page: _Page, status: int = 200) -> Response:
+    desk = _desk(datasette)
+    event = desk.event(invite.event)
+    history = await _read(datasette, lambda conn: state.revisions(conn, invite.event, invite.session))
+    current_state = page.latest.state if page.latest else "invited"
+    # The office's comment stays in view while it is being answered: after a
+    # return, through the drafts saved, until the note is submitted again.
+    decided = state.last_decision(history)
+    office_comment = decided if decided and decided.action in ("return", "reject") else None
+    return await _render(datasette, request, "desk_form.html", {
+        "title": page.data.get("title") or invite.session,
+        "invite": invite,
+        "event": event.event if event else None,
+        "data": page.data,
+        "checked": page.checked,
+        "errors": page.checked.by_control if page.checked else {},
+        "state": current_state,
+        "editable": current_state in state.ALLOWED_FROM["save"],
+        "base": page.base,
+        "latest": page.latest,
+        "office_comment": office_comment,
+        "unknown": fields.unknown(page.data),
+        "notice": page.notice,
+        "error": page.error,
+        "controls": fields.session_controls(),
+        "f": fields,
+        "terms": fields.terms,
+        "when": _when,
+        "messages": lambda kind, **kw: message(kind, "it", **kw),
+        "action_url": f"/s/{request.url_vars['token']}",
+        "max_upload_mb": MAX_UPLOAD_BYTES // 2**20,
+        **page.extra,
+    }, status=status, fast=True)
+
+
+def _apply(action: str, data: dict) -> dict:
+    """Add, remove or move a row: ``add:outcomes``, ``remove:outcomes.2``, ``up:outcomes.2``."""
+    verb, _, target = action.partition(":")
+    key, _, index = target.partition(".")
+    known = {c.key for c in fields.session_controls() if isinstance(c, fields.Group) or c.widget == "counts"}
+    if key not in known:
+        return data
+    if key == "participants":  # a blank row is always offered: nothing to add
+        return data
+    rows = list(fields.rows(data, key))
+    position = int(index) if index.isdigit() else -1
+    if verb == "add" and len(rows) < fields.MAX_ROWS:
+        rows.append({})
+    elif verb == "remove" and 0 <= position < len(rows):
+        rows.pop(position)
+    elif verb == "up" and 0 < position < len(rows):
+        rows[position - 1], rows[position] = rows[position], rows[position - 1]
+    elif verb == "down" and 0 <= position < len(rows) - 1:
+        rows[position + 1], rows[position] = rows[position], rows[position + 1]
+    data[key] = rows
+    return data
+
+
+async def facilitator(datasette, request):
+    invite = await _invite(datasette, request)
+    if isinstance(invite, str):
+        return await _forbidden(datasette, request, invite)
+    desk = _desk(datasette)
+    event = desk.event(invite.event)
+    current = await _read(datasette, lambda conn: state.latest(conn, invite.event, invite.session))
+    if request.method != "POST":
+        data = _data_of(current.yaml) if current else _starting_data(desk, invite)
+        checked = fields.check(data, event, invite.event, invite.session) if current else None
+        return await _facilitator_page(datasette, request, invite, _Page(data, checked, current, current.number if current else 0))
+    pairs = await _posted(datasette, request)
+    if pairs is None:
+        return await _too_large(datasette, request, invite, current)
+    posted = dict(pairs)
+    action = posted.get("action", "save")
+    base = int(posted["base"]) if posted.get("base", "").isdigit() else -1
+    try:
+        data = fields.form_to_data([(k, v) for k, v in pairs if k not in ("csrftoken", "action", "base", "comment")])
+    except fields.TooLong as error:
+        return await _facilitator_page(datasette, request, invite, _Page(
+            current and _data_of(current.yaml) or {}, None, current, base,
+            error=message(error.kind, "it", place=fields.place(error.name), limit=error.limit)), status=413)
+    if action == "check":  # as the facilitator types, with JavaScript
+        checked = fields.check(data, event, invite.event, invite.session)
+        return Response.json({"errors": checked.by_control,
+                              "summary": [{"anchor": a, "place": p, "message": m} for a, p, m in checked.summary]})
+    if action not in ("save", "submit"):
+        # Checked before a row is added (a blank row is not yet a mistake), after one is moved.
+        checked = fields.check(data, event, invite.event, invite.session) if action.startswith("add:") else None
+        data = _apply(action, data)
+        checked = checked or fields.check(data, event, invite.event, invite.session)
+        return await _facilitator_page(datasette, request, invite, _Page(data, checked, current, base))
+    checked = fields.check(data, event, invite.event, invite.session)
+    if action == "submit" and not checked.ok:
+        return await _facilitator_page(datasette, request, invite, _Page(
+            data, checked, current, base, error=message("desk_cannot_submit", "it")), status=422)
+    try:
+        saved = await _save(datasette, invite, data, checked, base, action, posted.get("comment") or None)
+    except state.Conflict as conflict:
+        return await _facilitator_page(datasette, request, invite, _Page(
+            data, checked, conflict.latest, base, error=_conflict_text(conflict)), status=409)
+    notice = message("desk_submitted" if action == "submit" else "desk_saved", "it", number=saved.number, when=_when(saved.at))
+    dropped = fields.unknown(_data_of(current.yaml)) if current else []
+    if dropped:  # said once, after the page had shown them with a warning
+        notice += " " + message("desk_unknown_dropped", "it", fields=", ".join(f"«{u.where}»" for u in dropped))
+    return await _facilitator_page(datasette, request, invite, _Page(data, checked, saved, saved.number, notice=notice))
+
+
+async def _save(datasette, invite: state.Invite, data: dict, checked: fields.Checked, base: int, action: str,
+                comment: str | None) -> state.Revision:
+    """A facilitator's revision (save, submit or import) of the note ``checked``
+    was made from; raises ``state.Conflict``."""
+    desk = _desk(datasette)
+    organisation, role = _facilitator_of(data)
+    disk = state.file_digest(desk.note_path(invite.event, invite.session))
+    return await _write(datasette, lambda conn: state.add_revision(
+        conn, invite.event, invite.session, base=base, action=action, yaml=checked.text, author="facilitatore",
+        organisation=organisation, role=role, disk_digest=disk, comment=comment))
+
+
+
+def _starting_data(desk: Desk, invite: state.Invite) -> dict:
+    """A new draft starts from the session's note if there is one already."""
+    path = desk.note_path(invite.event, invite.session)
+    return _data_of(path.read_text("utf-8")) if path.exists() else {}
+
+
+async def _too_large(datasette, request, invite, current, limit: int = MAX_POST_BYTES) -> Response:
+    data = _data_of(current.yaml) if current else {}
+    return await _facilitator_page(datasette, request, invite, _Page(
+        data, None, current, current.number if current else 0,
+        error=message("desk_too_large", "it", limit=f"{limit / 2**20:.0f}")), status=413)
+
+
+async def upload(datasette, request):
+    """A filled Word form or a YAML note, read by the same code as
+    ``outcomes import`` and the loader, becomes a revision of the draft."""
+    invite = await _invite(datasette, request)
+    if isinstance(invite, str):
+        return await _forbidden(datasette, request, invite)
+    if request.method != "POST":
+        return Response.redirect(f"/s/{request.url_vars['token']}")
+    desk = _desk(datasette)
+    current = await _read(datasette, lambda conn: state.latest(conn, invite.event, invite.session))
+    if int(request.headers.get("content-length") or 0) > MAX_UPLOAD_BYTES + 64 * 1024:
+        return await _too_large(datasette, request, invite, current, MAX_UPLOAD_BYTES)
+    form, files = await _multipart(request)
+    if _cut(request):
+        return await _too_large(datasette, request, invite, current, MAX_UPLOAD_BYTES)
+    if not _csrf_ok(datasette, request, form.get("csrftoken")):
+        return await _forbidden(datasette, request, "desk_csrf")
+    upload_file = files.get("file")
+    if upload_file is None or not upload_file[1]:
+        return await _upload_error(datasette, request, invite, current, message("desk_upload_empty", "it"))
+    name, content = upload_file
+    if len(content) > MAX_UPLOAD_BYTES:
+        return await _too_large(datasette, request, invite, current, MAX_UPLOAD_BYTES)
+    try:
+        data = _uploaded_data(name, content, desk.note_path(invite.event, invite.session), current)
+        fields.check_limits(data)
+    except IntakeError as error:
+        return await _upload_error(datasette, request, invite, current, message(error.kind, "it", **error.context))
+    except fields.TooLong as error:
+        return await _upload_error(datasette, request, invite, current, message(
+            error.kind, "it", place=fields.place(error.name), limit=error.limit), status=413)
+    event = desk.event(invite.event)
+    checked = fields.check(data, event, invite.event, invite.session)
+    base = int(form["base"]) if form.get("base", "").isdigit() else -1
+    try:
+        saved = await _save(datasette, invite, data, checked, base, "import",
+                            message("desk_imported_from", "it", file=name))
+    except state.Conflict as conflict:
+        return await _upload_error(datasette, request, invite, conflict.latest, _conflict_text(conflict))
+    notice = message("desk_uploaded", "it", file=name, number=saved.number)
+    return await _facilitator_page(datasette, request, invite, _Page(data, checked, saved, saved.number, notice=notice))
+
+
+async def _upload_error(datasette, request, invite, current, text: str, status: int = 422) -> Response:
+    data = _data_of(current.yaml) if current else {}
+    return await _facilitator_page(datasette, request, invite, _Page(data, None, current, current.number if current else 0, error=text),
+                                   status=status)
+
+
+def _uploaded_data(name: str, content: bytes, note_path: Path, current: state.Revision | None) -> dict:
+    """The note data of an uploaded file: a Word form (by its zip signature) or YAML."""
+    from ..intake.wordimport import note_from_form, outcome_ids, printed_ids, read_form
+
+    if content[:4] == b"PK\x03\x04":
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "scheda.docx"
+            path.write_bytes(content)
+            form = read_form(path)
+        event, session = printed_ids(form)
+        here = (note_path.parent.name, note_path.stem)
+        if event and session and (event, session) != here:  # the form of another session, by mistake
+            raise IntakeError("desk_upload_other_session", event=event, session=session, here=here[1])
+        previous = tuple(row.get("id", "") for row in fields.rows(_data_of(current.yaml), "outcomes")) if current \
+            else outcome_ids(note_path)
+        data, _ = note_from_form(form, name, previous)
+        return data
+    problems = load.Problems()
+    parsed = load.parse_note(Path(name), problems, content)
+    if parsed is None:
+        raise IntakeError("desk_upload_unreadable", problem=problems[0].message("it") if problems else "")
+    return parsed[0]
+
+
+async def _multipart(request) -> tuple[dict, dict]:
+    """Fields and files (name -> (file name, bytes)) of a multipart POST."""
+    from python_multipart import parse_form
+
+    body = await request.post_body()
+    form: dict = {}
+    files: dict = {}
+
+    def on_field(field):
+        form[field.field_name.decode()] = (field.value or b"").decode("utf-8", "replace")
+
+    def on_file(file):
+        file.file_object.seek(0)
+        files[file.field_name.decode()] = (Path((file.file_name or b"").decode("utf-8", "replace")).name,
+                                           file.file_object.read())
+
+    import io
+
+    headers = {"Content-Type": request.headers.get("content-type", ""), "Content-Length": str(len(body))}
+    try:
+        parse_form(headers, io.BytesIO(body), on_field, on_file)
+    except Exception:  # a broken multipart body is an empty upload, said as such
+        return form, {}
+    return form, files

@@ -1,0 +1,251 @@
+"""The office's pages: login, the list, reviewing a note (return, reject,
+accept), the chapter preview and publishing."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import tempfile
+import time
+from pathlib import Path
+
+from datasette.utils import baseconv
+from datasette.utils.asgi import Response
+
+from .. import load, vocab
+from ..common.files import digest, write_atomic
+from ..common.markdown import markdown_html
+from ..messages import errors, message, summary
+from . import fields, state
+from .web import Desk, OFFICE_HOURS, _conflict_text, _desk, _office, _posted, _read, _render, _when, _write
+
+
+# --- The office -------------------------------------------------------------------------------
+
+
+def _actor_cookie(datasette, username: str) -> str:
+    expires = baseconv.base62.encode(int(time.time()) + OFFICE_HOURS * 3600)
+    return datasette.sign({"a": {"id": username, "desk": "office"}, "e": expires}, "actor")
+
+
+async def office_login(datasette, request):
+    error = None
+    status = 200
+    if request.method == "POST":
+        posted = dict(await _posted(datasette, request) or [])
+        username, password = posted.get("username", "")[:200], posted.get("password", "")[:1000]
+        result = await _login(datasette, username, password, _client_address(request))
+        if result == "ok":
+            response = Response.redirect("/office")
+            response.set_cookie("ds_actor", _actor_cookie(datasette, username), httponly=True, samesite="strict",
+                                secure=request.scheme == "https")
+            return response
+        error = message("desk_login_locked" if result == "locked" else "desk_login_wrong", "it")
+        status = 429 if result == "locked" else 401
+    return await _render(datasette, request, "desk_login.html", {"title": "Accesso dell'ufficio", "error": error},
+                         status=status)
+
+
+def _client_address(request) -> str:
+    """The client's address, for counting failed logins: behind a reverse
+    proxy on the same machine, uvicorn (``proxy_headers``) has already taken
+    it from X-Forwarded-For. An IPv6 client is its /64, which one home or
+    one server usually holds whole."""
+    import ipaddress
+
+    client = request.scope.get("client")
+    if not client:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(client[0])
+    except ValueError:
+        return str(client[0])
+    if address.version == 6 and address.ipv4_mapped:  # an IPv4 client on a dual-stack socket
+        return str(address.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False)) if address.version == 6 else str(address)
+
+
+async def _login(datasette, username: str, password: str, address: str) -> str:
+    """``ok``, ``wrong`` or ``locked``; the slow hash is checked in a worker
+    thread, so a login never holds up the facilitators' saves."""
+    if await _read(datasette, lambda conn: state.locked(conn, address)):
+        return "locked"
+    stored = await _read(datasette, lambda conn: state.password_hash(conn, username))
+    if await asyncio.get_running_loop().run_in_executor(None, state.verify, password, stored):
+        return "ok"
+    await _write(datasette, lambda conn: state.record_failure(conn, username, address))
+    return "wrong"
+
+
+async def office_logout(datasette, request):
+    response = Response.redirect("/office/login")
+    if request.method == "POST":
+        response.set_cookie("ds_actor", "", expires=0)
+    return response
+
+
+def _need_office(handler):
+    async def view(datasette, request):
+        if not _office(request):
+            return Response.redirect("/office/login")
+        return await handler(datasette, request)
+
+    view.__name__ = handler.__name__
+    return view
+
+
+@_need_office
+async def office_list(datasette, request):
+    rows = await _read(datasette, state.sessions)
+    events: dict[str, list] = {}
+    for row in rows:
+        events.setdefault(row.event, []).append(row)
+    return await _render(datasette, request, "desk_office.html", {
+        "title": "Sessioni", "events": events, "when": _when, "user": _office(request),
+        "state_label": lambda s: message(f"desk_state_{s}", "it"),
+        "published": request.args.get("pubblicato"),
+    })
+
+
+def _preview(text: str, desk: Desk, event: str, session: str) -> tuple[load.SessionNote | None, list[load.Problem]]:
+    problems = load.Problems()
+    note = load.load_session(desk.note_path(event, session), desk.event(event), problems, text.encode("utf-8"))
+    return note, problems
+
+
+@_need_office
+async def office_review(datasette, request):
+    desk = _desk(datasette)
+    event, session = request.url_vars["event"], request.url_vars["session"]
+    history = await _read(datasette, lambda conn: state.revisions(conn, event, session))
+    notice = error = None
+    status = 200
+    if request.method == "POST":
+        posted = dict(await _posted(datasette, request) or [])
+        action = posted.get("action", "")
+        comment = (posted.get("comment") or "").strip()[: fields.MAX_FIELD_CHARS]
+        base = int(posted["base"]) if posted.get("base", "").isdigit() else -1
+        current = history[-1] if history else None
+        if action not in ("return", "reject", "accept", "accept_anyway") or current is None:
+            error, status = message("desk_not_editable", "it"), 409
+        elif action in ("return", "reject") and not comment:
+            error, status = message("desk_comment_needed", "it"), 422
+        else:
+            try:
+                notice = await _decide(datasette, desk, current, action, comment, base, _office(request))
+            except state.Conflict as conflict:
+                error, status = _conflict_text(conflict), 409
+            except _DiskConflict as conflict:
+                error, status = conflict.text, 409
+        history = await _read(datasette, lambda conn: state.revisions(conn, event, session))
+    if not history:
+        return await _render(datasette, request, "desk_message.html", {
+            "title": f"{event} / {session}", "text": message("desk_nothing_yet", "it")}, status=404)
+    latest = history[-1]
+    decided = state.last_decision(history)
+    latest_state = "correcting" if state.correcting(latest.state, decided.action if decided else None) else latest.state
+    shown = _number(request.args.get("rev"), history) or latest
+    note, problems = _preview(shown.yaml, desk, event, session)
+    a = _number(request.args.get("a"), history) or (history[-2] if len(history) > 1 else latest)
+    b = _number(request.args.get("b"), history) or latest
+    diff = list(difflib.unified_diff(a.yaml.splitlines(), b.yaml.splitlines(), f"revisione {a.number}",
+                                     f"revisione {b.number}", lineterm="", n=3))
+    path = desk.note_path(event, session)
+    disk_changed = latest.state == "submitted" and state.file_digest(path) != latest.disk_digest
+    disk_diff = list(difflib.unified_diff(path.read_text("utf-8").splitlines() if path.exists() else [],
+                                          latest.yaml.splitlines(), str(path), f"revisione {latest.number}",
+                                          lineterm="")) if disk_changed else []
+    return await _render(datasette, request, "desk_review.html", {
+        "title": f"{event} / {session}", "event": event, "session": session, "history": history,
+        "latest": latest, "latest_state": latest_state, "shown": shown, "note": note, "problems": problems, "diff": diff, "a": a, "b": b,
+        "disk_changed": disk_changed, "disk_diff": disk_diff, "path": path,
+        "notice": notice, "error": error, "when": _when, "markdown": markdown_html,
+        "state_label": lambda s: message(f"desk_state_{s}", "it"), "user": _office(request),
+        "action_label": lambda a: message(f"desk_action_{a}", "it"),
+        "label": lambda name, term: vocab.named(name).label(term, "it") if term in vocab.named(name) else term,
+    }, status=status)
+
+
+def _number(text: str | None, history: list[state.Revision]) -> state.Revision | None:
+    if text and text.isdigit():
+        return next((r for r in history if r.number == int(text)), None)
+    return None
+
+
+class _DiskConflict(Exception):
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.text = text
+
+
+async def _decide(datasette, desk: Desk, current: state.Revision, action: str, comment: str, base: int,
+                  user: str) -> str:
+    """Return, reject or accept a submission; accepting writes the note file."""
+    event, session = current.event, current.session
+    if action in ("return", "reject"):
+        await _write(datasette, lambda conn: state.add_revision(
+            conn, event, session, base=base, action=action, yaml=current.yaml, author=user, comment=comment,
+            disk_digest=current.disk_digest))
+        return message(f"desk_done_{action}", "it")
+    path = desk.note_path(event, session)
+    note, problems = _preview(current.yaml, desk, event, session)
+    if note is None:
+        raise _DiskConflict(message("desk_accept_invalid", "it", problems="; ".join(p.message("it") for p in problems[:3])))
+
+    def accept(conn):
+        # Checked and written while the desk's one writer holds the database:
+        # no other accept can slip in between the check and the write.
+        if current.state != "submitted":
+            raise state.Conflict("state", current)
+        if action != "accept_anyway" and state.file_digest(path) != current.disk_digest:
+            raise _DiskConflict(message("desk_disk_changed", "it", path=str(path)))
+        revision = state.add_revision(conn, event, session, base=base, action="accept", yaml=current.yaml,
+                                      author=user, comment=comment or None, disk_digest=digest(current.yaml))
+        write_atomic(path, current.yaml)
+        return revision
+
+    await _write(datasette, accept)
+    return message("desk_done_accept", "it", path=str(path))
+
+
+@_need_office
+async def office_chapter(datasette, request):
+    """The submission's chapter of the proceedings, as the build would write it."""
+    from .. import proceedings
+
+    desk = _desk(datasette)
+    event_id, session = request.url_vars["event"], request.url_vars["session"]
+    history = await _read(datasette, lambda conn: state.revisions(conn, event_id, session))
+    shown = _number(request.args.get("rev"), history) or (history[-1] if history else None)
+    event = desk.event(event_id)
+    note, _ = _preview(shown.yaml, desk, event_id, session) if shown else (None, [])
+    if note is None or event is None:
+        return await _render(datasette, request, "desk_message.html", {
+            "title": "Atti", "text": message("desk_chapter_invalid", "it")}, status=422)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{event_id}-{session}.docx"
+        proceedings.write(event, [note], path, followup=load.event_followup(event, [note], load.Problems()), earlier=load.followed_events(event))
+        content = path.read_bytes()
+    return Response(content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    headers={"Content-Disposition": f'attachment; filename="{event_id}-{session}.docx"'})
+
+
+@_need_office
+async def office_publish(datasette, request):
+    """The same build as ``python publish.py``, its result on the page."""
+    from ..build import build
+
+    desk = _desk(datasette)
+    if request.method != "POST":
+        return Response.redirect("/office")
+    await _posted(datasette, request)
+    async with desk.publishing:
+        result = await asyncio.get_running_loop().run_in_executor(None, lambda: build(desk.notes_dir, desk.out_dir))
+    if result.ok:
+        text = message("published", "it", out=desk.out_dir, summary=summary(result.counts, "it"))
+    else:
+        text = message("notes_invalid", "it", errors=errors(result.problems, "it"), out=desk.out_dir)
+    lines = [p.format("it") for p in sorted(result.problems, key=lambda p: (p.path, p.line, p.column))]
+    return await _render(datasette, request, "desk_message.html", {
+        "title": "Pubblicazione", "text": text, "lines": lines, "ok": result.ok, "back": "/office"},
+        status=200 if result.ok else 422)
