@@ -38,7 +38,7 @@ def test_every_module_a_build_runs_is_fingerprinted(tmp_path):
     ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     loaded = {Path(path) for path in json.loads(ran.stdout.splitlines()[-1])}
     assert loaded - set(fingerprinted_files()) == set()
-    assert {PACKAGE / "load.py", PACKAGE / "store.py", PACKAGE / "proceedings.py"} <= loaded
+    assert {PACKAGE / "load.py", PACKAGE / "store.py", PACKAGE / "proceedings" / "__init__.py"} <= loaded
 
 
 def test_the_modules_store_imports_are_fingerprinted():

@@ -1312,11 +1312,8 @@ def test_site_files_are_written_and_published(built):
     assert all((built / copy).read_bytes() == (built / copy.removeprefix("static/")).read_bytes() for copy in copies)
     assert site_files == [
         # The plugin: its hooks, outcomes/common beside them, and its parts.
-        "plugins/outcomes_common/__init__.py",
-        "plugins/outcomes_common/markdown.py",
-        *(f"plugins/outcomes_common/messages/{path.name}" for path in sorted(COMMON.joinpath("messages").glob("*.yaml"))),
-        "plugins/outcomes_common/search.py",
-        "plugins/outcomes_common/text.py",
+        *sorted(f"plugins/outcomes_common/{path.relative_to(COMMON).as_posix()}"
+                for path in [*COMMON.glob("*.py"), *COMMON.joinpath("messages").glob("*.yaml")]),
         "plugins/outcomes_site.py",
         *(f"plugins/outcomes_site_parts/{name}.py" for name in (
             "__init__", "base", "errors", "guard", "labels", "language", "open_data", "pages", "proceedings",
