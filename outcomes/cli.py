@@ -30,7 +30,7 @@ def say(kind: str, lang: str, **values) -> str:
 def report(problems: Problems, lang: str) -> None:
     """Every problem on stderr, one per line, warnings included, by position;
     what comes from the files (paths, values) is shown escaped and cut."""
-    for problem in sorted(problems, key=lambda p: (p.path, p.line, p.column)):
+    for problem in sorted(problems, key=load.report_order):
         click.echo(printable(problem.format(lang), limit=None), err=True)
 
 

@@ -18,6 +18,7 @@ import difflib
 import gc
 import os
 import re
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Iterable, Iterator
@@ -30,7 +31,7 @@ from .common.files import digest as file_digest
 from .common.text import LANGUAGES
 from .yamltext import (  # what a note's reading shares with its models
     MAX_NOTE_BYTES, NoteError, Problem, Problems, _found, _mark, compose, field_path, fix_invisible_spaces,
-    read_regular, read_text, to_python,
+    read_regular, read_text, report_order, to_python,
 )  # fmt: skip
 from .messages import FIELD_LABELS, MESSAGES, Bilingual, message
 
@@ -152,7 +153,10 @@ def validate(model: type[BaseModel], data: dict, root: MappingNode, path, proble
         return model.model_validate(data, context=context)
     except ValidationError as error:
         for detail in error.errors(include_url=False):
-            problems.append(_problem(model, detail, root, path))
+            if problems.full(path):  # nothing more is shown: finding where is wasted
+                problems.hide(path)
+            else:
+                problems.append(_problem(model, detail, root, path))
         return None
 
 
@@ -203,7 +207,7 @@ def _node_at(root: Node, loc: tuple, want_key: bool = False) -> tuple[Node, bool
         if part == "[key]":
             break
         if isinstance(node, MappingNode):
-            pair = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            pair = _keyed(node).get(str(part))
             if pair is None:
                 return node, False
             if last and want_key:
@@ -214,6 +218,20 @@ def _node_at(root: Node, loc: tuple, want_key: bool = False) -> tuple[Node, bool
         else:
             return node, False
     return node, False
+
+
+_KEYED: weakref.WeakKeyDictionary[MappingNode, dict] = weakref.WeakKeyDictionary()
+
+
+def _keyed(node: MappingNode) -> dict[str, tuple[Node, Node]]:
+    """A mapping's (key, value) pairs by key, made once per mapping: finding
+    each of 40,000 problems by scanning took 73 s."""
+    found = _KEYED.get(node)
+    if found is None:
+        found = _KEYED[node] = {}
+        for key, value in node.value:
+            found.setdefault(key.value, (key, value))
+    return found
 
 
 def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel]:

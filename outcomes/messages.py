@@ -32,7 +32,7 @@ def field_label(name: object, lang: str) -> str:
 # entry ``loader.not_utf8`` (or ``cli.``, ``intake.``), ``desk_saved`` is
 # ``desk.saved``. {value} is always the value as typed; {suggestion} is
 # filled by ``message``.
-_KIND_PARTS = {"loader": "", "cli": "", "intake": "", "desk": "desk_"}
+_KIND_PARTS = {"loader": "", "cli": "", "intake": "", "desk": "desk_", "limits": "limits."}
 
 
 def _by_prefix(prefix: str) -> dict[str, dict]:
@@ -123,7 +123,7 @@ def counted(count: int, noun: str, lang: str) -> str:
 
 def errors(problems, lang: str) -> str:
     """``1 errore``, ``3 errori``: the errors among ``problems`` (a ``load.Problems``)."""
-    return counted(len(problems.errors), "error", lang)
+    return counted(problems.error_count, "error", lang)
 
 
 def summary(counts: dict, lang: str) -> str:

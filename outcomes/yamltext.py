@@ -10,6 +10,7 @@ libyaml (PyYAML's C parser) does the parsing; it is fast and reports marks.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import os
 import re
@@ -54,15 +55,61 @@ class Problem:
         return f"{self.path}:{self.line}:{self.column}: {self.severity}: {where}: {self.message(lang)}"
 
 
+MAX_PROBLEMS_PER_FILE = 100  # shown; the rest counted in one line (40,000 unknown keys printed 9 MB)
+MORE_PROBLEMS = "limits.more_problems"
+
+
 class Problems(list):
-    """The problems found so far, in the order found."""
+    """The problems found so far, in the order found: at most
+    ``MAX_PROBLEMS_PER_FILE`` of a file, then one line counting the others."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self._shown: dict[str, int] = {}
+        self._more: dict[str, int] = {}  # path -> index of its "and N more" line
 
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self if p.severity == "error"]
 
+    @property
+    def error_count(self) -> int:
+        """Every error found, those left unshown included."""
+        return sum(p.context["errors"] if p.kind == MORE_PROBLEMS else 1 for p in self.errors)
+
     def add(self, path, line, column, field, kind, severity="error", **context) -> None:
         self.append(Problem(str(path), line, column, field, kind, context, severity))
+
+    def append(self, problem: Problem) -> None:
+        if self.full(problem.path):
+            self.hide(problem.path, problem.severity)
+        else:
+            self._shown[problem.path] = self._shown.get(problem.path, 0) + 1
+            super().append(problem)
+
+    def full(self, path) -> bool:
+        """Whether ``path`` has all the problems it may show: a caller can
+        then skip finding where the next one is (``hide`` counts it)."""
+        return self._shown.get(str(path), 0) >= MAX_PROBLEMS_PER_FILE
+
+    def hide(self, path, severity: str = "error") -> None:
+        """Count a problem of ``path`` not shown, in the file's last line."""
+        path = str(path)
+        if path not in self._more:
+            self._more[path] = len(self)
+            context = {"count": 0, "errors": 0, "limit": MAX_PROBLEMS_PER_FILE}
+            super().append(Problem(path, 1, 1, "", MORE_PROBLEMS, context, severity))
+        index = self._more[path]
+        more = self[index]
+        if severity == "error" and more.severity != "error":
+            self[index] = more = dataclasses.replace(more, severity="error")
+        more.context["count"] += 1
+        more.context["errors"] += severity == "error"
+
+
+def report_order(problem: Problem) -> tuple:
+    """By file and position, a file's "and N more" line last."""
+    return problem.path, problem.kind == MORE_PROBLEMS, problem.line, problem.column
 
 
 # --- YAML without implicit typing -------------------------------------------------
@@ -232,8 +279,10 @@ def fix_invisible_spaces(text: str, path, problems: Problems) -> str:
         return text
 
     def replace(match: re.Match) -> str:
-        line, column = _line_col(text, match.start())
-        problems.add(path, line, column, "", "nbsp", severity="warning")
+        if problems.full(path):  # finding the line is wasted
+            problems.hide(path, "warning")
+        else:
+            problems.add(path, *_line_col(text, match.start()), "", "nbsp", severity="warning")
         return match.group(0).replace("\u00a0", " ")
 
     return _NBSP_STRUCTURAL.sub(replace, text)
@@ -404,8 +453,10 @@ def to_python(root: Node, source: str, path, problems: Problems) -> dict:
         return result
 
     data = convert(root)
-    for node in hugged:
-        _warn_hash_comment(node, comment_lines[node.end_mark.line], root, path, problems)
+    if hugged:
+        locs = _locs_of(root, {id(node) for node in hugged})
+        for node in hugged:
+            _warn_hash_comment(node, comment_lines[node.end_mark.line], locs[id(node)], path, problems)
     return data
 
 
@@ -416,31 +467,31 @@ def _lines_with_spaced_hash(source: str) -> dict[int, str]:
     return {number: line for number, line in enumerate(source.split("\n")) if " #" in line}
 
 
-def _warn_hash_comment(node: ScalarNode, line: str, root: Node, path, problems: Problems) -> None:
+def _warn_hash_comment(node: ScalarNode, line: str, loc: tuple, path, problems: Problems) -> None:
     """``title: Tavolo #2`` is read as ``Tavolo``: say so when a comment hugs a value."""
     after = line[node.end_mark.column :]
     if after.startswith(" #") and not after.startswith(" # "):
-        loc = _loc_of(root, node) or ()
         problems.add(
             path, node.end_mark.line + 1, node.end_mark.column + 2, field_path(loc), "hash_comment",
             severity="warning", value=node.value, comment=after[1:].strip(),
         )
 
 
-def _loc_of(root: Node, target: Node) -> tuple | None:
-    """Where ``target`` sits under ``root``, as a validation location."""
-    if root is target:
-        return ()
-    children = []
-    if isinstance(root, MappingNode):
-        children = [(key.value, value) for key, value in root.value]
-    elif isinstance(root, SequenceNode):
-        children = list(enumerate(root.value))
-    for part, child in children:
-        found = _loc_of(child, target)
-        if found is not None:
-            return (part, *found)
-    return None
+def _locs_of(root: Node, targets: set[int]) -> dict[int, tuple]:
+    """Where each node of ``targets`` (by id) sits under ``root``, as
+    validation locations: one walk of the tree, however many there are."""
+    found: dict[int, tuple] = {}
+    stack: list[tuple[Node, tuple]] = [(root, ())]
+    while stack:
+        node, loc = stack.pop()
+        if id(node) in targets:
+            found[id(node)] = loc
+        if isinstance(node, MappingNode):
+            stack.extend((value, (*loc, key.value)) for key, value in node.value)
+        elif isinstance(node, SequenceNode):
+            stack.extend((item, (*loc, index)) for index, item in enumerate(node.value))
+    return found
+
 
 def field_path(loc: tuple) -> str:
     """``('outcomes', 2, 'sdg_targets', 1)`` -> ``outcomes[2].sdg_targets[1]``."""

@@ -245,7 +245,7 @@ async def office_publish(datasette, request):
         text = message("published", "it", out=desk.out_dir, summary=summary(result.counts, "it"))
     else:
         text = message("notes_invalid", "it", errors=errors(result.problems, "it"), out=desk.out_dir)
-    lines = [p.format("it") for p in sorted(result.problems, key=lambda p: (p.path, p.line, p.column))]
+    lines = [p.format("it") for p in sorted(result.problems, key=load.report_order)]
     return await _render(datasette, request, "desk_message.html", {
         "title": "Pubblicazione", "text": text, "lines": lines, "ok": result.ok, "back": "/office"},
         status=200 if result.ok else 422)

@@ -1,0 +1,65 @@
+"""Hostile files, round three (issue #30): inputs made to stall, bloat or
+mislead a command, each bounded in time and memory and told in words that
+name the limit.
+
+Each case runs the real ``outcomes`` command in its own process on a real
+file (``test_hostile.outcomes``: its time, its peak resident set), with
+bounds generous for two shared cores but far below what the same input
+cost before its fix (given in each test).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import SESSION_YAML
+from test_hostile import library, outcomes  # noqa: F401 (a fixture)
+
+NOTE = "notes/convegno-2019/laboratorio.yaml"
+
+
+# --- Notes: many problems in one file --------------------------------------------------------------
+
+
+def test_40000_unknown_keys_are_found_in_linear_time_and_100_shown(library):
+    """Before: 73 s and 9 MB printed (each problem's place found by scanning its mapping)."""
+    note = library / NOTE
+    note.write_text(SESSION_YAML + "".join(f"k{number}: x\n" for number in range(40_000)), "utf-8")
+    assert 350_000 < note.stat().st_size < 450_000
+    run = outcomes("check", "notes", cwd=library, timeout=120)
+    assert run.status == 1
+    allowed = "title, kind, date, start, end, language, room, facilitators, speakers, participants, summary, quotes, outcomes, visibility"
+    assert run.lines[:2] == [
+        f"{NOTE}:27:1: error: k0: campo sconosciuto «k0»; campi ammessi qui: {allowed}",
+        f"{NOTE}:28:1: error: k1: campo sconosciuto «k1»; campi ammessi qui: {allowed}",
+    ]
+    assert run.lines[99] == f"{NOTE}:126:1: error: k99: campo sconosciuto «k99»; campi ammessi qui: {allowed}"
+    assert run.lines[100:] == [
+        f"{NOTE}:1:1: error: (file): … e altri problemi in questo file, non mostrati: 39900; se ne mostrano al"
+        " massimo 100 per file: correggi questi e ricontrolla",
+        "40000 errori nelle note.",
+    ]
+    assert run.seconds < 15, run.seconds
+    assert run.peak_mb < 400, run.peak_mb
+
+
+def test_a_hidden_error_after_100_warnings_still_fails_the_check(library):
+    """The line counting what is not shown is an error when any of it is."""
+    note = library / NOTE
+    hugged = SESSION_YAML.replace("title: Migrazione e Cooperazione Internazionale", "title: Tavolo #1")
+    quotes = "".join(f"  - text: citazione {number} #{number}\n    actor: ngo\n" for number in range(150))
+    note.write_text(hugged + "quotes:\n" + quotes + "room: [non, un, testo]\n", "utf-8")  # 151 warnings, then an error
+    run = outcomes("check", "notes", "--lang", "en", cwd=library, timeout=60)
+    assert run.status == 1
+    assert len(run.lines) == 102
+    assert run.lines[0] == (
+        f"{NOTE}:1:15: warning: title: '#1' is read as a comment and the value is only 'Tavolo': if '#' belongs to"
+        " the text, put the value in quotes"
+    )
+    assert run.lines[100:] == [
+        f"{NOTE}:1:1: error: (file): … and more problems in this file, not shown: 52; at most 100 are shown per file:"
+        " fix these and check again",
+        "1 error in the notes.",
+    ]
