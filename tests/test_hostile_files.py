@@ -63,3 +63,43 @@ def test_a_hidden_error_after_100_warnings_still_fails_the_check(library):
         " fix these and check again",
         "1 error in the notes.",
     ]
+
+
+# --- Registration exports ----------------------------------------------------------------------------
+
+GOOGLE_HEADER = "Informazioni cronologiche,Indirizzo email,Tipologia di ente,Parteciperai a\n"
+SESSION_TITLE = "Migrazione e Cooperazione Internazionale"  # the title of laboratorio.yaml
+
+
+def test_a_respondent_choosing_1000_options_is_counted_in_seconds(library):
+    """Anyone can type commas in Google Forms' "Other" box. Before: over 100 s
+    (every run of pieces from every piece joined, folded and matched)."""
+    typed = ", ".join(f"Opzione {number}" for number in range(1000))
+    export = library / "iscrizioni.csv"
+    export.write_text(
+        GOOGLE_HEADER
+        + f"14/10/2019 09:12:01,a@example.org,Comune,{SESSION_TITLE}\n"
+        + f"14/10/2019 09:13:01,b@example.org,ONG,{SESSION_TITLE}\n"
+        + f'14/10/2019 09:14:01,c@example.org,Comune,"{SESSION_TITLE}, {typed}"\n',
+        "utf-8",
+    )
+    assert 12_000 < export.stat().st_size < 16_000
+    (library / "map.yaml").write_text("sessions_column: [Parteciperai a]\n", "utf-8")
+    run = outcomes("registrations", "convegno-2019", export, "--map", "map.yaml", cwd=library, timeout=120)
+    assert run.status == 0
+    assert run.lines == [
+        f"{export}:4:1: warning: (file): una risposta a «Parteciperai a» ha più di 200 opzioni: le prime 200 sono"
+        " contate, il resto è letto come una sola (di solito è testo scritto in «Altro»)"
+    ]
+    unmatched = ", ".join(f"«Opzione {number}» (1)" for number in range(20))
+    assert run.out.splitlines()[5:] == [
+        "Iscritti per sessione (dalla domanda «Parteciperai a»):",
+        f"  laboratorio «{SESSION_TITLE}»: 3 (dall'opzione «{SESSION_TITLE}»)",
+        "    Ente locale (local_authority): 2",
+        "    Organizzazione della società civile (ngo): 1",
+        "    non classificati: 0",
+        f"Opzioni non ricondotte a una sessione: {unmatched}, e altri 180. Per assegnarle, aggiungile sotto «sessions:»"
+        " in un file di corrispondenze (--map), con l'identificativo della sessione o «~».",
+        "Scritto notes/convegno-2019/registrations.yaml: solo numeri, nessun nome.",
+    ]
+    assert run.seconds < 15, run.seconds

@@ -39,6 +39,7 @@ MAX_BYTES = 64 * 2**20  # a 20,000-person SurveyMonkey export is about 10 MB
 MAX_UNPACKED_BYTES = 512 * 2**20  # an XLSX's parts, uncompressed (zip bombs)
 MAX_ROWS = 100_000  # registrations of one event: far more than any conference has
 MAX_CELL = 131_072  # Python's csv default field limit, kept: no answer is longer
+MAX_OPTIONS = 200  # pieces of one multi-select cell: an event has fewer sessions
 SHOWN_LENGTH = 59  # characters of a value on screen, then "…": several share a line
 DELIMITERS = (",", ";", "\t")
 
@@ -341,8 +342,10 @@ def _limited(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[
 
 def split_multiple(cell: str, separator: str | None) -> list[str]:
     """The options of a multi-select cell: Google joins them with ", ",
-    Microsoft Forms with ";" (``A;B;``), a spreadsheet with either."""
+    Microsoft Forms with ";" (``A;B;``), a spreadsheet with either. Past
+    ``MAX_OPTIONS`` pieces, the rest of the cell is one piece (commas typed
+    in "Other" are not choices)."""
     if separator is None:
         separator = ";" if ";" in cell else ", "
     pattern = r"\s*;\s*" if separator == ";" else re.escape(separator)
-    return [part.strip() for part in re.split(pattern, cell) if part.strip()]
+    return [part.strip() for part in re.split(pattern, cell, maxsplit=MAX_OPTIONS) if part.strip()]
