@@ -103,3 +103,27 @@ def test_a_respondent_choosing_1000_options_is_counted_in_seconds(library):
         "Scritto notes/convegno-2019/registrations.yaml: solo numeri, nessun nome.",
     ]
     assert run.seconds < 15, run.seconds
+
+
+def test_an_export_of_a_million_columns_is_refused_at_its_first_row(library):
+    """Before: 70 s and 555 MB to refuse it (each header folded again and again)."""
+    export = library / "iscrizioni.csv"
+    questions = ",".join(f"Domanda {number}" for number in range(1_000_000))
+    export.write_text(GOOGLE_HEADER.rstrip("\n") + f",{questions}\n14/10/2019,a@example.org,Comune\n", "utf-8")
+    run = outcomes("registrations", "convegno-2019", export, cwd=library, timeout=120)
+    assert (run.status, run.out) == (1, "")
+    assert run.lines == [
+        f"{export}:1:1: error: (file): la riga ha 1.000.004 colonne, più delle 2.000 che un modulo di iscrizione"
+        " può avere: non è l'esportazione delle iscrizioni di un evento"
+    ]
+    assert run.seconds < 20, run.seconds
+    assert run.peak_mb < 300, run.peak_mb
+    # A row of answers as wide is refused where it is.
+    export.write_text(GOOGLE_HEADER + f"14/10/2019,a@example.org,Comune,{SESSION_TITLE}\n" + "," * 2_000 + "x\n", "utf-8")
+    run = outcomes("registrations", "convegno-2019", export, "--lang", "en", cwd=library)
+    assert (run.status, run.out) == (1, "")
+    assert run.lines == [
+        f"{export}:3:1: error: (file): the row has 2,001 columns, more than the 2,000 a registration form can have:"
+        " it is not one event's registration export"
+    ]
+    assert not (library / "notes" / "convegno-2019" / "registrations.yaml").exists()

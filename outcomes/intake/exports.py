@@ -23,6 +23,7 @@ import codecs
 import contextlib
 import csv
 import datetime as dt
+import functools
 import io
 import re
 import xml.parsers.expat
@@ -32,12 +33,13 @@ from pathlib import Path
 from collections.abc import Iterator
 
 from .. import load, vocab, yamltext
-from ..messages import printable
+from ..messages import Bilingual, printable
 from . import IntakeError, file_refused
 
 MAX_BYTES = 64 * 2**20  # a 20,000-person SurveyMonkey export is about 10 MB
 MAX_UNPACKED_BYTES = 512 * 2**20  # an XLSX's parts, uncompressed (zip bombs)
 MAX_ROWS = 100_000  # registrations of one event: far more than any conference has
+MAX_COLUMNS = 2_000  # a SurveyMonkey export writes one per option: forms have a few hundred
 MAX_CELL = 131_072  # Python's csv default field limit, kept: no answer is longer
 MAX_OPTIONS = 200  # pieces of one multi-select cell: an event has fewer sessions
 SHOWN_LENGTH = 59  # characters of a value on screen, then "…": several share a line
@@ -85,8 +87,9 @@ class Column:
     question: str
     option: str = ""
 
-    @property
+    @functools.cached_property
     def folded_option(self) -> str:
+        """Folded once: asked of every column on every row."""
         return _key(self.option)
 
     @property
@@ -238,7 +241,12 @@ class _TooManyRows(Exception):
 
 def _too_many_rows() -> IntakeError:
     """The refusal of a sheet or file over ``MAX_ROWS`` rows, however it was found."""
-    return IntakeError("export_too_many_rows", limit=f"{MAX_ROWS:,}".replace(",", "."))
+    return IntakeError("export_too_many_rows", limit=_thousands(MAX_ROWS))
+
+
+def _thousands(number: int) -> Bilingual:
+    """``100.000`` in Italian, ``100,000`` in English."""
+    return Bilingual({"it": f"{number:,}".replace(",", "."), "en": f"{number:,}"})
 
 
 def _check_rows(package: zipfile.ZipFile, name: str) -> None:
@@ -332,11 +340,17 @@ def _nonblank(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list
 
 
 def _limited(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
-    """Rows, refused past ``MAX_ROWS``: a file that long is not one event's
-    registrations, and the answer comes in seconds instead of minutes."""
+    """Rows, refused past ``MAX_ROWS``, or at one of more than ``MAX_COLUMNS``
+    cells: a file that long or wide is not one event's registrations, and
+    the answer comes in seconds instead of minutes (a million columns took
+    70 s and 555 MB to be refused)."""
     for count, row in enumerate(rows):
         if count > MAX_ROWS + 1:  # + the header rows
             raise _too_many_rows()
+        if len(row[1]) > MAX_COLUMNS:
+            raise IntakeError(
+                "limits.export_too_many_columns", row=row[0], count=_thousands(len(row[1])), limit=_thousands(MAX_COLUMNS)
+            )
         yield row
 
 

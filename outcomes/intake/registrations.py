@@ -19,6 +19,7 @@ session titles of the event's notes.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import itertools
 import json
@@ -123,6 +124,11 @@ class Question:
     def free_text(self) -> bool:
         return all(column.is_open_ended for column in self.columns)
 
+    @functools.cached_property
+    def folded(self) -> str:
+        """The question's text folded, once: each of its names is looked for."""
+        return vocab.fold(self.text)
+
 
 def questions(export: Export) -> list[Question]:
     """The export's questions in order; SurveyMonkey's columns grouped by
@@ -146,11 +152,10 @@ def _likely_type_question(found: list[Question]) -> str:
 
 def _named(found: list[Question], names: list[str]) -> Question | None:
     """The first question whose text is one of ``names`` (the names in order)."""
-    folded = [vocab.fold(question.text) for question in found]
-    for name in names:
-        if vocab.fold(name) in folded:
-            return found[folded.index(vocab.fold(name))]
-    return None
+    by_text: dict[str, Question] = {}
+    for question in found:
+        by_text.setdefault(question.folded, question)
+    return next((by_text[vocab.fold(name)] for name in names if vocab.fold(name) in by_text), None)
 
 
 @dataclass
