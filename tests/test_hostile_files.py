@@ -127,3 +127,38 @@ def test_an_export_of_a_million_columns_is_refused_at_its_first_row(library):
         " it is not one event's registration export"
     ]
     assert not (library / "notes" / "convegno-2019" / "registrations.yaml").exists()
+
+
+def test_an_xlsx_of_25_million_shared_strings_is_refused_before_it_is_opened(library):
+    """1 to 3 MB, 425 MB unpacked (inside the 512 MB limit). Before: accepted
+    after 3 min 44 s and 2.4 GB (openpyxl loads every shared string)."""
+    import zipfile
+
+    import registration_exports as exports
+
+    export = exports.write_xlsx(library / "base.xlsx", exports.google_rows())
+    bomb = library / "iscrizioni.xlsx"
+    strings = "xl/testi.xml"  # found by its content type, whatever its name, as openpyxl finds it
+    with zipfile.ZipFile(export) as old, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as new:
+        for item in old.infolist():
+            part = old.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                part = part.replace(b"</Types>", f'<Override PartName="/{strings}" ContentType="application/'
+                                    'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'.encode())
+            new.writestr(item.filename, part)
+        with new.open(strings, "w", force_zip64=True) as part:
+            part.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+            for _ in range(25):
+                part.write(b"<si><t>a</t></si>" * 1_000_000)
+            part.write(b"</sst>")
+    with zipfile.ZipFile(bomb) as package:
+        assert 400 * 2**20 < sum(item.file_size for item in package.infolist()) < 512 * 2**20
+    assert bomb.stat().st_size < 3 * 2**20  # 1 MB at compresslevel 9, in four times the time
+    run = outcomes("registrations", "convegno-2019", bomb, cwd=library, timeout=120)
+    assert (run.status, run.out) == (1, "")
+    assert run.lines == [
+        f"{bomb}:1:1: error: (file): il foglio di calcolo contiene più di 1.000.000 testi distinti: non è"
+        " l'esportazione delle iscrizioni di un evento"
+    ]
+    assert run.seconds < 20, run.seconds
+    assert run.peak_mb < 300, run.peak_mb

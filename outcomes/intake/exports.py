@@ -39,6 +39,7 @@ from . import IntakeError, file_refused
 MAX_BYTES = 64 * 2**20  # a 20,000-person SurveyMonkey export is about 10 MB
 MAX_UNPACKED_BYTES = 512 * 2**20  # an XLSX's parts, uncompressed (zip bombs)
 MAX_ROWS = 100_000  # registrations of one event: far more than any conference has
+MAX_STRINGS = 1_000_000  # an XLSX's distinct texts: ten for each of MAX_ROWS people
 MAX_COLUMNS = 2_000  # a SurveyMonkey export writes one per option: forms have a few hundred
 MAX_CELL = 131_072  # Python's csv default field limit, kept: no answer is longer
 MAX_OPTIONS = 200  # pieces of one multi-select cell: an event has fewer sessions
@@ -216,7 +217,10 @@ def _xlsx_rows(handle: io.BufferedReader) -> Iterator[Iterator[tuple[int, list[s
                 raise file_refused(yamltext.too_large(unpacked, MAX_UNPACKED_BYTES), "export_too_large")
             for name in package.namelist():
                 if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                    _check_rows(package, name)
+                    _check_count(package, name, "row", MAX_ROWS + 2, _too_many_rows)
+            strings = _shared_strings_part(package)
+            if strings is not None:
+                _check_count(package, strings, "si", MAX_STRINGS, _too_many_strings)
         handle.seek(0)
         book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except IntakeError:
@@ -235,7 +239,7 @@ def _xlsx_rows(handle: io.BufferedReader) -> Iterator[Iterator[tuple[int, list[s
         book.close()
 
 
-class _TooManyRows(Exception):
+class _TooMany(Exception):
     pass
 
 
@@ -249,19 +253,36 @@ def _thousands(number: int) -> Bilingual:
     return Bilingual({"it": f"{number:,}".replace(",", "."), "en": f"{number:,}"})
 
 
-def _check_rows(package: zipfile.ZipFile, name: str) -> None:
-    """Refuse a sheet of more than ``MAX_ROWS`` rows, counted by a streaming
-    parser that stops there. (Opening a sheet without a ``<dimension>``,
-    openpyxl parses all of it to find its size: 12 s for a million rows.)"""
+def _shared_strings_part(package: zipfile.ZipFile) -> str | None:
+    """The part of the shared strings, found as openpyxl finds it: by its
+    content type (whatever its name)."""
+    from openpyxl.packaging.manifest import Manifest
+    from openpyxl.xml.constants import SHARED_STRINGS
+    from openpyxl.xml.functions import fromstring
+
+    found = Manifest.from_tree(fromstring(package.read("[Content_Types].xml"))).find(SHARED_STRINGS)
+    return found.PartName[1:] if found is not None else None
+
+
+def _too_many_strings() -> IntakeError:
+    return IntakeError("limits.xlsx_too_many_strings", limit=_thousands(MAX_STRINGS))
+
+
+def _check_count(package: zipfile.ZipFile, name: str, element: str, limit: int, refusal) -> None:
+    """Refuse (``refusal()``) a part holding more than ``limit`` of
+    ``element``, counted by a streaming parser that stops there: a sheet's
+    rows (without a ``<dimension>``, openpyxl parses all of it to find its
+    size: 12 s for a million rows), the shared strings (which openpyxl
+    loads whole on opening: 25 million took 3 min 44 s and 2.4 GB)."""
     parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
-    rows = 0
+    count = 0
 
     def start(tag: str, attributes) -> None:
-        nonlocal rows
-        if tag.endswith(" row") or tag == "row":
-            rows += 1
-            if rows > MAX_ROWS + 2:
-                raise _TooManyRows
+        nonlocal count
+        if tag == element or tag.endswith(" " + element):
+            count += 1
+            if count > limit:
+                raise _TooMany
 
     parser.StartElementHandler = start
     try:
@@ -269,8 +290,8 @@ def _check_rows(package: zipfile.ZipFile, name: str) -> None:
             while chunk := part.read(1 << 20):
                 parser.Parse(chunk, False)
         parser.Parse(b"", True)
-    except _TooManyRows:
-        raise _too_many_rows() from None
+    except _TooMany:
+        raise refusal() from None
     except xml.parsers.expat.ExpatError:
         raise IntakeError("export_xlsx_unreadable", detail=f"{name}: XML") from None
 
