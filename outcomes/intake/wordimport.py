@@ -150,8 +150,13 @@ def _check_sizes(package: zipfile.ZipFile) -> None:
     total = sum(member.file_size for member in members)
     for member in members:
         ratio = member.file_size / max(member.compress_size, 1)
-        if member.file_size > MAX_UNPACKED_BYTES or (member.file_size > 2**20 and ratio > MAX_RATIO):
+        if member.file_size > MAX_UNPACKED_BYTES:
             raise _part_too_large(member.filename, member.file_size, MAX_UNPACKED_BYTES)
+        if member.file_size > 2**20 and ratio > MAX_RATIO:
+            raise IntakeError(
+                "limits.form_part_ratio", part=member.filename, size=f"{member.file_size / 2**20:.1f}",
+                packed=f"{member.compress_size / 2**10:.0f}", ratio=f"{ratio:.0f}", limit=MAX_RATIO,
+            )
     if total > MAX_UNPACKED_BYTES:
         raise _part_too_large("*", total, MAX_UNPACKED_BYTES)
 
