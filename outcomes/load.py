@@ -259,7 +259,7 @@ def parse_note(path: Path, problems: Problems, data: bytes | None = None, sequen
 def load_event(folder: Path, problems: Problems) -> EventNote | None:
     """The event of ``notes/<event-id>/``, or None with its problems recorded."""
     path = folder / EVENT_FILE
-    if not _check_name(folder.name, folder, problems):
+    if not _check_name(folder.name, folder, problems) or refused_link(path, problems):
         return None
     if not path.exists():
         problems.add(path, 1, 1, "", "missing_event_file", event=folder.name)
@@ -278,7 +278,7 @@ def load_event(folder: Path, problems: Problems) -> EventNote | None:
     if event is None:
         return None
     followup = folder / FOLLOWUP_FILE
-    return EventNote(folder.name, path, event, sessions, registrations, followup if followup.exists() else None)
+    return EventNote(folder.name, path, event, sessions, registrations, followup if followup.exists() or followup.is_symlink() else None)
 
 
 def load_registrations(path: Path, problems: Problems, sessions: set[str] | None = None) -> models.Registrations | None:
@@ -286,7 +286,7 @@ def load_registrations(path: Path, problems: Problems, sessions: set[str] | None
 
     Counts for a session with no note yet are kept (registrations come before
     the workshops) with a warning: they are published once its note is."""
-    if not path.exists():
+    if refused_link(path, problems) or not path.exists():
         return None
     parsed = parse_note(path, problems)
     if parsed is None:
@@ -310,7 +310,7 @@ def load_followup(
     its problems recorded if it is wrong. Warnings say when a status goes
     back or ``done`` comes with progress under 100."""
     path = event.followup_path
-    if path is None:
+    if path is None or refused_link(path, problems):
         return None
     parsed = parse_note(path, problems, sequence=True)
     if parsed is None:
@@ -492,10 +492,12 @@ def session_files(folder: Path, problems: Problems) -> list[Path]:
     """The session notes of an event folder, by name; misnamed files are problems."""
     files = []
     with os.scandir(folder) as entries:  # names and types in one call: libraries grow to thousands of notes
-        # Not only regular files: a FIFO or a device named like a note is reported, not skipped.
-        names = sorted(entry.name for entry in entries if not entry.is_dir())
-    for name in names:
+        listed = sorted((entry.name, entry.is_symlink() or entry.is_dir(follow_symlinks=False)) for entry in entries)
+    for name, linked_or_folder in listed:
         if name.startswith(".") or name in RESERVED_FILES:
+            continue
+        # Not only regular files: a FIFO or a device named like a note is reported, not skipped.
+        if linked_or_folder and (refused_link(folder / name, problems) or (folder / name).is_dir()):
             continue
         stem, _, extension = name.rpartition(".")
         if extension == "yml":
@@ -512,13 +514,57 @@ def _check_name(name: str, path: Path, problems: Problems) -> bool:
     return False
 
 
-def event_folders(notes_dir: Path) -> list[Path]:
-    return sorted(p for p in notes_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+def event_folders(notes_dir: Path, problems: Problems | None = None) -> list[Path]:
+    """The event folders of the notes folder; a symbolic link is followed
+    only inside it, and not to another event's folder (the same event twice),
+    with a problem saying so when ``problems`` is given."""
+    folders = []
+    for path in sorted(notes_dir.iterdir()):
+        if path.name.startswith(".") or not path.is_dir():
+            continue
+        if path.is_symlink():
+            refused = link_refusal(path, notes_dir)
+            target = path.resolve()
+            if refused is None and target.parent == notes_dir.resolve() and _check_name(target.name, target, Problems()):
+                refused = "limits.linked_event_folder", {"target": target.name}
+            if refused is not None:
+                if problems is not None:
+                    problems.add(path, 1, 1, "", refused[0], **refused[1])
+                continue
+        folders.append(path)
+    return folders
+
+
+def link_refusal(path: Path, notes_dir: Path) -> tuple[str, dict] | None:
+    """Why the symbolic link at ``path`` is not followed, as a message kind
+    and its values: it leads nowhere, round in a loop, or outside
+    ``notes_dir`` (a note published from elsewhere, its values echoed in
+    messages). None if ``path`` is no link, or one that stays inside."""
+    if not path.is_symlink():
+        return None
+    try:
+        target = path.resolve(strict=True)
+    except FileNotFoundError:
+        return "limits.link_broken", {"target": os.readlink(path)}
+    except (OSError, RuntimeError):  # a loop: RuntimeError until Python 3.13
+        return "limits.link_loop", {}
+    if not target.is_relative_to(notes_dir.resolve()):
+        return "limits.outside_notes", {"target": str(target), "notes": str(notes_dir)}
+    return None
+
+
+def refused_link(path: Path, problems: Problems) -> bool:
+    """Whether the note at ``path`` (``notes/<event>/<file>``) is a symbolic
+    link not followed (see ``link_refusal``), the problem recorded."""
+    refused = link_refusal(path, path.parent.parent)
+    if refused is not None:
+        problems.add(path, 1, 1, "", refused[0], **refused[1])
+    return refused is not None
 
 
 def events(notes_dir: Path, problems: Problems) -> Iterator[EventNote]:
     """Every valid event under ``notes_dir``, one folder at a time."""
-    for folder in event_folders(notes_dir):
+    for folder in event_folders(notes_dir, problems):
         note = event_or_its_problems(folder, problems)
         if note is not None:
             yield note
@@ -571,7 +617,7 @@ def check_paths(paths: Iterable[Path], problems: Problems) -> dict[str, int]:
         elif path.is_dir() and (path / EVENT_FILE).exists():
             count_event(event_or_its_problems(path, problems))
         elif path.is_dir():
-            for folder in event_folders(path):
+            for folder in event_folders(path, problems):
                 count_event(event_or_its_problems(folder, problems))
         elif path.name == FOLLOWUP_FILE:
             check_followup(path.parent, problems)

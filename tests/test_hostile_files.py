@@ -162,3 +162,59 @@ def test_an_xlsx_of_25_million_shared_strings_is_refused_before_it_is_opened(lib
     ]
     assert run.seconds < 20, run.seconds
     assert run.peak_mb < 300, run.peak_mb
+
+
+# --- Symbolic links in the notes folder --------------------------------------------------------------
+
+
+def test_links_out_of_the_notes_folder_are_not_followed(library):
+    """Before: a note outside was published silently, an event folder linked
+    twice published twice, an outside file's values echoed in messages."""
+    outside = library / "altrove"
+    outside.mkdir()
+    (outside / "segreta.yaml").write_text(SESSION_YAML.replace("Migrazione e", "Segreta"), "utf-8")
+    (outside / "event.yaml").write_text("password: hunter2\n", "utf-8")
+    notes = library / "notes"
+    (notes / "convegno-2019" / "segreta.yaml").symlink_to(outside / "segreta.yaml")
+    (notes / "copia").symlink_to("convegno-2019")
+    (notes / "esterno").mkdir()
+    (notes / "esterno" / "event.yaml").symlink_to(outside / "event.yaml")
+    expected = [
+        f"notes/convegno-2019/segreta.yaml:1:1: error: (file): è un collegamento simbolico a {outside}/segreta.yaml,"
+        " fuori dalla cartella delle note (notes): non lo leggo; se va pubblicato, copialo nella cartella delle note",
+        "notes/copia:1:1: error: (file): è un collegamento simbolico alla cartella dell'evento «convegno-2019»: lo"
+        " stesso evento sarebbe pubblicato due volte; toglilo",
+        f"notes/esterno/event.yaml:1:1: error: (file): è un collegamento simbolico a {outside}/event.yaml, fuori dalla"
+        " cartella delle note (notes): non lo leggo; se va pubblicato, copialo nella cartella delle note",
+    ]
+    check = outcomes("check", cwd=library)
+    assert (check.status, check.lines) == (1, [*expected, "3 errori nelle note."])
+    build = outcomes("build", "--no-proceedings", cwd=library)
+    assert (build.status, build.lines) == (1, [*expected, "3 errori nelle note: nulla è stato pubblicato in build."])
+    assert not (library / "build" / "outcomes.db").exists()
+    # Inside the notes folder, a link is a note like any other.
+    (notes / "convegno-2019" / "segreta.yaml").unlink()
+    (notes / "copia").unlink()
+    (notes / "esterno" / "event.yaml").unlink()
+    (notes / "esterno" / "event.yaml").symlink_to("../convegno-2019/event.yaml")
+    assert outcomes("check", cwd=library).out == "Note valide: 2 eventi, 1 sessione, 1 esito.\n"
+
+
+@pytest.mark.parametrize("command", [("check",), ("build", "--no-proceedings")])
+def test_a_broken_or_looping_link_is_a_problem_of_the_note_not_of_writing(library, command):
+    """Before: 'impossibile scrivere notes/...' (a read, not a write) or a traceback."""
+    folder = library / "notes" / "convegno-2019"
+    (folder / "sparita.yaml").symlink_to("/non/esiste.yaml")
+    (folder / "anello.yaml").symlink_to("anello.yaml")
+    (folder / "followup.yaml").symlink_to("followup.yaml")
+    run = outcomes(*command, "--lang", "en", cwd=library)
+    assert run.status == 1
+    assert run.lines[:3] == [
+        "notes/convegno-2019/anello.yaml:1:1: error: (file): this is a symbolic link that goes round in a loop"
+        " (it leads back to itself, directly or through others): remove it",
+        "notes/convegno-2019/followup.yaml:1:1: error: (file): this is a symbolic link that goes round in a loop"
+        " (it leads back to itself, directly or through others): remove it",
+        "notes/convegno-2019/sparita.yaml:1:1: error: (file): this is a symbolic link to /non/esiste.yaml, which does"
+        " not exist: correct it or remove it",
+    ]
+    assert run.lines[3].startswith("3 errors in the notes")
