@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from . import load
+from . import load, yamltext
 from .common.text import LANGUAGES
 from .load import Problems
 from .messages import current_lang, errors, message, printable, summary
@@ -30,7 +30,7 @@ def say(kind: str, lang: str, **values) -> str:
 def report(problems: Problems, lang: str) -> None:
     """Every problem on stderr, one per line, warnings included, by position;
     what comes from the files (paths, values) is shown escaped and cut."""
-    for problem in sorted(problems, key=load.report_order):
+    for problem in sorted(problems, key=yamltext.report_order):
         click.echo(printable(problem.format(lang), limit=None), err=True)
 
 

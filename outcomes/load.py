@@ -31,7 +31,7 @@ from .common.files import digest as file_digest
 from .common.text import LANGUAGES
 from .yamltext import (  # what a note's reading shares with its models
     MAX_NOTE_BYTES, NoteError, Problem, Problems, _found, _mark, compose, field_path, fix_invisible_spaces,
-    read_regular, read_text, report_order, to_python,
+    read_regular, read_text, to_python,
 )  # fmt: skip
 from .messages import FIELD_LABELS, MESSAGES, Bilingual, message
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from datasette.utils import baseconv
 from datasette.utils.asgi import Response
 
-from .. import load, vocab
+from .. import load, vocab, yamltext
 from ..common.files import digest, write_atomic
 from ..common.markdown import markdown_html
 from ..messages import errors, message, summary
@@ -245,7 +245,7 @@ async def office_publish(datasette, request):
         text = message("published", "it", out=desk.out_dir, summary=summary(result.counts, "it"))
     else:
         text = message("notes_invalid", "it", errors=errors(result.problems, "it"), out=desk.out_dir)
-    lines = [p.format("it") for p in sorted(result.problems, key=load.report_order)]
+    lines = [p.format("it") for p in sorted(result.problems, key=yamltext.report_order)]
     return await _render(datasette, request, "desk_message.html", {
         "title": "Pubblicazione", "text": text, "lines": lines, "ok": result.ok, "back": "/office"},
         status=200 if result.ok else 422)
