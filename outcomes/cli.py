@@ -118,7 +118,7 @@ def run_build(notes: Path, out: Path, lang: str | None, proceedings: bool = True
         result = build(notes, out, proceedings=proceedings, full=full, pdf=pdf,
                        on_wait=lambda: click.echo(say("build_waiting", lang, out=out), err=True))
     except PdfError as error:
-        _fail("pdf_failed", lang, reason=error, out=out)
+        _fail("pdf_failed", lang, reason=error.reason(lang), out=out)
     for notice in result.notices:
         click.echo(say(notice, lang), err=True)
     report(result.problems, lang)
@@ -527,7 +527,7 @@ def _pdf_editions(documents: list[Path], lang: str) -> list[Path]:
     try:
         return proceedings.add_pdfs(documents)
     except pdf.PdfError as error:
-        _fail("pdf_failed_document", lang, reason=error, path=documents[0])
+        _fail("pdf_failed_document", lang, reason=error.reason(lang), path=documents[0])
 
 
 # --- The desk (outcomes.desk) ----------------------------------------------------------

@@ -219,3 +219,54 @@ def test_a_broken_or_looping_link_is_a_problem_of_the_note_not_of_writing(librar
         " not exist: correct it or remove it",
     ]
     assert run.lines[3].startswith("3 errors in the notes")
+
+
+# --- The PDF edition ---------------------------------------------------------------------------------
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    """The command lines of running processes that mention ``text``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if entry.name.isdigit() and text in command:
+            found.append(command)
+    return found
+
+
+def test_libreoffice_is_stopped_whole_at_a_time_limit_that_scales_with_the_document(library, run, monkeypatch, tmp_path):
+    """A valid note of one 1 MB paragraph passes 'check' in a second, and
+    LibreOffice lays it out in 110 s (one of 2 MB: 6 min 42 s and 481 MB),
+    with no limit before; and killing only LibreOffice's launcher script,
+    as a plain timeout did, left its soffice.bin running. Here the limit is
+    5 s and 5 s per MB of text, for a test of seconds (by default: 60 and 60)."""
+    import tempfile
+    import time
+
+    from conftest import need_program
+    from outcomes.proceedings import pdf
+
+    need_program("soffice", "the PDF edition is made by LibreOffice")
+    (library / NOTE).write_text(SESSION_YAML.replace("Le **città** e le associazioni dei migranti.", "parola " * 150_000))
+    monkeypatch.setattr(pdf, "BASE_SECONDS", 5)
+    monkeypatch.setattr(pdf, "SECONDS_PER_MB", 5)
+    private = tmp_path / "tmp"  # LibreOffice's profile goes here: its processes are found by it
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    monkeypatch.chdir(library)
+    assert run("check").exit_code == 0
+    started = time.monotonic()
+    result = run("proceedings", "convegno-2019", "-o", "atti.docx")
+    seconds = time.monotonic() - started
+    assert (result.exit_code, result.stderr) == (1, (
+        "LibreOffice non ha creato il PDF degli atti (non ha finito entro 10 s, il limite per 1.0 MB di testo:"
+        " 5 s più 5 s per MB; di solito la causa è un paragrafo lunghissimo: dividilo): atti.docx resta senza"
+        " edizione PDF\n"
+    ))
+    assert seconds < 10 + 30, seconds
+    assert _processes_mentioning(str(private)) == []  # the whole process group was killed
+    assert (library / "atti.docx").exists() and not (library / "atti.pdf").exists()
+

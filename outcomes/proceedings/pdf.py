@@ -16,13 +16,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import zipfile
 from collections import defaultdict
 from pathlib import Path
 from collections.abc import Iterable
 
 from .. import wordml
+from ..messages import message
 
 # LibreOffice's writer_pdf_Export options (officecfg's Common/Filter/PDF/Export).
 EXPORT_OPTIONS = {
@@ -39,8 +42,32 @@ FILTER = "pdf:writer_pdf_Export:" + json.dumps(
 )
 
 
+# LibreOffice's time for a document: starting it, then in proportion to the
+# documents' text (word/document.xml, uncompressed). The example event's 0.46
+# MB take about 8 s; one paragraph of 1 MB took 110 s, of 2 MB 6 min 42 s:
+# laying out a very long paragraph grows faster than its length.
+BASE_SECONDS = 60
+SECONDS_PER_MB = 60
+
+
 class PdfError(Exception):
     """LibreOffice did not make a PDF."""
+
+    def reason(self, lang: str) -> str:
+        """Why, for a message in ``lang``."""
+        return str(self)
+
+
+class PdfTimeout(PdfError):
+    """LibreOffice did not finish within its time limit, and was stopped."""
+
+    def __init__(self, limit: float, size: int):
+        super().__init__(f"LibreOffice took more than {limit:.0f} s")
+        self.limit, self.size = limit, size
+
+    def reason(self, lang: str) -> str:
+        return message("limits.pdf_timeout", lang, limit=f"{self.limit:.0f}", size=f"{self.size / 2**20:.1f}",
+                       base=BASE_SECONDS, per_mb=SECONDS_PER_MB)
 
 
 def soffice() -> str | None:
@@ -48,10 +75,29 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+def time_limit(documents: Iterable[Path]) -> tuple[float, int]:
+    """LibreOffice's time limit for ``documents`` (seconds), and the size of
+    their text it is reckoned from (bytes, read from the zip directories)."""
+    size = sum(_text_size(document) for document in documents)
+    return BASE_SECONDS + SECONDS_PER_MB * size / 2**20, size
+
+
+def _text_size(document: Path) -> int:
+    try:
+        with zipfile.ZipFile(document) as package:
+            return package.getinfo("word/document.xml").file_size
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return 0
+
+
 def convert(documents: Iterable[Path], folder: Path, *, timeout: float | None = None) -> list[Path]:
     """Convert ``documents`` (.docx) to PDF files of the same names in ``folder``.
 
-    Raises ``PdfError`` if LibreOffice is missing, fails, or leaves a PDF out.
+    Raises ``PdfError`` if LibreOffice is missing, fails, or leaves a PDF
+    out; ``PdfTimeout`` if it runs past ``timeout`` (by default
+    ``time_limit``), when its whole process group is killed: the command is
+    a launcher script, and killing it alone left soffice.bin converting
+    (and holding the pipes this process waits on) for minutes.
     """
     documents = [Path(d) for d in documents]
     if not documents:
@@ -66,16 +112,31 @@ def convert(documents: Iterable[Path], folder: Path, *, timeout: float | None = 
             "--convert-to", FILTER, "--outdir", str(folder), *map(str, documents),
         ]
         environment = {**os.environ, "HOME": profile}  # nothing of LibreOffice's in the user's home
+        limit, size = time_limit(documents)
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=environment)
+            status, output = _run(command, environment, timeout or limit)
         except subprocess.TimeoutExpired:
-            raise PdfError(f"LibreOffice took more than {timeout:.0f} s") from None
+            raise PdfTimeout(timeout or limit, size) from None
     made = [folder / f"{document.stem}.pdf" for document in documents]
     missing = [path.name for path in made if not path.exists()]
-    if done.returncode != 0 or missing:
-        detail = (done.stderr or done.stdout).strip().splitlines()
-        raise PdfError(f"LibreOffice exited {done.returncode}, no {', '.join(missing) or 'error'}: {detail[-1] if detail else ''}")
+    if status != 0 or missing:
+        detail = output.strip().splitlines()
+        raise PdfError(f"LibreOffice exited {status}, no {', '.join(missing) or 'error'}: {detail[-1] if detail else ''}")
     return made
+
+
+def _run(command: list[str], environment: dict, timeout: float) -> tuple[int, str]:
+    """Run ``command`` in a process group of its own, killed whole if it
+    runs past ``timeout`` (``TimeoutExpired``) or this process is interrupted."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
+                               start_new_session=True)
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except BaseException:
+        os.killpg(process.pid, signal.SIGKILL)  # the group's leader is not reaped yet: its id is still ours
+        process.communicate()
+        raise
+    return process.returncode, err or out
 
 
 def destination_name(bookmark: str) -> str:
