@@ -10,11 +10,14 @@ cost before its fix (given in each test).
 
 from __future__ import annotations
 
+import asyncio
+import html
 from pathlib import Path
 
 import pytest
 
 from helpers import SESSION_YAML
+from test_desk import _notice, desk  # noqa: F401 (a fixture)
 from test_hostile import library, outcomes  # noqa: F401 (a fixture)
 
 NOTE = "notes/convegno-2019/laboratorio.yaml"
@@ -270,3 +273,78 @@ def test_libreoffice_is_stopped_whole_at_a_time_limit_that_scales_with_the_docum
     assert _processes_mentioning(str(private)) == []  # the whole process group was killed
     assert (library / "atti.docx").exists() and not (library / "atti.pdf").exists()
 
+
+# --- The desk's uploads --------------------------------------------------------------------------------
+
+
+def _upload_meanwhile(desk, name: str, content: bytes) -> tuple[object, list[float]]:
+    """Upload ``content`` through the facilitator's page and, meanwhile,
+    ask for the office's login page again and again: the upload's answer,
+    and how long each other page took."""
+    import time
+
+    from test_desk import TOKEN, Client, link_path
+
+    client, path = Client(desk), link_path(desk)
+    token = TOKEN.search(client.get(path).text).group(1)
+    boundary = "----deskboundary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="csrftoken"\r\n\r\n{token}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="base"\r\n\r\n0\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    waits: list[float] = []
+
+    async def upload():
+        return await desk.client.post(path + "/upload", content=body, cookies=client.cookies,
+                                      headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+
+    async def meanwhile(task):
+        while not task.done():
+            started = time.monotonic()
+            assert (await desk.client.get("/office/login")).status_code == 200
+            waits.append(time.monotonic() - started)
+            await asyncio.sleep(0.05)
+
+    async def both():
+        task = asyncio.ensure_future(upload())
+        await asyncio.sleep(0)
+        await meanwhile(task)
+        return await task
+
+    return client.loop.run_until_complete(both()), waits
+
+
+def test_the_desk_serves_everyone_while_it_reads_an_upload(desk):
+    """Before: the event loop read and checked an upload itself; a 189 KB
+    note of unknown keys froze every page of the desk for 12 s. 4,900
+    unknown keys (under the limit of 5,000 fields) take seconds to check."""
+    content = (SESSION_YAML + "".join(f"campo-{number}: x\n" for number in range(4_900))).encode()
+    answer, waits = _upload_meanwhile(desk, "molti-campi.yaml", content)
+    assert answer.status_code == 200  # a draft, the fields the form does not have listed
+    assert len(waits) >= 3 and max(waits) < 1.5, waits
+
+
+def test_an_upload_of_20000_keys_is_refused_at_once(desk):
+    content = (SESSION_YAML + "".join(f"k{number}: x\n" for number in range(20_000))).encode()
+    assert 180_000 < len(content) < 200_000
+    answer, waits = _upload_meanwhile(desk, "enorme.yaml", content)
+    assert answer.status_code == 413
+    assert html.unescape(_notice(answer.text)) == (
+        "Non caricato: il file ha più di 5000 campi, più di quanti una scheda ne possa avere: controlla di aver"
+        " scelto il file giusto."
+    )
+    assert max(waits, default=0) < 1.5, waits
+
+
+def test_an_upload_that_takes_too_long_to_read_is_refused_saying_so(desk, monkeypatch):
+    from outcomes.desk import facilitator
+
+    monkeypatch.setattr(facilitator, "UPLOAD_SECONDS", 0.2)  # the limit is 20 s: a test of a second
+    content = (SESSION_YAML + "".join(f"campo-{number}: x\n" for number in range(4_900))).encode()
+    answer, _ = _upload_meanwhile(desk, "molti-campi.yaml", content)
+    assert answer.status_code == 413
+    assert html.unescape(_notice(answer.text)) == (
+        "Non caricato: leggere «molti-campi.yaml» richiede più di 0.2 secondi, il limite per un file caricato. Una"
+        " scheda o una nota normale si legge in un attimo: controlla di aver scelto il file giusto."
+    )
+    assert desk.test_conn.execute("select count(*) from revisions").fetchone() == (0,)

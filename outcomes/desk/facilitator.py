@@ -3,6 +3,7 @@ uploading a Word form or a YAML note."""
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from .web import (
     INVITE_NAMESPACE, MAX_POST_BYTES, MAX_UPLOAD_BYTES, STATIC, Desk, _csrf_ok, _cut, _data_of, _desk, _facilitator_of,
     _forbidden, _office, _posted, _read, _render, _when, _write, _conflict_text,
 )  # fmt: skip
+
+UPLOAD_SECONDS = 20  # reading an upload and checking it
 
 
 # --- Pages ---------------------------------------------------------------------------------
@@ -228,15 +231,16 @@ async def upload(datasette, request):
     if len(content) > MAX_UPLOAD_BYTES:
         return await _too_large(datasette, request, invite, current, MAX_UPLOAD_BYTES)
     try:
-        data = _uploaded_data(name, content, desk.note_path(invite.event, invite.session), current)
-        fields.check_limits(data)
+        data, checked = await asyncio.wait_for(
+            asyncio.to_thread(_read_upload, desk, invite, name, content, current), UPLOAD_SECONDS)
+    except TimeoutError:
+        return await _upload_error(datasette, request, invite, current, message(
+            "limits.desk_upload_slow", "it", file=name, limit=UPLOAD_SECONDS), status=413)
     except IntakeError as error:
         return await _upload_error(datasette, request, invite, current, message(error.kind, "it", **error.context))
     except fields.TooLong as error:
         return await _upload_error(datasette, request, invite, current, message(
             error.kind, "it", place=fields.place(error.name), limit=error.limit), status=413)
-    event = desk.event(invite.event)
-    checked = fields.check(data, event, invite.event, invite.session)
     base = int(form["base"]) if form.get("base", "").isdigit() else -1
     try:
         saved = await _save(datasette, invite, data, checked, base, "import",
@@ -251,6 +255,17 @@ async def _upload_error(datasette, request, invite, current, text: str, status: 
     data = _data_of(current.yaml) if current else {}
     return await _facilitator_page(datasette, request, invite, _Page(data, None, current, current.number if current else 0, error=text),
                                    status=status)
+
+
+def _read_upload(desk, invite, name: str, content: bytes, current: state.Revision | None) -> tuple[dict, fields.Checked]:
+    """An uploaded file's note data, within the form's limits, and its check:
+    run in a thread, so that the desk serves everyone else meanwhile (a
+    189 KB note once froze every page for 12 s). A thread past the time
+    limit is left to finish (the loader is linear in an upload of at most
+    ``MAX_UPLOAD_BYTES``), its result unused."""
+    data = _uploaded_data(name, content, desk.note_path(invite.event, invite.session), current)
+    fields.check_limits(data)
+    return data, fields.check(data, desk.event(invite.event), invite.event, invite.session)
 
 
 def _uploaded_data(name: str, content: bytes, note_path: Path, current: state.Revision | None) -> dict:

@@ -29,6 +29,7 @@ from ..messages import message as render
 
 MAX_FIELD_CHARS = 20_000  # a whole session summary is a few thousand
 MAX_ROWS = 100  # outcomes, facilitators, participants... in one note
+MAX_FIELDS = 5_000  # keys in one uploaded note, at every level: one at every row limit has about 2,500
 
 _WIDGETS = {
     models.parse_line: "line",
@@ -178,11 +179,19 @@ def nest(pairs: list[tuple[str, str]]) -> dict:
 
 def check_limits(data: dict) -> None:
     """Raise ``TooLong`` if the note has more rows or longer fields than the
-    form takes (an uploaded file: the form could not save it again)."""
+    form takes (an uploaded file: the form could not save it again), or more
+    keys than ``MAX_FIELDS`` (checking and showing each costs time: 20,000
+    unknown keys took 20 s)."""
+    keys = 0
 
     def walk(value, name: str) -> None:
+        nonlocal keys
         if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
             raise TooLong(name, MAX_FIELD_CHARS)
+        if isinstance(value, dict):
+            keys += len(value)
+            if keys > MAX_FIELDS:
+                raise TooLong(name, MAX_FIELDS, "limits.desk_too_many_fields")
         items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
         if isinstance(value, (dict, list)) and len(value) > MAX_ROWS and name and "." not in name:
             raise TooLong(f"{name}.{MAX_ROWS}", MAX_ROWS, "desk_too_many_rows")
