@@ -59,7 +59,7 @@ def compiled(sources: list[tuple[str, bytes]]) -> Path:
     names and content and by the format's version, in ``messages/__pycache__``."""
     digest = hashlib.blake2b(str(marshal.version).encode(), digest_size=16)
     for name, source in sources:
-        digest.update(f"\0{name}\0{len(source)}\0".encode("utf-8") + source)
+        digest.update(f"\0{name}\0{len(source)}\0".encode() + source)
     return FOLDER / "__pycache__" / f"catalogue-{digest.hexdigest()}.marshal"
 
 
