@@ -235,6 +235,18 @@ async def search_renderers(datasette, request, rows, canned: dict) -> dict[str, 
     return renderers
 
 
+async def canned_query(datasette, request) -> tuple[dict, bool]:
+    """The canned query ``cerca`` and whether it is private, as Datasette's
+    query view checks them (Forbidden if the actor may not see it)."""
+    visible, private = await datasette.check_visibility(
+        request.actor,
+        permissions=[("view-query", (DATABASE, SEARCH_QUERY)), ("view-database", DATABASE), "view-instance"],
+    )
+    if not visible:
+        raise Forbidden("You do not have permission to view this query")
+    return await datasette.get_canned_query(DATABASE, SEARCH_QUERY, request.actor) or {}, private
+
+
 async def search_page(datasette, request):
     """The search page, ``/outcomes/cerca``: the canned query ``cerca`` as
     HTML, with its filters and counts. Served here rather than by Datasette's
@@ -242,15 +254,9 @@ async def search_page(datasette, request):
     plugin's ``render_cell`` (700 cells, none of them shown: the template
     writes its own), and would need a second query for the counts, finding
     everything again (``search.page_sql`` gives both at once). The results
-    are those of the canned query, which answers ``cerca.json`` and
-    ``cerca.csv``."""
-    visible, _ = await datasette.check_visibility(
-        request.actor,
-        permissions=[("view-query", (DATABASE, SEARCH_QUERY)), ("view-database", DATABASE), "view-instance"],
-    )
-    if not visible:
-        raise Forbidden("You do not have permission to view this query")
-    canned = await datasette.get_canned_query(DATABASE, SEARCH_QUERY, request.actor) or {}
+    are those of ``cerca.json`` (made here too, ``search_json``) and of
+    ``cerca.csv`` (Datasette's, from the canned query's SQL)."""
+    canned, _ = await canned_query(datasette, request)
     # As the canned query reads them (results alike in HTML, JSON and CSV).
     named = {name: request.args.get(name) or "" for name in ("q", *search.FILTER_PARAMS)}
     rows, details, error, query_ms = [], None, None, 0.0
@@ -324,13 +330,7 @@ async def search_json(datasette, request):
     kept from the event loop), so that it holds up under load as the page
     does. ``cerca.csv`` stays Datasette's, from the canned query's SQL."""
     started = time.perf_counter()
-    visible, private = await datasette.check_visibility(
-        request.actor,
-        permissions=[("view-query", (DATABASE, SEARCH_QUERY)), ("view-database", DATABASE), "view-instance"],
-    )
-    if not visible:
-        raise Forbidden("You do not have permission to view this query")
-    canned = await datasette.get_canned_query(DATABASE, SEARCH_QUERY, request.actor) or {}
+    canned, private = await canned_query(datasette, request)
     params = {key: request.args.get(key) for key in request.args if key not in ("sql", "_shape")}
     for name in canned.get("params", ()):
         params.setdefault(name, "")
