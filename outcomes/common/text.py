@@ -25,6 +25,10 @@ DEFAULT_LANGUAGE = LANGUAGES[0]
 FOLDER = Path(__file__).with_name("messages")
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
+# The catalogue is kept compiled beside the package's files only: the site's
+# copy of this module (plugins/outcomes_common) never writes into the
+# published folder it is served from.
+KEEP_COMPILED = __name__ == "outcomes.common.text"
 
 
 @functools.cache
@@ -42,6 +46,8 @@ def catalogue() -> dict[str, dict[str, str | list[str]]]:
     entries: dict = {}
     for _, source in sources:
         entries.update(yaml.load(source.decode("utf-8"), Loader=_Loader) or {})
+    if not KEEP_COMPILED:
+        return entries
     try:
         cached.parent.mkdir(exist_ok=True)
         for stale in cached.parent.glob("catalogue-*"):
