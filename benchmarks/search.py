@@ -14,8 +14,10 @@ sessions of 10 outcomes; 10,000 sessions = 100,000 outcomes), serves it with
   Datasette's plain table search (``/outcomes/outcomes.json?_search=``), over
   the queries of build.py, each asked several times; and of the Atom feed;
 - throughput under ``--clients`` concurrent clients (requests per second,
-  95th percentile, errors) of the search page and of Datasette's plain
-  search, one after the other on the same server;
+  95th percentile, errors) of the search page, its JSON (``cerca.json``, the
+  canned query researchers script against) and Datasette's plain search,
+  one after the other on the same server, and the ratios of the first two
+  to the third;
 - the slowest answer of the search page to queries an attacker would choose.
 
 The load comes from this process (httpx, asyncio) on the same machine: the
@@ -53,6 +55,7 @@ PAGES = {
     "Datasette's plain search (?_search=, JSON)": "/outcomes/outcomes.json?_shape=array&_search={}",
 }
 PEER = "Datasette's plain search (?_search=, JSON)"
+JSON = "search JSON (/outcomes/cerca.json)"
 # Queries an attacker would choose (issue #17), each asked of the search page
 # (as long as a request line may be: uvicorn's h11 takes 16 KB; the tests ask
 # longer ones of Datasette in-process).
@@ -177,6 +180,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     args.work.mkdir(parents=True, exist_ok=True)
+    load_before = build_benchmark.load_average()
     print(f"library of {args.sessions:,} sessions…", file=sys.stderr, flush=True)
     out = library(args.work, args.sessions, args.rebuild)
     server = Server(out, PORT)
@@ -188,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:
         feed = asyncio.run(latency(server.url, "/outcomes/feed.atom#{}", 1))
         worst = {name: asyncio.run(slowest(server.url, query)) for name, query in WORST.items()}
         loaded = {}
-        for name in (OURS, PEER):
+        for name in (OURS, JSON, PEER):
             print(f"{args.clients} clients: {name}…", file=sys.stderr, flush=True)
             loaded[name] = asyncio.run(load(server.url, PAGES[name], args.clients, args.seconds))
     finally:
@@ -208,7 +212,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"| {name} | {statistics.median(times):.1f} ms | {percentile(times, 0.95):.1f} ms | {under_load} |")
     print(f"| Atom feed (/outcomes/feed.atom) | {statistics.median(feed):.1f} ms | {percentile(feed, 0.95):.1f} ms | – | – | – | – |")
     print()
-    print(f"Search page ÷ plain search, requests per second under load: {loaded[OURS]['rps'] / loaded[PEER]['rps']:.2f}")
+    for name, what in ((OURS, "Search page"), (JSON, "Search JSON (cerca.json)")):
+        print(f"{what} ÷ plain search, requests per second under load: {loaded[name]['rps'] / loaded[PEER]['rps']:.2f}")
+    print()
+    print(f"Machine load (1, 5, 15 min): {load_before} before, {build_benchmark.load_average()} after.")
     print()
     print("Worst cases, the search page, slowest of 3: " + ", ".join(f"{name} {ms:.0f} ms" for name, ms in worst.items()))
 

@@ -502,7 +502,7 @@ def build(
             note_counts=result.note_counts,
             pdf=pdf,
         )
-        site.write(stage, stage / DATABASE, state.inputs_digest())
+        site.write(stage, stage / DATABASE, state.inputs_digest(), published=out_dir)
         state.write(stage)
         result.incremental = incremental
         if not proceedings:

@@ -11,13 +11,15 @@ import functools
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from . import load, yamltext
 from .common.text import LANGUAGES
-from .load import Problems
 from .messages import current_lang, errors, message, printable, summary
+
+if TYPE_CHECKING:  # each command imports what it uses: "outcomes --help" reads no note
+    from .load import Problems
 
 NOTES_DIR = Path("notes")
 OUT_DIR = Path("build")
@@ -30,7 +32,9 @@ def say(kind: str, lang: str, **values) -> str:
 def report(problems: Problems, lang: str) -> None:
     """Every problem on stderr, one per line, warnings included, by position;
     what comes from the files (paths, values) is shown escaped and cut."""
-    for problem in sorted(problems, key=yamltext.report_order):
+    from .yamltext import report_order
+
+    for problem in sorted(problems, key=report_order):
         click.echo(printable(problem.format(lang), limit=None), err=True)
 
 
@@ -97,8 +101,10 @@ def check(paths: tuple[Path, ...], lang: str | None):
     PATHS may be the notes folder (the default, notes/), event folders or
     single note files. Exit status 0 if every note is valid, 1 otherwise.
     """
+    from . import load
+
     lang = current_lang(lang)
-    problems = Problems()
+    problems = load.Problems()
     counts = load.check_paths(paths or (NOTES_DIR,), problems)
     report(problems, lang)
     if problems.errors:
@@ -111,13 +117,17 @@ def run_build(notes: Path, out: Path, lang: str | None, proceedings: bool = True
               pdf: bool = True) -> None:
     """Build and report; exit 1 when a note is invalid or a PDF could not be made."""
     from .build import build
-    from .proceedings.pdf import PdfError
 
+    pdf_errors = ()  # the proceedings (python-docx, lxml...) are imported only by a build that writes them
+    if proceedings and pdf:
+        from .proceedings.pdf import PdfError
+
+        pdf_errors = (PdfError,)
     lang = current_lang(lang)
     try:
         result = build(notes, out, proceedings=proceedings, full=full, pdf=pdf,
                        on_wait=lambda: click.echo(say("build_waiting", lang, out=out), err=True))
-    except PdfError as error:
+    except pdf_errors as error:
         _fail("pdf_failed", lang, reason=error.reason(lang), out=out)
     for notice in result.notices:
         click.echo(say(notice, lang), err=True)
@@ -301,7 +311,7 @@ def form(event: str, session: str, output: Path | None, notes: Path, kind: str |
     lang = current_lang(lang)
     _check_ids(lang, event=event, session=session)
     folder = notes / event
-    note = loader.load_event(folder, Problems()) if (folder / loader.EVENT_FILE).exists() else None
+    note = loader.load_event(folder, loader.Problems()) if (folder / loader.EVENT_FILE).exists() else None
     path = output or Path(f"scheda-{session}.docx")
     write_form(path, FormRequest(event, session, note.event if note else None, kind))
     click.echo(say("form_written", lang, path=path))
@@ -488,11 +498,11 @@ def proceedings_command(event: str, notes: Path, out: Path, output: Path | None,
     it, Word asks to update fields to show them. The same notes always give
     the same file, byte for byte.
     """
-    from . import proceedings
+    from . import load, proceedings
 
     messages = current_lang(lang)
     _check_ids(messages, event=event)
-    problems = Problems()
+    problems = load.Problems()
     note = load.event_or_its_problems(notes / event, problems)
     sessions = list(note.sessions(problems)) if note else []
     followup = load.event_followup(note, sessions, problems) if note and not problems.errors else None
@@ -587,6 +597,7 @@ def desk_invite(event: str, session: str, days: int, base_url: str, notes: Path,
     The link is signed, expires after --days and opens that session only;
     send it to the facilitator. "outcomes desk revoke EVENT SESSION" cancels it.
     """
+    from . import load
     from .desk import state
     from .desk.facilitator import signed_link
 

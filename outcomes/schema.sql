@@ -6,6 +6,10 @@
 -- outcomes are derived from their ids (outcomes.store.stable_rowid), and the
 -- link tables are WITHOUT ROWID, so a database updated in place holds exactly
 -- the rows a full build writes. PRAGMA user_version is the schema version.
+--
+-- Declared types: DATE is an ISO date (2019-10-15) and JSON a JSON array
+-- (["10.7", "17.17"]), both stored as text (neither is ever taken for a
+-- number); datapackage.json gives each column the type declared here.
 
 -- Vocabularies, with Italian and English labels (outcomes/vocabularies/*.csv,
 -- pycountry for countries).
@@ -78,12 +82,12 @@ CREATE TABLE events (
     id TEXT PRIMARY KEY,
     title TEXT NOT NULL,
     subtitle TEXT,
-    start_date TEXT NOT NULL,
-    end_date TEXT NOT NULL,
+    start_date DATE NOT NULL,
+    end_date DATE NOT NULL,
     venue TEXT NOT NULL,
     address TEXT,
     city TEXT NOT NULL,
-    organisers TEXT,
+    organisers JSON,
     description TEXT NOT NULL,
     language TEXT,
     website TEXT,
@@ -104,13 +108,13 @@ CREATE TABLE sessions (
     slug TEXT NOT NULL,
     title TEXT NOT NULL,
     kind TEXT NOT NULL REFERENCES session_kinds(id),
-    date TEXT NOT NULL,
+    date DATE NOT NULL,
     start TEXT NOT NULL,
     end TEXT NOT NULL,
     language TEXT,
     room TEXT,
-    facilitators TEXT,
-    speakers TEXT,
+    facilitators JSON,
+    speakers JSON,
     participants_total INTEGER,
     registered_total INTEGER,
     summary TEXT NOT NULL,
@@ -150,15 +154,15 @@ CREATE TABLE outcomes (
     type TEXT NOT NULL REFERENCES outcome_types(id),
     title TEXT NOT NULL,
     text TEXT NOT NULL,
-    sdg_targets TEXT,
-    sdg_goals TEXT,
-    gcm_objectives TEXT,
-    countries TEXT,
-    actors TEXT,
-    themes TEXT,
-    keywords TEXT,
+    sdg_targets JSON,
+    sdg_goals JSON,
+    gcm_objectives JSON,
+    countries JSON,
+    actors JSON,
+    themes JSON,
+    keywords JSON,
     owner TEXT,
-    due TEXT,
+    due DATE,
     status TEXT REFERENCES statuses(id),
     source TEXT,
     -- Commitments followed up (followup.yaml): the status of the latest
@@ -166,7 +170,7 @@ CREATE TABLE outcomes (
     -- date of the latest public update.
     current_status TEXT REFERENCES statuses(id),
     progress INTEGER,
-    last_update TEXT
+    last_update DATE
 );
 
 -- From each outcome to the vocabularies (the JSON-array columns of outcomes,
@@ -217,7 +221,7 @@ CREATE TABLE commitment_updates (
     commitment_id TEXT NOT NULL REFERENCES outcomes(id),
     event_id TEXT NOT NULL REFERENCES events(id),
     position INTEGER NOT NULL,
-    date TEXT NOT NULL,
+    date DATE NOT NULL,
     status TEXT NOT NULL REFERENCES statuses(id),
     progress INTEGER,
     text TEXT NOT NULL,

@@ -15,6 +15,7 @@ Italian.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from importlib import resources
@@ -38,16 +39,29 @@ def messages() -> dict:
     return text.catalogue()
 
 
+@functools.cache
+def _italian() -> dict:
+    """The catalogue's Italian texts, by key: those the build writes."""
+    return {key: value["it"] for key, value in messages().items()}
+
+
 def metadata() -> dict:
     """Datasette metadata: facets, queries, licence, and the Italian titles
     and descriptions of the site, its tables, columns and queries, which
     come from the catalogue (the English ones are shown from it too); the
-    search page's SQL and parameters (``outcomes.search``)."""
+    search page's SQL and parameters (``outcomes.search``). A new copy each
+    time, of what is made once per process."""
+    return json.loads(_metadata_json())
+
+
+@functools.cache
+def _metadata_json() -> str:
+    """metadata.json's text."""
     data = publisher.site_metadata()
     cerca = data["databases"][DATABASE_NAME]["queries"]["cerca"]
     cerca["sql"] = search.search_sql()
     cerca["params"] = ["q", *search.FILTER_PARAMS]
-    text = {key: value["it"] for key, value in messages().items()}
+    text = _italian()
     data["title"] = text["site.title"]
     data["description_html"] = text["site.description"]
     data["source"] = text["site.source"]
@@ -68,7 +82,7 @@ def metadata() -> dict:
         elif kind == "columns":
             table, _, column = rest.partition(".")
             database["tables"].setdefault(table, {}).setdefault("columns", {})[column] = value
-    return data
+    return _json_text(data)
 
 
 def settings() -> dict:
@@ -117,7 +131,6 @@ def inspect_data(db_path: Path, digest: str) -> dict:
 
 PUBLISHER = "Regione Piemonte"
 LICENCE_SPDX = "CC-BY-4.0"
-DATE_PATTERN = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
 
 
 def public_url() -> str:
@@ -127,35 +140,25 @@ def public_url() -> str:
 
 def release_date(conn: sqlite3.Connection) -> str:
     """The dataset's date: the last day any of its events or sessions took
-    place (from the notes: never the day of the build)."""
-    (day,) = conn.execute("select max(day) from (select end_date as day from events union all select date from sessions)").fetchone()
+    place (from the notes: never the day of the build). Each maximum is read
+    from an index, not from every row."""
+    (day,) = conn.execute(
+        "select max(coalesce((select max(end_date) from events), ''), coalesce((select max(date) from sessions), ''))"
+    ).fetchone()
     return day or "1970-01-01"
 
 
-def _field_type(conn: sqlite3.Connection, table: str, column: str, declared: str) -> str:
-    """A Table Schema type from the column's declared type and, for text,
-    what every value is: JSON arrays and ISO dates have their own types."""
-    declared = declared.upper()
-    if "INT" in declared:
-        return "integer"
-    if any(name in declared for name in ("REAL", "FLOA", "DOUB")):
-        return "number"
-    total, arrays, dates = conn.execute(
-        f"select count([{column}]), sum(case when json_valid([{column}]) then json_type([{column}]) = 'array' end),"
-        f" sum([{column}] glob '{DATE_PATTERN}') from [{table}]"
-    ).fetchone()
-    if total and arrays == total:
-        return "array"
-    if total and dates == total:
-        return "date"
-    return "string"
+# The Table Schema type of each type schema.sql declares (DATE columns hold
+# ISO dates, JSON columns JSON arrays, both stored as text): the schema says
+# what every value is, so no value is read to guess it.
+FIELD_TYPES = {"TEXT": "string", "INTEGER": "integer", "REAL": "number", "DATE": "date", "JSON": "array"}
 
 
 def datapackage(db_path: Path) -> dict:
     """A Frictionless Data Package (v2) describing every table and column of
     the database, read from its schema; titles and descriptions from the
     site's catalogue (Italian)."""
-    text = {key: value["it"] for key, value in messages().items()}
+    text = _italian()
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         resources = []
@@ -165,7 +168,7 @@ def datapackage(db_path: Path) -> dict:
             for _, name, declared, notnull, _, _ in columns:
                 field = {
                     "name": name,
-                    "type": _field_type(conn, table, name, declared or ""),
+                    "type": FIELD_TYPES[declared],
                     "description": text.get(f"columns.{table}.{name}") or text.get(f"column.{name}", name),
                 }
                 if notnull:
@@ -216,7 +219,7 @@ def datapackage(db_path: Path) -> dict:
 
 def citation_cff(db_path: Path) -> str:
     """CITATION.cff (Citation File Format 1.2.0) for the dataset."""
-    text = {key: value["it"] for key, value in messages().items()}
+    text = _italian()
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         released = release_date(conn)
@@ -274,30 +277,53 @@ def _json_text(content) -> str:
     return json.dumps(content, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
-def write(out: Path, db_path: Path, digest: str) -> list[Path]:
-    """Write the site configuration next to the database; return the files."""
-    files = {
-        "metadata.json": metadata(),
-        "settings.json": settings(),
-        "inspect-data.json": inspect_data(db_path, digest),
-    }
-    written = []
-    for name, content in files.items():
-        path = out / name
-        path.write_text(_json_text(content), "utf-8")
-        written.append(path)
+def write(out: Path, db_path: Path, digest: str, published: Path | None = None) -> list[Path]:
+    """Write the site configuration next to the database; return the files.
+
+    A file, or a folder of the site (templates/, plugins/, static/), the
+    same as in ``published`` (the output folder) is left out: publishing
+    keeps that one.
+    """
     open_data = {"datapackage.json": _json_text(datapackage(db_path)), "CITATION.cff": citation_cff(db_path)}
-    (out / "static").mkdir(exist_ok=True)
-    for name, body in open_data.items():
+    files = {
+        "metadata.json": _metadata_json(),
+        "settings.json": _json_text(settings()),
+        "inspect-data.json": _json_text(inspect_data(db_path, digest)),
         # Beside the database (where the Data Package's sqlite:///outcomes.db
         # resolves), and in static/, which `datasette package` puts in its
         # image (it carries no other file): the site serves either.
-        for path in (out / name, out / "static" / name):
-            path.write_text(body, "utf-8")
+        **open_data,
+        **{f"static/{name}": content for name, content in open_data.items()},
+    }
+    folders: dict[str, dict[str, bytes]] = {}
+    for name, content in [*files.items(), *site_files().items()]:
+        folder = name.partition("/")[0] if "/" in name else ""
+        folders.setdefault(folder, {})[name] = content.encode("utf-8") if isinstance(content, str) else content
+    written = []
+    for folder, contents in folders.items():
+        if published is not None and folder and _same_files(published, folder, contents):
+            continue
+        for name, content in contents.items():
+            if published is not None and not folder and _same_content(published / name, content):
+                continue
+            path = out / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
             written.append(path)
-    for name, content in site_files().items():
-        path = out / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-        written.append(path)
     return written
+
+
+def _same_files(root: Path, folder: str, contents: dict[str, bytes]) -> bool:
+    """Whether ``root/folder`` holds these files and no other (but the
+    caches Python and the catalogue write beside a module they run)."""
+    found = sorted(path for path in (root / folder).rglob("*") if path.is_file() and "__pycache__" not in path.parts)
+    return [path.relative_to(root).as_posix() for path in found] == sorted(contents) and all(
+        _same_content(path, contents[path.relative_to(root).as_posix()]) for path in found
+    )
+
+
+def _same_content(path: Path, content: bytes) -> bool:
+    try:
+        return path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content
+    except OSError:
+        return False

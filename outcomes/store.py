@@ -19,20 +19,40 @@ gives exactly the rows a full build gives.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from importlib import resources
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import sqlite_utils
-
 from . import vocab
 from .common import search
+
+
+@contextlib.contextmanager
+def _without(*modules: str) -> Iterator[None]:
+    """Imports of ``modules`` fail meanwhile, unless they are loaded already."""
+    blocked = [name for name in modules if name not in sys.modules]
+    sys.modules.update(dict.fromkeys(blocked))
+    try:
+        yield
+    finally:
+        for name in blocked:
+            if sys.modules.get(name, ...) is None:
+                del sys.modules[name]
+
+
+# sqlite-utils imports pandas and numpy if installed, to write their types:
+# the store writes plain values with its own statements, and numpy alone
+# took longer to import than every module of the build.
+with _without("pandas", "numpy"):
+    import sqlite_utils
 
 if TYPE_CHECKING:  # types only: the store never reads notes itself
     from .load import EventNote, FollowUpNote, OutcomeRef, SessionNote

@@ -249,11 +249,39 @@ def test_the_page_shows_the_results_of_its_json(client, params):
         assert any("Remittances" in row["perche"] for row in rows)
 
 
-def test_json_and_csv_hold_the_same_results(client):
-    params = "q=cooperazione&tipo=recommendation&goal=17"
+@pytest.mark.parametrize(
+    "params",
+    ["q=cooperazione&tipo=recommendation&goal=17", "q=remittances&_lang=en", "tipo=commitment", "q=c*+d*", "q=decent+work"],
+)
+def test_json_and_csv_hold_the_same_results(client, params):
+    """cerca.json is made by the plugin as the page is (no Python called
+    from SQLite); cerca.csv is Datasette's, from the canned query's SQL and
+    its SQL functions: the same rows, excerpts and reasons."""
     rows = client.rows(f"/outcomes/cerca.json?{params}")
     assert rows
     page = client.ok(f"/outcomes/cerca?{params}").text
     assert f'href="/outcomes/cerca.csv?{params.replace("&", "&amp;")}&amp;_size=max"' in page
     text = client.ok(f"/outcomes/cerca.csv?{params}&_size=max").text
     assert list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))) == [{k: str(v) for k, v in row.items()} for row in rows]
+
+
+def test_the_json_is_datasettes_query_json(client):
+    """What a script reads of cerca.json is what Datasette's query view
+    gives a canned query: its keys, the query and its parameters, every shape."""
+    data = client.ok("/outcomes/cerca.json?q=migranti&tipo=recommendation").json()
+    assert {key: data[key] for key in ("ok", "database", "query_name", "truncated", "columns", "error", "private")} == {
+        "ok": True, "database": "outcomes", "query_name": "cerca", "truncated": False,
+        "columns": list(search.RESULT_COLUMNS), "error": None, "private": False,
+    }
+    assert data["query"]["params"] == {"q": "migranti", "tipo": "recommendation", **dict.fromkeys(search.FILTER_PARAMS[1:], "")}
+    assert data["query"]["sql"] == search.search_sql() and isinstance(data["query_ms"], float)
+    assert set(data) >= {"allow_execute_sql", "license", "license_url", "source", "source_url"}
+    rows = client.rows("/outcomes/cerca.json?q=migranti&tipo=recommendation")
+    assert [dict(zip(data["columns"], row)) for row in data["rows"]] == rows
+    objects = client.ok("/outcomes/cerca.json?q=migranti&tipo=recommendation&_shape=objects").json()["rows"]
+    assert objects == rows
+    lines = client.ok("/outcomes/cerca.json?q=migranti&tipo=recommendation&_shape=array&_nl=on").text.splitlines()
+    assert [json.loads(line) for line in lines] == rows
+    assert client.get("/outcomes/cerca.json?q=migranti&_shape=object").json() == {
+        "ok": False, "error": "_shape=object is only available on tables",
+    }

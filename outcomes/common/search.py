@@ -663,17 +663,33 @@ def page_sql() -> str:
     rendered hold most of the time under load; a query that calls none and
     returns one row runs beside them. The page makes the excerpts and reasons
     itself."""
-    columns = ", ".join("json(perche)" if column == "perche" else column for column in RESULT_COLUMNS)
     return f"""with {_outcome_candidates(PARAMETERS)},
 {_session_candidates(PARAMETERS)},
 {_best()}
 select
-  (select json_group_array(json_array(posizione, {columns})) from (
-    select row_number() over (order by peso desc, rank, id) as posizione, * from (
-      {_results(page=True)}
-    )
-  )) as risultati,
+  {_found()} as risultati,
   (select json_group_array(json_array(filtro, valore, n)) from (
     {_counts(PARAMETERS)}
   )) as conteggi
 """
+
+
+def results_sql() -> str:
+    """``page_sql`` without the counts: ``search_sql``'s results for
+    ``cerca.json``, as one row (``risultati``), calling no Python function."""
+    return f"""with {_outcome_candidates(PARAMETERS)},
+{_session_candidates(PARAMETERS)},
+{_best()}
+select {_found()} as risultati
+"""
+
+
+def _found() -> str:
+    """SQL: the results (``_results``, for the page) as a JSON array, each
+    ``[position, *RESULT_COLUMNS]``."""
+    columns = ", ".join("json(perche)" if column == "perche" else column for column in RESULT_COLUMNS)
+    return f"""(select json_group_array(json_array(posizione, {columns})) from (
+    select row_number() over (order by peso desc, rank, id) as posizione, * from (
+      {_results(page=True)}
+    )
+  ))"""

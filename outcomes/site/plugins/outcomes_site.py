@@ -121,10 +121,11 @@ def only_the_sites_error_page(datasette, request, exception):
 
 @hookimpl
 def register_routes(datasette):
-    """The search page (its JSON and CSV stay Datasette's), the open data
-    files, and the proceedings for download (never an internal edition)."""
+    """The search page and its JSON (its CSV stays Datasette's), the open
+    data files, and the proceedings for download (never an internal edition)."""
     return [
         (rf"^/{DATABASE}/{search_page.SEARCH_QUERY}$", search_page.search_page),
+        (rf"^/{DATABASE}/{search_page.SEARCH_QUERY}\.json$", search_page.search_json),
         (r"^/(?P<name>datapackage\.json|CITATION\.cff)$", open_data.open_data),
         (r"^/proceedings/(?P<name>[^/]+)$", proceedings.proceedings_file),
     ]

@@ -1,6 +1,7 @@
 """The search page, ``/outcomes/cerca``: the results of the canned query
 ``cerca`` with the filters and their counts, from one query
-(``search.page_sql``), run within Datasette's time limit."""
+(``search.page_sql``), run within Datasette's time limit; and its JSON,
+``/outcomes/cerca.json``, made the same way."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import weakref
 
 from datasette import Forbidden, Response, __version__ as datasette_version
 from datasette.database import QueryInterrupted
-from datasette.utils import await_me_maybe, call_with_supported_arguments, path_with_format
+from datasette.utils import add_cors_headers, await_me_maybe, call_with_supported_arguments, path_with_format
 from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
 
@@ -159,7 +160,7 @@ class Interruptible:
         self.timer.cancel()
 
 
-async def execute_search(datasette, sql: str, params: dict) -> list[sqlite3.Row]:
+async def execute_search(datasette, sql: str, params: dict, limit_ms: int | None = None) -> list[sqlite3.Row]:
     """The rows of the search's ``sql`` on the site's database, given the
     values of ``search.PARAMETERS`` for ``params["q"]`` (computed in the SQL
     thread, which has the vocabulary at hand), within Datasette's
@@ -171,9 +172,10 @@ async def execute_search(datasette, sql: str, params: dict) -> list[sqlite3.Row]
     function every 1,000 SQLite instructions (about 0.1 ms), and each call
     must take the interpreter's lock: under load it waits for it behind the
     pages being rendered, and a query of 15 ms spends most of its time
-    queueing."""
+    queueing. ``limit_ms`` may only lower the limit, as ``?_timelimit=`` does."""
     lookups = search_lookups(datasette)
-    query = Interruptible(datasette.setting("sql_time_limit_ms") / 1000, asyncio.get_running_loop())
+    limit_ms = min(limit_ms or datasette.setting("sql_time_limit_ms"), datasette.setting("sql_time_limit_ms"))
+    query = Interruptible(limit_ms / 1000, asyncio.get_running_loop())
 
     def run(conn):
         query.start(conn)
@@ -233,6 +235,18 @@ async def search_renderers(datasette, request, rows, canned: dict) -> dict[str, 
     return renderers
 
 
+async def canned_query(datasette, request) -> tuple[dict, bool]:
+    """The canned query ``cerca`` and whether it is private, as Datasette's
+    query view checks them (Forbidden if the actor may not see it)."""
+    visible, private = await datasette.check_visibility(
+        request.actor,
+        permissions=[("view-query", (DATABASE, SEARCH_QUERY)), ("view-database", DATABASE), "view-instance"],
+    )
+    if not visible:
+        raise Forbidden("You do not have permission to view this query")
+    return await datasette.get_canned_query(DATABASE, SEARCH_QUERY, request.actor) or {}, private
+
+
 async def search_page(datasette, request):
     """The search page, ``/outcomes/cerca``: the canned query ``cerca`` as
     HTML, with its filters and counts. Served here rather than by Datasette's
@@ -240,15 +254,9 @@ async def search_page(datasette, request):
     plugin's ``render_cell`` (700 cells, none of them shown: the template
     writes its own), and would need a second query for the counts, finding
     everything again (``search.page_sql`` gives both at once). The results
-    are those of the canned query, which answers ``cerca.json`` and
-    ``cerca.csv``."""
-    visible, _ = await datasette.check_visibility(
-        request.actor,
-        permissions=[("view-query", (DATABASE, SEARCH_QUERY)), ("view-database", DATABASE), "view-instance"],
-    )
-    if not visible:
-        raise Forbidden("You do not have permission to view this query")
-    canned = await datasette.get_canned_query(DATABASE, SEARCH_QUERY, request.actor) or {}
+    are those of ``cerca.json`` (made here too, ``search_json``) and of
+    ``cerca.csv`` (Datasette's, from the canned query's SQL)."""
+    canned, _ = await canned_query(datasette, request)
     # As the canned query reads them (results alike in HTML, JSON and CSV).
     named = {name: request.args.get(name) or "" for name in ("q", *search.FILTER_PARAMS)}
     rows, details, error, query_ms = [], None, None, 0.0
@@ -300,3 +308,78 @@ async def search_page(datasette, request):
         ttl = int(datasette.setting("default_cache_ttl"))
         headers["Cache-Control"] = f"max-age={ttl}" if ttl else "no-cache"
     return Response.html(html, status=400 if error else 200, headers=headers)
+
+
+# What Datasette says of a query stopped at its time limit (views/base.py).
+INTERRUPTED = """<p>SQL query took too long. The time limit is controlled by the
+<a href="https://docs.datasette.io/en/stable/settings.html#sql-time-limit-ms">sql_time_limit_ms</a>
+configuration option.</p>
+<textarea style="width: 90%">{}</textarea>
+<script>
+let ta = document.querySelector("textarea");
+ta.style.height = ta.scrollHeight + "px";
+</script>"""
+
+
+async def search_json(datasette, request):
+    """``/outcomes/cerca.json``, the canned query ``cerca`` as researchers'
+    scripts read it: what Datasette's query view answers (the same keys and
+    rows, every ``_shape``, by its own JSON renderer, and the same headers),
+    made as the search page makes its results (``search.results_sql``: no
+    Python function called from SQLite for each result, and the time limit
+    kept from the event loop), so that it holds up under load as the page
+    does. ``cerca.csv`` stays Datasette's, from the canned query's SQL."""
+    started = time.perf_counter()
+    canned, private = await canned_query(datasette, request)
+    params = {key: request.args.get(key) for key in request.args if key not in ("sql", "_shape")}
+    for name in canned.get("params", ()):
+        params.setdefault(name, "")
+    named = {name: params.get(name) or "" for name in ("q", *search.FILTER_PARAMS)}
+    limit = params.get("_timelimit") or ""
+    rows, error = [], None
+    try:
+        found = await execute_search(
+            datasette, search.results_sql(), {**named, "_page_lang": language()}, int(limit) if limit.isdigit() else None
+        )
+    except QueryInterrupted:
+        raise DatasetteError(
+            INTERRUPTED.format(escape(canned.get("sql", ""))), title="SQL Interrupted", status=400, message_is_html=True
+        ) from None
+    except sqlite3.DatabaseError as failed:
+        error = failed
+    else:
+        results = await search_results(datasette, json.loads(found[0][0]), named["q"])
+        rows = [tuple(result[column] for column in search.RESULT_COLUMNS) for result in results]
+    most = datasette.setting("max_returned_rows")
+    data = {
+        "ok": error is None,
+        "database": DATABASE,
+        "query_name": SEARCH_QUERY,
+        "rows": rows[:most],
+        "truncated": len(rows) > most,
+        "columns": list(search.RESULT_COLUMNS) if error is None else [],
+        "query": {"sql": canned.get("sql"), "params": params},
+        "error": str(error) if error else None,
+        "private": private,
+        "allow_execute_sql": await datasette.permission_allowed(request.actor, "execute-sql", DATABASE, default=True),
+        "query_ms": (time.perf_counter() - started) * 1000,
+    }
+    for key in ("source", "source_url", "license", "license_url"):
+        if datasette.metadata(key):
+            data[key] = datasette.metadata(key)
+    response = await await_me_maybe(
+        call_with_supported_arguments(
+            datasette.renderers["json"][0], datasette=datasette, columns=data["columns"], rows=data["rows"],
+            sql=data["query"]["sql"], query_name=SEARCH_QUERY, database=DATABASE, table=None, request=request,
+            view_name="table", args=request.args, data=data,
+        )
+    )
+    response.status = 400 if error else 200  # as Datasette sets it, whatever the renderer said
+    ttl = request.args.get("_ttl") or ""
+    ttl = int(ttl if ttl.isdigit() else datasette.setting("default_cache_ttl"))
+    if datasette.cache_headers and response.status == 200:
+        response.headers["Cache-Control"] = f"max-age={ttl}" if ttl else "no-cache"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    if datasette.cors:
+        add_cors_headers(response.headers)
+    return response
