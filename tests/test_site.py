@@ -27,7 +27,7 @@ import pytest
 from datasette.app import Datasette
 from datasette.utils import tilde_encode
 
-from outcomes import build, load, site, store
+from outcomes import build, load, opendata, site, store
 from outcomes.common import search
 from outcomes.load import Problems
 
@@ -1307,7 +1307,7 @@ COMMON = Path(search.__file__).parent  # outcomes/common, copied whole beside th
 def test_site_files_are_written_and_published(built):
     published = sorted(path.relative_to(built).as_posix() for path in built.rglob("*") if path.is_file())
     site_files = [name for name in published if name.split("/")[0] in site.FOLDERS]
-    copies = [f"static/{name}" for name in ("datapackage.json", "CITATION.cff")]  # for datasette package
+    copies = [f"static/{name}" for name in ("datapackage.json", "CITATION.cff", *opendata.CATALOGUE_FILES)]  # for datasette package
     assert site_files == sorted([*site.site_files(), *copies])
     assert all((built / copy).read_bytes() == (built / copy.removeprefix("static/")).read_bytes() for copy in copies)
     assert site_files == [
@@ -1320,6 +1320,9 @@ def test_site_files_are_written_and_published(built):
             "search_page", "spreadsheet", "sql",
         )),  # fmt: skip
         "static/CITATION.cff",
+        "static/catalog.jsonld",
+        "static/catalog.rdf",
+        "static/catalog.ttl",
         "static/datapackage.json",
         "static/outcomes-table.js",
         "static/outcomes.css",

@@ -89,11 +89,10 @@ def header(table: str, column: str, lang: str) -> str:
 
 
 def description(table: str, column: str, lang: str) -> str:
-    """What a column holds: its table's own description, else the column's."""
-    for key in (f"columns.{table}.{column}", f"opendata.column.{column}"):
-        if text.has(key):
-            return text.text(key, lang)
-    return header(table, column, lang)
+    """What a column holds: its table's own description, else the column's
+    (a test keeps every column described)."""
+    key = next((key for key in (f"columns.{table}.{column}", f"opendata.column.{column}") if text.has(key)), None)
+    return text.text(key, lang) if key else ""
 
 
 def table_title(table: str, lang: str) -> str:
