@@ -18,6 +18,7 @@ from . import load, yamltext
 from .common.text import LANGUAGES
 from .load import Problems
 from .messages import current_lang, errors, message, printable, summary
+from .opendata import facts as opendata
 
 NOTES_DIR = Path("notes")
 OUT_DIR = Path("build")
@@ -101,6 +102,8 @@ def check(paths: tuple[Path, ...], lang: str | None):
     problems = Problems()
     counts = load.check_paths(paths or (NOTES_DIR,), problems)
     report(problems, lang)
+    for warning in opendata.example_warnings(lang):  # before a build for publication
+        click.echo(warning, err=True)
     if problems.errors:
         click.echo(say("notes_invalid_check", lang, errors=errors(problems, lang)), err=True)
         sys.exit(1)

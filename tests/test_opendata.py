@@ -8,23 +8,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import sqlite3
 import zipfile
-from pathlib import Path
 
 import pytest
 import yaml
-from rdflib import Graph, Literal, Namespace, URIRef
+from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES, FIXTURES, ROOT
+from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 
 from outcomes import opendata, site
 from outcomes.build import build
-from outcomes.common import text
 from outcomes.opendata import bundle
-
-from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES, FIXTURES
 
 SHAPES = FIXTURES / "dcat-ap-3.0.0"
 EU = "http://publications.europa.eu/resource/authority/"
@@ -279,3 +277,29 @@ def test_the_readme_describes_every_file_and_column(built):
             assert field["description"] in (italian if resource["name"].endswith("-it") else english)
     assert "| Titolo | Title | `title` | string | Titolo dell'esito |" in italian
     assert "| Titolo | Title | `title` | string | Title of the outcome |" in english
+
+
+# --- Before publishing ----------------------------------------------------------------------
+
+
+def test_check_warns_while_the_publisher_is_the_example(run, monkeypatch):
+    result = run("check", EXAMPLE_NOTES)
+    assert result.exit_code == 0  # a warning, not an error
+    warnings = result.stderr.splitlines()
+    assert [line.split(": ", 3)[1:3] for line in warnings] == [
+        ["warning", "plugins.outcomes-site.open_data.publisher"],
+        ["warning", "plugins.outcomes-site.open_data.rights_holder"],
+    ]
+    metadata_yaml = ROOT / "outcomes" / "site" / "metadata.yaml"
+    line = metadata_yaml.read_text("utf-8").splitlines().index("  outcomes-site:") + 1
+    assert warnings[0].startswith(f"{os.path.relpath(metadata_yaml)}:{line}:5: ")
+    assert "valori di esempio (Regione Piemonte, codice IPA r_piemon)" in warnings[0]
+    # Set for the body that publishes: no warning, and the catalogue names it.
+    metadata = site.metadata()
+    agents = {"publisher": {"name": "Comune di Torino", "ipa": "c_l219"},
+              "rights_holder": {"name": "Comune di Torino", "ipa": "c_l219"}}
+    metadata["plugins"]["outcomes-site"]["open_data"] = agents
+    monkeypatch.setattr(site, "metadata", lambda: metadata)
+    result = run("check", EXAMPLE_NOTES)
+    assert result.exit_code == 0 and result.stderr == ""
+    assert opendata.settings()["rights_holder"] == agents["rights_holder"]

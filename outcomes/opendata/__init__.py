@@ -21,10 +21,10 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from . import bundle, dcat, facts, schemaorg
-from .facts import modified, settings
+from . import facts
+from .facts import example_settings, modified, settings
 
-__all__ = ["modified", "settings", "write", "OPEN_DATA_DIR", "CATALOGUE_FILES", "SCHEMA_ORG_FILE"]
+__all__ = ["CATALOGUE_FILES", "OPEN_DATA_DIR", "SCHEMA_ORG_FILE", "example_settings", "modified", "settings", "write"]
 
 OPEN_DATA_DIR = "open-data"
 SCHEMA_ORG_FILE = "schema-org.json"
@@ -43,6 +43,8 @@ def write(out: Path, db_path: Path, editions: list[str]) -> list[Path]:
     The catalogue files also go into ``static/``, like ``datapackage.json``:
     an image made by ``datasette package`` carries that folder.
     """
+    from . import bundle, dcat, schemaorg  # rdflib: only when building
+
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         library = facts.library(conn, editions)

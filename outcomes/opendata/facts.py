@@ -5,9 +5,12 @@ all made from these facts, so they never disagree."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
 from urllib.parse import quote
 
 from .. import site
@@ -26,10 +29,23 @@ SEARCH_TABLES = ("search_terms", "search_facets")
 LIBRARY_ID = site.DATABASE_NAME
 
 
+def _given() -> dict:
+    return site.metadata()["plugins"]["outcomes-site"].get("open_data") or {}
+
+
 def settings() -> dict:
     """Publisher, rights holder and region: the site's settings over the defaults."""
-    given = site.metadata()["plugins"]["outcomes-site"].get("open_data") or {}
-    return {key: {**default, **(given.get(key) or {})} for key, default in DEFAULTS.items()}
+    given = _given()
+    return {key: given.get(key) or default for key, default in DEFAULTS.items()}
+
+
+def example_settings() -> list[str]:
+    """Who publishes and who holds the data, where the site's settings leave
+    them to the example's values (the defaults): not set, or set without a
+    name or an IPA code."""
+    given = _given()
+    return [key for key in ("publisher", "rights_holder")
+            if not all((given.get(key) or {}).get(part) for part in ("name", "ipa"))]
 
 
 def modified(conn: sqlite3.Connection, event_id: str | None = None) -> str:
@@ -46,6 +62,20 @@ def modified(conn: sqlite3.Connection, event_id: str | None = None) -> str:
         {"event": event_id},
     ).fetchone()
     return day or "1970-01-01"
+
+
+def example_warnings(lang: str) -> list[str]:
+    """``outcomes check``'s warnings, one line each, as ``path:line:col:
+    warning: field: message``, for each setting left to the example's values."""
+    path = Path(str(resources.files("outcomes").joinpath("site", "metadata.yaml")))
+    lines = path.read_text("utf-8").splitlines()
+    line = next((number for number, content in enumerate(lines, 1) if content.strip() == "outcomes-site:"), 1)
+    shown = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)
+    return [
+        f"{shown}:{line}:5: warning: plugins.outcomes-site.open_data.{key}: "
+        + text.text("opendata.example_settings", lang, setting=key, **DEFAULTS[key])
+        for key in example_settings()
+    ]
 
 
 @dataclass(frozen=True)
@@ -159,9 +189,8 @@ def _event(conn, row: dict, whole: Dataset, owner: str, tables: list[str], editi
         "select (select count(*) from sessions where event_id = :e), (select count(*) from outcomes where event_id = :e)",
         {"e": event_id},
     ).fetchone()
-    values = dict(title=row["title"], city=row["city"], start=row["start_date"], end=row["end_date"],
-                  sessions=sessions, outcomes=outcomes)
-    summary = _catalogue("opendata.event.description", **values)
+    summary = _catalogue("opendata.event.description", title=row["title"], city=row["city"], start=row["start_date"],
+                         end=row["end_date"], sessions=sessions, outcomes=outcomes)
     own = plain(row["description"])
     dataset = Dataset(
         id=event_id,
