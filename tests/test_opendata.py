@@ -283,7 +283,9 @@ def test_the_readme_describes_every_file_and_column(built):
 
 
 def test_check_warns_while_the_publisher_is_the_example(run, monkeypatch):
-    result = run("check", EXAMPLE_NOTES)
+    """Before a build for publication; a facilitator checking a note is not told."""
+    assert run("check", EXAMPLE_NOTES).stderr == ""
+    result = run("check", "--publication", EXAMPLE_NOTES)
     assert result.exit_code == 0  # a warning, not an error
     warnings = result.stderr.splitlines()
     assert [line.split(": ", 3)[1:3] for line in warnings] == [
@@ -300,6 +302,6 @@ def test_check_warns_while_the_publisher_is_the_example(run, monkeypatch):
               "rights_holder": {"name": "Comune di Torino", "ipa": "c_l219"}}
     metadata["plugins"]["outcomes-site"]["open_data"] = agents
     monkeypatch.setattr(site, "metadata", lambda: metadata)
-    result = run("check", EXAMPLE_NOTES)
+    result = run("check", "--publication", EXAMPLE_NOTES)
     assert result.exit_code == 0 and result.stderr == ""
     assert opendata.settings()["rights_holder"] == agents["rights_holder"]
