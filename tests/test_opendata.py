@@ -38,6 +38,9 @@ MANDATORY = {
     DCAT.Distribution: [DCTERMS.format, DCAT.accessURL, DCTERMS.license],
     FOAF.Agent: [DCTERMS.identifier, FOAF.name],
 }
+# Google Dataset Search: recommended beside the required name and description.
+RECOMMENDED = ("url", "identifier", "license", "creator", "publisher", "keywords", "temporalCoverage",
+               "spatialCoverage", "inLanguage", "distribution", "includedInDataCatalog")
 
 
 @pytest.fixture(scope="module")
@@ -212,8 +215,7 @@ def test_schema_org_descriptions_say_what_google_reads(built, graph):
     for described in [descriptions["library"], *descriptions["events"].values()]:
         assert described["@context"] == "https://schema.org" and described["@type"] == "Dataset"
         assert described["name"] and 50 <= len(described["description"]) <= 5000
-        for key in ("url", "identifier", "license", "creator", "publisher", "keywords", "temporalCoverage",
-                    "spatialCoverage", "inLanguage", "distribution", "includedInDataCatalog"):
+        for key in RECOMMENDED:
             assert described[key], key
         assert all(d["@type"] == "DataDownload" and d["contentUrl"].startswith(PUBLIC_URL) and d["encodingFormat"]
                    for d in described["distribution"])
