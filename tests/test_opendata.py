@@ -11,6 +11,8 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 import zipfile
 
 import pytest
@@ -307,3 +309,18 @@ def test_check_warns_while_the_publisher_is_the_example(run, monkeypatch):
     result = run("check", "--publication", EXAMPLE_NOTES)
     assert result.exit_code == 0 and result.stderr == ""
     assert opendata.settings()["rights_holder"] == agents["rights_holder"]
+
+
+def test_the_catalogue_has_the_same_bytes_in_any_process(built, tmp_path):
+    """rdflib writes RDF/XML and JSON-LD in the order of Python sets, which
+    changes with each process's hash seed: the catalogue is put in order."""
+    script = ("import sys; from pathlib import Path; from outcomes import opendata; "
+              "opendata.write(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:])")
+    editions = [path.name for path in (built / "proceedings").iterdir()]
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        out.mkdir()
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
+        subprocess.run([sys.executable, "-c", script, str(out), str(built / "outcomes.db"), *editions], env=env, check=True)
+        for name in opendata.CATALOGUE_FILES:
+            assert (out / name).read_bytes() == (built / name).read_bytes(), (seed, name)

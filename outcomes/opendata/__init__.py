@@ -30,7 +30,7 @@ OPEN_DATA_DIR = "open-data"
 SCHEMA_ORG_FILE = "schema-org.json"
 CATALOGUE_FILES = {  # name -> rdflib format
     "catalog.ttl": "turtle",
-    "catalog.rdf": "pretty-xml",
+    "catalog.rdf": "xml",
     "catalog.jsonld": "json-ld",
 }
 

@@ -13,6 +13,9 @@ Italian vocabulary of licences.
 
 from __future__ import annotations
 
+import json
+
+from lxml import etree
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
@@ -57,10 +60,48 @@ def catalogue(library: Dataset) -> Graph:
 
 
 def serialize(graph: Graph, rdf_format: str) -> bytes:
+    """The graph in ``rdf_format``, the same bytes for the same triples.
+
+    rdflib's RDF/XML and JSON-LD serializers write subjects, values and
+    namespaces in the order of Python sets, which changes from one process
+    to the next: their output is put in a canonical order (which neither
+    format gives a meaning to)."""
     if rdf_format == "json-ld":
         context = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
-        return graph.serialize(format="json-ld", context=context, indent=1).encode("utf-8")
-    return graph.serialize(format=rdf_format, encoding="utf-8")
+        document = json.loads(graph.serialize(format="json-ld", context=context))
+        document["@graph"] = _sorted_json(document["@graph"])
+        return (json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+    data = graph.serialize(format=rdf_format, encoding="utf-8")
+    if rdf_format == "xml":
+        return _sorted_xml(data)
+    return data
+
+
+def _sorted_json(value):
+    """Arrays (unordered in JSON-LD, unless a @list) sorted, all the way down."""
+    if isinstance(value, dict):
+        return {key: item if key == "@list" else _sorted_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return sorted((_sorted_json(item) for item in value), key=lambda item: json.dumps(item, sort_keys=True))
+    return value
+
+
+def _sorted_xml(data: bytes) -> bytes:
+    """RDF/XML with its namespaces, descriptions and properties in sorted order."""
+    root = etree.fromstring(data)
+    ordered = etree.Element(root.tag, nsmap=dict(sorted(root.nsmap.items(), key=lambda item: item[0] or "")))
+    ordered.attrib.update(root.attrib)
+    ordered.extend(_sorted_children(root))
+    return etree.tostring(ordered, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def _sorted_children(element) -> list:
+    for child in element:
+        child.tail = None  # the serializer's indentation: pretty_print indents anew
+        if len(child):
+            child.text = None
+            child[:] = _sorted_children(child)
+    return sorted(element, key=lambda child: etree.tostring(child, method="c14n"))
 
 
 def _dataset(graph: Graph, dataset: Dataset, agents: dict) -> URIRef:
