@@ -4,7 +4,6 @@ all made from these facts, so they never disagree."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sqlite3
@@ -13,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
 
-from .. import site
+from .. import site, store
 from ..common import markdown, text
 
 LANGUAGES = ("it", "en")
@@ -263,27 +262,23 @@ def _edition_distributions(base: str, event_id: str, language: str, editions: li
     return found
 
 
-def _countries(conn, event_id: str | None = None) -> list[dict]:
-    rows = conn.execute(
-        """select distinct countries.id, alpha_3, label_it, label_en from outcome_countries
-        join countries on countries.id = outcome_countries.country_id
-        join outcomes on outcomes.id = outcome_countries.outcome_id
-        where :event is null or outcomes.event_id = :event order by countries.id""",
+def _tagged(conn, vocabulary: str, columns: str, event_id: str | None = None) -> list[dict]:
+    """The terms of ``vocabulary`` that the outcomes (of an event) are tagged with."""
+    link, column = next((table, column) for table, (column, attribute) in store.LINKS.items() if attribute == vocabulary)
+    cursor = conn.execute(
+        f"""select distinct {columns} from [{link}]
+        join [{vocabulary}] on [{vocabulary}].id = [{link}].[{column}]
+        join outcomes on outcomes.id = [{link}].outcome_id
+        where :event is null or outcomes.event_id = :event order by [{vocabulary}].id""",
         {"event": event_id},
     )
-    return [dict(zip(("id", "alpha_3", "label_it", "label_en"), row)) for row in rows]
+    names = [description[0] for description in cursor.description]
+    return [dict(zip(names, row)) for row in cursor]
+
+
+def _countries(conn, event_id: str | None = None) -> list[dict]:
+    return _tagged(conn, "countries", "countries.id, alpha_3, label_it, label_en", event_id)
 
 
 def _themes(conn, event_id: str | None = None) -> list[dict]:
-    rows = conn.execute(
-        """select distinct themes.id, label_it, label_en from outcome_themes
-        join themes on themes.id = outcome_themes.theme_id
-        join outcomes on outcomes.id = outcome_themes.outcome_id
-        where :event is null or outcomes.event_id = :event order by themes.id""",
-        {"event": event_id},
-    )
-    return [dict(zip(("id", "label_it", "label_en"), row)) for row in rows]
-
-
-def json_text(content) -> str:
-    return json.dumps(content, indent=2, ensure_ascii=False) + "\n"
+    return _tagged(conn, "themes", "themes.id, label_it, label_en", event_id)
