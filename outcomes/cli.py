@@ -14,11 +14,10 @@ from pathlib import Path
 
 import click
 
-from . import load, yamltext
+from . import load, publisher, yamltext
 from .common.text import LANGUAGES
 from .load import Problems
 from .messages import current_lang, errors, message, printable, summary
-from .opendata import facts as opendata
 
 NOTES_DIR = Path("notes")
 OUT_DIR = Path("build")
@@ -106,7 +105,7 @@ def check(paths: tuple[Path, ...], publication: bool, lang: str | None):
     counts = load.check_paths(paths or (NOTES_DIR,), problems)
     report(problems, lang)
     if publication:
-        for warning in opendata.example_warnings(lang):
+        for warning in publisher.example_warnings(lang):
             click.echo(warning, err=True)
     if problems.errors:
         click.echo(say("notes_invalid_check", lang, errors=errors(problems, lang)), err=True)

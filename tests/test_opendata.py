@@ -22,7 +22,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 
-from outcomes import opendata, site
+from outcomes import opendata, publisher, site
 from outcomes.build import build
 from outcomes.opendata import bundle
 
@@ -301,14 +301,14 @@ def test_check_warns_while_the_publisher_is_the_example(run, monkeypatch):
     assert warnings[0].startswith(f"{os.path.relpath(metadata_yaml)}:{line}:5: ")
     assert "valori di esempio (Regione Piemonte, codice IPA r_piemon)" in warnings[0]
     # Set for the body that publishes: no warning, and the catalogue names it.
-    metadata = site.metadata()
+    metadata = publisher.site_metadata()
     agents = {"publisher": {"name": "Comune di Torino", "ipa": "c_l219"},
               "rights_holder": {"name": "Comune di Torino", "ipa": "c_l219"}}
     metadata["plugins"]["outcomes-site"]["open_data"] = agents
-    monkeypatch.setattr(site, "metadata", lambda: metadata)
+    monkeypatch.setattr(publisher, "_metadata", lambda: metadata)
     result = run("check", "--publication", EXAMPLE_NOTES)
     assert result.exit_code == 0 and result.stderr == ""
-    assert opendata.settings()["rights_holder"] == agents["rights_holder"]
+    assert publisher.open_data()["rights_holder"] == agents["rights_holder"]
 
 
 def test_the_catalogue_has_the_same_bytes_in_any_process(built, tmp_path):

@@ -11,7 +11,7 @@
 
 All three say the same facts, gathered once from the database by
 ``facts.py``. Who publishes the data and holds its rights comes from the
-site's settings (``outcomes/site/metadata.yaml``).
+site's settings (``outcomes/site/metadata.yaml``, read by ``outcomes.publisher``).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import sqlite3
 from pathlib import Path
 
 from . import facts
-from .facts import example_settings, modified, settings
+from .facts import modified
 
-__all__ = ["CATALOGUE_FILES", "OPEN_DATA_DIR", "SCHEMA_ORG_FILE", "example_settings", "modified", "settings", "write"]
+__all__ = ["CATALOGUE_FILES", "OPEN_DATA_DIR", "SCHEMA_ORG_FILE", "modified", "write"]
 
 OPEN_DATA_DIR = "open-data"
 SCHEMA_ORG_FILE = "schema-org.json"

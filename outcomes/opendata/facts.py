@@ -4,47 +4,18 @@ all made from these facts, so they never disagree."""
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from urllib.parse import quote
 
-from .. import site, store
+from .. import publisher, site, store
 from ..common import markdown, text
 
 LANGUAGES = ("it", "en")
-# Who publishes the data and holds its rights, and where it is from, unless
-# the site's settings (``open_data`` of the outcomes-site plugin) say otherwise.
-DEFAULTS = {
-    "publisher": {"name": "Regione Piemonte", "ipa": "r_piemon", "url": "https://www.regione.piemonte.it/"},
-    "rights_holder": {"name": "Regione Piemonte", "ipa": "r_piemon", "url": "https://www.regione.piemonte.it/"},
-    "region": {"name": "Piemonte", "istat": "01"},
-}
 # The tables of the search's own machinery: derived from the others, not data.
 SEARCH_TABLES = ("search_terms", "search_facets")
 LIBRARY_ID = site.DATABASE_NAME
-
-
-def _given() -> dict:
-    return site.metadata()["plugins"]["outcomes-site"].get("open_data") or {}
-
-
-def settings() -> dict:
-    """Publisher, rights holder and region: the site's settings over the defaults."""
-    given = _given()
-    return {key: given.get(key) or default for key, default in DEFAULTS.items()}
-
-
-def example_settings() -> list[str]:
-    """Who publishes and who holds the data, where the site's settings leave
-    them to the example's values (the defaults): not set, or set without a
-    name or an IPA code."""
-    given = _given()
-    return [key for key in ("publisher", "rights_holder")
-            if not all((given.get(key) or {}).get(part) for part in ("name", "ipa"))]
 
 
 def modified(conn: sqlite3.Connection, event_id: str | None = None) -> str:
@@ -63,20 +34,6 @@ def modified(conn: sqlite3.Connection, event_id: str | None = None) -> str:
     return day or "1970-01-01"
 
 
-def example_warnings(lang: str) -> list[str]:
-    """``outcomes check``'s warnings, one line each, as ``path:line:col:
-    warning: field: message``, for each setting left to the example's values."""
-    path = Path(str(resources.files("outcomes").joinpath("site", "metadata.yaml")))
-    lines = path.read_text("utf-8").splitlines()
-    line = next((number for number, content in enumerate(lines, 1) if content.strip() == "outcomes-site:"), 1)
-    shown = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)
-    return [
-        f"{shown}:{line}:5: warning: plugins.outcomes-site.open_data.{key}: "
-        + text.text("opendata.example_settings", lang, setting=key, **DEFAULTS[key])
-        for key in example_settings()
-    ]
-
-
 @dataclass(frozen=True)
 class Publication:
     """Where and by whom the library is published (the site's settings, read once)."""
@@ -89,7 +46,7 @@ class Publication:
     @classmethod
     def read(cls) -> Publication:
         metadata = site.metadata()
-        return cls(site.public_url(), settings(), metadata["license_url"], metadata["license"])
+        return cls(site.public_url(), publisher.open_data(), metadata["license_url"], metadata["license"])
 
 
 @dataclass
