@@ -6,9 +6,11 @@ frictionless), all from the example notes built."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -18,6 +20,7 @@ import zipfile
 import pytest
 import yaml
 from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES, FIXTURES, ROOT
+from helpers import jsonld_blocks
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
@@ -324,3 +327,63 @@ def test_the_catalogue_has_the_same_bytes_in_any_process(built, tmp_path):
         subprocess.run([sys.executable, "-c", script, str(out), str(built / "outcomes.db"), *editions], env=env, check=True)
         for name in opendata.CATALOGUE_FILES:
             assert (out / name).read_bytes() == (built / name).read_bytes(), (seed, name)
+
+
+# --- The site ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client(built):
+    from test_site import Client
+
+    client = Client(built)
+    yield client
+    client.close()
+
+
+def test_the_site_serves_the_catalogue_and_the_bundles(built, client):
+    for name, media_type in (("catalog.ttl", "text/turtle"), ("catalog.rdf", "application/rdf+xml"),
+                             ("catalog.jsonld", "application/ld+json")):
+        response = client.ok(f"/{name}")
+        assert response.headers["content-type"] == f"{media_type}; charset=utf-8"
+        assert response.content == (built / name).read_bytes()
+    bundle = f"{EXAMPLE_EVENT}.zip"
+    response = client.ok(f"/open-data/{bundle}")
+    assert response.headers["content-type"] == "application/zip"
+    assert response.headers["content-disposition"] == f'attachment; filename="{bundle}"'
+    assert response.content == (built / "open-data" / bundle).read_bytes()
+    for path in ("/open-data/nessun-evento.zip", "/open-data/schema-org.json", f"/open-data/{EXAMPLE_EVENT.upper()}.zip",
+                 "/open-data/..%2Foutcomes.zip", "/catalog.xml"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_pages_carry_the_schema_org_dataset_and_every_content_url_answers(built, client):
+    """What Google Dataset Search reads from the home page and an event's
+    page: the build's description, whole; and each download it names is there."""
+    described = json.loads((built / "open-data" / opendata.SCHEMA_ORG_FILE).read_text("utf-8"))
+    pages = {"/": described["library"], f"/outcomes/events/{EXAMPLE_EVENT}": described["events"][EXAMPLE_EVENT]}
+    urls = set()
+    for path, expected in pages.items():
+        for lang in ("it", "en"):
+            html = client.ok(f"{path}?_lang={lang}").text
+            assert jsonld_blocks(html) == [expected], (path, lang)
+        urls.update(download["contentUrl"] for download in expected["distribution"])
+    assert len(urls) > 50
+    for url in sorted(urls):
+        assert url.startswith(PUBLIC_URL)
+        response = client.get("/" + url.removeprefix(PUBLIC_URL))
+        assert response.status_code == 200, url
+    # A description with markup characters stays data: it cannot end the block.
+    assert "<" not in client.ok("/").text.split('<script type="application/ld+json">')[1].split("</script>")[0]
+
+
+def test_the_pages_link_the_open_data(client):
+    catalogue = [f'href="/{name}"' for name in opendata.CATALOGUE_FILES]
+    for path in ("/", "/outcomes"):  # the home page's open data, the database page (the API)
+        page = client.ok(path).text
+        assert all(link in page for link in catalogue), path
+    event = client.ok(f"/outcomes/events/{EXAMPLE_EVENT}").text
+    link = re.search(rf'<a href="/open-data/{EXAMPLE_EVENT}\.zip" download>([^<]*)</a>', event)
+    assert link and re.fullmatch(r"Pacchetto di dati aperti dell'evento \(ZIP, \d+ kB\)", html.unescape(link[1])), link
+    english = html.unescape(client.ok(f"/outcomes/events/{EXAMPLE_EVENT}?_lang=en").text)
+    assert re.search(r"The event's open data bundle \(ZIP, \d+ kB\)</a>", english)

@@ -1316,7 +1316,7 @@ def test_site_files_are_written_and_published(built):
                 for path in [*COMMON.glob("*.py"), *COMMON.joinpath("messages").glob("*.yaml")]),
         "plugins/outcomes_site.py",
         *(f"plugins/outcomes_site_parts/{name}.py" for name in (
-            "__init__", "base", "errors", "guard", "labels", "language", "open_data", "pages", "proceedings",
+            "__init__", "base", "errors", "guard", "harvest", "labels", "language", "open_data", "pages", "proceedings",
             "search_page", "spreadsheet", "sql",
         )),  # fmt: skip
         "static/CITATION.cff",
@@ -1333,6 +1333,7 @@ def test_site_files_are_written_and_published(built):
         "templates/_description_source_license.html",
         "templates/_facet_results.html",
         "templates/_footer.html",
+        "templates/_open_data_catalogue.html",
         "templates/_search_results.html",  # the search page's results (rendered apart)
         "templates/_table.html",
         "templates/base.html",
