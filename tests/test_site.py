@@ -32,6 +32,7 @@ from outcomes.common import search
 from outcomes.load import Problems
 
 from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES
+from helpers import jsonld_blocks
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -1433,8 +1434,12 @@ def test_readme_publish_command_serves_the_site(built, monkeypatch):
         assert get("/robots.txt").startswith("User-agent: *\nAllow: /")
         # The dataset's descriptions, which the home page links to.
         assert not any(Path(folder, name).exists() for name in ("datapackage.json", "CITATION.cff"))
-        for name in ("datapackage.json", "CITATION.cff"):
+        for name in ("datapackage.json", "CITATION.cff", *opendata.CATALOGUE_FILES):
             assert get(f"/{name}") == (built / name).read_text("utf-8") + "\n", name  # --get adds a line end
+        # The schema.org descriptions, from --static open-data:open-data, as
+        # the events' bundles (which `--get` cannot print: it decodes text).
+        described = json.loads((built / "open-data" / opendata.SCHEMA_ORG_FILE).read_text("utf-8"))
+        assert jsonld_blocks(get("/")) == [described["library"]]
 
 
 def this_datasette(command: str) -> list[str]:
