@@ -19,7 +19,7 @@ import zipfile
 
 import pytest
 import yaml
-from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES, FIXTURES, ROOT
+from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES, FIXTURES, ROOT, need_program
 from helpers import jsonld_blocks
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
@@ -387,3 +387,29 @@ def test_the_pages_link_the_open_data(client):
     assert link and re.fullmatch(r"Pacchetto di dati aperti dell'evento \(ZIP, \d+ kB\)", html.unescape(link[1])), link
     english = html.unescape(client.ok(f"/outcomes/events/{EXAMPLE_EVENT}?_lang=en").text)
     assert re.search(r"The event's open data bundle \(ZIP, \d+ kB\)</a>", english)
+
+
+@pytest.mark.libreoffice
+def test_the_pdf_edition_is_a_distribution_of_its_event(built_with_pdf):
+    """Made by the session's build with PDF; the site serves it where the catalogue says."""
+    need_program("soffice", "the build makes the PDF edition with LibreOffice")
+    graph = Graph().parse(built_with_pdf / "catalog.ttl")
+    node = datasets(graph)[f"r_piemon:{EXAMPLE_EVENT}"]
+    iana = "https://www.iana.org/assignments/media-types/"
+    editions = {
+        str(graph.value(d, DCAT.downloadURL)).removeprefix(PUBLIC_URL): (
+            str(graph.value(d, DCTERMS.format)).rsplit("/", 1)[1], str(graph.value(d, DCAT.mediaType)).removeprefix(iana))
+        for d in graph.objects(node, DCAT.distribution) if "/proceedings/" in str(graph.value(d, DCAT.downloadURL))
+    }
+    assert editions == {
+        f"proceedings/{EXAMPLE_EVENT}.docx": ("DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        f"proceedings/{EXAMPLE_EVENT}.pdf": ("PDF", "application/pdf"),
+    }
+    from test_site import Client
+
+    client = Client(built_with_pdf)
+    try:
+        for path, (_, media_type) in editions.items():
+            assert client.ok("/" + path).headers["content-type"] == media_type
+    finally:
+        client.close()
