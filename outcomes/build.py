@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import load, site, store
+from . import load, opendata, site, store
 from .common.files import write_atomic
 from .load import EventNote, Problems
 
@@ -502,15 +502,16 @@ def build(
             note_counts=result.note_counts,
             pdf=pdf,
         )
-        site.write(stage, stage / DATABASE, state.inputs_digest(), published=out_dir)
-        state.write(stage)
-        result.incremental = incremental
         if not proceedings:
             stale = []  # this build leaves the documents alone
         elif incremental:  # the editions of removed events, and those no longer made of rewritten ones
             stale = _stale_editions(stage, out_dir, [*changes.removed_events, *write_proceedings.events])
         else:
             stale = None  # every document this build did not write
+        site.write(stage, stage / DATABASE, state.inputs_digest(), published=out_dir)
+        opendata.write(stage, stage / DATABASE, _editions(stage, out_dir, stale))
+        state.write(stage)
+        result.incremental = incremental
         result.published = publish(stage, out_dir, stale)
     return result
 
@@ -545,6 +546,16 @@ def _stale_editions(stage: Path, out_dir: Path, event_ids: list[str]) -> list[st
         for pattern in (f"{event_id}.*", f"{event_id}-interno.*"):
             found.update(p.name for p in (out_dir / PROCEEDINGS_DIR).glob(pattern))
     return sorted(found - fresh)
+
+
+def _editions(stage: Path, out_dir: Path, stale: list[str] | None) -> list[str]:
+    """The names of the proceedings that publishing ``stage`` leaves in the
+    output folder: those written now and, unless ``stale`` is None (every
+    other one goes), the published ones that are not stale."""
+    names = {path.name for path in (stage / PROCEEDINGS_DIR).glob("*")}
+    if stale is not None:
+        names.update(path.name for path in (out_dir / PROCEEDINGS_DIR).glob("*") if path.name not in stale)
+    return sorted(names)
 
 
 def _prepare(notes_dir: Path) -> Callable:

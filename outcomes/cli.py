@@ -94,8 +94,11 @@ def cli():
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--publication", is_flag=True,
+              help="Before a build for publication: also warn about the site's settings still holding "
+                   "the example's values (the open data's publisher and rights holder).")
 @lang_option
-def check(paths: tuple[Path, ...], lang: str | None):
+def check(paths: tuple[Path, ...], publication: bool, lang: str | None):
     """Validate notes without building anything.
 
     PATHS may be the notes folder (the default, notes/), event folders or
@@ -107,6 +110,11 @@ def check(paths: tuple[Path, ...], lang: str | None):
     problems = load.Problems()
     counts = load.check_paths(paths or (NOTES_DIR,), problems)
     report(problems, lang)
+    if publication:
+        from . import publisher
+
+        for warning in publisher.example_warnings(lang):
+            click.echo(warning, err=True)
     if problems.errors:
         click.echo(say("notes_invalid_check", lang, errors=errors(problems, lang)), err=True)
         sys.exit(1)

@@ -225,20 +225,25 @@ def citation_cff(db_path: Path) -> str:
         released = release_date(conn)
     finally:
         conn.close()
-    cff = {
+    return cff(text["site.title"], text["site.description"], released, public_url(), PUBLISHER)
+
+
+def cff(title: str, abstract: str, released: str, url: str, author: str) -> str:
+    """A CITATION.cff of a dataset: the library's or an event's."""
+    content = {
         "cff-version": "1.2.0",
         "message": "Se usi questi dati, citali così. If you use this dataset, please cite it as below.",
         "type": "dataset",
-        "title": text["site.title"],
-        "abstract": " ".join(text["site.description"].split()),
-        "authors": [{"name": PUBLISHER}],
+        "title": title,
+        "abstract": " ".join(abstract.split()),
+        "authors": [{"name": author}],
         "version": released,
         "date-released": released,
         "license": LICENCE_SPDX,
-        "url": public_url(),
+        "url": url,
         "keywords": datapackage_keywords(),
     }
-    return yaml.safe_dump(cff, allow_unicode=True, sort_keys=False, width=1000)
+    return yaml.safe_dump(content, allow_unicode=True, sort_keys=False, width=1000)
 
 
 def datapackage_keywords() -> list[str]:

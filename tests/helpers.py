@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 import socket
 import subprocess
 import sys
@@ -181,3 +183,11 @@ def chromium_page(chromium: str):
             yield browser.new_page(viewport={"width": 1200, "height": 900}, locale="it-IT")
         finally:
             browser.close()
+
+
+JSONLD_BLOCK = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
+
+
+def jsonld_blocks(html: str) -> list:
+    """The JSON-LD data blocks of a page, parsed, as a search engine reads them."""
+    return [json.loads(block) for block in JSONLD_BLOCK.findall(html)]

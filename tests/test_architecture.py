@@ -30,10 +30,11 @@ ROOMS = {
     "proceedings": (["outcomes.proceedings", "outcomes.wordml", "outcomes.pdf"],
                     ["common", "vocab", "messages", "models", "load"]),
     "site": (["outcomes.site"], ["common", "vocab", "messages", "models", "load"]),
+    "opendata": (["outcomes.opendata"], ["common", "vocab", "messages", "models", "load", "store", "site"]),
     "build": (["outcomes.build"], ["common", "vocab", "messages", "models", "load",
-                                   "store", "intake", "proceedings", "site"]),
+                                   "store", "intake", "proceedings", "site", "opendata"]),
     "desk": (["outcomes.desk"], ["common", "vocab", "messages", "models", "load",
-                                 "store", "intake", "proceedings", "site", "build"]),
+                                 "store", "intake", "proceedings", "site", "opendata", "build"]),
     "cli": (["outcomes.cli"], ["*"]),  # any room
     # Datasette loads the site's plugins by path, without the package: they
     # import the copy of outcomes/common the site puts beside them, never

@@ -27,11 +27,12 @@ import pytest
 from datasette.app import Datasette
 from datasette.utils import tilde_encode
 
-from outcomes import build, load, site, store
+from outcomes import build, load, opendata, site, store
 from outcomes.common import search
 from outcomes.load import Problems
 
 from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES
+from helpers import jsonld_blocks
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -1314,7 +1315,7 @@ COMMON = Path(search.__file__).parent  # outcomes/common, copied whole beside th
 def test_site_files_are_written_and_published(built):
     published = sorted(path.relative_to(built).as_posix() for path in built.rglob("*") if path.is_file())
     site_files = [name for name in published if name.split("/")[0] in site.FOLDERS]
-    copies = [f"static/{name}" for name in ("datapackage.json", "CITATION.cff")]  # for datasette package
+    copies = [f"static/{name}" for name in ("datapackage.json", "CITATION.cff", *opendata.CATALOGUE_FILES)]  # for datasette package
     assert site_files == sorted([*site.site_files(), *copies])
     assert all((built / copy).read_bytes() == (built / copy.removeprefix("static/")).read_bytes() for copy in copies)
     assert site_files == [
@@ -1323,10 +1324,13 @@ def test_site_files_are_written_and_published(built):
                 for path in [*COMMON.glob("*.py"), *COMMON.joinpath("messages").glob("*.yaml")]),
         "plugins/outcomes_site.py",
         *(f"plugins/outcomes_site_parts/{name}.py" for name in (
-            "__init__", "base", "errors", "guard", "labels", "language", "open_data", "pages", "proceedings",
+            "__init__", "base", "errors", "guard", "harvest", "labels", "language", "open_data", "pages", "proceedings",
             "search_page", "spreadsheet", "sql",
         )),  # fmt: skip
         "static/CITATION.cff",
+        "static/catalog.jsonld",
+        "static/catalog.rdf",
+        "static/catalog.ttl",
         "static/datapackage.json",
         "static/outcomes-table.js",
         "static/outcomes.css",
@@ -1337,6 +1341,7 @@ def test_site_files_are_written_and_published(built):
         "templates/_description_source_license.html",
         "templates/_facet_results.html",
         "templates/_footer.html",
+        "templates/_open_data_catalogue.html",
         "templates/_search_results.html",  # the search page's results (rendered apart)
         "templates/_table.html",
         "templates/base.html",
@@ -1436,8 +1441,12 @@ def test_readme_publish_command_serves_the_site(built, monkeypatch):
         assert get("/robots.txt").startswith("User-agent: *\nAllow: /")
         # The dataset's descriptions, which the home page links to.
         assert not any(Path(folder, name).exists() for name in ("datapackage.json", "CITATION.cff"))
-        for name in ("datapackage.json", "CITATION.cff"):
+        for name in ("datapackage.json", "CITATION.cff", *opendata.CATALOGUE_FILES):
             assert get(f"/{name}") == (built / name).read_text("utf-8") + "\n", name  # --get adds a line end
+        # The schema.org descriptions, from --static open-data:open-data, as
+        # the events' bundles (which `--get` cannot print: it decodes text).
+        described = json.loads((built / "open-data" / opendata.SCHEMA_ORG_FILE).read_text("utf-8"))
+        assert jsonld_blocks(get("/")) == [described["library"]]
 
 
 def this_datasette(command: str) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import bleach
 from markdown_it import MarkdownIt
 from markupsafe import escape
@@ -46,3 +48,15 @@ def markdown_html(text: str | None, limit: int = MARKDOWN_PAGE_CHARS) -> str:
 
 def markdown_function(text: str | None) -> str:
     return markdown_html(text if isinstance(text, str) else None, MARKDOWN_FUNCTION_CHARS)
+
+
+def markdown_text(text: str | None, limit: int = MARKDOWN_PAGE_CHARS) -> str:
+    """Markdown (or HTML) as plain text, for descriptions that must hold no
+    markup (DCAT's, schema.org's): paragraphs kept as blank lines, the rest
+    of the whitespace folded."""
+    import html
+
+    rendered = markdown_html(text, limit)
+    paragraphs = re.split(r"</p>|<br\s*/?>|</li>|</h[1-6]>|</blockquote>", rendered)
+    stripped = (html.unescape(bleach.clean(part, tags=[], strip=True)) for part in paragraphs)
+    return "\n\n".join(" ".join(part.split()) for part in stripped if part.strip())

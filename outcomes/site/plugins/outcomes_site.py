@@ -27,7 +27,9 @@ _FOLDER = str(Path(__file__).resolve().parent)
 if _FOLDER not in sys.path:
     sys.path.append(_FOLDER)
 
-from outcomes_site_parts import errors, guard, labels, markdown, open_data, pages, proceedings, search_page, sql, text  # noqa: E402
+from outcomes_site_parts import (  # noqa: E402
+    errors, guard, harvest, labels, markdown, open_data, pages, proceedings, search_page, sql, text,
+)  # fmt: skip
 from outcomes_site_parts.base import DATABASE, absolute_url  # noqa: E402
 from outcomes_site_parts.language import (  # noqa: E402
     LANG_ARG, column_label, date_text, filter_display, lang_attr, language, number, other_language,
@@ -99,6 +101,8 @@ def extra_template_vars(datasette, request):
         "citation": lambda outcome: pages.citation(datasette, outcome),
         "table_js_messages": {key[len("table.js.") :]: t(key) for key in text.catalogue() if key.startswith("table.js.")},
         "render_markdown": lambda text: Markup(markdown_html(text)),
+        "dataset_jsonld": lambda event_id=None: harvest.dataset_block(datasette, event_id),
+        "open_data_bundle": lambda event_id: harvest.bundle_download(datasette, event_id),
     }
 
 
@@ -121,12 +125,16 @@ def only_the_sites_error_page(datasette, request, exception):
 
 @hookimpl
 def register_routes(datasette):
-    """The search page and its JSON (its CSV stays Datasette's), the open
-    data files, and the proceedings for download (never an internal edition)."""
+    """The search page and its JSON (its CSV stays Datasette's), the open data
+    files (the Data Package, the citation, the DCAT-AP_IT catalogue, each
+    event's bundle), and the proceedings for download (never an internal
+    edition)."""
     return [
         (rf"^/{DATABASE}/{search_page.SEARCH_QUERY}$", search_page.search_page),
         (rf"^/{DATABASE}/{search_page.SEARCH_QUERY}\.json$", search_page.search_json),
         (r"^/(?P<name>datapackage\.json|CITATION\.cff)$", open_data.open_data),
+        (r"^/(?P<name>catalog\.(?:ttl|rdf|jsonld))$", harvest.catalogue_file),
+        (r"^/open-data/(?P<event>[^/]+)\.zip$", harvest.bundle_file),
         (r"^/proceedings/(?P<name>[^/]+)$", proceedings.proceedings_file),
     ]
 

@@ -73,13 +73,13 @@ async def downloads(datasette, event_id: str) -> list[dict]:
                 "url": datasette.urls.path(f"/proceedings/{path.name}"),
                 "format": FORMATS[match["format"]],
                 "language": t(f"event.edition_{match['lang']}", default=match["lang"]) if match["lang"] else "",
-                "size": _size(path.stat().st_size),
+                "size": file_size(path.stat().st_size),
                 "order": (match["lang"] or "", match["format"] != "pdf"),
             })
     return sorted(found, key=lambda item: item["order"])
 
 
-def _size(count: int) -> str:
+def file_size(count: int) -> str:
     """``1,0 MB`` (``1.0 MB`` in English), ``158 kB``."""
     if count >= 1_000_000:
         text = f"{count / 1_000_000:.1f} MB"

@@ -1,0 +1,245 @@
+"""A bundle per event, ``open-data/<event-id>.zip``, that a researcher can
+download and understand offline:
+
+- ``it/<table>.csv`` and ``en/<table>.csv``: every public table of the event
+  (its row of ``events``, its sessions, outcomes, quotes, head counts,
+  updates on commitments, the links from its outcomes to the vocabularies)
+  and the vocabularies whose codes they hold, with Italian or English
+  headers (the same data in both);
+- ``datapackage.json``: those files as a Frictionless Data Package (v2),
+  types, keys and links between tables, which ``frictionless validate``
+  checks row by row;
+- ``README.md``: in Italian and English, every file and every column;
+- ``CITATION.cff`` and ``LICENSE.txt``, the text of CC BY 4.0 (the legal
+  code as Creative Commons publishes it, here from Debian's copy of it).
+
+The same notes give the same bytes: rows in key order, every member of the
+zip dated by the event's latest note or update, nothing from the build's
+time or machine.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import zipfile
+from importlib import resources
+
+from .. import site, store
+from ..common import text
+from .facts import LANGUAGES, Dataset, columns, public_tables
+
+LICENCE_TEXT = "CC-BY-4.0.txt"  # beside this module
+README = "README.md"
+DATAPACKAGE = "datapackage.json"
+CITATION = "CITATION.cff"
+LICENCE = "LICENSE.txt"
+
+
+def bundle(conn: sqlite3.Connection, event: Dataset) -> bytes:
+    """The zip of one event's open data."""
+    tables = event_tables(conn, event.id)
+    files = {}
+    for lang in LANGUAGES:
+        for table, names, rows in tables:
+            files[csv_path(table, lang)] = csv_bytes([header(table, name, lang) for name in names], rows)
+    package = datapackage(conn, event, tables)
+    files[DATAPACKAGE] = (json.dumps(package, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    files[README] = readme(event, tables, package).encode("utf-8")
+    files[CITATION] = citation_cff(event).encode("utf-8")
+    files[LICENCE] = resources.files(__package__).joinpath(LICENCE_TEXT).read_bytes()
+    return zipped(files, event.modified)
+
+
+def event_tables(conn: sqlite3.Connection, event_id: str) -> list[tuple[str, list[str], list[tuple]]]:
+    """(table, columns, rows) of every public table with rows of the event,
+    then the vocabularies whole; rows in key order."""
+    event_rows = {
+        "event_id": "event_id = :event",
+        "session_id": "session_id in (select id from sessions where event_id = :event)",
+        "outcome_id": "outcome_id in (select id from outcomes where event_id = :event)",
+    }
+    found, vocabularies = [], []
+    for table in public_tables(conn):
+        names = columns(conn, table)
+        if table == "events":
+            where = "id = :event"
+        elif table in store.LOOKUPS:
+            where = "1"
+        else:
+            where = next((condition for column, condition in event_rows.items() if column in names), None)
+            if where is None:
+                continue  # no row of it belongs to one event
+        keys = [name for _, name, _, _, _, pk in sorted(conn.execute(f"PRAGMA table_info([{table}])"), key=lambda c: c[5]) if pk]
+        order = ", ".join(f"[{key}]" for key in keys) or "rowid"
+        rows = [tuple(row) for row in conn.execute(f"select * from [{table}] where {where} order by {order}", {"event": event_id})]
+        (vocabularies if table in store.LOOKUPS else found).append((table, names, rows))
+    return found + vocabularies
+
+
+def csv_path(table: str, lang: str) -> str:
+    return f"{lang}/{table}.csv"
+
+
+def header(table: str, column: str, lang: str) -> str:
+    """A column's header in ``lang``: its label in the catalogue."""
+    return text.text(f"column.{column}", lang) if text.has(f"column.{column}") else column
+
+
+def description(table: str, column: str, lang: str) -> str:
+    """What a column holds: its table's own description, else the column's
+    (a test keeps every column described)."""
+    key = next((key for key in (f"columns.{table}.{column}", f"opendata.column.{column}") if text.has(key)), None)
+    return text.text(key, lang) if key else ""
+
+
+def table_title(table: str, lang: str) -> str:
+    key = f"tables.{table}.title"
+    return text.text(key, lang) if text.has(key) else table
+
+
+def csv_bytes(headers: list[str], rows: list[tuple]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows(["" if value is None else value for value in row] for row in rows)
+    return out.getvalue().encode("utf-8")
+
+
+def datapackage(conn: sqlite3.Connection, event: Dataset, tables: list) -> dict:
+    """Every CSV file of the bundle as a resource of a Data Package (v2)."""
+    names = {table for table, _, _ in tables}
+    resources_ = []
+    for lang in LANGUAGES:
+        for table, _, _ in tables:
+            info = conn.execute(f"PRAGMA table_info([{table}])").fetchall()
+            fields = []
+            for _, name, declared, notnull, _, _ in info:
+                field = {
+                    "name": header(table, name, lang),
+                    "type": site.FIELD_TYPES[declared],
+                    "description": description(table, name, lang),
+                }
+                if notnull:
+                    field["constraints"] = {"required": True}
+                fields.append(field)
+            schema = {"fields": fields}
+            primary_key = [header(table, name, lang) for _, name, *_, pk in sorted(info, key=lambda c: c[5]) if pk]
+            if primary_key:
+                schema["primaryKey"] = primary_key
+            foreign_keys = [
+                {"fields": [header(table, column, lang)],
+                 "reference": {"resource": resource_name(other, lang), "fields": [header(other, other_column, lang)]}}
+                for _, _, other, column, other_column, *_ in conn.execute(f"PRAGMA foreign_key_list([{table}])")
+                if other in names
+            ]
+            if foreign_keys:
+                schema["foreignKeys"] = foreign_keys
+            resources_.append({
+                "name": resource_name(table, lang),
+                "type": "table",
+                "title": table_title(table, lang),
+                "description": text.text(f"tables.{table}.description", lang) if text.has(f"tables.{table}.description") else "",
+                "path": csv_path(table, lang),
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": schema,
+            })
+    publication = event.publication
+    return {
+        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
+        "name": event.id,
+        "title": event.title["it"],
+        "description": event.description["it"],
+        "version": event.modified,
+        "homepage": event.url,
+        "licenses": [{"name": site.LICENCE_SPDX, "path": publication.licence_url, "title": publication.licence_title}],
+        "contributors": [{"title": publication.agents["publisher"]["name"], "roles": ["publisher"]}],
+        "keywords": event.keywords("it"),
+        "resources": resources_,
+    }
+
+
+def resource_name(table: str, lang: str) -> str:
+    return f"{table}-{lang}"
+
+
+def citation_cff(event: Dataset) -> str:
+    return site.cff(event.title["it"], event.description["it"], event.modified, event.url, event.publication.agents["publisher"]["name"])
+
+
+def citation(event: Dataset) -> str:
+    """``Regione Piemonte (2020). Title [Dataset]. url``"""
+    return f"{event.publication.agents['publisher']['name']} ({event.modified[:4]}). {event.title['it']} [Dataset]. {event.url}"
+
+
+def readme(event: Dataset, tables: list, package: dict) -> str:
+    """The README: the same sections in Italian, then in English."""
+    return "\n\n".join(_readme_in(lang, event, tables, package) for lang in LANGUAGES) + "\n"
+
+
+def _readme_in(lang: str, event: Dataset, tables: list, package: dict) -> str:
+    def t(key, **values):
+        return text.text(key, lang, **values)
+
+    fields = {resource["name"]: resource["schema"]["fields"] for resource in package["resources"]}
+    lines = [
+        f"# {t('opendata.readme.title', title=event.title[lang])}",
+        "",
+        t("opendata.readme.intro", title=event.title[lang], city=event.city, start=event.start, end=event.end,
+          library=text.text("site.title", lang), url=event.publication.base, modified=event.modified),
+        "",
+        t("opendata.readme.event_page", url=event.url),
+        "",
+        t("opendata.readme.licence", licence=event.publication.licence_url,
+          publisher=event.publication.agents["publisher"]["name"]),
+        "",
+        t("opendata.readme.cite", citation=citation(event)),
+        "",
+        f"## {t('opendata.readme.files')}",
+        "",
+        f"- `{README}`: {t('opendata.readme.file.readme')}",
+        f"- `{DATAPACKAGE}`: {t('opendata.readme.file.datapackage')}",
+        f"- `{CITATION}`: {t('opendata.readme.file.citation')}",
+        f"- `{LICENCE}`: {t('opendata.readme.file.licence')}",
+    ]
+    for table, _, rows in tables:
+        for file_lang in LANGUAGES:
+            language = t(f"opendata.readme.language.{file_lang}")
+            rows_text = text.text("opendata.readme.rows", lang, count=len(rows))
+            lines.append(f"- `{csv_path(table, file_lang)}`: "
+                         + t("opendata.readme.file.table", title=table_title(table, lang), language=language, rows=rows_text))
+    lines += ["", f"## {t('opendata.readme.tables')}"]
+    for table, names, _ in tables:
+        lines += ["", f"### {table_title(table, lang)} (`{table}`)", ""]
+        description_key = f"tables.{table}.description"
+        if text.has(description_key):
+            lines += [" ".join(t(description_key).split()), ""]
+        lines += [t("opendata.readme.columns_header"), "|---|---|---|---|---|"]
+        it_fields, en_fields = fields[resource_name(table, "it")], fields[resource_name(table, "en")]
+        for name, it_field, en_field in zip(names, it_fields, en_fields):
+            own = it_field if lang == "it" else en_field
+            lines.append(f"| {_cell(it_field['name'])} | {_cell(en_field['name'])} | `{name}` | {own['type']} | {_cell(own['description'])} |")
+    return "\n".join(lines)
+
+
+def _cell(value: str) -> str:
+    return " ".join(value.split()).replace("|", "\\|")
+
+
+def zipped(files: dict[str, bytes], day: str) -> bytes:
+    """A zip whose bytes depend only on ``files`` and ``day`` (YYYY-MM-DD)."""
+    year, month, date = (int(part) for part in day.split("-"))
+    stamp = (max(year, 1980), month, date, 0, 0, 0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # Unix, whatever machine builds it
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, files[name], compresslevel=9)
+    return out.getvalue()
