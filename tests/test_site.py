@@ -1316,7 +1316,7 @@ def test_site_files_are_written_and_published(built):
                 for path in [*COMMON.glob("*.py"), *COMMON.joinpath("messages").glob("*.yaml")]),
         "plugins/outcomes_site.py",
         *(f"plugins/outcomes_site_parts/{name}.py" for name in (
-            "__init__", "base", "errors", "guard", "labels", "language", "open_data", "pages", "proceedings",
+            "__init__", "base", "builtins", "errors", "guard", "labels", "language", "open_data", "pages", "proceedings",
             "search_page", "spreadsheet", "sql",
         )),  # fmt: skip
         "static/CITATION.cff",

@@ -16,7 +16,7 @@ import zoneinfo
 
 from markupsafe import Markup
 
-from . import markdown, search
+from . import builtins, markdown, search
 from .base import DATABASE, array_columns
 from .language import LANGUAGES, t
 
@@ -73,6 +73,8 @@ SQL_LIMITS = {
     "SQLITE_LIMIT_FUNCTION_ARG": 20,
 }
 HEAP_LIMIT = 512 * 1024 * 1024
+# printf, format, trim, ltrim, rtrim and instr bounded, in SQLite's place.
+BOUNDED_BUILTINS = builtins.Builtins(SQL_LIMITS["SQLITE_LIMIT_LENGTH"])
 REFUSED_FUNCTIONS = frozenset({"randomblob", "zeroblob"})
 
 
@@ -88,6 +90,7 @@ def limit_connection(conn) -> None:
             conn.setlimit(getattr(sqlite3, name), value)
     conn.execute(f"PRAGMA hard_heap_limit = {HEAP_LIMIT}")
     conn.set_authorizer(_authorizer)
+    BOUNDED_BUILTINS.register(conn)
 
 
 class SearchFunctions:
