@@ -379,3 +379,22 @@ def test_bounded_builtins_answer_as_sqlites_own(client):
     for case in BUILTIN_CASES:
         query = f"select {case} as value, typeof({case}) as type"
         assert site_conn.execute(query).fetchall() == plain.execute(query).fetchall(), case
+
+
+@pytest.mark.parametrize("lang, said", [
+    ("it", "Un valore dell'indirizzo è troppo lungo (_search): al massimo 1.000 caratteri.\n"),
+    ("en", "A value in the address is too long (_search): at most 1,000 characters.\n"),
+])  # fmt: skip
+def test_a_long_value_in_the_address_is_refused_with_its_limit(client, lang, said):
+    """A 120 KB ``?_search=`` made 9.8 MB of HTML (#30, 5): every value of
+    the query string is capped, ``sql`` at the length of a statement (56 KB
+    here: the test client takes no longer address)."""
+    started = time.perf_counter()
+    response = client.get(f"/outcomes/outcomes?_lang={lang}&_search=" + "rimesse+" * 7_000)
+    assert time.perf_counter() - started < 3
+    assert (response.status_code, response.text) == (414, said)
+    assert client.get("/outcomes/outcomes?_search=" + "r" * 1000).status_code == 200
+    assert client.get(sql("select 1 as n" + " " * 50_000)).json() == [{"n": 1}]
+    guard = importlib.import_module("outcomes_site_parts.guard")
+    assert guard.too_long({"query_string": b"sql=" + b"+" * 100_000}) is None
+    assert guard.too_long({"query_string": b"_size=1&sql=" + b"+" * 100_001}) == ("sql", 100_000)

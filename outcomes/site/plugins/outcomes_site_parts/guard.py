@@ -12,7 +12,7 @@ from __future__ import annotations
 import urllib.parse
 
 from .base import DATABASE, public_url
-from .language import LANG_COOKIE, requested_language, set_language, t
+from .language import LANG_COOKIE, number, requested_language, set_language, t
 from .spreadsheet import csv_for_spreadsheets, is_csv
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -20,6 +20,20 @@ READ_METHODS = ("GET", "HEAD", "OPTIONS")
 # plugins, settings, databases, actor, messages, permissions...): on the
 # public site only its static files answer.
 PUBLIC_DASH = ("/-/static/", "/-/static-plugins/")
+# Characters of one name or value in the query string; ``?sql=`` up to the
+# length of a statement (sql.SQL_LIMITS' SQLITE_LIMIT_SQL_LENGTH).
+VALUE_CHARS = 1_000
+SQL_CHARS = 100_000
+
+
+def too_long(scope) -> tuple[str, int] | None:
+    """The first name or value of the query string over its limit: (name, limit)."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    for name, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
+        limit = SQL_CHARS if name == "sql" else VALUE_CHARS
+        if len(name) > VALUE_CHARS or len(value) > limit:
+            return name[:40], limit
+    return None
 
 
 def _refuse(status: int, text: str, headers: list | None = None):
@@ -72,6 +86,11 @@ def guarded(datasette, app):
         if scope["method"] not in READ_METHODS:
             allow = [(b"allow", ", ".join(READ_METHODS).encode())]
             await _refuse(405, t("error.405", lang=lang) + "\n", allow)(send)
+            return
+        long_value = too_long(scope)
+        if long_value:
+            name, limit = long_value
+            await _refuse(414, t("error.value_too_long", lang=lang, name=name, limit=number(limit)) + "\n")(send)
             return
         path = scope.get("path", "")
         if path.startswith("/-/") and not path.startswith(PUBLIC_DASH):
