@@ -7,6 +7,7 @@ a shared machine: what they catch is minutes, not milliseconds."""
 from __future__ import annotations
 
 import concurrent.futures
+import html
 import importlib
 import re
 import shutil
@@ -22,7 +23,7 @@ import pytest
 from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES
 from helpers import serving
 from outcomes import site
-from outcomes.common import search
+from outcomes.common import search, text
 from outcomes.build import build
 from test_site import Client
 
@@ -398,3 +399,29 @@ def test_a_long_value_in_the_address_is_refused_with_its_limit(client, lang, sai
     guard = importlib.import_module("outcomes_site_parts.guard")
     assert guard.too_long({"query_string": b"sql=" + b"+" * 100_000}) is None
     assert guard.too_long({"query_string": b"_size=1&sql=" + b"+" * 100_001}) == ("sql", 100_000)
+
+
+def test_facets_that_time_out_are_named_not_a_500(library):
+    """A loaded site times facets out (#30, 6): the page says which, by
+    their labels, instead of answering 500."""
+    import asyncio
+    import json
+
+    from datasette.app import Datasette
+
+    settings = {**json.loads((library / "settings.json").read_text()), "facet_time_limit_ms": 1}
+    datasette = Datasette(config_dir=library, settings=settings)
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(datasette.invoke_startup())
+        started = time.perf_counter()
+        page = loop.run_until_complete(datasette.client.get("/outcomes/outcomes?_facet=type&_facet_array=themes"))
+        assert time.perf_counter() - started < MARGIN
+    finally:
+        loop.close()
+    assert page.status_code == 200, page.text[-500:]
+    [timed_out] = re.findall(r'<p class="facets-timed-out">([^<]*)</p>', page.text)
+    assert timed_out.startswith("Questi filtri hanno impiegato troppo tempo: ")
+    named = set(html.unescape(timed_out.partition(": ")[2]).split(", "))
+    labels = {entry["it"] for key, entry in text.catalogue().items() if key.startswith("column.")}
+    assert named and named <= labels, named  # labels, not column names

@@ -64,6 +64,7 @@ def prepare_jinja2_environment(env):
     env.filters["data_it"] = date_text  # the page's language, whatever the name says
     env.filters["marked"] = sql.marked
     env.filters["highlighted"] = sql.highlighted
+    env.filters["column_label"] = column_label  # for map(): Jinja's map takes a filter's name
     # The catalogue everywhere, also in pages Datasette renders without
     # the site's template variables (its default error page).
     env.globals.update(
