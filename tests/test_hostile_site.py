@@ -425,3 +425,39 @@ def test_facets_that_time_out_are_named_not_a_500(library):
     named = set(html.unescape(timed_out.partition(": ")[2]).split(", "))
     labels = {entry["it"] for key, entry in text.catalogue().items() if key.startswith("column.")}
     assert named and named <= labels, named  # labels, not column names
+
+
+CLIENT_ERRORS = {  # path: status
+    "/outcomes/outcomes?_sort=nope": 400,
+    "/outcomes/outcomes.json?_sort=nope": 400,
+    "/outcomes/outcomes.json?_sort_desc=nope&_lang=en": 400,
+    "/outcomes/outcomes.json?_sort=id&_sort_desc=id": 400,
+    "/.foo.json": 404,
+    "/outcomes/nope.json": 404,
+    "/outcomes.json?sql=selec": 400,
+    "/outcomes?sql=selec": 400,
+}
+
+
+@pytest.mark.parametrize("path", CLIENT_ERRORS)
+def test_client_errors_answer_4xx_in_the_readers_language_and_log_one_line(client, capfd, path):
+    """A mistyped address is the client's error (#30, 12): 4xx, said in the
+    page's language (JSON keeps Datasette's ``error`` and adds ``message``),
+    and one line in the log, not a traceback with locals (45 KB a request)."""
+    capfd.readouterr()
+    started = time.perf_counter()
+    response = client.get(path)
+    assert time.perf_counter() - started < 3
+    status = CLIENT_ERRORS[path]
+    lang = "en" if "_lang=en" in path else "it"
+    said = text.text(f"error.{status}", lang)
+    assert response.status_code == status, response.text[:300]
+    if ".json" in path:
+        body = response.json()
+        assert (body["ok"], body["status"], body["message"]) == (False, status, said)
+        assert body["error"]  # Datasette's own detail, in English
+    else:
+        assert f"<p>{said}</p>" in response.text
+    out, err = capfd.readouterr()
+    logged = (out + err).strip().splitlines()
+    assert len(logged) <= 1 and len(out + err) < 300, out + err

@@ -105,7 +105,8 @@ def extra_template_vars(datasette, request):
 
 @hookimpl
 def handle_exception(datasette, request, exception):
-    """Error pages in the page's language; JSON errors stay Datasette's."""
+    """Error pages and JSON errors in the page's language; a client's error
+    is a 4xx and one line in the log."""
     return errors.error_page(datasette, request, exception)
 
 
