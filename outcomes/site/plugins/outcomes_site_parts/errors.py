@@ -7,6 +7,7 @@ line in the log; only the site's own errors (500) log their traceback."""
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import traceback
 
@@ -22,12 +23,15 @@ LOGGED_CHARS = 200
 
 def status_and_detail(exception) -> tuple[int, str | None]:
     """A Datasette error is about the request (it raises them, with status
-    500, for ``_sort`` on an unknown column): 400 unless it says otherwise."""
+    500, for ``_sort`` on an unknown column): 400 unless it says otherwise;
+    so is SQLite's, on the site's immutable database (from ``_where=``)."""
     if isinstance(exception, Base400):
         return exception.status, exception.args[0] if exception.args else None
     if isinstance(exception, DatasetteError):
         status = exception.status if 400 <= exception.status < 500 else 400
         return status, getattr(exception, "message", None) or exception.args[0]
+    if isinstance(exception, sqlite3.DatabaseError):  # SQL of the request's (_where=) refused or wrong
+        return 400, str(exception)
     return 500, None  # no internals shown to the reader; logged for the office
 
 
