@@ -1317,7 +1317,7 @@ def test_site_files_are_written_and_published(built):
         "plugins/outcomes_site.py",
         *(f"plugins/outcomes_site_parts/{name}.py" for name in (
             "__init__", "base", "builtins", "errors", "guard", "labels", "language", "open_data", "pages", "proceedings",
-            "search_page", "spreadsheet", "sql",
+            "search_page", "spreadsheet", "sql", "turns",
         )),  # fmt: skip
         "static/CITATION.cff",
         "static/datapackage.json",

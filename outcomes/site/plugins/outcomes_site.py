@@ -3,7 +3,7 @@
 Each hook hands its work to a part of ``outcomes_site_parts``, the package
 beside this file (one job a module: ``language``, ``sql``, ``labels``,
 ``pages``, ``search_page``, ``proceedings``, ``open_data``, ``builtins``,
-``spreadsheet``, ``guard``, ``errors``). ``outcomes.site`` copies this
+``spreadsheet``, ``guard``, ``turns``, ``errors``). ``outcomes.site`` copies this
 folder into ``build/plugins/`` with ``outcomes/common`` beside it (as
 ``outcomes_common``: the catalogue of texts, Markdown, the search), so
 ``datasette build/`` and ``datasette publish --plugins-dir build/plugins``

@@ -14,6 +14,7 @@ import urllib.parse
 from .base import DATABASE, public_url
 from .language import LANG_COOKIE, number, requested_language, set_language, t
 from .spreadsheet import csv_for_spreadsheets, is_csv
+from .turns import SQL_AT_ONCE, SQL_WAITING, Turns, written_sql
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 # Datasette's pages under /-/ are for whoever runs it (threads, versions,
@@ -72,6 +73,7 @@ def _with_language_headers(send, lang: str, remember: bool):
 
 def guarded(datasette, app):
     """``app`` (Datasette) behind the guard."""
+    turns = Turns()
 
     async def public(scope, receive, send):
         if scope["type"] != "http":
@@ -99,6 +101,10 @@ def guarded(datasette, app):
         address = urllib.parse.urlsplit(public_url(datasette))
         headers = [(key, value) for key, value in scope["headers"] if key != b"host"]
         scope = {**scope, "scheme": address.scheme, "headers": [(b"host", address.netloc.encode()), *headers]}
+        if written_sql(scope):
+            busy = t("error.sql_busy", lang=lang, at_once=SQL_AT_ONCE, waiting=SQL_WAITING) + "\n"
+            await turns.take(lambda: app(scope, receive, send), lambda: _refuse(503, busy, [(b"retry-after", b"2")])(send))
+            return
         await app(scope, receive, send)
 
     return public
