@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import http.cookiejar
+import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -14,8 +16,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
-from desk_helpers import OFFICE_PASSWORD, OFFICE_USER, desk_server
+import pytest
+from desk_helpers import EVENT_ID, OFFICE_PASSWORD, OFFICE_USER, desk_server
 from helpers import free_port
 from test_desk import TOKEN, Client, _office, desk  # noqa: F401  (desk: the fixture)
 
@@ -105,3 +109,25 @@ def test_the_desks_state_is_readable_by_its_owner_only(desk, tmp_path):
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     for file in data.iterdir():
         assert stat.S_IMODE(file.stat().st_mode) & 0o077 == 0, (file.name, oct(file.stat().st_mode))
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None and not os.environ.get("CI"), reason="LibreOffice is not installed")
+def test_pubblica_is_the_same_build_as_publish_py_and_keeps_the_pdf(desk, tmp_path):
+    """The desk's Pubblica built without PDF and removed the editions that
+    ``python publish.py`` had made (#30, 10): now it is the same build."""
+    from test_desk import SESSION, VALID_FORM, link_path
+
+    facilitator, office = Client(desk), _office(desk)
+    facilitator.post(link_path(desk), [*VALID_FORM, ("base", "0"), ("action", "submit")])
+    office.post(f"/office/{EVENT_ID}/{SESSION}", [("action", "accept"), ("comment", ""), ("base", "1")])
+    out = tmp_path / "build"
+    started = time.perf_counter()
+    made = subprocess.run([sys.executable, "publish.py", "--notes", str(desk.test_notes), "--out", str(out)],
+                          capture_output=True, text=True, timeout=600, cwd=Path(__file__).parent.parent)
+    assert made.returncode == 0, made.stderr
+    editions = sorted(path.name for path in (out / "proceedings").iterdir())
+    assert any(name.endswith(".pdf") for name in editions), editions
+    published = office.post("/office/publish", [], token_from="/office")
+    assert published.status_code == 200 and "Pubblicato in" in published.text
+    assert sorted(path.name for path in (out / "proceedings").iterdir()) == editions
+    assert time.perf_counter() - started < 600

@@ -239,15 +239,22 @@ async def office_chapter(datasette, request):
 
 @_need_office
 async def office_publish(datasette, request):
-    """The same build as ``python publish.py``, its result on the page."""
+    """The same build as ``python publish.py`` (PDF editions included: one
+    without would remove them), its result on the page."""
     from ..build import build
+    from ..proceedings.pdf import PdfError
 
     desk = _desk(datasette)
     if request.method != "POST":
         return Response.redirect("/office")
     await _posted(datasette, request)
-    async with desk.publishing:
-        result = await asyncio.get_running_loop().run_in_executor(None, lambda: build(desk.notes_dir, desk.out_dir))
+    try:
+        async with desk.publishing:
+            result = await asyncio.get_running_loop().run_in_executor(None, lambda: build(desk.notes_dir, desk.out_dir, pdf=True))
+    except PdfError as error:
+        return await _render(datasette, request, "desk_message.html", {
+            "title": "Pubblicazione", "text": message("pdf_failed", "it", reason=error, out=desk.out_dir), "lines": [],
+            "ok": False, "back": "/office"}, status=500)
     if result.ok:
         text = message("published", "it", out=desk.out_dir, summary=summary(result.counts, "it"))
     else:
