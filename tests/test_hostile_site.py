@@ -396,6 +396,9 @@ def test_a_long_value_in_the_address_is_refused_with_its_limit(client, lang, sai
     assert (response.status_code, response.text) == (414, said)
     assert client.get("/outcomes/outcomes?_search=" + "r" * 1000).status_code == 200
     assert client.get(sql("select 1 as n" + " " * 50_000)).json() == [{"n": 1}]
+    long_search = client.get("/outcomes/cerca?q=" + "+".join(f"zq{i}x" for i in range(3000)))
+    assert long_search.status_code == 200  # cut, as the search page says
+    assert f"Sono state cercate solo le prime {search.MAX_TERMS} parole." in long_search.text
     guard = importlib.import_module("outcomes_site_parts.guard")
     assert guard.too_long({"query_string": b"sql=" + b"+" * 100_000}) is None
     assert guard.too_long({"query_string": b"_size=1&sql=" + b"+" * 100_001}) == ("sql", 100_000)

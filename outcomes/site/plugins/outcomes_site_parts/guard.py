@@ -27,14 +27,29 @@ VALUE_CHARS = 1_000
 SQL_CHARS = 100_000
 
 
+# The search page's query is cut instead: the page reads its first
+# search.QUERY_CHARS characters and says so (nothing typed there is an error).
+CUT = "q"
+
+
 def too_long(scope) -> tuple[str, int] | None:
     """The first name or value of the query string over its limit: (name, limit)."""
     query = scope.get("query_string", b"").decode("latin-1")
     for name, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
         limit = SQL_CHARS if name == "sql" else VALUE_CHARS
-        if len(name) > VALUE_CHARS or len(value) > limit:
+        if len(name) > VALUE_CHARS or (len(value) > limit and name != CUT):
             return name[:40], limit
     return None
+
+
+def with_search_cut(scope):
+    """``scope`` with a search query longer than VALUE_CHARS cut there."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+    if not any(name == CUT and len(value) > VALUE_CHARS for name, value in pairs):
+        return scope
+    pairs = [(name, value[:VALUE_CHARS] if name == CUT else value) for name, value in pairs]
+    return {**scope, "query_string": urllib.parse.urlencode(pairs).encode("latin-1")}
 
 
 def _refuse(status: int, text: str, headers: list | None = None):
@@ -94,6 +109,7 @@ def guarded(datasette, app):
             name, limit = long_value
             await _refuse(414, t("error.value_too_long", lang=lang, name=name, limit=number(limit)) + "\n")(send)
             return
+        scope = with_search_cut(scope)
         path = scope.get("path", "")
         if path.startswith("/-/") and not path.startswith(PUBLIC_DASH):
             await _refuse(404, t("error.404", lang=lang) + "\n")(send)
