@@ -431,7 +431,7 @@ def test_a_desk_db_from_before_addresses_counts_failures_by_address(tmp_path):
     old.close()
     conn = state.connect(tmp_path / "desk.db")
     for _ in range(5):
-        state.record_failure(conn, "ufficio", "203.0.113.9", now=100.0)
+        state.begin_attempt(conn, "ufficio", "203.0.113.9", now=100.0)
     assert (state.locked(conn, "203.0.113.9", now=101.0), state.locked(conn, "198.51.100.7", now=101.0)) == (True, False)
     assert conn.execute("select username, at, address from login_failures order by id limit 1").fetchone() == (
         "ufficio", 1.0, None)

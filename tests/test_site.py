@@ -1324,8 +1324,8 @@ def test_site_files_are_written_and_published(built):
                 for path in [*COMMON.glob("*.py"), *COMMON.joinpath("messages").glob("*.yaml")]),
         "plugins/outcomes_site.py",
         *(f"plugins/outcomes_site_parts/{name}.py" for name in (
-            "__init__", "base", "errors", "guard", "harvest", "labels", "language", "open_data", "pages", "proceedings",
-            "search_page", "spreadsheet", "sql",
+            "__init__", "base", "builtins", "errors", "guard", "harvest", "labels", "language", "open_data", "pages",
+            "proceedings", "search_page", "spreadsheet", "sql", "turns",
         )),  # fmt: skip
         "static/CITATION.cff",
         "static/catalog.jsonld",

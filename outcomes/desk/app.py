@@ -10,7 +10,9 @@ pages are refused to everyone, so nothing of the desk's state can be browsed.
 Facilitators come in through a signed invite link, ``/s/<token>``: the token
 names an invite, the invite one session; every request checks that the
 invite still exists, has not expired and was not revoked (else 403). The
-office logs in (``/office/login``) and gets a signed ``ds_actor`` cookie.
+office logs in (``/office/login``) and gets a signed ``ds_actor`` cookie,
+which works while its account's session version is the one it carries
+(logging out and a new password move the version on).
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ class DeskDatasette(Datasette):
         super().__init__([], **kwargs)
 
     def app(self):
-        return _secure_cookies_over_https(_bounded_body(super().app()))
+        return _secure_cookies_over_https(_bounded_body(_current_sessions_only(self, super().app())))
 
 
 
@@ -89,6 +91,35 @@ def _bounded_body(app, limit: int = MAX_UPLOAD_BYTES + 64 * 1024):
         await app({**scope, TOO_LARGE: body}, bounded_receive, send)
 
     return asgi
+
+
+def _current_sessions_only(datasette, app):
+    """An office cookie whose session has ended (its account's version moved
+    on at logout or with a new password) is dropped before Datasette reads
+    it: the request is anonymous. Checked on every request."""
+
+    async def asgi(scope, receive, send):
+        if scope.get("type") == "http":
+            cookies = [part for key, value in scope.get("headers", []) if key == b"cookie" for part in value.split(b";")]
+            actor = [part.strip()[len(b"ds_actor="):] for part in cookies if part.strip().startswith(b"ds_actor=")]
+            if actor and not await _current(datasette, actor[-1].decode("latin-1")):
+                kept = b";".join(part for part in cookies if not part.strip().startswith(b"ds_actor="))
+                headers = [(key, value) for key, value in scope["headers"] if key != b"cookie"]
+                scope = {**scope, "headers": [*headers, *([(b"cookie", kept)] if kept.strip() else [])]}
+        await app(scope, receive, send)
+
+    return asgi
+
+
+async def _current(datasette, cookie: str) -> bool:
+    try:
+        actor = datasette.unsign(cookie, "actor").get("a") or {}
+    except Exception:  # a cookie that is not the desk's: Datasette refuses it itself
+        return True
+    if actor.get("desk") != "office":
+        return True
+    version = await datasette.get_database(DESK_DB).execute_fn(lambda conn: state.session_version(conn, actor.get("id")))
+    return version is not None and actor.get("v") == version
 
 
 def _secure_cookies_over_https(app):

@@ -23,9 +23,10 @@ from .web import Desk, OFFICE_HOURS, _conflict_text, _desk, _office, _posted, _r
 # --- The office -------------------------------------------------------------------------------
 
 
-def _actor_cookie(datasette, username: str) -> str:
+def _actor_cookie(datasette, username: str, version: int) -> str:
+    """Signed, for a working day, with the account's session version (``app.current_sessions_only``)."""
     expires = baseconv.base62.encode(int(time.time()) + OFFICE_HOURS * 3600)
-    return datasette.sign({"a": {"id": username, "desk": "office"}, "e": expires}, "actor")
+    return datasette.sign({"a": {"id": username, "desk": "office", "v": version}, "e": expires}, "actor")
 
 
 async def office_login(datasette, request):
@@ -36,8 +37,9 @@ async def office_login(datasette, request):
         username, password = posted.get("username", "")[:200], posted.get("password", "")[:1000]
         result = await _login(datasette, username, password, _client_address(request))
         if result == "ok":
+            version = await _read(datasette, lambda conn: state.session_version(conn, username))
             response = Response.redirect("/office")
-            response.set_cookie("ds_actor", _actor_cookie(datasette, username), httponly=True, samesite="strict",
+            response.set_cookie("ds_actor", _actor_cookie(datasette, username, version), httponly=True, samesite="strict",
                                 secure=request.scheme == "https")
             return response
         error = message("desk_login_locked" if result == "locked" else "desk_login_wrong", "it")
@@ -66,20 +68,25 @@ def _client_address(request) -> str:
 
 
 async def _login(datasette, username: str, password: str, address: str) -> str:
-    """``ok``, ``wrong`` or ``locked``; the slow hash is checked in a worker
-    thread, so a login never holds up the facilitators' saves."""
-    if await _read(datasette, lambda conn: state.locked(conn, address)):
+    """``ok``, ``wrong`` or ``locked``; the attempt is counted before the
+    password is checked, and the slow hash is checked in a worker thread, so
+    a login never holds up the facilitators' saves."""
+    attempt = await _write(datasette, lambda conn: state.begin_attempt(conn, username, address))
+    if attempt is None:
         return "locked"
     stored = await _read(datasette, lambda conn: state.password_hash(conn, username))
     if await asyncio.get_running_loop().run_in_executor(None, state.verify, password, stored):
+        await _write(datasette, lambda conn: state.forget_attempt(conn, attempt))
         return "ok"
-    await _write(datasette, lambda conn: state.record_failure(conn, username, address))
     return "wrong"
 
 
 async def office_logout(datasette, request):
     response = Response.redirect("/office/login")
     if request.method == "POST":
+        user = _office(request)
+        if user:  # every cookie of the account ends, also one copied elsewhere
+            await _write(datasette, lambda conn: state.end_sessions(conn, user))
         response.set_cookie("ds_actor", "", expires=0)
     return response
 
@@ -232,15 +239,22 @@ async def office_chapter(datasette, request):
 
 @_need_office
 async def office_publish(datasette, request):
-    """The same build as ``python publish.py``, its result on the page."""
+    """The same build as ``python publish.py`` (PDF editions included: one
+    without would remove them), its result on the page."""
     from ..build import build
+    from ..proceedings.pdf import PdfError
 
     desk = _desk(datasette)
     if request.method != "POST":
         return Response.redirect("/office")
     await _posted(datasette, request)
-    async with desk.publishing:
-        result = await asyncio.get_running_loop().run_in_executor(None, lambda: build(desk.notes_dir, desk.out_dir))
+    try:
+        async with desk.publishing:
+            result = await asyncio.get_running_loop().run_in_executor(None, lambda: build(desk.notes_dir, desk.out_dir, pdf=True))
+    except PdfError as error:
+        return await _render(datasette, request, "desk_message.html", {
+            "title": "Pubblicazione", "text": message("pdf_failed", "it", reason=error, out=desk.out_dir), "lines": [],
+            "ok": False, "back": "/office"}, status=500)
     if result.ok:
         text = message("published", "it", out=desk.out_dir, summary=summary(result.counts, "it"))
     else:

@@ -81,7 +81,8 @@ create table if not exists revisions (
 create table if not exists users (
     username text primary key,
     password_hash text not null,
-    created text not null
+    created text not null,
+    session_version integer not null default 0
 );
 create table if not exists login_failures (
     id integer primary key,
@@ -139,9 +140,21 @@ def utcnow() -> dt.datetime:
 # --- The database ----------------------------------------------------------------------
 
 
+def private_folder(folder: Path) -> None:
+    """``folder`` (made if needed) and what it holds, its owner's only: the
+    desk's state names facilitators and holds drafts and password hashes."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+
+
 def connect(path: Path) -> sqlite3.Connection:
-    """A connection to ``desk.db`` (created if needed) in WAL mode."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """A connection to ``desk.db`` (created if needed, its owner's only, as
+    are its WAL files, which SQLite makes with the database's mode) in WAL mode."""
+    private_folder(path.parent)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists():
+            file.chmod(0o600)
     conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
     prepare(conn)
     return conn
@@ -156,6 +169,8 @@ def prepare(conn: sqlite3.Connection) -> None:
     columns = {row[1] for row in conn.execute("pragma table_info(login_failures)")}
     if "address" not in columns:  # a desk.db from before failures were counted by address
         conn.execute("alter table login_failures add column address text")
+    if "session_version" not in {row[1] for row in conn.execute("pragma table_info(users)")}:  # from before logouts ended sessions
+        conn.execute("alter table users add column session_version integer not null default 0")
 
 
 class _Transaction:
@@ -354,9 +369,22 @@ def set_user(conn: sqlite3.Connection, username: str, password: str) -> None:
     with _Transaction(conn):
         conn.execute(
             "insert into users (username, password_hash, created) values (?, ?, ?)"
-            " on conflict (username) do update set password_hash = excluded.password_hash",
+            " on conflict (username) do update set password_hash = excluded.password_hash,"
+            " session_version = users.session_version + 1",  # a new password ends every session
             (username, hash_password(password), utcnow().isoformat()),
         )
+
+
+def session_version(conn: sqlite3.Connection, username: str) -> int | None:
+    """The version an office cookie must carry: logging out and a new
+    password move it on, so every earlier cookie stops working."""
+    row = conn.execute("select session_version from users where username = ?", (username,)).fetchone()
+    return row[0] if row else None
+
+
+def end_sessions(conn: sqlite3.Connection, username: str) -> None:
+    with _Transaction(conn):
+        conn.execute("update users set session_version = session_version + 1 where username = ?", (username,))
 
 
 def locked(conn: sqlite3.Connection, address: str, now: float | None = None) -> bool:
@@ -387,10 +415,22 @@ def _unknown_user() -> str:
     return hash_password("", "unknown-user")
 
 
-def record_failure(conn: sqlite3.Connection, username: str, address: str, now: float | None = None) -> None:
+def begin_attempt(conn: sqlite3.Connection, username: str, address: str, now: float | None = None) -> int | None:
+    """A login attempt counted as failed before its password is checked
+    (None if the address is locked), in one transaction: twenty at once
+    from one address meet the lockout after five, not after all are checked."""
+    now = time.time() if now is None else now
     with _Transaction(conn):
-        conn.execute("insert into login_failures (username, at, address) values (?, ?, ?)",
-                     (username, time.time() if now is None else now, address))
+        if locked(conn, address, now):
+            return None
+        return conn.execute("insert into login_failures (username, at, address) values (?, ?, ?)",
+                            (username, now, address)).lastrowid
+
+
+def forget_attempt(conn: sqlite3.Connection, attempt: int) -> None:
+    """The attempt succeeded: it is no failure."""
+    with _Transaction(conn):
+        conn.execute("delete from login_failures where id = ?", (attempt,))
 
 
 # --- The signing secret ------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 Each hook hands its work to a part of ``outcomes_site_parts``, the package
 beside this file (one job a module: ``language``, ``sql``, ``labels``,
-``pages``, ``search_page``, ``proceedings``, ``open_data``,
-``spreadsheet``, ``guard``, ``errors``). ``outcomes.site`` copies this
+``pages``, ``search_page``, ``proceedings``, ``open_data``, ``builtins``,
+``spreadsheet``, ``guard``, ``turns``, ``errors``). ``outcomes.site`` copies this
 folder into ``build/plugins/`` with ``outcomes/common`` beside it (as
 ``outcomes_common``: the catalogue of texts, Markdown, the search), so
 ``datasette build/`` and ``datasette publish --plugins-dir build/plugins``
@@ -66,6 +66,7 @@ def prepare_jinja2_environment(env):
     env.filters["data_it"] = date_text  # the page's language, whatever the name says
     env.filters["marked"] = sql.marked
     env.filters["highlighted"] = sql.highlighted
+    env.filters["column_label"] = column_label  # for map(): Jinja's map takes a filter's name
     # The catalogue everywhere, also in pages Datasette renders without
     # the site's template variables (its default error page).
     env.globals.update(
@@ -108,7 +109,8 @@ def extra_template_vars(datasette, request):
 
 @hookimpl
 def handle_exception(datasette, request, exception):
-    """Error pages in the page's language; JSON errors stay Datasette's."""
+    """Error pages and JSON errors in the page's language; a client's error
+    is a 4xx and one line in the log."""
     return errors.error_page(datasette, request, exception)
 
 

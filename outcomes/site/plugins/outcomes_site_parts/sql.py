@@ -16,7 +16,7 @@ import zoneinfo
 
 from markupsafe import Markup
 
-from . import markdown, search
+from . import builtins, markdown, search
 from .base import DATABASE, array_columns
 from .language import LANGUAGES, t
 
@@ -73,11 +73,23 @@ SQL_LIMITS = {
     "SQLITE_LIMIT_FUNCTION_ARG": 20,
 }
 HEAP_LIMIT = 512 * 1024 * 1024
+# printf, format, trim, ltrim, rtrim and instr bounded, in SQLite's place.
+BOUNDED_BUILTINS = builtins.Builtins(SQL_LIMITS["SQLITE_LIMIT_LENGTH"])
 REFUSED_FUNCTIONS = frozenset({"randomblob", "zeroblob"})
+# The pragmas Datasette's pages read (logged over the test suite) or set on
+# its connections; any other is refused, also one that slips through
+# Datasette's filter of ?sql= (which skips lines starting with ``--``,
+# even inside a string literal): compile options, integrity check...
+ALLOWED_PRAGMAS = frozenset({
+    "table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list", "database_list",
+    "schema_version", "data_version", "cache_size", "query_only",
+})  # fmt: skip
 
 
 def _authorizer(action, arg1, arg2, database, trigger):
     if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in REFUSED_FUNCTIONS:
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() not in ALLOWED_PRAGMAS:
         return sqlite3.SQLITE_DENY
     return sqlite3.SQLITE_OK
 
@@ -88,6 +100,7 @@ def limit_connection(conn) -> None:
             conn.setlimit(getattr(sqlite3, name), value)
     conn.execute(f"PRAGMA hard_heap_limit = {HEAP_LIMIT}")
     conn.set_authorizer(_authorizer)
+    BOUNDED_BUILTINS.register(conn)
 
 
 class SearchFunctions:
