@@ -196,7 +196,8 @@
     var data = new URLSearchParams(new FormData(form));
     data.set("action", "check");
     var mine = ++sequence;
-    fetch(form.action, {
+    // form.action would be the button named "action" (a RadioNodeList), not the address.
+    fetch(form.getAttribute("action"), {
       method: "POST",
       body: data,
       headers: { "Accept": "application/json" },
