@@ -361,7 +361,7 @@ def check(data: dict, event: load.EventNote | None, event_id: str, session_id: s
     sections = [f"{outcome} {number}" for number in range(1, len(rows(data, "outcomes")) + 1)]
     for problem in kept:
         name = control_name(problem.field, data)
-        kind, context = form_wording(problem, sections)
+        kind, context = form_wording(problem, sections, lang)
         if problem.kind == "unknown_key":  # no control to fix it at: the page lists these fields
             kind = "desk_unknown_field"
         message = render(kind, lang, **context)
