@@ -146,8 +146,11 @@ async def office_review(datasette, request):
     latest_state = "correcting" if state.correcting(latest.state, decided.action if decided else None) else latest.state
     shown = _number(request.args.get("rev"), history) or latest
     note, problems = _preview(shown.yaml, desk, event, session)
-    a = _number(request.args.get("a"), history) or (history[-2] if len(history) > 1 else latest)
     b = _number(request.args.get("b"), history) or latest
+    chosen = _number(request.args.get("a"), history)
+    a = chosen or _previous_submission(history, b)
+    first = a is None  # nothing sent before: nothing to compare with
+    a = a or b
     diff = list(difflib.unified_diff(a.yaml.splitlines(), b.yaml.splitlines(), f"revisione {a.number}",
                                      f"revisione {b.number}", lineterm="", n=3))
     path = desk.note_path(event, session)
@@ -162,8 +165,26 @@ async def office_review(datasette, request):
         "notice": notice, "error": error, "when": _when, "markdown": markdown_html,
         "state_label": lambda s: message(f"desk_state_{s}", "it"), "user": _office(request),
         "action_label": lambda a: message(f"desk_action_{a}", "it"),
+        "first": first, "text": lambda kind, **kw: message(kind, "it", **kw), "field": _field_label,
         "label": lambda name, term: vocab.named(name).label(term, "it") if term in vocab.named(name) else term,
     }, status=status)
+
+
+def _previous_submission(history: list[state.Revision], b: state.Revision) -> state.Revision | None:
+    """What the office saw sent before ``b``: the submission before the one
+    ``b`` holds (a return or an acceptance holds its submission's text), or
+    for a draft the last one sent; None for a first submission."""
+    sent = [r for r in history if r.action == "submit" and r.number <= b.number]
+    if b.state != "draft" and sent:
+        sent = sent[:-1]
+    return sent[-1] if sent else None
+
+
+def _field_label(path: str) -> str:
+    """A field's title in the form (``room``, ``outcomes.status``), from the models."""
+    top, _, inner = path.partition(".")
+    control = next(c for c in fields.session_controls() if c.key == top)
+    return control.control(inner).label if inner else control.label
 
 
 def _number(text: str | None, history: list[state.Revision]) -> state.Revision | None:
