@@ -102,7 +102,7 @@ def test_from_the_invite_link_to_the_public_site(browser, tmp_path):
         link_to_date = page.locator("#riepilogo a[href='#f-date']")
         assert link_to_date.count() == 1
         # Submitting is refused while the note is wrong.
-        page.get_by_role("button", name="Invia all'ufficio").click()
+        page.get_by_role("button", name="Invia all'ufficio").first.click()
         page.wait_for_load_state()
         assert page.locator("p.error").inner_text().startswith("La scheda non è stata inviata")
         shoot(page, tmp_path, "desk-1280.png")
@@ -127,7 +127,7 @@ def test_from_the_invite_link_to_the_public_site(browser, tmp_path):
         _pick(page, "f-outcomes-0-sdg_targets", "17.10", "17.10")
         page.fill("#f-outcomes-0-owner", "Regione Piemonte")
         page.fill("#f-outcomes-0-due", "2020-06-30")
-        page.get_by_role("button", name="Invia all'ufficio").click()
+        page.get_by_role("button", name="Invia all'ufficio").first.click()
         page.wait_for_load_state()
         assert page.locator("p.notice").inner_text().startswith("Scheda inviata all'ufficio (revisione 2")
         assert "stato: inviata" in page.locator("p.lead").inner_text()
@@ -158,7 +158,7 @@ def test_from_the_invite_link_to_the_public_site(browser, tmp_path):
         assert page.locator("#f-outcomes-0-countries-options li[aria-selected=true]").inner_text() == "MA — Marocco"
         page.locator("#f-outcomes-0-countries").press("Enter")
         assert page.locator("#f-outcomes-0-countries-value").input_value() == "SN, MA"
-        page.get_by_role("button", name="Invia all'ufficio").click()
+        page.get_by_role("button", name="Invia all'ufficio").first.click()
         page.wait_for_load_state()
         assert "stato: inviata" in page.locator("p.lead").inner_text()
 

@@ -37,7 +37,7 @@ def test_markup_in_every_field_stays_text_on_every_page(browser, tmp_path):  # n
         assert page.input_value("#f-title") == f"{SCRIPT} Titolo"
         _inert(page)
         page.fill("#f-comment", SCRIPT)
-        page.get_by_role("button", name="Invia all'ufficio").click()
+        page.get_by_role("button", name="Invia all'ufficio").first.click()
         page.wait_for_load_state()
         assert "stato: inviata" in page.locator("p.lead").inner_text()
         _inert(page)

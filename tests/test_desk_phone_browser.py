@@ -62,7 +62,7 @@ def test_a_summary_link_shows_its_field_below_the_sticky_bar(browser, tmp_path):
         _fill_with_mistakes(page)
         page.get_by_role("button", name="Salva bozza").first.click()
         page.wait_for_selector("#riepilogo a[href='#f-date']")
-        for anchor in ("f-date", "f-start", "f-summary"):
+        for anchor in ("f-date", "f-start", "f-end", "f-kind"):
             page.evaluate("window.scrollTo(0, 0)")
             page.locator(f"#riepilogo a[href='#{anchor}']").click()
             page.wait_for_timeout(200)
@@ -90,14 +90,16 @@ def test_on_a_phone_rows_are_added_in_place_and_saved_and_sending_is_in_reach(br
         page.goto(link)
         page.evaluate("window.stillHere = true")
         page.get_by_role("button", name="Aggiungi esito a «Esiti»").click()
-        page.wait_for_selector("#f-outcomes-1-title")
+        page.wait_for_selector("#f-outcomes-0-title")
         assert page.evaluate("window.stillHere") is True
-        assert page.evaluate("document.activeElement.id") == "f-outcomes-1-type"
+        assert page.evaluate("document.activeElement.id") == "f-outcomes-0-type"
         assert page.locator("p.notice").inner_text().startswith("Bozza salvata (revisione 2")
-        page.fill("#f-outcomes-1-title", "Un secondo esito")  # the new row works like the others
+        page.fill("#f-outcomes-0-title", "Un esito")  # the new row works like the others
         page.get_by_role("button", name="Aggiungi esito a «Esiti»").click()
-        page.wait_for_selector("#f-outcomes-2-title")
-        assert page.input_value("#f-outcomes-1-title") == "Un secondo esito"
+        page.wait_for_selector("#f-outcomes-1-title")
+        assert page.input_value("#f-outcomes-0-title") == "Un esito"
+        assert page.evaluate("document.activeElement.id") == "f-outcomes-1-type"
+        assert page.locator("p.notice").inner_text().startswith("Bozza salvata (revisione 3")
 
         # Sending and uploading are within reach: at the top, and sending wherever the page is scrolled.
         page.goto(link)
@@ -105,7 +107,7 @@ def test_on_a_phone_rows_are_added_in_place_and_saved_and_sending_is_in_reach(br
         upload = page.locator("#f-file")
         assert send.bounding_box()["y"] + send.bounding_box()["height"] <= 844
         assert upload.bounding_box()["y"] + upload.bounding_box()["height"] <= 844
-        page.locator("#f-outcomes-1-title").scroll_into_view_if_needed()
+        page.locator("#f-outcomes-0-title").scroll_into_view_if_needed()
         page.mouse.wheel(0, 1500)
         page.wait_for_timeout(200)
         box = send.bounding_box()

@@ -26,7 +26,9 @@ from ..messages import message
 from . import state
 from .facilitator import facilitator, home, static, upload
 from .office import office_chapter, office_list, office_login, office_logout, office_publish, office_review
-from .web import DESK_DB, MAX_UPLOAD_BYTES, PLUGIN, TEMPLATES, TOO_LARGE, CsrfRefused, Desk, _desk, _forbidden, _render
+from .web import (
+    DESK_DB, MAX_UPLOAD_BYTES, PLUGIN, TEMPLATES, TOO_LARGE, CsrfRefused, Desk, _desk, _forbidden, _render, language,
+)  # fmt: skip
 
 
 def make_datasette(notes_dir: Path, data_dir: Path, out_dir: Path = Path("build")) -> Datasette:
@@ -153,8 +155,8 @@ def handle_exception(datasette, request, exception):
     async def page():
         missing = isinstance(exception, NotFound)
         return await _render(datasette, request, "desk_message.html", {
-            "title": "Pagina non trovata" if missing else "Errore",
-            "text": message("desk_not_found" if missing else "desk_error", "it")}, status=404 if missing else 500)
+            "title": message("desk_page_not_found" if missing else "desk_page_error", language(request)),
+            "text": message("desk_not_found" if missing else "desk_error", language(request))}, status=404 if missing else 500)
 
     return page
 
