@@ -112,3 +112,47 @@ def test_on_a_phone_rows_are_added_in_place_and_saved_and_sending_is_in_reach(br
         page.wait_for_timeout(200)
         box = send.bounding_box()
         assert 0 <= box["y"] and box["y"] + box["height"] <= 844
+
+
+def test_the_form_with_mistakes_in_english_and_italian_and_in_print(browser, tmp_path):
+    """Also the README's screenshots: the form with mistakes at 390 and 1280 px, in Italian and English."""
+    import subprocess
+
+    from conftest import need_program
+
+    with desk_server(tmp_path, free_port()) as desk:
+        link = invite(desk, SESSION)
+        for locale, lang, save in (("it-IT", "it", "Salva bozza"), ("en-GB", "en", "Save draft")):
+            page = _page(browser, 1280, locale=locale)
+            page.goto(link)
+            assert page.locator("html").get_attribute("lang") == lang
+            _fill_with_mistakes(page)
+            page.get_by_role("button", name=save).first.click()
+            page.wait_for_selector("#riepilogo a[href='#f-date']")
+            suffix = "" if lang == "it" else "-en"
+            shoot(page, tmp_path, f"desk{suffix}-1280.png")
+            phone = _page(browser, 390, locale=locale)
+            phone.goto(link)
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+            shoot(phone, tmp_path, f"desk{suffix}-390.png")
+            phone.context.close()
+        english = page.locator("#riepilogo").inner_text()
+        assert english.startswith("To correct before sending: ") and "Date: '15/10/2019' is not a date" in english
+        # The link chose English; the cookie keeps it for a browser that asks for Italian.
+        page.goto(link + "?lang=en")
+        italian_browser = _page(browser, 1280)
+        italian_browser.context.add_cookies(page.context.cookies())
+        italian_browser.goto(link)
+        assert italian_browser.locator("h1").inner_text() == "Session report form"
+
+        # Printed: the note's fields and values, none of the page's controls.
+        page.emulate_media(media="print")
+        hidden = page.evaluate("""() => ['.bar', '.actions.top', '.upload', '#riepilogo + *', 'button.add']
+            .map(s => document.querySelector(s)).filter(Boolean).map(e => getComputedStyle(e).display)""")
+        assert hidden[:3] == ["none", "none", "none"] and hidden[-1] == "none"
+        pdf = tmp_path / "scheda.pdf"
+        page.pdf(path=pdf)
+        need_program("pdftotext", "the printed form is read back with poppler")
+        printed = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert "Rimesse e sviluppo" in printed and "15/10/2019" in printed
+        assert "Save draft" not in printed and "Upload into the draft" not in printed

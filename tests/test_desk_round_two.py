@@ -104,3 +104,49 @@ def test_the_default_comparison_is_with_the_previous_submission(desk):
     diff = re.search(r'<pre class="diff".*?</pre>', page, re.S).group(0)
     assert '<span class="del">--- revisione 1</span>' in diff and '<span class="add">+++ revisione 4</span>' in diff
     assert '<span class="add">+room: Sala Londra</span>' in diff
+
+
+def test_the_word_form_of_the_session_comes_from_the_link_page_and_back(desk, tmp_path):
+    from intake_word import fill_form
+    from outcomes.intake.wordimport import printed_ids, read_form
+
+    client, path = Client(desk), link_path(desk)
+    page = client.get(path).text
+    assert f'<a href="{path}/scheda.docx">Scarica la scheda Word di questa sessione</a>' in page
+    form = client.get(path + "/scheda.docx")
+    assert form.status_code == 200
+    assert form.headers["content-disposition"] == f'attachment; filename="scheda-{SESSION}.docx"'
+    blank = tmp_path / "scheda.docx"
+    blank.write_bytes(form.content)
+    assert printed_ids(read_form(blank)) == (EVENT_ID, SESSION)
+    filled = fill_form(blank, tmp_path / "compilata.docx", {
+        "title": "Dalla scheda scaricata", "kind": "Laboratorio", "start": "14:30", "end": "17:00",
+        "summary": "Sintesi."}, {"date": "2019-10-15"})
+    uploaded = client.upload(path, "compilata.docx", filled.read_bytes(), "0")
+    assert _notice(uploaded.text) == "«compilata.docx» caricato nella bozza (revisione 1): controlla i campi qui sotto."
+    assert Client(desk).get(path.replace("/s/", "/s/x") + "/scheda.docx").status_code == 403
+
+
+def test_the_desk_speaks_english_when_asked_and_remembers_it(desk):
+    client, path = Client(desk), link_path(desk)
+    english = client.loop.run_until_complete(desk.client.get(path, headers={"accept-language": "en-GB,en;q=0.9,it;q=0.5"}))
+    assert '<html lang="en">' in english.text and "<h1>Session report form</h1>" in english.text
+    assert '<a href="?lang=it" lang="it" hreflang="it">Italiano</a>' in english.text
+    assert '<html lang="it">' in client.get(path).text  # no preference: Italian
+    chosen = client.get(path + "?lang=en")
+    assert chosen.cookies["desk_lang"] == "en"
+    checked = client.post(path, [*VALID_FORM, ("date", "15/10/2019"), ("outcomes.0.themes", "remittance"),
+                                 ("base", "0"), ("action", "check")]).json()
+    assert checked["errors"]["date"] == [
+        "'15/10/2019' is not a date in the form YYYY-MM-DD (did you mean '2019-10-15'?)"]
+    labels = ", ".join(term.label("en") for term in vocab.named("themes"))
+    assert checked["errors"]["outcomes.0.themes"] == [
+        f"'remittance' is not an allowed value (did you mean 'Remittances'?); allowed values: {labels}"]
+    assert [item["place"] for item in checked["summary"]] == ["Date", "Outcome 1 · Themes"]
+    saved = client.post(path, [*VALID_FORM, ("base", "0"), ("action", "save")])
+    assert _notice(saved.text).startswith("Draft saved (revision 1, ")
+    assert '<html lang="en">' in saved.text and ">Send to the office</button>" in saved.text
+    office = _office(desk)
+    office.get("/office?lang=en")
+    review = office.get(f"/office/{EVENT_ID}/{SESSION}").text
+    assert '<html lang="en">' in review and "Preview of revision 1" in review and "<dt>Countries</dt>" in review

@@ -24,7 +24,7 @@ from datasette.database import Database
 
 from ..messages import message
 from . import state
-from .facilitator import facilitator, home, static, upload
+from .facilitator import facilitator, home, static, upload, word_form
 from .office import office_chapter, office_list, office_login, office_logout, office_publish, office_review
 from .web import (
     DESK_DB, MAX_UPLOAD_BYTES, PLUGIN, TEMPLATES, TOO_LARGE, CsrfRefused, Desk, _desk, _forbidden, _render, language,
@@ -124,6 +124,7 @@ def register_routes(datasette):
         (r"^/$", home),
         (r"^/s/(?P<token>[A-Za-z0-9_.\-]+)$", facilitator),
         (r"^/s/(?P<token>[A-Za-z0-9_.\-]+)/upload$", upload),
+        (r"^/s/(?P<token>[A-Za-z0-9_.\-]+)/scheda\.docx$", word_form),
         (r"^/office/login$", office_login),
         (r"^/office/logout$", office_logout),
         (r"^/office$", office_list),

@@ -273,6 +273,25 @@ async def upload(datasette, request):
     return await _facilitator_page(datasette, request, invite, _Page(data, checked, saved, saved.number, notice=notice))
 
 
+async def word_form(datasette, request):
+    """The session's Word form (``outcomes form``), for filling in offline and uploading back."""
+    from ..intake.form import FormRequest, write_form
+
+    invite = await _invite(datasette, request)
+    if isinstance(invite, str):
+        return await _forbidden(datasette, request, invite)
+    event = _desk(datasette).event(invite.event)
+    kind = _data_of(current.yaml).get("kind") if (current := await _read(
+        datasette, lambda conn: state.latest(conn, invite.event, invite.session))) else None
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_form(Path(folder) / "scheda.docx", FormRequest(
+            invite.event, invite.session, event.event if event else None, kind if kind in ("plenary", "workshop") else None))
+        content = path.read_bytes()
+    return Response(content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    headers={"Content-Disposition": f'attachment; filename="scheda-{invite.session}.docx"',
+                             "Cache-Control": "no-store"})
+
+
 def _file_kind(name: str, content: bytes) -> str | None:
     """``word`` (a .docx: a zip), ``yaml`` (a .yaml/.yml that is text), or None:
     a PDF, an old .doc, a .txt... are not read as YAML and emptied into the draft."""

@@ -168,7 +168,7 @@ async def office_review(datasette, request):
         "notice": notice, "error": error, "when": lambda iso: _when(iso, lang), "markdown": markdown_html,
         "state_label": lambda s: message(f"desk_state_{s}", lang), "user": _office(request),
         "action_label": lambda a: message(f"desk_action_{a}", lang),
-        "first": first, "text": lambda kind, **kw: message(kind, lang, **kw), "field": _field_label,
+        "first": first, "text": lambda kind, **kw: message(kind, lang, **kw), "field": lambda path: _field_label(path, lang),
         "label": lambda name, term: vocab.named(name).label(term, lang) if term in vocab.named(name) else term,
     }, status=status)
 
@@ -183,11 +183,11 @@ def _previous_submission(history: list[state.Revision], b: state.Revision) -> st
     return sent[-1] if sent else None
 
 
-def _field_label(path: str) -> str:
+def _field_label(path: str, lang: str) -> str:
     """A field's title in the form (``room``, ``outcomes.status``), from the models."""
     top, _, inner = path.partition(".")
     control = next(c for c in fields.session_controls() if c.key == top)
-    return control.control(inner).label if inner else control.label
+    return fields.label(control.control(inner) if inner else control, lang)
 
 
 def _number(text: str | None, history: list[state.Revision]) -> state.Revision | None:
