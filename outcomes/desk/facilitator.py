@@ -260,7 +260,7 @@ async def upload(datasette, request):
     draft = _data_of(current.yaml) if current else {}
     if draft and form.get("confirm") != "1":  # a filled draft is replaced only when the facilitator says so
         confirm = {"file": name, "yaml": text, "number": current.number,
-                   "changes": _changes(draft, data) or message("desk_upload_same_fields", lang)}
+                   "changes": _changes(draft, data, lang) or message("desk_upload_same_fields", lang)}
         return await _facilitator_page(datasette, request, invite, _Page(
             draft, fields.check(draft, event, invite.event, invite.session, lang), current, base, extra={"confirm": confirm}))
     checked = fields.check(data, event, invite.event, invite.session, lang)
@@ -303,19 +303,19 @@ def _file_kind(name: str, content: bytes) -> str | None:
     return None
 
 
-def _changes(draft: dict, data: dict) -> str:
+def _changes(draft: dict, data: dict, lang: str) -> str:
     """What replacing ``draft`` by ``data`` changes, in the form's words: the
     title, and how many rows each list (facilitators, outcomes...) holds."""
     said = []
     title = fields.session_controls()[0]
     if draft.get(title.key) != data.get(title.key):
-        said.append(f"{title.label}: «{fields.display(draft.get(title.key))}» → «{fields.display(data.get(title.key))}»")
+        said.append(f"{fields.label(title, lang)}: «{fields.display(draft.get(title.key))}» → «{fields.display(data.get(title.key))}»")
     for control in fields.session_controls():
         if isinstance(control, fields.Group) or control.widget == "counts":
             count = fields.rows if isinstance(control, fields.Group) else fields.count_rows
             before, after = len(count(draft, control.key)), len(count(data, control.key))
             if before != after:
-                said.append(f"{control.label}: {before} → {after}")
+                said.append(f"{fields.label(control, lang)}: {before} → {after}")
     return "; ".join(said)
 
 
