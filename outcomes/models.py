@@ -261,6 +261,7 @@ def _vocabulary_type(name: str, title: str, description: str):
             text,
             suggestion=terms.suggest(text),
             allowed=", ".join(terms.ids),
+            vocabulary=name,  # a form names the allowed values by their labels instead
         )
 
     def schema() -> dict:

@@ -60,18 +60,27 @@ class Client:
         return response
 
     def upload(self, path: str, name: str, content: bytes, base: str):
-        page = self.get(path)
-        token = TOKEN.search(page.text).group(1)
+        token = TOKEN.search(self.get(path).text).group(1)
+        return self.multipart(path + "/upload", [("csrftoken", token), ("base", base)], ("file", name, content))
+
+    def confirm_upload(self, path: str, page: str):
+        """Press "Sostituisci la bozza" on the confirmation ``page`` an upload over a filled draft shows."""
+        form = re.search(r'<form[^>]*id="conferma-caricamento".*?</form>', page, re.S).group(0)
+        fields = [(html.unescape(n), html.unescape(v)) for n, v in re.findall(r'name="([^"]+)" value="([^"]*)"', form)]
+        return self.multipart(path + "/upload", fields)
+
+    def multipart(self, path: str, fields: list[tuple[str, str]], file: tuple[str, str, bytes] | None = None):
+        """POST ``fields`` (and ``file``: field name, file name, bytes) as multipart/form-data."""
         boundary = "----deskboundary"
-        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="csrftoken"\r\n\r\n{token}\r\n'.encode(),
-                 f'--{boundary}\r\nContent-Disposition: form-data; name="base"\r\n\r\n{base}\r\n'.encode(),
-                 f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-                 f'Content-Type: application/octet-stream\r\n\r\n'.encode() + content + b"\r\n",
-                 f"--{boundary}--\r\n".encode()]
-        response = self.loop.run_until_complete(self.ds.client.post(
-            path + "/upload", content=b"".join(parts), cookies=self.cookies,
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+                 for name, value in fields]
+        if file:
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{file[0]}"; filename="{file[1]}"\r\n'
+                         f'Content-Type: application/octet-stream\r\n\r\n'.encode() + file[2] + b"\r\n")
+        parts.append(f"--{boundary}--\r\n".encode())
+        return self.loop.run_until_complete(self.ds.client.post(
+            path, content=b"".join(parts), cookies=self.cookies,
             headers={"content-type": f"multipart/form-data; boundary={boundary}"}))
-        return response
 
 
 @pytest.fixture
@@ -193,11 +202,14 @@ def test_rows_are_added_moved_and_removed_by_the_server(desk):
            ("outcomes.1.text", "Testo.")]
     moved = client.post(path, [*two, ("base", "0"), ("action", "up:outcomes.1")]).text
     assert moved.index('value="Secondo"') < moved.index('value="Coinvolgere le diaspore"')
-    added = client.post(path, [*two, ("base", "0"), ("action", "add:outcomes")]).text
+    added = client.post(path, [*two, ("base", "1"), ("action", "add:outcomes")]).text
     assert 'id="f-outcomes-2-title"' in added and 'id="f-outcomes-2-title-err" hidden' in added
-    removed = client.post(path, [*two, ("base", "0"), ("action", "remove:outcomes.0")]).text
+    removed = client.post(path, [*two, ("base", "2"), ("action", "remove:outcomes.0")]).text
     assert 'value="Coinvolgere le diaspore"' not in removed and 'id="f-outcomes-1-title"' not in removed
-    assert desk.test_conn.execute("select count(*) from revisions").fetchone() == (0,)  # only Save saves
+    # Each is saved: a phone's "+ Aggiungi" loses nothing.
+    assert desk.test_conn.execute("select number, action from revisions").fetchall() == [
+        (1, "save"), (2, "save"), (3, "save")]
+    assert "Coinvolgere" not in state.latest(desk.test_conn, EVENT_ID, SESSION).yaml
 
 
 def test_links_expired_revoked_tampered_or_for_another_session(desk, tmp_path):
@@ -268,7 +280,9 @@ def test_a_yaml_note_and_a_word_form_upload_into_the_same_draft(desk, tmp_path):
         "title": "Dalla scheda Word", "kind": "Laboratorio", "start": "14:30", "end": "17:00",
         "summary": "Sintesi.", "outcomes.1.type": "Constatazione", "outcomes.1.title": "Un esito",
         "outcomes.1.text": "Testo.", "outcomes.1.countries": "Marocco"}, {"date": "2019-10-15"})
-    word = client.upload(path, "scheda.docx", filled.read_bytes(), "1")
+    asked = client.upload(path, "scheda.docx", filled.read_bytes(), "1")
+    assert "Sostituire la bozza con «scheda.docx»?" in asked.text
+    word = client.confirm_upload(path, asked.text)
     assert _notice(word.text) == "«scheda.docx» caricato nella bozza (revisione 2): controlla i campi qui sotto."
     latest = state.latest(desk.test_conn, EVENT_ID, SESSION)
     assert (latest.number, latest.action, latest.comment) == (2, "import", "importato da «scheda.docx»")
@@ -576,7 +590,7 @@ def test_the_review_history_names_each_step_in_italian(desk):
     facilitator, path = Client(desk), link_path(desk)
     office = _office(desk)
     facilitator.post(path, [*VALID_FORM, ("base", "0"), ("action", "save")])
-    facilitator.upload(path, "nota.yaml", SESSION_YAML.encode(), "1")
+    facilitator.confirm_upload(path, facilitator.upload(path, "nota.yaml", SESSION_YAML.encode(), "1").text)
     facilitator.post(path, [*VALID_FORM, ("base", "2"), ("action", "submit")])
     review = f"/office/{EVENT_ID}/{SESSION}"
     office.post(review, [("action", "return"), ("comment", "Aggiungi la sala."), ("base", "3")])

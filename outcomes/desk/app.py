@@ -26,9 +26,11 @@ from datasette.database import Database
 
 from ..messages import message
 from . import state
-from .facilitator import facilitator, home, static, upload
+from .facilitator import facilitator, home, static, upload, word_form
 from .office import office_chapter, office_list, office_login, office_logout, office_publish, office_review
-from .web import DESK_DB, MAX_UPLOAD_BYTES, PLUGIN, TEMPLATES, TOO_LARGE, CsrfRefused, Desk, _desk, _forbidden, _render
+from .web import (
+    DESK_DB, MAX_UPLOAD_BYTES, PLUGIN, TEMPLATES, TOO_LARGE, CsrfRefused, Desk, _desk, _forbidden, _render, language,
+)  # fmt: skip
 
 
 def make_datasette(notes_dir: Path, data_dir: Path, out_dir: Path = Path("build")) -> Datasette:
@@ -153,6 +155,7 @@ def register_routes(datasette):
         (r"^/$", home),
         (r"^/s/(?P<token>[A-Za-z0-9_.\-]+)$", facilitator),
         (r"^/s/(?P<token>[A-Za-z0-9_.\-]+)/upload$", upload),
+        (r"^/s/(?P<token>[A-Za-z0-9_.\-]+)/scheda\.docx$", word_form),
         (r"^/office/login$", office_login),
         (r"^/office/logout$", office_logout),
         (r"^/office$", office_list),
@@ -184,8 +187,8 @@ def handle_exception(datasette, request, exception):
     async def page():
         missing = isinstance(exception, NotFound)
         return await _render(datasette, request, "desk_message.html", {
-            "title": "Pagina non trovata" if missing else "Errore",
-            "text": message("desk_not_found" if missing else "desk_error", "it")}, status=404 if missing else 500)
+            "title": message("desk_page_not_found" if missing else "desk_page_error", language(request)),
+            "text": message("desk_not_found" if missing else "desk_error", language(request))}, status=404 if missing else 500)
 
     return page
 

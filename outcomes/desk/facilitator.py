@@ -17,7 +17,7 @@ from ..messages import message
 from . import fields, state
 from .web import (
     INVITE_NAMESPACE, MAX_POST_BYTES, MAX_UPLOAD_BYTES, STATIC, Desk, _csrf_ok, _cut, _data_of, _desk, _facilitator_of,
-    _forbidden, _office, _posted, _read, _render, _when, _write, _conflict_text,
+    _forbidden, _office, _posted, _read, _render, _when, _write, _conflict_text, language,
 )  # fmt: skip
 
 UPLOAD_SECONDS = 20  # reading an upload and checking it
@@ -75,6 +75,7 @@ class _Page:
 
 
 async def _facilitator_page(datasette, request, invite: state.Invite, page: _Page, status: int = 200) -> Response:
+    lang = language(request)
     desk = _desk(datasette)
     event = desk.event(invite.event)
     history = await _read(datasette, lambda conn: state.revisions(conn, invite.event, invite.session))
@@ -101,10 +102,13 @@ async def _facilitator_page(datasette, request, invite: state.Invite, page: _Pag
         "controls": fields.session_controls(),
         "f": fields,
         "terms": fields.terms,
-        "when": _when,
-        "messages": lambda kind, **kw: message(kind, "it", **kw),
+        "when": lambda iso: _when(iso, lang),
+        "messages": lambda kind, **kw: message(kind, lang, **kw),
         "action_url": f"/s/{request.url_vars['token']}",
         "max_upload_mb": MAX_UPLOAD_BYTES // 2**20,
+        "undo": page.latest.number - 1 if page.latest and page.latest.action == "import" and page.latest.number > 1
+        and current_state in state.ALLOWED_FROM["save"] else None,
+        "confirm": None,
         **page.extra,
     }, status=status, fast=True)
 
@@ -119,6 +123,8 @@ def _apply(action: str, data: dict) -> dict:
     if key == "participants":  # a blank row is always offered: nothing to add
         return data
     rows = list(fields.rows(data, key))
+    if not rows and key == "facilitators":  # the form always shows one, blank
+        rows = [{}]
     position = int(index) if index.isdigit() else -1
     if verb == "add" and len(rows) < fields.MAX_ROWS:
         rows.append({})
@@ -133,6 +139,7 @@ def _apply(action: str, data: dict) -> dict:
 
 
 async def facilitator(datasette, request):
+    lang = language(request)
     invite = await _invite(datasette, request)
     if isinstance(invite, str):
         return await _forbidden(datasette, request, invite)
@@ -141,7 +148,7 @@ async def facilitator(datasette, request):
     current = await _read(datasette, lambda conn: state.latest(conn, invite.event, invite.session))
     if request.method != "POST":
         data = _data_of(current.yaml) if current else _starting_data(desk, invite)
-        checked = fields.check(data, event, invite.event, invite.session) if current else None
+        checked = fields.check(data, event, invite.event, invite.session, lang) if current else None
         return await _facilitator_page(datasette, request, invite, _Page(data, checked, current, current.number if current else 0))
     pairs = await _posted(datasette, request)
     if pairs is None:
@@ -154,42 +161,47 @@ async def facilitator(datasette, request):
     except fields.TooLong as error:
         return await _facilitator_page(datasette, request, invite, _Page(
             current and _data_of(current.yaml) or {}, None, current, base,
-            error=message(error.kind, "it", place=fields.place(error.name), limit=error.limit)), status=413)
+            error=message(error.kind, lang, place=fields.place(error.name, lang), limit=error.limit)), status=413)
     if action == "check":  # as the facilitator types, with JavaScript
-        checked = fields.check(data, event, invite.event, invite.session)
+        checked = fields.check(data, event, invite.event, invite.session, lang)
         return Response.json({"errors": checked.by_control,
                               "summary": [{"anchor": a, "place": p, "message": m} for a, p, m in checked.summary]})
+    if action.startswith("restore:"):
+        return await _restore(datasette, request, invite, current, action, base)
     if action not in ("save", "submit"):
-        # Checked before a row is added (a blank row is not yet a mistake), after one is moved.
-        checked = fields.check(data, event, invite.event, invite.session) if action.startswith("add:") else None
+        # A row added, removed or moved is saved too (a phone's page comes back at the row,
+        # desk.js swaps the group in place). Checked before a row is added (a blank row is
+        # not yet a mistake), after one is moved.
+        checked = fields.check(data, event, invite.event, invite.session, lang) if action.startswith("add:") else None
         data = _apply(action, data)
-        checked = checked or fields.check(data, event, invite.event, invite.session)
-        return await _facilitator_page(datasette, request, invite, _Page(data, checked, current, base))
-    checked = fields.check(data, event, invite.event, invite.session)
+        checked = checked or fields.check(data, event, invite.event, invite.session, lang)
+        action = "save"
+    else:
+        checked = fields.check(data, event, invite.event, invite.session, lang)
     if action == "submit" and not checked.ok:
         return await _facilitator_page(datasette, request, invite, _Page(
-            data, checked, current, base, error=message("desk_cannot_submit", "it")), status=422)
+            data, checked, current, base, error=message("desk_cannot_submit", lang)), status=422)
     try:
         saved = await _save(datasette, invite, data, checked, base, action, posted.get("comment") or None)
     except state.Conflict as conflict:
         return await _facilitator_page(datasette, request, invite, _Page(
-            data, checked, conflict.latest, base, error=_conflict_text(conflict)), status=409)
-    notice = message("desk_submitted" if action == "submit" else "desk_saved", "it", number=saved.number, when=_when(saved.at))
+            data, checked, conflict.latest, base, error=_conflict_text(conflict, lang)), status=409)
+    notice = message("desk_submitted" if action == "submit" else "desk_saved", lang, number=saved.number, when=_when(saved.at, lang))
     dropped = fields.unknown(_data_of(current.yaml)) if current else []
     if dropped:  # said once, after the page had shown them with a warning
-        notice += " " + message("desk_unknown_dropped", "it", fields=", ".join(f"«{u.where}»" for u in dropped))
+        notice += " " + message("desk_unknown_dropped", lang, fields=", ".join(f"«{u.where}»" for u in dropped))
     return await _facilitator_page(datasette, request, invite, _Page(data, checked, saved, saved.number, notice=notice))
 
 
 async def _save(datasette, invite: state.Invite, data: dict, checked: fields.Checked, base: int, action: str,
-                comment: str | None) -> state.Revision:
+                comment: str | None, text: str | None = None) -> state.Revision:
     """A facilitator's revision (save, submit or import) of the note ``checked``
-    was made from; raises ``state.Conflict``."""
+    was made from (or of ``text``, an earlier revision's own); raises ``state.Conflict``."""
     desk = _desk(datasette)
     organisation, role = _facilitator_of(data)
     disk = state.file_digest(desk.note_path(invite.event, invite.session))
     return await _write(datasette, lambda conn: state.add_revision(
-        conn, invite.event, invite.session, base=base, action=action, yaml=checked.text, author="facilitatore",
+        conn, invite.event, invite.session, base=base, action=action, yaml=text or checked.text, author="facilitatore",
         organisation=organisation, role=role, disk_digest=disk, comment=comment))
 
 
@@ -201,15 +213,17 @@ def _starting_data(desk: Desk, invite: state.Invite) -> dict:
 
 
 async def _too_large(datasette, request, invite, current, limit: int = MAX_POST_BYTES) -> Response:
+    lang = language(request)
     data = _data_of(current.yaml) if current else {}
     return await _facilitator_page(datasette, request, invite, _Page(
         data, None, current, current.number if current else 0,
-        error=message("desk_too_large", "it", limit=f"{limit / 2**20:.0f}")), status=413)
+        error=message("desk_too_large", lang, limit=f"{limit / 2**20:.0f}")), status=413)
 
 
 async def upload(datasette, request):
     """A filled Word form or a YAML note, read by the same code as
     ``outcomes import`` and the loader, becomes a revision of the draft."""
+    lang = language(request)
     invite = await _invite(datasette, request)
     if isinstance(invite, str):
         return await _forbidden(datasette, request, invite)
@@ -224,30 +238,109 @@ async def upload(datasette, request):
         return await _too_large(datasette, request, invite, current, MAX_UPLOAD_BYTES)
     if not _csrf_ok(datasette, request, form.get("csrftoken")):
         return await _forbidden(datasette, request, "desk_csrf")
-    upload_file = files.get("file")
-    if upload_file is None or not upload_file[1]:
-        return await _upload_error(datasette, request, invite, current, message("desk_upload_empty", "it"))
-    name, content = upload_file
-    if len(content) > MAX_UPLOAD_BYTES:
-        return await _too_large(datasette, request, invite, current, MAX_UPLOAD_BYTES)
+    if form.get("confirm") == "1":  # "Sostituisci la bozza": the note the confirmation carried
+        name, content, kind = form.get("name", ""), form.get("yaml", "").encode("utf-8"), "yaml"
+    else:
+        upload_file = files.get("file")
+        if upload_file is None or not upload_file[1]:
+            return await _upload_error(datasette, request, invite, current, message("desk_upload_empty", lang))
+        name, content = upload_file
+        if len(content) > MAX_UPLOAD_BYTES:
+            return await _too_large(datasette, request, invite, current, MAX_UPLOAD_BYTES)
+        kind = _file_kind(name, content)
+        if kind is None:
+            return await _upload_error(datasette, request, invite, current, message("desk_upload_kind", lang, file=name))
+    event = desk.event(invite.event)
     try:
-        data, checked = await asyncio.wait_for(
-            asyncio.to_thread(_read_upload, desk, invite, name, content, current), UPLOAD_SECONDS)
+        data, text, checked = await asyncio.wait_for(asyncio.to_thread(
+            _read_upload, kind, name, content, desk.note_path(invite.event, invite.session), current, event, lang), UPLOAD_SECONDS)
     except TimeoutError:
         return await _upload_error(datasette, request, invite, current, message(
-            "limits.desk_upload_slow", "it", file=name, limit=UPLOAD_SECONDS), status=413)
+            "limits.desk_upload_slow", lang, file=name, limit=UPLOAD_SECONDS), status=413)
     except IntakeError as error:
-        return await _upload_error(datasette, request, invite, current, message(error.kind, "it", **error.context))
+        return await _upload_error(datasette, request, invite, current, message(error.kind, lang, **error.context))
     except fields.TooLong as error:
         return await _upload_error(datasette, request, invite, current, message(
-            error.kind, "it", place=fields.place(error.name), limit=error.limit), status=413)
+            error.kind, lang, place=fields.place(error.name, lang), limit=error.limit), status=413)
     base = int(form["base"]) if form.get("base", "").isdigit() else -1
+    draft = _data_of(current.yaml) if current else {}
+    if draft and form.get("confirm") != "1":  # a filled draft is replaced only when the facilitator says so
+        confirm = {"file": name, "yaml": text, "number": current.number,
+                   "changes": _changes(draft, data, lang) or message("desk_upload_same_fields", lang)}
+        return await _facilitator_page(datasette, request, invite, _Page(
+            draft, fields.check(draft, event, invite.event, invite.session, lang), current, base, extra={"confirm": confirm}))
     try:
         saved = await _save(datasette, invite, data, checked, base, "import",
-                            message("desk_imported_from", "it", file=name))
+                            message("desk_imported_from", lang, file=name))
     except state.Conflict as conflict:
-        return await _upload_error(datasette, request, invite, conflict.latest, _conflict_text(conflict))
-    notice = message("desk_uploaded", "it", file=name, number=saved.number)
+        return await _upload_error(datasette, request, invite, conflict.latest, _conflict_text(conflict, lang))
+    notice = message("desk_uploaded", lang, file=name, number=saved.number)
+    return await _facilitator_page(datasette, request, invite, _Page(data, checked, saved, saved.number, notice=notice))
+
+
+async def word_form(datasette, request):
+    """The session's Word form (``outcomes form``), for filling in offline and uploading back."""
+    from ..intake.form import FormRequest, write_form
+
+    invite = await _invite(datasette, request)
+    if isinstance(invite, str):
+        return await _forbidden(datasette, request, invite)
+    event = _desk(datasette).event(invite.event)
+    kind = _data_of(current.yaml).get("kind") if (current := await _read(
+        datasette, lambda conn: state.latest(conn, invite.event, invite.session))) else None
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_form(Path(folder) / "scheda.docx", FormRequest(
+            invite.event, invite.session, event.event if event else None, kind if kind in ("plenary", "workshop") else None))
+        content = path.read_bytes()
+    return Response(content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    headers={"Content-Disposition": f'attachment; filename="scheda-{invite.session}.docx"',
+                             "Cache-Control": "no-store"})
+
+
+def _file_kind(name: str, content: bytes) -> str | None:
+    """``word`` (a .docx: a zip), ``yaml`` (a .yaml/.yml that is text), or None:
+    a PDF, an old .doc, a .txt... are not read as YAML and emptied into the draft."""
+    suffix = Path(name).suffix.lower()
+    if suffix == ".docx" and content[:4] == b"PK\x03\x04":
+        return "word"
+    if suffix in (".yaml", ".yml") and not content.startswith((b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")):
+        return "yaml"
+    return None
+
+
+def _changes(draft: dict, data: dict, lang: str) -> str:
+    """What replacing ``draft`` by ``data`` changes, in the form's words: the
+    title, and how many rows each list (facilitators, outcomes...) holds."""
+    said = []
+    title = fields.session_controls()[0]
+    if draft.get(title.key) != data.get(title.key):
+        said.append(f"{fields.label(title, lang)}: «{fields.display(draft.get(title.key))}» → «{fields.display(data.get(title.key))}»")
+    for control in fields.session_controls():
+        if isinstance(control, fields.Group) or control.widget == "counts":
+            count = fields.rows if isinstance(control, fields.Group) else fields.count_rows
+            before, after = len(count(draft, control.key)), len(count(data, control.key))
+            if before != after:
+                said.append(f"{fields.label(control, lang)}: {before} → {after}")
+    return "; ".join(said)
+
+
+async def _restore(datasette, request, invite: state.Invite, current, action: str, base: int) -> Response:
+    """Undo an upload: an earlier revision of this session's note is the draft again, as a new revision."""
+    lang = language(request)
+    history = await _read(datasette, lambda conn: state.revisions(conn, invite.event, invite.session))
+    number = action.partition(":")[2]
+    earlier = next((r for r in history if str(r.number) == number), None)
+    if earlier is None:
+        return await _upload_error(datasette, request, invite, current, message("desk_not_editable", lang), status=409)
+    desk = _desk(datasette)
+    data = _data_of(earlier.yaml)
+    checked = fields.check(data, desk.event(invite.event), invite.event, invite.session, lang)
+    try:
+        saved = await _save(datasette, invite, data, checked, base, "save",
+                            message("desk_restored_comment", lang, old=earlier.number), text=earlier.yaml)
+    except state.Conflict as conflict:
+        return await _upload_error(datasette, request, invite, conflict.latest, _conflict_text(conflict, lang), status=409)
+    notice = message("desk_restored", lang, old=earlier.number, number=saved.number, when=_when(saved.at, lang))
     return await _facilitator_page(datasette, request, invite, _Page(data, checked, saved, saved.number, notice=notice))
 
 
@@ -257,22 +350,24 @@ async def _upload_error(datasette, request, invite, current, text: str, status: 
                                    status=status)
 
 
-def _read_upload(desk, invite, name: str, content: bytes, current: state.Revision | None) -> tuple[dict, fields.Checked]:
-    """An uploaded file's note data, within the form's limits, and its check:
-    run in a thread, so that the desk serves everyone else meanwhile (a
-    189 KB note once froze every page for 12 s). A thread past the time
-    limit is left to finish (the loader is linear in an upload of at most
-    ``MAX_UPLOAD_BYTES``), its result unused."""
-    data = _uploaded_data(name, content, desk.note_path(invite.event, invite.session), current)
+def _read_upload(kind: str, name: str, content: bytes, note_path: Path, current: state.Revision | None,
+                 event, lang: str) -> tuple[dict, str, fields.Checked]:
+    """An uploaded file's note data, within the form's limits, its YAML text
+    and its check: run in a thread, so that the desk serves everyone else
+    meanwhile (a 189 KB note once froze every page for 12 s). A thread past
+    the time limit is left to finish (the loader is linear in an upload of
+    at most ``MAX_UPLOAD_BYTES``), its result unused."""
+    data, text = _uploaded_data(kind, name, content, note_path, current, lang)
     fields.check_limits(data)
-    return data, fields.check(data, desk.event(invite.event), invite.event, invite.session)
+    return data, text, fields.check(data, event, note_path.parent.name, note_path.stem, lang)
 
 
-def _uploaded_data(name: str, content: bytes, note_path: Path, current: state.Revision | None) -> dict:
-    """The note data of an uploaded file: a Word form (by its zip signature) or YAML."""
+def _uploaded_data(kind: str, name: str, content: bytes, note_path: Path,
+                   current: state.Revision | None, lang: str) -> tuple[dict, str]:
+    """The note data of an uploaded file (a Word form or YAML) and its YAML text."""
     from ..intake.wordimport import note_from_form, outcome_ids, printed_ids, read_form
 
-    if content[:4] == b"PK\x03\x04":
+    if kind == "word":
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "scheda.docx"
             path.write_bytes(content)
@@ -284,12 +379,12 @@ def _uploaded_data(name: str, content: bytes, note_path: Path, current: state.Re
         previous = tuple(row.get("id", "") for row in fields.rows(_data_of(current.yaml), "outcomes")) if current \
             else outcome_ids(note_path)
         data, _ = note_from_form(form, name, previous)
-        return data
+        return data, fields.note_text(data)
     problems = load.Problems()
     parsed = load.parse_note(Path(name), problems, content)
     if parsed is None:
-        raise IntakeError("desk_upload_unreadable", problem=problems[0].message("it") if problems else "")
-    return parsed[0]
+        raise IntakeError("desk_upload_unreadable", problem=problems[0].message(lang) if problems else "")
+    return parsed[0], content.decode("utf-8", "replace")
 
 
 async def _multipart(request) -> tuple[dict, dict]:

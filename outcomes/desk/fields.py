@@ -25,6 +25,8 @@ from pydantic import BaseModel, BeforeValidator
 from .. import load, models, vocab
 from ..intake.files import dump_note, schema_line
 from ..intake.semantics import derive_id, form_wording, in_model_order, split_codes
+from ..common.text import text
+from ..messages import field_label
 from ..messages import message as render
 
 MAX_FIELD_CHARS = 20_000  # a whole session summary is a few thousand
@@ -139,9 +141,31 @@ def group(key: str) -> Group:
 
 
 @cache
-def terms(name: str) -> tuple[tuple[str, str], ...]:
-    """(id, Italian label) of each term of a vocabulary, for choosing."""
-    return tuple((term.id, term.label("it")) for term in vocab.named(name))
+def terms(name: str, lang: str = "it") -> tuple[tuple[str, str], ...]:
+    """(id, label in ``lang``) of each term of a vocabulary, for choosing."""
+    return tuple((term.id, term.label(lang)) for term in vocab.named(name))
+
+
+def label(control: Control | Group, lang: str = "it") -> str:
+    """A control's name: the model's title in Italian, the catalogue's name of the field in another language."""
+    if lang == "it":
+        return control.label
+    name = field_label(control.key, lang)
+    return name[:1].upper() + name[1:]
+
+
+def item(list_group: Group, lang: str = "it") -> str:
+    """One row of a list, to be numbered: "Esito", "Outcome"."""
+    return list_group.item if lang == "it" else text(f"desk.row_{list_group.key}", lang)
+
+
+def help_text(control: Control | Group, lang: str = "it") -> str:
+    """A control's help: the model's description (Italian); in another language the
+    format a date or a time takes, where the catalogue has one."""
+    if lang == "it":
+        return control.help
+    widget = getattr(control, "widget", "")
+    return text(f"desk.hint_{widget}", lang) if widget in ("date", "time") else ""
 
 
 # --- Posted form -> note data --------------------------------------------------------------
@@ -366,16 +390,16 @@ def check(data: dict, event: load.EventNote | None, event_id: str, session_id: s
     untitled = {f"outcomes[{i}].id" for i, row in enumerate(rows(data, "outcomes")) if not row.get("title")}
     kept = [p for p in problems if p.field not in untitled]
     checked = Checked(text, kept)
-    outcome = group("outcomes").item
+    outcome = item(group("outcomes"), lang)
     sections = [f"{outcome} {number}" for number in range(1, len(rows(data, "outcomes")) + 1)]
     for problem in kept:
         name = control_name(problem.field, data)
-        kind, context = form_wording(problem, sections)
+        kind, context = form_wording(problem, sections, lang)
         if problem.kind == "unknown_key":  # no control to fix it at: the page lists these fields
             kind = "desk_unknown_field"
         message = render(kind, lang, **context)
         checked.by_control.setdefault(name, []).append(message)
-        checked.summary.append((anchor(name), place(name), message))
+        checked.summary.append((anchor(name), place(name, lang), message))
     return checked
 
 
@@ -399,7 +423,7 @@ def anchor(name: str) -> str:
     return "f-" + re.sub(r"[^A-Za-z0-9_-]", "-", name) if name else "riepilogo"
 
 
-def place(name: str) -> str:
+def place(name: str, lang: str = "it") -> str:
     """Where a control is, in the form's words: ``Esito 3 · Target SDG``."""
     parts = name.split(".")
     top = next((c for c in session_controls() if c.key == parts[0]), None)
@@ -407,8 +431,8 @@ def place(name: str) -> str:
         return ""
     if isinstance(top, Group):
         if len(parts) < 2:
-            return top.label
-        where = f"{top.item} {int(parts[1]) + 1}"
+            return label(top, lang)
+        where = f"{item(top, lang)} {int(parts[1]) + 1}"
         inner = top.control(parts[2]) if len(parts) > 2 else None
-        return f"{where} · {inner.label}" if inner else where
-    return top.label
+        return f"{where} · {label(inner, lang)}" if inner else where
+    return label(top, lang)

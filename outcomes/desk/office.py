@@ -17,7 +17,7 @@ from ..common.files import digest, write_atomic
 from ..common.markdown import markdown_html
 from ..messages import errors, message, summary
 from . import fields, state
-from .web import Desk, OFFICE_HOURS, _conflict_text, _desk, _office, _posted, _read, _render, _when, _write
+from .web import Desk, OFFICE_HOURS, _conflict_text, _desk, _office, _posted, _read, _render, _when, _write, language
 
 
 # --- The office -------------------------------------------------------------------------------
@@ -30,6 +30,7 @@ def _actor_cookie(datasette, username: str, version: int) -> str:
 
 
 async def office_login(datasette, request):
+    lang = language(request)
     error = None
     status = 200
     if request.method == "POST":
@@ -42,9 +43,9 @@ async def office_login(datasette, request):
             response.set_cookie("ds_actor", _actor_cookie(datasette, username, version), httponly=True, samesite="strict",
                                 secure=request.scheme == "https")
             return response
-        error = message("desk_login_locked" if result == "locked" else "desk_login_wrong", "it")
+        error = message("desk_login_locked" if result == "locked" else "desk_login_wrong", lang)
         status = 429 if result == "locked" else 401
-    return await _render(datasette, request, "desk_login.html", {"title": "Accesso dell'ufficio", "error": error},
+    return await _render(datasette, request, "desk_login.html", {"title": message("desk_ui_login_title", lang), "error": error},
                          status=status)
 
 
@@ -103,13 +104,14 @@ def _need_office(handler):
 
 @_need_office
 async def office_list(datasette, request):
+    lang = language(request)
     rows = await _read(datasette, state.sessions)
     events: dict[str, list] = {}
     for row in rows:
         events.setdefault(row.event, []).append(row)
     return await _render(datasette, request, "desk_office.html", {
-        "title": "Sessioni", "events": events, "when": _when, "user": _office(request),
-        "state_label": lambda s: message(f"desk_state_{s}", "it"),
+        "title": message("desk_ui_sessions", lang), "events": events, "when": lambda iso: _when(iso, lang), "user": _office(request),
+        "state_label": lambda s: message(f"desk_state_{s}", lang),
         "published": request.args.get("pubblicato"),
     })
 
@@ -122,6 +124,7 @@ def _preview(text: str, desk: Desk, event: str, session: str) -> tuple[load.Sess
 
 @_need_office
 async def office_review(datasette, request):
+    lang = language(request)
     desk = _desk(datasette)
     event, session = request.url_vars["event"], request.url_vars["session"]
     history = await _read(datasette, lambda conn: state.revisions(conn, event, session))
@@ -134,27 +137,30 @@ async def office_review(datasette, request):
         base = int(posted["base"]) if posted.get("base", "").isdigit() else -1
         current = history[-1] if history else None
         if action not in ("return", "reject", "accept", "accept_anyway") or current is None:
-            error, status = message("desk_not_editable", "it"), 409
+            error, status = message("desk_not_editable", lang), 409
         elif action in ("return", "reject") and not comment:
-            error, status = message("desk_comment_needed", "it"), 422
+            error, status = message("desk_comment_needed", lang), 422
         else:
             try:
-                notice = await _decide(datasette, desk, current, action, comment, base, _office(request))
+                notice = await _decide(datasette, desk, current, action, comment, base, _office(request), lang)
             except state.Conflict as conflict:
-                error, status = _conflict_text(conflict), 409
+                error, status = _conflict_text(conflict, lang), 409
             except _DiskConflict as conflict:
                 error, status = conflict.text, 409
         history = await _read(datasette, lambda conn: state.revisions(conn, event, session))
     if not history:
         return await _render(datasette, request, "desk_message.html", {
-            "title": f"{event} / {session}", "text": message("desk_nothing_yet", "it")}, status=404)
+            "title": f"{event} / {session}", "text": message("desk_nothing_yet", lang)}, status=404)
     latest = history[-1]
     decided = state.last_decision(history)
     latest_state = "correcting" if state.correcting(latest.state, decided.action if decided else None) else latest.state
     shown = _number(request.args.get("rev"), history) or latest
     note, problems = _preview(shown.yaml, desk, event, session)
-    a = _number(request.args.get("a"), history) or (history[-2] if len(history) > 1 else latest)
     b = _number(request.args.get("b"), history) or latest
+    chosen = _number(request.args.get("a"), history)
+    a = chosen or _previous_submission(history, b)
+    first = a is None  # nothing sent before: nothing to compare with
+    a = a or b
     diff = list(difflib.unified_diff(a.yaml.splitlines(), b.yaml.splitlines(), f"revisione {a.number}",
                                      f"revisione {b.number}", lineterm="", n=3))
     path = desk.note_path(event, session)
@@ -166,11 +172,29 @@ async def office_review(datasette, request):
         "title": f"{event} / {session}", "event": event, "session": session, "history": history,
         "latest": latest, "latest_state": latest_state, "shown": shown, "note": note, "problems": problems, "diff": diff, "a": a, "b": b,
         "disk_changed": disk_changed, "disk_diff": disk_diff, "path": path,
-        "notice": notice, "error": error, "when": _when, "markdown": markdown_html,
-        "state_label": lambda s: message(f"desk_state_{s}", "it"), "user": _office(request),
-        "action_label": lambda a: message(f"desk_action_{a}", "it"),
-        "label": lambda name, term: vocab.named(name).label(term, "it") if term in vocab.named(name) else term,
+        "notice": notice, "error": error, "when": lambda iso: _when(iso, lang), "markdown": markdown_html,
+        "state_label": lambda s: message(f"desk_state_{s}", lang), "user": _office(request),
+        "action_label": lambda a: message(f"desk_action_{a}", lang),
+        "first": first, "text": lambda kind, **kw: message(kind, lang, **kw), "field": lambda path: _field_label(path, lang),
+        "label": lambda name, term: vocab.named(name).label(term, lang) if term in vocab.named(name) else term,
     }, status=status)
+
+
+def _previous_submission(history: list[state.Revision], b: state.Revision) -> state.Revision | None:
+    """What the office saw sent before ``b``: the submission before the one
+    ``b`` holds (a return or an acceptance holds its submission's text), or
+    for a draft the last one sent; None for a first submission."""
+    sent = [r for r in history if r.action == "submit" and r.number <= b.number]
+    if b.state != "draft" and sent:
+        sent = sent[:-1]
+    return sent[-1] if sent else None
+
+
+def _field_label(path: str, lang: str) -> str:
+    """A field's title in the form (``room``, ``outcomes.status``), from the models."""
+    top, _, inner = path.partition(".")
+    control = next(c for c in fields.session_controls() if c.key == top)
+    return fields.label(control.control(inner) if inner else control, lang)
 
 
 def _number(text: str | None, history: list[state.Revision]) -> state.Revision | None:
@@ -186,18 +210,18 @@ class _DiskConflict(Exception):
 
 
 async def _decide(datasette, desk: Desk, current: state.Revision, action: str, comment: str, base: int,
-                  user: str) -> str:
+                  user: str, lang: str) -> str:
     """Return, reject or accept a submission; accepting writes the note file."""
     event, session = current.event, current.session
     if action in ("return", "reject"):
         await _write(datasette, lambda conn: state.add_revision(
             conn, event, session, base=base, action=action, yaml=current.yaml, author=user, comment=comment,
             disk_digest=current.disk_digest))
-        return message(f"desk_done_{action}", "it")
+        return message(f"desk_done_{action}", lang)
     path = desk.note_path(event, session)
     note, problems = _preview(current.yaml, desk, event, session)
     if note is None:
-        raise _DiskConflict(message("desk_accept_invalid", "it", problems="; ".join(p.message("it") for p in problems[:3])))
+        raise _DiskConflict(message("desk_accept_invalid", lang, problems="; ".join(p.message(lang) for p in problems[:3])))
 
     def accept(conn):
         # Checked and written while the desk's one writer holds the database:
@@ -205,19 +229,20 @@ async def _decide(datasette, desk: Desk, current: state.Revision, action: str, c
         if current.state != "submitted":
             raise state.Conflict("state", current)
         if action != "accept_anyway" and state.file_digest(path) != current.disk_digest:
-            raise _DiskConflict(message("desk_disk_changed", "it", path=str(path)))
+            raise _DiskConflict(message("desk_disk_changed", lang, path=str(path)))
         revision = state.add_revision(conn, event, session, base=base, action="accept", yaml=current.yaml,
                                       author=user, comment=comment or None, disk_digest=digest(current.yaml))
         write_atomic(path, current.yaml)
         return revision
 
     await _write(datasette, accept)
-    return message("desk_done_accept", "it", path=str(path))
+    return message("desk_done_accept", lang, path=str(path))
 
 
 @_need_office
 async def office_chapter(datasette, request):
     """The submission's chapter of the proceedings, as the build would write it."""
+    lang = language(request)
     from .. import proceedings
 
     desk = _desk(datasette)
@@ -228,7 +253,7 @@ async def office_chapter(datasette, request):
     note, _ = _preview(shown.yaml, desk, event_id, session) if shown else (None, [])
     if note is None or event is None:
         return await _render(datasette, request, "desk_message.html", {
-            "title": "Atti", "text": message("desk_chapter_invalid", "it")}, status=422)
+            "title": message("desk_ui_chapter", lang), "text": message("desk_chapter_invalid", lang)}, status=422)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{event_id}-{session}.docx"
         proceedings.write(event, [note], path, followup=load.event_followup(event, [note], load.Problems()), earlier=load.followed_events(event))
@@ -244,6 +269,7 @@ async def office_publish(datasette, request):
     from ..build import build
     from ..proceedings.pdf import PdfError
 
+    lang = language(request)
     desk = _desk(datasette)
     if request.method != "POST":
         return Response.redirect("/office")
@@ -253,13 +279,14 @@ async def office_publish(datasette, request):
             result = await asyncio.get_running_loop().run_in_executor(None, lambda: build(desk.notes_dir, desk.out_dir, pdf=True))
     except PdfError as error:
         return await _render(datasette, request, "desk_message.html", {
-            "title": "Pubblicazione", "text": message("pdf_failed", "it", reason=error, out=desk.out_dir), "lines": [],
+            "title": message("desk_ui_publication", lang), "text": message("pdf_failed", lang, reason=error.reason(lang), out=desk.out_dir),
+            "lines": [],
             "ok": False, "back": "/office"}, status=500)
     if result.ok:
-        text = message("published", "it", out=desk.out_dir, summary=summary(result.counts, "it"))
+        text = message("published", lang, out=desk.out_dir, summary=summary(result.counts, lang))
     else:
-        text = message("notes_invalid", "it", errors=errors(result.problems, "it"), out=desk.out_dir)
-    lines = [p.format("it") for p in sorted(result.problems, key=yamltext.report_order)]
+        text = message("notes_invalid", lang, errors=errors(result.problems, lang), out=desk.out_dir)
+    lines = [p.format(lang) for p in sorted(result.problems, key=yamltext.report_order)]
     return await _render(datasette, request, "desk_message.html", {
-        "title": "Pubblicazione", "text": text, "lines": lines, "ok": result.ok, "back": "/office"},
+        "title": message("desk_ui_publication", lang), "text": text, "lines": lines, "ok": result.ok, "back": "/office"},
         status=200 if result.ok else 422)

@@ -13,6 +13,7 @@ from datasette.utils.asgi import Response
 from itsdangerous import BadSignature
 
 from .. import load
+from ..common.text import DEFAULT_LANGUAGE, LANGUAGES, text
 from ..messages import message
 from . import fields, state
 
@@ -61,6 +62,34 @@ def _csrf_ok(datasette, request, posted_token: str | None) -> bool:
     return bool(posted_token) and hmac.compare_digest(posted_token, cookie)
 
 
+# --- Language ---------------------------------------------------------------------------------
+
+LANGUAGE_COOKIE = "desk_lang"
+
+
+def language(request) -> str:
+    """The language a page answers in: the one a link chose (``?lang=en``),
+    else the one remembered in the cookie, else the browser's
+    ``Accept-Language`` (the first the desk speaks), else Italian."""
+    chosen = request.args.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return _accepted(request.headers.get("accept-language", "")) or DEFAULT_LANGUAGE
+
+
+def _accepted(header: str) -> str | None:
+    """The most wanted language of an ``Accept-Language`` header that the desk speaks."""
+    wanted = []
+    for position, part in enumerate(header.split(",")):
+        tag, _, quality = part.strip().partition(";q=")
+        try:
+            weight = float(quality) if quality else 1.0
+        except ValueError:
+            continue
+        wanted.append((-weight, position, tag.strip().lower()[:2]))
+    return next((tag for weight, _, tag in sorted(wanted) if tag in LANGUAGES and weight < 0), None)
+
+
 # --- Common helpers -----------------------------------------------------------------------
 
 
@@ -87,13 +116,20 @@ def _render_fast(request, template: str, context: dict) -> str:
 
 
 async def _render(datasette, request, template: str, context: dict, status: int = 200, fast: bool = False) -> Response:
-    context = {"title": "", **context}
+    lang = language(request)
+    context = {"title": "", "lang": lang, "t": lambda key, **values: text(key, lang, **values),
+               "other_languages": [other for other in LANGUAGES if other != lang],
+               "language_names": {other: text("desk.ui_language_name", other) for other in LANGUAGES}, **context}
     if fast:
         html = _render_fast(request, template, context)
     else:
         html = await datasette.render_template(template, context, request=request)
     response = Response.html(html, status=status)
+    if request.args.get("lang") in LANGUAGES:  # chosen by a link: remembered for a year
+        response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
+                            secure=request.scheme == "https")
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Language"] = lang
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"  # invite links never leak to other sites
     response.headers["Content-Security-Policy"] = (
@@ -104,8 +140,9 @@ async def _render(datasette, request, template: str, context: dict, status: int 
 
 
 async def _forbidden(datasette, request, reason: str) -> Response:
+    lang = language(request)
     return await _render(datasette, request, "desk_message.html",
-                         {"title": "Accesso negato", "text": message(reason, "it")}, status=403)
+                         {"title": text("desk.page_forbidden", lang), "text": message(reason, lang)}, status=403)
 
 
 async def _read(datasette, fn):
@@ -153,11 +190,11 @@ def _facilitator_of(data: dict) -> tuple[str | None, str | None]:
     return (first[0].get("organisation"), first[0].get("role")) if first else (None, None)
 
 
-def _when(iso: str | None) -> str:
+def _when(iso: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
     if not iso:
         return ""
     moment = dt.datetime.fromisoformat(iso)
-    return moment.astimezone(ZONE).strftime("%d/%m/%Y %H:%M")
+    return moment.astimezone(ZONE).strftime("%d/%m/%Y %H:%M" if lang == "it" else "%Y-%m-%d %H:%M")
 
 
 try:
@@ -167,8 +204,8 @@ try:
 except Exception:  # pragma: no cover - tzdata is a dependency
     ZONE = dt.UTC
 
-def _conflict_text(conflict: state.Conflict) -> str:
+def _conflict_text(conflict: state.Conflict, lang: str = DEFAULT_LANGUAGE) -> str:
     """Another revision came first (``stale``), or the state forbids the action."""
     latest = conflict.latest
-    return message("desk_conflict" if conflict.kind == "stale" else "desk_not_editable", "it",
-                   number=latest.number if latest else 0, when=_when(latest.at if latest else None))
+    return message("desk_conflict" if conflict.kind == "stale" else "desk_not_editable", lang,
+                   number=latest.number if latest else 0, when=_when(latest.at if latest else None, lang))

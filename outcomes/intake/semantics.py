@@ -84,16 +84,22 @@ FORM_KINDS = {
 }
 
 
-def form_wording(problem: load.Problem, outcome_sections: list[str]) -> tuple[str, dict]:
+def form_wording(problem: load.Problem, outcome_sections: list[str], lang: str = "it") -> tuple[str, dict]:
     """The message kind and context telling ``problem`` in a form's terms
-    ("write the organisation responsible", not "add 'owner:'"); the Word form
-    and the desk share it. ``outcome_sections`` names each outcome's block."""
+    ("write the organisation responsible", not "add 'owner:'"; allowed values
+    by their labels in ``lang``, not their codes); the Word form and the desk
+    share it. ``outcome_sections`` names each outcome's block."""
     context = dict(problem.context)
     kind = FORM_KINDS.get(problem.kind, problem.kind)
+    if problem.kind == "vocabulary_unknown" and context.get("vocabulary"):
+        terms = vocab.named(context["vocabulary"])
+        context["allowed"] = ", ".join(term.label(lang) for term in terms)
+        if context.get("suggestion") in terms:
+            context["suggestion"] = terms.label(context["suggestion"], lang)
     if problem.kind == "duplicate_id" and "first_index" in context and context["first_index"] < len(outcome_sections):
         context["first_section"] = outcome_sections[context["first_index"]]
     if problem.kind == "only_for_commitments":
         types = vocab.outcome_types()
-        context["type_label"] = types.label(context["type"], "it") if context.get("type") in types else context.get("type")
-        context["commitment"] = types.label("commitment", "it")
+        context["type_label"] = types.label(context["type"], lang) if context.get("type") in types else context.get("type")
+        context["commitment"] = types.label("commitment", lang)
     return kind, context

@@ -28,7 +28,7 @@
     box.className = "picker";
     var chips = document.createElement("ul");
     chips.className = "chips";
-    chips.setAttribute("aria-label", "Scelti");
+    chips.setAttribute("aria-label", form.dataset.chosen);
     var search = document.createElement("input");
     search.type = "text";
     search.autocomplete = "off";
@@ -36,7 +36,7 @@
     search.setAttribute("aria-autocomplete", "list");
     search.setAttribute("aria-expanded", "false");
     search.setAttribute("aria-describedby", input.getAttribute("aria-describedby") || "");
-    search.placeholder = "Cerca per codice o nome, poi Invio";
+    search.placeholder = form.dataset.search;
     var options = document.createElement("ul");
     options.className = "options";
     options.setAttribute("role", "listbox");
@@ -63,11 +63,11 @@
       values.forEach(function (value, index) {
         var item = document.createElement("li");
         var text = document.createElement("span");
-        text.textContent = byId[value] ? byId[value].text : value + " (non nell'elenco)";
+        text.textContent = byId[value] ? byId[value].text : value + " " + form.dataset.unlisted;
         var remove = document.createElement("button");
         remove.type = "button";
         remove.textContent = "×";
-        remove.setAttribute("aria-label", "Togli " + (byId[value] ? byId[value].text : value));
+        remove.setAttribute("aria-label", form.dataset.remove + " " + (byId[value] ? byId[value].text : value));
         remove.addEventListener("click", function () {
           values.splice(index, 1);
           draw();
@@ -196,7 +196,8 @@
     var data = new URLSearchParams(new FormData(form));
     data.set("action", "check");
     var mine = ++sequence;
-    fetch(form.action, {
+    // form.action would be the button named "action" (a RadioNodeList), not the address.
+    fetch(form.getAttribute("action"), {
       method: "POST",
       body: data,
       headers: { "Accept": "application/json" },
@@ -216,6 +217,52 @@
     if (event.target.id) touched[event.target.id.replace(/-value$/, "")] = true;
     clearTimeout(timer);
     timer = setTimeout(check, 200);
+  });
+  // --- Rows added, removed and moved in place ------------------------------------
+  // The server saves and sends the whole page back; only the row's group, the
+  // messages, the summary and the revision it is based on are taken from it.
+  function refresh(fresh, button) {
+    ["messaggi", "riepilogo"].forEach(function (id) {
+      var old = document.getElementById(id), now = fresh.getElementById(id);
+      if (old && now) {
+        old.innerHTML = now.innerHTML;
+        old.hidden = now.hidden;
+      }
+    });
+    var lead = document.querySelector("p.lead"), freshLead = fresh.querySelector("p.lead");
+    if (lead && freshLead) lead.innerHTML = freshLead.innerHTML;
+    var base = fresh.querySelector("input[name=base]");
+    Array.prototype.forEach.call(document.querySelectorAll("input[name=base]"), function (input) {
+      if (base) input.value = base.value;
+    });
+    var group = button.closest("section.group[id]");
+    var freshGroup = group && fresh.getElementById(group.id);
+    if (!freshGroup) return;
+    group.replaceWith(freshGroup);
+    Array.prototype.forEach.call(freshGroup.querySelectorAll("input.codes[data-vocabulary]"), picker);
+    var target = document.getElementById((button.getAttribute("formaction") || "").split("#")[1] || "");
+    var focus = target && target.matches("fieldset")
+      ? target.querySelector("input:not([type=hidden]), select, textarea")
+      : freshGroup.querySelector("button.add");
+    if (focus) focus.focus();
+  }
+  var plain = false;
+  form.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (plain || !button || !/^(add|remove|up|down):/.test(button.value || "")) return;
+    event.preventDefault();
+    var data = new URLSearchParams(new FormData(form));
+    data.set("action", button.value);
+    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      })
+      .then(function (text) { refresh(new DOMParser().parseFromString(text, "text/html"), button); })
+      .catch(function () {  // a conflict, a limit: the server's whole page says it
+        plain = true;
+        form.requestSubmit(button);
+      });
   });
   if (summary && !summary.hidden && location.hash === "") summary.focus();
 })();
