@@ -155,24 +155,42 @@ def build_command(notes: Path, out: Path, proceedings: bool, pdf: bool, full: bo
               help="The output folder of a build.")
 @click.option("-h", "--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("-p", "--port", default=8001, show_default=True, type=int, help="Port to listen on.")
-def serve(out: Path, host: str, port: int):
-    """Serve the built library with Datasette, read-only, on localhost."""
-    import subprocess
+@click.option("--public-url", default=None,
+              help="The site's public address, behind a reverse proxy (e.g. https://esiti.example.org/)  "
+                   "[default: this local address, a preview]")
+@lang_option
+def serve(out: Path, host: str, port: int, public_url: str | None = None, lang: str | None = None):
+    """Serve the built library with Datasette, read-only, and keep serving
+    each new build of OUT as soon as it is published (no restart).
 
-    from .build import BuildLocked, locked, recover
+    One process: SIGTERM or Ctrl+C stops it, after the requests in flight
+    (exit status 143 or 130); a port in use is said in one line (exit 1).
+    """
+    from .common.text import text
+    from .live import PortInUse, listen, serve as serve_live, teller
 
+    lang = current_lang(lang)
     if not (out / "outcomes.db").exists():
-        raise click.ClickException(say("not_built", current_lang(), path=out / "outcomes.db"))
-    try:  # finish a publication that a killed build left half done
-        with locked(out, wait=False):
-            recover(out)
-    except BuildLocked:
-        pass  # a build is running: it will
-    command = [sys.executable, "-m", "datasette", "serve", str(out), "--host", host, "--port", str(port)]
+        raise click.ClickException(say("not_built", lang, path=out / "outcomes.db"))
+    try:
+        sock = listen(host, port)
+    except PortInUse:
+        _fail_text(text("serve.port_in_use", lang, host=host, port=port))
+    except OSError as error:
+        _fail_text(text("serve.cannot_listen", lang, host=host, port=port, detail=error.strerror or error))
     url = f"http://{host}:{port}/"
-    click.echo(url)
-    # Absolute links point at this preview, not at the public site.
-    sys.exit(subprocess.call(command, env={**os.environ, "OUTCOMES_PUBLIC_URL": url}))
+    # Absolute links point at this preview, unless told the public address.
+    os.environ["OUTCOMES_PUBLIC_URL"] = public_url or url
+    click.echo(text("serve.serving", lang, url=url, out=out))
+    try:
+        sys.exit(serve_live(out, sock, teller(lang)))
+    except KeyboardInterrupt:  # uvicorn stopped on Ctrl+C and raised it again, once stopped
+        sys.exit(130)
+
+
+def _fail_text(line: str) -> None:
+    click.echo(line, err=True)
+    sys.exit(1)
 
 
 # --- Intake: templates, JSON Schema, Word forms, registrations (outcomes.intake) ---------
