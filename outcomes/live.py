@@ -182,13 +182,26 @@ async def open_site(folder: Path, empty: Path) -> Site:
     site = Site(folder, datasette, datasette.app())
     try:
         await datasette.invoke_startup()
-        response = await datasette.client.get("/")
-        if response.status_code != 200:
-            raise RuntimeError(f"{folder}: the home page answered {response.status_code}")
+        await _check(datasette)
     except BaseException:
         site.close()
         raise
     return site
+
+
+async def _check(datasette) -> None:
+    """The database opens and holds what the build says it does: each
+    table's count in inspect-data.json, counted in one trip to a SQL thread."""
+    for name, info in (datasette.inspect_data or {}).items():
+        expected = {table: entry["count"] for table, entry in info.get("tables", {}).items()}
+
+        def count(conn):
+            return {table: conn.execute(f"select count(*) from [{table}]").fetchone()[0] for table in expected}
+
+        found = await datasette.get_database(name).execute_fn(count)
+        if found != expected:
+            wrong = sorted(table for table in expected if found[table] != expected[table])
+            raise RuntimeError(f"{info.get('file', name)}: {', '.join(wrong)} not as built")
 
 
 class Front:

@@ -1,0 +1,117 @@
+"""``outcomes serve`` as the office runs it: a real process on a local port,
+real builds published under it, real signals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+
+import httpx
+import pytest
+
+from desk_helpers import OFFICE_PASSWORD, OFFICE_USER
+from live_helpers import (
+    OUTCOMES_JSON, Server, library, listening, publish, summary, under_load, version_of, version_note,
+)
+
+
+def _seen_within(url: str, version: int, seconds: float) -> float:
+    """How long until the site answers with ``version`` (fails past ``seconds``)."""
+    began = time.monotonic()
+    while True:
+        found = version_of(httpx.get(url + OUTCOMES_JSON, timeout=10))
+        if found == version:
+            return time.monotonic() - began
+        assert time.monotonic() - began < seconds, f"still version {found} after {seconds} s"
+        time.sleep(0.05)
+
+
+def test_twenty_readers_while_the_office_publishes_ten_times(tmp_path):
+    load = under_load(tmp_path, readers=20, publications=10)
+    print(summary(load))
+    assert (load.failed, load.inconsistent, load.went_back) == ([], [], [])
+    assert len(load.visible_after) == 10 and max(load.visible_after) < 2.0, load.visible_after
+    assert load.requests > 200
+    assert list((tmp_path / "build" / ".live").iterdir()) == []  # each snapshot removed with its Datasette
+
+
+def test_a_build_that_cannot_be_served_leaves_the_previous_one(tmp_path):
+    notes, out = library(tmp_path), tmp_path / "build"
+    publish(notes, out, 1)
+    with Server(out, tmp_path / "serve.log") as server:
+        (notes / "convegno-2019" / "laboratorio.yaml").write_text(version_note(2) + "  - id: [rotto\n", "utf-8")
+        from outcomes.build import build
+
+        assert not build(notes, out).ok  # an invalid note: nothing published
+        broken = out / "not-a-database"
+        broken.write_bytes(b"garbage " * 1000)
+        os.replace(broken, out / "outcomes.db")  # someone copies a broken file in by hand
+        time.sleep(1.5)
+        assert version_of(httpx.get(server.url + OUTCOMES_JSON)) == 1
+        assert "la nuova pubblicazione non si può servire (DatabaseError: file is not a database): resta quella di prima" \
+            in server.log.read_text()
+        publish(notes, out, 3)  # the next good build is served
+        _seen_within(server.url, 3, 2.0)
+    assert list((out / ".live").iterdir()) == []
+
+
+@pytest.mark.parametrize("sig, status", [(signal.SIGTERM, -signal.SIGTERM), (signal.SIGINT, 130)])
+def test_a_signal_stops_the_one_process_and_frees_the_port(tmp_path, sig, status):
+    notes, out = library(tmp_path), tmp_path / "build"
+    publish(notes, out, 1)
+    server = Server(out, tmp_path / "serve.log").start()
+    children = subprocess.run(["ps", "--ppid", str(server.process.pid), "-o", "pid="], capture_output=True, text=True)
+    assert children.stdout.split() == []  # no Datasette child to outlive it
+    assert server.stop(sig) == status
+    assert not listening(server.port)
+    assert not any((out / ".live").iterdir())
+    assert server.log.read_text().splitlines()[0] == (
+        f"Sito su {server.url}/ (da {out}; ogni nuova pubblicazione è servita da sé)")
+
+
+def test_a_port_in_use_is_said_in_one_line(tmp_path):
+    notes, out = library(tmp_path), tmp_path / "build"
+    publish(notes, out, 1)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "outcomes.cli", "serve", "--out", str(out), "--port", str(port)],
+                                capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (f"127.0.0.1:{port} è già in uso da un altro programma: scegli un'altra porta con --port\n")
+
+
+def test_accept_and_publish_on_the_desk_reach_the_running_site(tmp_path, monkeypatch):
+    """The office's path, no shell command: a facilitator submits, the office
+    accepts and presses Pubblica, and the running site shows the outcome."""
+    from test_desk import VALID_FORM, Client
+
+    from outcomes.desk import state
+    from outcomes.desk.app import invite_link, make_datasette
+
+    monkeypatch.delenv("OUTCOMES_DESK_SECRET", raising=False)
+    notes, out = library(tmp_path), tmp_path / "build"
+    publish(notes, out, 1)
+    desk = make_datasette(notes, tmp_path / "data", out)
+    conn = state.connect(tmp_path / "data" / state.DATABASE)
+    state.set_user(conn, OFFICE_USER, OFFICE_PASSWORD)
+    invite = state.add_invite(conn, "convegno-2019", "laboratorio-b", 30)
+    link = urllib.parse.urlparse(invite_link(desk, invite, "http://desk.example")).path
+    with Server(out, tmp_path / "serve.log") as server:
+        facilitator, office = Client(desk), Client(desk)
+        facilitator.post(link, [*VALID_FORM, ("base", "0"), ("action", "submit")])
+        assert office.post("/office/login", [("username", OFFICE_USER), ("password", OFFICE_PASSWORD)]).status_code == 302
+        review = "/office/convegno-2019/laboratorio-b"
+        assert office.post(review, [("action", "accept"), ("base", "1")], token_from=review).status_code == 200
+        published = office.post("/office/publish", [], token_from="/office")
+        assert published.status_code == 200 and "Pubblicato in" in published.text
+        began = time.monotonic()
+        while "Coinvolgere le diaspore" not in httpx.get(server.url + "/outcomes/outcomes.json?_col=title").text:
+            assert time.monotonic() - began < 2.0, server.log.read_text()
+            time.sleep(0.05)
