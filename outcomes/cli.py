@@ -136,9 +136,12 @@ def run_build(notes: Path, out: Path, lang: str | None, proceedings: bool = True
 @proceedings_option
 @pdf_option
 @full_option
+@click.option("--deploy", is_flag=True,
+              help="After a good build, run the deploy command in $OUTCOMES_DEPLOY (e.g. an rsync to the web host).")
 @lang_option
 @writes_files
-def build_command(notes: Path, out: Path, proceedings: bool, pdf: bool, full: bool, lang: str | None):
+def build_command(notes: Path, out: Path, proceedings: bool, pdf: bool, full: bool, lang: str | None,
+                  deploy: bool = False):
     """Check every note, then build the database, the site and the proceedings.
 
     Outputs are written to a staging folder and replace the previous ones
@@ -147,7 +150,35 @@ def build_command(notes: Path, out: Path, proceedings: bool, pdf: bool, full: bo
     the notes that changed are read again (the same rows and search index as
     a full build, not the same bytes; --full forces one).
     """
+    if deploy:
+        _deploy_command(lang)  # before building: a missing command is said at once
     run_build(notes, out, lang, proceedings=proceedings, full=full, pdf=pdf)
+    if deploy:
+        run_deploy(out, current_lang(lang))
+
+
+def _deploy_command(lang: str | None) -> str:
+    from . import deploy
+    from .common.text import text
+
+    command = deploy.configured()
+    if command is None:
+        _fail_text(text("deploy.none", current_lang(lang)))
+    return command
+
+
+def run_deploy(out: Path, lang: str) -> None:
+    """The configured deploy command, its output shown as it comes; exit 1
+    if it fails (the build stays published)."""
+    from . import deploy
+    from .common.text import text
+
+    command = _deploy_command(lang)
+    click.echo(text("deploy.running", lang, command=command))
+    deployed = deploy.run(out, command, lang, echo=click.echo)
+    if not deployed.ok:
+        _fail_text(deployed.summary(out, lang))
+    click.echo(deployed.summary(out, lang))
 
 
 @cli.command()

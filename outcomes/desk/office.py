@@ -12,7 +12,7 @@ from pathlib import Path
 from datasette.utils import baseconv
 from datasette.utils.asgi import Response
 
-from .. import load, vocab
+from .. import deploy, load, vocab
 from ..common.files import digest, write_atomic
 from ..common.markdown import markdown_html
 from ..messages import errors, message, summary
@@ -241,11 +241,28 @@ async def office_publish(datasette, request):
     await _posted(datasette, request)
     async with desk.publishing:
         result = await asyncio.get_running_loop().run_in_executor(None, lambda: build(desk.notes_dir, desk.out_dir))
+        deployed = await _deploy(desk) if result.ok else None
     if result.ok:
         text = message("published", "it", out=desk.out_dir, summary=summary(result.counts, "it"))
     else:
         text = message("notes_invalid", "it", errors=errors(result.problems, "it"), out=desk.out_dir)
     lines = [p.format("it") for p in sorted(result.problems, key=lambda p: (p.path, p.line, p.column))]
+    ok = result.ok and (deployed is None or deployed.ok)
+    if deployed is not None:
+        text += " " + deployed.summary(desk.out_dir, "it")
+        lines += deployed.lines[-deploy.LINES_SHOWN:]
     return await _render(datasette, request, "desk_message.html", {
-        "title": "Pubblicazione", "text": text, "lines": lines, "ok": result.ok, "back": "/office"},
-        status=200 if result.ok else 422)
+        "title": "Pubblicazione", "text": text, "lines": lines, "ok": ok, "back": "/office"},
+        status=200 if ok else 422 if not result.ok else 502)
+
+
+async def _deploy(desk: Desk):
+    """The configured deploy command after a good build (None if there is
+    none), its output logged on the server's standard error too."""
+    import sys
+
+    command = deploy.configured()
+    if command is None:
+        return None
+    return await asyncio.get_running_loop().run_in_executor(
+        None, lambda: deploy.run(desk.out_dir, command, "it", echo=lambda line: print(line, file=sys.stderr)))
