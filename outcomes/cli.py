@@ -616,9 +616,12 @@ def desk_serve(notes: Path, data: Path, out: Path, host: str, port: int):
 
     from .desk.app import make_datasette
 
+    from .desk.backup import serving
+
     datasette = make_datasette(notes, data, out)
     click.echo(say("desk_serving", current_lang(), url=f"http://{host}:{port}/", notes=notes, data=data))
-    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", proxy_headers=True)
+    with serving(data):  # a restore waits for the desk to stop
+        uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", proxy_headers=True)
 
 
 @desk.command(name="invite")
@@ -685,6 +688,53 @@ def desk_user(username: str, data: Path, password: str, lang: str | None):
     state.set_user(conn, username, password)
     conn.close()
     click.echo(say("desk_user_saved", lang, username=username))
+
+
+@desk.command(name="backup")
+@data_option
+@click.option("--to", "to_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder of the copies, best on another disk  [default: DATA/backups]")
+@click.option("--keep", default=30, show_default=True, type=click.IntRange(1), help="How many copies to keep.")
+@lang_option
+def desk_backup(data: Path, to_dir: Path | None, keep: int, lang: str | None):
+    """Copy the desk's state (DATA/desk.db: every draft, revision and
+    decision) into TO/desk-<UTC time>.db while the desk runs, check the copy
+    (integrity_check) and keep the last --keep copies."""
+    from .common.text import text
+    from .desk import backup
+
+    lang = current_lang(lang)
+    if not (data / "desk.db").is_file():
+        _fail_text(text("desk.backup_missing", lang, path=data / "desk.db"))
+    made = backup.backup(data, to_dir or data / "backups", keep)
+    click.echo(text("desk.backup_written", lang, source=data / "desk.db", path=made.path,
+                    revisions=text("desk.backup_revisions", lang, count=made.revisions), seconds=f"{made.seconds:.2f}"))
+    if made.removed:
+        click.echo(text("desk.backup_removed", lang, count=len(made.removed),
+                        names=", ".join(path.name for path in made.removed)))
+
+
+@desk.command(name="restore")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@data_option
+@lang_option
+def desk_restore(file: Path, data: Path, lang: str | None):
+    """Put a copy made by "outcomes desk backup" in place of DATA/desk.db.
+    The desk must be stopped; the copy is checked first (integrity_check);
+    the state it replaces is kept beside it (desk.db.before-restore-...)."""
+    from .common.text import text
+    from .desk import backup
+
+    lang = current_lang(lang)
+    try:
+        restored, aside = backup.restore(file, data)
+    except backup.NotADesk as error:
+        _fail_text(text("desk.restore_bad", lang, path=file, detail=error))
+    except backup.DeskRunning:
+        _fail_text(text("desk.restore_running", lang, data=data))
+    click.echo(text("desk.restore_done", lang, data=data, path=file, aside=aside.name,
+                    revisions=text("desk.backup_revisions", lang, count=restored.revisions),
+                    invites=text("desk.restore_invites", lang, count=restored.invites)))
 
 
 if __name__ == "__main__":
