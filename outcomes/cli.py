@@ -609,7 +609,10 @@ def desk():
 @click.option("-h", "--host", default="127.0.0.1", show_default=True,
               help="Address to listen on: keep 127.0.0.1 behind a reverse proxy that adds HTTPS.")
 @click.option("-p", "--port", default=DESK_PORT, show_default=True, type=int, help="Port to listen on.")
-def desk_serve(notes: Path, data: Path, out: Path, host: str, port: int):
+@click.option("--trusted-proxy", default=None, metavar="ADDRESSES",
+              help="The reverse proxy's addresses (comma-separated, or networks): only from these are "
+                   "X-Forwarded-For and X-Forwarded-Proto believed  [default: $FORWARDED_ALLOW_IPS, else 127.0.0.1]")
+def desk_serve(notes: Path, data: Path, out: Path, host: str, port: int, trusted_proxy: str | None = None):
     """Serve the desk. Its signing secret is $OUTCOMES_DESK_SECRET or DATA/secret
     (created on first run, readable by its owner only)."""
     import uvicorn
@@ -621,7 +624,8 @@ def desk_serve(notes: Path, data: Path, out: Path, host: str, port: int):
     datasette = make_datasette(notes, data, out)
     click.echo(say("desk_serving", current_lang(), url=f"http://{host}:{port}/", notes=notes, data=data))
     with serving(data):  # a restore waits for the desk to stop
-        uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", proxy_headers=True)
+        uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", proxy_headers=True,
+                    forwarded_allow_ips=trusted_proxy)
 
 
 @desk.command(name="invite")
