@@ -350,3 +350,12 @@ def serve(out_dir: Path, sock: socket.socket, say: Callable[..., None], access_l
     return 0 if server.started else 1
 
 
+
+
+def application() -> Front:
+    """The same front for an ASGI server of one's own (uvicorn, gunicorn
+    with uvicorn workers, hypercorn): ``OUTCOMES_BUILD=build uvicorn
+    --factory outcomes.live:application``. Its messages go to stderr in
+    ``$OUTCOMES_LANG``."""
+    lang = (os.environ.get("OUTCOMES_LANG") or "it").lower()[:2]
+    return Front(Path(os.environ.get("OUTCOMES_BUILD", "build")), teller(lang))

@@ -115,3 +115,38 @@ def test_accept_and_publish_on_the_desk_reach_the_running_site(tmp_path, monkeyp
         while "Coinvolgere le diaspore" not in httpx.get(server.url + "/outcomes/outcomes.json?_col=title").text:
             assert time.monotonic() - began < 2.0, server.log.read_text()
             time.sleep(0.05)
+
+
+def test_the_front_under_an_asgi_server_of_ones_own(tmp_path):
+    """uvicorn --factory outcomes.live:application serves each new build too."""
+    from helpers import free_port
+
+    notes, out = library(tmp_path), tmp_path / "build"
+    publish(notes, out, 1)
+    port = free_port()
+    with open(tmp_path / "uvicorn.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "outcomes.live:application", "--port", str(port)],
+            env={**os.environ, "OUTCOMES_BUILD": str(out), "OUTCOMES_LANG": "en"}, stdout=log, stderr=log)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait(url, process)
+        _seen_within(url, 1, 2.0)
+        publish(notes, out, 2)
+        _seen_within(url, 2, 2.0)
+    finally:
+        process.terminate()
+        process.wait(timeout=40)
+    assert not listening(port)
+    assert " build served: " in (tmp_path / "uvicorn.log").read_text()
+
+
+def _wait(url: str, process: subprocess.Popen) -> None:
+    for _ in range(600):
+        assert process.poll() is None, "uvicorn exited"
+        try:
+            httpx.get(url + "/", timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer")
