@@ -13,9 +13,10 @@ it renames new ones over them, so the links keep the snapshot's bytes while
 ``Front`` is the ASGI application the one server process runs. It holds one
 Datasette per snapshot: every request is handed whole to the current one,
 and a watcher looks at the build's marker (``.build-state.json``, written
-last) four times a second. When it changes, a new snapshot is taken, a new
-Datasette is started on it and asked for its home page; only if that
-answers does it become current. Requests already running finish on the old
+last) ten times a second. When it changes, a new snapshot is taken, a new
+Datasette is started on it, its tables are counted against what the build
+recorded (``inspect-data.json``) and a few pages asked (its caches warmed,
+for at most half a second); only a Datasette that passes becomes current. Requests already running finish on the old
 one, which is closed and its snapshot removed once the last of them ends.
 No connection is closed and no request fails; every response comes from one
 build (its counts, facets, feed and proceedings downloads together). A build
@@ -41,7 +42,7 @@ from . import build as builder
 
 LIVE_DIR = ".live"  # in the build folder: the snapshots being served, one folder per server process
 MARKERS = (builder.STATE_FILE, builder.DATABASE, "inspect-data.json")
-POLL_SECONDS = 0.25
+POLL_SECONDS = 0.1
 
 
 # --- Snapshots ---------------------------------------------------------------------------
@@ -186,7 +187,26 @@ async def open_site(folder: Path, empty: Path) -> Site:
     except BaseException:
         site.close()
         raise
+    await _warm_up(datasette)
     return site
+
+
+# Pages asked of a new Datasette before it is served: its first pages compile
+# its templates and read the lookup tables (its caches are its own), which
+# takes a second on a busy machine, and twenty readers arriving at once on a
+# cold one could run a query past the SQL time limit.
+WARM_UP = ("/", "/{db}/outcomes?_size=1", "/{db}/outcomes.json?_size=1&_facet=type")
+WARM_UP_SECONDS = 0.5  # then it is served anyway, the rest going on beside the readers
+
+
+async def _warm_up(datasette) -> None:
+    from .site import DATABASE_NAME
+
+    async def get(path: str) -> None:
+        with contextlib.suppress(Exception):
+            await datasette.client.get(path.format(db=DATABASE_NAME))
+
+    await asyncio.wait([asyncio.ensure_future(get(path)) for path in WARM_UP], timeout=WARM_UP_SECONDS)
 
 
 async def _check(datasette) -> None:
