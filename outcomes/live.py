@@ -16,8 +16,9 @@ and a watcher looks at the build's marker (``.build-state.json``, written
 last) ten times a second. When it changes, a new snapshot is taken, a new
 Datasette is started on it, its tables are counted against what the build
 recorded (``inspect-data.json``) and a few pages asked (its caches warmed,
-for at most half a second); only a Datasette that passes becomes current. Requests already running finish on the old
-one, which is closed and its snapshot removed once the last of them ends.
+for at most half a second); only a Datasette that passes becomes current.
+Requests already running finish on the old one, which is closed and its
+snapshot removed once the last of them ends.
 No connection is closed and no request fails; every response comes from one
 build (its counts, facets, feed and proceedings downloads together). A build
 that fails publishes nothing, so nothing changes; one that cannot be served

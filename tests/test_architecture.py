@@ -30,7 +30,8 @@ ROOMS = {
     "proceedings": (["outcomes.proceedings", "outcomes.wordml", "outcomes.pdf"],
                     ["common", "vocab", "messages", "models", "load"]),
     "site": (["outcomes.site"], ["common", "vocab", "messages", "models", "load"]),
-    "build": (["outcomes.build"], ["common", "vocab", "messages", "models", "load",
+    # The build, and what publishing it does next: serve it live (live.py), send it elsewhere (deploy.py).
+    "build": (["outcomes.build", "outcomes.live", "outcomes.deploy"], ["common", "vocab", "messages", "models", "load",
                                    "store", "intake", "proceedings", "site"]),
     "desk": (["outcomes.desk"], ["common", "vocab", "messages", "models", "load",
                                  "store", "intake", "proceedings", "site", "build"]),
