@@ -39,10 +39,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import build as builder
+from datasette import hookimpl
 
+LIVE_VARIABLE = "OUTCOMES_LIVE"  # =1: `datasette build/` follows each build too (asgi_wrapper below)
+INNER = "_outcomes_live_inner"  # set on the Datasettes a front makes
 LIVE_DIR = ".live"  # in the build folder: the snapshots being served, one folder per server process
-MARKERS = (builder.STATE_FILE, builder.DATABASE, "inspect-data.json")
+# What a build replaces when it publishes (build.STATE_FILE, written last, and
+# build.DATABASE): named here so that a Datasette loading this plugin does not
+# import the build.
+MARKERS = (".build-state.json", "outcomes.db", "inspect-data.json")
 POLL_SECONDS = 0.1
 
 
@@ -71,6 +76,8 @@ def _published(path: Path) -> bool:
 def snapshot(out_dir: Path, into: Path) -> Path | None:
     """Link the published build into the new folder ``into``; None while a
     build holds the lock (try again) or when there is no build yet."""
+    from . import build as builder
+
     try:
         with builder.locked(out_dir, wait=False):
             builder.recover(out_dir)
@@ -181,6 +188,7 @@ async def open_site(folder: Path, empty: Path) -> Site:
     loop = asyncio.get_running_loop()
     plugins = _plugins_dir(folder, empty)
     datasette = await loop.run_in_executor(None, lambda: Datasette([], config_dir=folder, plugins_dir=plugins))
+    setattr(datasette, INNER, True)  # its app() is Datasette's own, not another front
     site = Site(folder, datasette, datasette.app())
     try:
         await datasette.invoke_startup()
@@ -373,10 +381,27 @@ def serve(out_dir: Path, sock: socket.socket, say: Callable[..., None], access_l
 
 
 
+@hookimpl(trylast=True)
+def asgi_wrapper(datasette):
+    """``OUTCOMES_LIVE=1 datasette serve build/``: Datasette's own command
+    follows each build too (this module is a Datasette plugin, by the
+    package's entry point). The outermost wrapper hands every request to a
+    front on the configuration directory; the Datasette the command started
+    only holds the socket. Without the variable, or on a front's own
+    Datasettes, it changes nothing."""
+    if os.environ.get(LIVE_VARIABLE) != "1" or getattr(datasette, INNER, False) or not datasette.config_dir:
+        return lambda app: app
+    front = Front(Path(datasette.config_dir), teller(_language()))
+    return lambda app: front
+
+
+def _language() -> str:
+    return (os.environ.get("OUTCOMES_LANG") or "it").lower()[:2]
+
+
 def application() -> Front:
     """The same front for an ASGI server of one's own (uvicorn, gunicorn
     with uvicorn workers, hypercorn): ``OUTCOMES_BUILD=build uvicorn
     --factory outcomes.live:application``. Its messages go to stderr in
     ``$OUTCOMES_LANG``."""
-    lang = (os.environ.get("OUTCOMES_LANG") or "it").lower()[:2]
-    return Front(Path(os.environ.get("OUTCOMES_BUILD", "build")), teller(lang))
+    return Front(Path(os.environ.get("OUTCOMES_BUILD", "build")), teller(_language()))

@@ -150,3 +150,38 @@ def _wait(url: str, process: subprocess.Popen) -> None:
         except httpx.HTTPError:
             time.sleep(0.1)
     raise AssertionError(f"{url} did not answer")
+
+
+def test_datasette_serve_follows_each_build_with_outcomes_live(tmp_path):
+    """OUTCOMES_LIVE=1 datasette serve build/: Datasette's own command, with
+    this package's plugin (its entry point, declared in pyproject.toml,
+    registered here as an installation registers it)."""
+    import tomllib
+
+    from conftest import ROOT
+    from helpers import free_port
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["datasette"]
+    assert declared == {"outcomes_live": "outcomes.live"}
+    notes, out = library(tmp_path), tmp_path / "build"
+    publish(notes, out, 1)
+    port = free_port()
+    script = ("from datasette.plugins import pm\nimport outcomes.live as live\n"
+              "pm.is_registered(live) or pm.register(live, 'outcomes_live')\n"
+              "from datasette.cli import cli\ncli()\n")
+    with open(tmp_path / "datasette.log", "wb") as log:
+        process = subprocess.Popen([sys.executable, "-c", script, "serve", str(out), "--port", str(port)],
+                                   env={**os.environ, "OUTCOMES_LIVE": "1"}, stdout=log, stderr=log)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait(url, process)
+        _seen_within(url, 1, 2.0)
+        publish(notes, out, 2)
+        _seen_within(url, 2, 2.0)
+        assert len(list((out / ".live").iterdir())) == 1
+    finally:
+        process.terminate()
+        process.wait(timeout=40)
+    assert not listening(port)
+    assert list((out / ".live").iterdir()) == []
+    assert "pubblicazione servita" in (tmp_path / "datasette.log").read_text()
