@@ -35,7 +35,7 @@ import shutil
 import socket
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -137,7 +137,6 @@ class Site:
     app: Callable
     active: int = 0
     retired: bool = False
-    started: float = field(default_factory=time.monotonic)
 
     def close(self) -> None:
         """Its SQL threads stopped, its connections closed, its snapshot removed."""

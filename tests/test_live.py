@@ -185,3 +185,17 @@ def test_datasette_serve_follows_each_build_with_outcomes_live(tmp_path):
     assert not listening(port)
     assert list((out / ".live").iterdir()) == []
     assert "pubblicazione servita" in (tmp_path / "datasette.log").read_text()
+
+
+def test_a_killed_server_leaves_snapshots_the_next_one_removes(tmp_path):
+    from outcomes import build, live
+
+    assert live.MARKERS[:2] == (build.STATE_FILE, build.DATABASE)  # what the build replaces, last the state
+    notes, out = library(tmp_path), tmp_path / "build"
+    publish(notes, out, 1)
+    killed = Server(out, tmp_path / "serve.log").start()
+    assert killed.stop(signal.SIGKILL) == -signal.SIGKILL
+    assert [p.name for p in (out / ".live").iterdir()] == [str(killed.process.pid)]
+    with Server(out, tmp_path / "serve.log") as again:
+        assert [p.name for p in (out / ".live").iterdir()] == [str(again.process.pid)]
+        assert version_of(httpx.get(again.url + OUTCOMES_JSON)) == 1
