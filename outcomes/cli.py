@@ -618,7 +618,6 @@ def desk_serve(notes: Path, data: Path, out: Path, host: str, port: int, trusted
     import uvicorn
 
     from .desk.app import make_datasette
-
     from .desk.backup import serving
 
     datasette = make_datasette(notes, data, out)

@@ -273,9 +273,12 @@ class Front:
                 return
 
     async def start(self) -> None:
+        """Serve the published build: after the build running now, if one is."""
         sweep(self.out_dir)
-        if not await self.refresh():
-            raise RuntimeError(f"{self.out_dir}: no build to serve")
+        while not await self.refresh():
+            if not (self.out_dir / MARKERS[1]).is_file():
+                raise RuntimeError(f"{self.out_dir}: no build to serve")
+            await asyncio.sleep(self.poll)
         self.watcher = asyncio.create_task(self.watch())
 
     async def stop(self) -> None:

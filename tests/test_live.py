@@ -199,3 +199,23 @@ def test_a_killed_server_leaves_snapshots_the_next_one_removes(tmp_path):
     with Server(out, tmp_path / "serve.log") as again:
         assert [p.name for p in (out / ".live").iterdir()] == [str(again.process.pid)]
         assert version_of(httpx.get(again.url + OUTCOMES_JSON)) == 1
+
+
+def test_started_during_a_build_it_serves_once_the_build_is_published(tmp_path):
+    from outcomes.build import locked
+
+    notes, out = library(tmp_path), tmp_path / "build"
+    publish(notes, out, 1)
+    server = Server(out, tmp_path / "serve.log")
+    with locked(out):  # a build holds the folder while the server starts
+        with open(server.log, "ab") as log:
+            server.process = subprocess.Popen(
+                [sys.executable, "-m", "outcomes.cli", "serve", "--out", str(out), "--port", str(server.port)],
+                stdout=log, stderr=log)
+        time.sleep(3)
+        assert server.process.poll() is None and not (out / ".live" / str(server.process.pid)).exists()
+    try:
+        _wait(server.url, server.process)
+        assert version_of(httpx.get(server.url + OUTCOMES_JSON)) == 1
+    finally:
+        assert server.stop() == -signal.SIGTERM
