@@ -37,7 +37,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from datasette import hookimpl
 
@@ -151,24 +151,31 @@ class Site:
 _loaded_plugins: dict[str, str] = {}  # plugin file name -> digest of the code this process runs
 
 
-def _plugins_dir(folder: Path, empty: Path) -> str:
-    """The snapshot's ``plugins/``, the first time; then an empty folder.
+def _plugins_dir(folder: Path, own: Path) -> str:
+    """The folder the snapshot's Datasette loads its plugins from.
 
     Datasette registers a plugins folder's modules once per process, by file
     name, and only executes them again for the next instance (a quarter of a
     second, for nothing): every build's Datasette runs the code loaded
-    first. A build made by another version of the code says so; serving it
+    first. So the first snapshot's ``plugins/`` is linked into the server's
+    own folder (``own/plugins``: the hooks put their folder on ``sys.path``,
+    and it must outlive that snapshot), and later Datasettes get an empty
+    one. A build made by another version of the code says so; serving it
     with its own plugin takes a restart."""
     import hashlib
 
-    found = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in (folder / "plugins").glob("*.py")}
+    plugins = folder / "plugins"  # the hooks module and the parts and copies beside it
+    found = {path.relative_to(plugins).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+             for path in sorted(plugins.rglob("*")) if path.is_file() and "__pycache__" not in path.parts}
     if not _loaded_plugins:
+        shutil.rmtree(own / "plugins", ignore_errors=True)
+        _link_tree(plugins, own / "plugins")
         _loaded_plugins.update(found)
-        return str(folder / "plugins")
+        return str(own / "plugins")
     if found != _loaded_plugins:
         raise PluginChanged(sorted(set(found.items()) ^ set(_loaded_plugins.items()))[0][0])
-    empty.mkdir(parents=True, exist_ok=True)
-    return str(empty)
+    (own / "no-plugins").mkdir(parents=True, exist_ok=True)
+    return str(own / "no-plugins")
 
 
 class PluginChanged(Exception):
@@ -178,14 +185,14 @@ class PluginChanged(Exception):
         return f"plugins/{self.args[0]} changed: restart the server to run it"
 
 
-async def open_site(folder: Path, empty: Path) -> Site:
+async def open_site(folder: Path, own: Path) -> Site:
     """A Datasette on ``folder`` (a configuration directory, as ``datasette
     build/`` would open it), started and checked: its home page must answer.
     It is made in a thread: the requests being served go on meanwhile."""
     from datasette.app import Datasette
 
     loop = asyncio.get_running_loop()
-    plugins = _plugins_dir(folder, empty)
+    plugins = _plugins_dir(folder, own)
     datasette = await loop.run_in_executor(None, lambda: Datasette([], config_dir=folder, plugins_dir=plugins))
     setattr(datasette, INNER, True)  # its app() is Datasette's own, not another front
     site = Site(folder, datasette, datasette.app())
@@ -223,8 +230,8 @@ async def _check(datasette) -> None:
     for name, info in (datasette.inspect_data or {}).items():
         expected = {table: entry["count"] for table, entry in info.get("tables", {}).items()}
 
-        def count(conn):
-            return {table: conn.execute(f"select count(*) from [{table}]").fetchone()[0] for table in expected}
+        def count(conn, tables=tuple(expected)):
+            return {table: conn.execute(f"select count(*) from [{table}]").fetchone()[0] for table in tables}
 
         found = await datasette.get_database(name).execute_fn(count)
         if found != expected:
@@ -311,7 +318,7 @@ class Front:
             return self.site is not None
         began = time.monotonic()
         try:
-            site = await open_site(taken, self.folder / "no-plugins")
+            site = await open_site(taken, self.folder)
         except BaseException:
             shutil.rmtree(taken, ignore_errors=True)
             raise

@@ -12,7 +12,6 @@ import sqlite3
 import time
 
 import httpx
-import pytest
 
 from conftest import ROOT, need_program
 from desk_helpers import OFFICE_PASSWORD, OFFICE_USER, desk_server

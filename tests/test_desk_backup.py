@@ -43,7 +43,7 @@ def test_backups_during_twenty_saving_facilitators_and_a_restore(tmp_path):
     copies = tmp_path / "copie"
     with desk_server(tmp_path, free_port()) as desk:
         links = [invite(desk, f"laboratorio-{n}") for n in range(PEOPLE)]
-        start, saving = threading.Barrier(PEOPLE + 1), threading.Event()
+        start = threading.Barrier(PEOPLE + 1)
 
         def facilitator(n: int) -> list[int]:
             client, token = _open(links[n])

@@ -93,7 +93,8 @@ def test_accept_and_publish_on_the_desk_reach_the_running_site(tmp_path, monkeyp
     from test_desk import VALID_FORM, Client
 
     from outcomes.desk import state
-    from outcomes.desk.app import invite_link, make_datasette
+    from outcomes.desk.app import make_datasette
+    from outcomes.desk.facilitator import invite_link
 
     monkeypatch.delenv("OUTCOMES_DESK_SECRET", raising=False)
     notes, out = library(tmp_path), tmp_path / "build"

@@ -24,7 +24,7 @@ import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from . import state
 
@@ -119,7 +119,7 @@ def backup(data_dir: Path, to_dir: Path, keep: int = DEFAULT_KEEP) -> Copy:
     if not source_path.is_file():
         raise FileNotFoundError(errno.ENOENT, "no desk", str(source_path))
     to_dir.mkdir(parents=True, exist_ok=True)
-    target = _name(to_dir, dt.datetime.now(dt.timezone.utc))
+    target = _name(to_dir, dt.datetime.now(dt.UTC))
     partial = target.with_name(target.name + ".part")
     source = sqlite3.connect(str(source_path), timeout=30)
     try:
@@ -153,7 +153,7 @@ def restore(path: Path, data_dir: Path) -> tuple[Copy, Path]:
     revisions, invites = check(path)
     with stopped(data_dir):
         current = data_dir / state.DATABASE
-        aside = current.with_name(f"{state.DATABASE}.before-restore-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}")
+        aside = current.with_name(f"{state.DATABASE}.before-restore-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}")
         partial = current.with_name(state.DATABASE + ".restoring")
         shutil.copyfile(path, partial)
         with open(partial, "rb") as handle:
