@@ -711,7 +711,7 @@ def desk_backup(data: Path, to_dir: Path | None, keep: int, lang: str | None):
         _fail_text(text("desk.backup_missing", lang, path=data / "desk.db"))
     made = backup.backup(data, to_dir or data / "backups", keep)
     click.echo(text("desk.backup_written", lang, source=data / "desk.db", path=made.path,
-                    revisions=text("desk.backup_revisions", lang, count=made.revisions), seconds=f"{made.seconds:.2f}"))
+                    versions=text("desk.backup_versions", lang, count=made.revisions), seconds=f"{made.seconds:.2f}"))
     if made.removed:
         click.echo(text("desk.backup_removed", lang, count=len(made.removed),
                         names=", ".join(path.name for path in made.removed)))
@@ -736,8 +736,8 @@ def desk_restore(file: Path, data: Path, lang: str | None):
     except backup.DeskRunning:
         _fail_text(text("desk.restore_running", lang, data=data))
     click.echo(text("desk.restore_done", lang, data=data, path=file, aside=aside.name,
-                    revisions=text("desk.backup_revisions", lang, count=restored.revisions),
-                    invites=text("desk.restore_invites", lang, count=restored.invites)))
+                    versions=text("desk.backup_versions", lang, count=restored.revisions),
+                    invitations=text("desk.restore_invitations", lang, count=restored.invites)))
 
 
 if __name__ == "__main__":

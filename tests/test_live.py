@@ -118,61 +118,17 @@ def test_accept_and_publish_on_the_desk_reach_the_running_site(tmp_path, monkeyp
             time.sleep(0.05)
 
 
-def test_the_front_under_an_asgi_server_of_ones_own(tmp_path):
-    """uvicorn --factory outcomes.live:application serves each new build too."""
+def _follows_two_builds(tmp_path, arguments: list[str], env: dict[str, str]) -> str:
+    """Run a server (``python ARGUMENTS --port N``) on a build, publish
+    another, see each within 2 s, stop it with SIGTERM: its output."""
     from helpers import free_port
 
     notes, out = library(tmp_path), tmp_path / "build"
     publish(notes, out, 1)
     port = free_port()
-    with open(tmp_path / "uvicorn.log", "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "outcomes.live:application", "--port", str(port)],
-            env={**os.environ, "OUTCOMES_BUILD": str(out), "OUTCOMES_LANG": "en"}, stdout=log, stderr=log)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait(url, process)
-        _seen_within(url, 1, 2.0)
-        publish(notes, out, 2)
-        _seen_within(url, 2, 2.0)
-    finally:
-        process.terminate()
-        process.wait(timeout=40)
-    assert not listening(port)
-    assert " build served: " in (tmp_path / "uvicorn.log").read_text()
-
-
-def _wait(url: str, process: subprocess.Popen) -> None:
-    for _ in range(600):
-        assert process.poll() is None, "uvicorn exited"
-        try:
-            httpx.get(url + "/", timeout=2)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not answer")
-
-
-def test_datasette_serve_follows_each_build_with_outcomes_live(tmp_path):
-    """OUTCOMES_LIVE=1 datasette serve build/: Datasette's own command, with
-    this package's plugin (its entry point, declared in pyproject.toml,
-    registered here as an installation registers it)."""
-    import tomllib
-
-    from conftest import ROOT
-    from helpers import free_port
-
-    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["datasette"]
-    assert declared == {"outcomes_live": "outcomes.live"}
-    notes, out = library(tmp_path), tmp_path / "build"
-    publish(notes, out, 1)
-    port = free_port()
-    script = ("from datasette.plugins import pm\nimport outcomes.live as live\n"
-              "pm.is_registered(live) or pm.register(live, 'outcomes_live')\n"
-              "from datasette.cli import cli\ncli()\n")
-    with open(tmp_path / "datasette.log", "wb") as log:
-        process = subprocess.Popen([sys.executable, "-c", script, "serve", str(out), "--port", str(port)],
-                                   env={**os.environ, "OUTCOMES_LIVE": "1"}, stdout=log, stderr=log)
+    with open(tmp_path / "server.log", "wb") as log:
+        process = subprocess.Popen([sys.executable, *arguments, "--port", str(port)], env={**os.environ, **env},
+                                   stdout=log, stderr=log)
     try:
         url = f"http://127.0.0.1:{port}"
         _wait(url, process)
@@ -185,7 +141,42 @@ def test_datasette_serve_follows_each_build_with_outcomes_live(tmp_path):
         process.wait(timeout=40)
     assert not listening(port)
     assert list((out / ".live").iterdir()) == []
-    assert "pubblicazione servita" in (tmp_path / "datasette.log").read_text()
+    return (tmp_path / "server.log").read_text()
+
+
+def _wait(url: str, process: subprocess.Popen) -> None:
+    for _ in range(600):
+        assert process.poll() is None, "the server exited"
+        try:
+            httpx.get(url + "/", timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer")
+
+
+def test_the_front_under_an_asgi_server_of_ones_own(tmp_path):
+    """uvicorn --factory outcomes.live:application serves each new build too."""
+    said = _follows_two_builds(tmp_path, ["-m", "uvicorn", "--factory", "outcomes.live:application"],
+                               {"OUTCOMES_BUILD": str(tmp_path / "build"), "OUTCOMES_LANG": "en"})
+    assert " build served: " in said
+
+
+def test_datasette_serve_follows_each_build_with_outcomes_live(tmp_path):
+    """OUTCOMES_LIVE=1 datasette serve build/: Datasette's own command, with
+    this package's plugin (its entry point, declared in pyproject.toml,
+    registered here as an installation registers it)."""
+    import tomllib
+
+    from conftest import ROOT
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["datasette"]
+    assert declared == {"outcomes_live": "outcomes.live"}
+    script = ("from datasette.plugins import pm\nimport outcomes.live as live\n"
+              "pm.is_registered(live) or pm.register(live, 'outcomes_live')\n"
+              "from datasette.cli import cli\ncli()\n")
+    said = _follows_two_builds(tmp_path, ["-c", script, "serve", str(tmp_path / "build")], {"OUTCOMES_LIVE": "1"})
+    assert "pubblicazione servita" in said
 
 
 def test_a_killed_server_leaves_snapshots_the_next_one_removes(tmp_path):
