@@ -708,12 +708,12 @@ def desk_backup(data: Path, to_dir: Path | None, keep: int, lang: str | None):
 
     lang = current_lang(lang)
     if not (data / "desk.db").is_file():
-        _fail_text(text("desk.backup_missing", lang, path=data / "desk.db"))
+        _fail_text(text("backup.missing", lang, path=data / "desk.db"))
     made = backup.backup(data, to_dir or data / "backups", keep)
-    click.echo(text("desk.backup_written", lang, source=data / "desk.db", path=made.path,
-                    versions=text("desk.backup_versions", lang, count=made.revisions), seconds=f"{made.seconds:.2f}"))
+    click.echo(text("backup.written", lang, source=data / "desk.db", path=made.path,
+                    versions=text("backup.versions", lang, count=made.revisions), seconds=f"{made.seconds:.2f}"))
     if made.removed:
-        click.echo(text("desk.backup_removed", lang, count=len(made.removed),
+        click.echo(text("backup.removed", lang, count=len(made.removed),
                         names=", ".join(path.name for path in made.removed)))
 
 
@@ -732,12 +732,12 @@ def desk_restore(file: Path, data: Path, lang: str | None):
     try:
         restored, aside = backup.restore(file, data)
     except backup.NotADesk as error:
-        _fail_text(text("desk.restore_bad", lang, path=file, detail=error))
+        _fail_text(text("backup.restore_bad", lang, path=file, detail=error))
     except backup.DeskRunning:
-        _fail_text(text("desk.restore_running", lang, data=data))
-    click.echo(text("desk.restore_done", lang, data=data, path=file, aside=aside.name,
-                    versions=text("desk.backup_versions", lang, count=restored.revisions),
-                    invitations=text("desk.restore_invitations", lang, count=restored.invites)))
+        _fail_text(text("backup.restore_running", lang, data=data))
+    click.echo(text("backup.restore_done", lang, data=data, path=file, aside=aside.name,
+                    versions=text("backup.versions", lang, count=restored.revisions),
+                    invitations=text("backup.invitations", lang, count=restored.invites)))
 
 
 if __name__ == "__main__":
