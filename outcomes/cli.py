@@ -154,9 +154,12 @@ def run_build(notes: Path, out: Path, lang: str | None, proceedings: bool = True
 @proceedings_option
 @pdf_option
 @full_option
+@click.option("--deploy", is_flag=True,
+              help="After a good build, run the deploy command in $OUTCOMES_DEPLOY (e.g. an rsync to the web host).")
 @lang_option
 @writes_files
-def build_command(notes: Path, out: Path, proceedings: bool, pdf: bool, full: bool, lang: str | None):
+def build_command(notes: Path, out: Path, proceedings: bool, pdf: bool, full: bool, lang: str | None,
+                  deploy: bool = False):
     """Check every note, then build the database, the site and the proceedings.
 
     Outputs are written to a staging folder and replace the previous ones
@@ -165,7 +168,35 @@ def build_command(notes: Path, out: Path, proceedings: bool, pdf: bool, full: bo
     the notes that changed are read again (the same rows and search index as
     a full build, not the same bytes; --full forces one).
     """
+    if deploy:
+        _deploy_command(lang)  # before building: a missing command is said at once
     run_build(notes, out, lang, proceedings=proceedings, full=full, pdf=pdf)
+    if deploy:
+        run_deploy(out, current_lang(lang))
+
+
+def _deploy_command(lang: str | None) -> str:
+    from . import deploy
+    from .common.text import text
+
+    command = deploy.configured()
+    if command is None:
+        _fail_text(text("deploy.none", current_lang(lang)))
+    return command
+
+
+def run_deploy(out: Path, lang: str) -> None:
+    """The configured deploy command, its output shown as it comes; exit 1
+    if it fails (the build stays published)."""
+    from . import deploy
+    from .common.text import text
+
+    command = _deploy_command(lang)
+    click.echo(text("deploy.running", lang, command=command))
+    deployed = deploy.run(out, command, lang, echo=click.echo)
+    if not deployed.ok:
+        _fail_text(deployed.summary(out, lang))
+    click.echo(deployed.summary(out, lang))
 
 
 @cli.command()
@@ -173,24 +204,42 @@ def build_command(notes: Path, out: Path, proceedings: bool, pdf: bool, full: bo
               help="The output folder of a build.")
 @click.option("-h", "--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("-p", "--port", default=8001, show_default=True, type=int, help="Port to listen on.")
-def serve(out: Path, host: str, port: int):
-    """Serve the built library with Datasette, read-only, on localhost."""
-    import subprocess
+@click.option("--public-url", default=None,
+              help="The site's public address, behind a reverse proxy (e.g. https://esiti.example.org/)  "
+                   "[default: this local address, a preview]")
+@lang_option
+def serve(out: Path, host: str, port: int, public_url: str | None = None, lang: str | None = None):
+    """Serve the built library with Datasette, read-only, and keep serving
+    each new build of OUT as soon as it is published (no restart).
 
-    from .build import BuildLocked, locked, recover
+    One process: SIGTERM or Ctrl+C stops it, after the requests in flight
+    (exit status 143 or 130); a port in use is said in one line (exit 1).
+    """
+    from .common.text import text
+    from .live import PortInUse, listen, serve as serve_live, teller
 
+    lang = current_lang(lang)
     if not (out / "outcomes.db").exists():
-        raise click.ClickException(say("not_built", current_lang(), path=out / "outcomes.db"))
-    try:  # finish a publication that a killed build left half done
-        with locked(out, wait=False):
-            recover(out)
-    except BuildLocked:
-        pass  # a build is running: it will
-    command = [sys.executable, "-m", "datasette", "serve", str(out), "--host", host, "--port", str(port)]
+        raise click.ClickException(say("not_built", lang, path=out / "outcomes.db"))
+    try:
+        sock = listen(host, port)
+    except PortInUse:
+        _fail_text(text("serve.port_in_use", lang, host=host, port=port))
+    except OSError as error:
+        _fail_text(text("serve.cannot_listen", lang, host=host, port=port, detail=error.strerror or error))
     url = f"http://{host}:{port}/"
-    click.echo(url)
-    # Absolute links point at this preview, not at the public site.
-    sys.exit(subprocess.call(command, env={**os.environ, "OUTCOMES_PUBLIC_URL": url}))
+    # Absolute links point at this preview, unless told the public address.
+    os.environ["OUTCOMES_PUBLIC_URL"] = public_url or url
+    click.echo(text("serve.serving", lang, url=url, out=out))
+    try:
+        sys.exit(serve_live(out, sock, teller(lang)))
+    except KeyboardInterrupt:  # uvicorn stopped on Ctrl+C and raised it again, once stopped
+        sys.exit(130)
+
+
+def _fail_text(line: str) -> None:
+    click.echo(line, err=True)
+    sys.exit(1)
 
 
 # --- Intake: templates, JSON Schema, Word forms, registrations (outcomes.intake) ---------
@@ -578,16 +627,22 @@ def desk():
 @click.option("-h", "--host", default="127.0.0.1", show_default=True,
               help="Address to listen on: keep 127.0.0.1 behind a reverse proxy that adds HTTPS.")
 @click.option("-p", "--port", default=DESK_PORT, show_default=True, type=int, help="Port to listen on.")
-def desk_serve(notes: Path, data: Path, out: Path, host: str, port: int):
+@click.option("--trusted-proxy", default=None, metavar="ADDRESSES",
+              help="The reverse proxy's addresses (comma-separated, or networks): only from these are "
+                   "X-Forwarded-For and X-Forwarded-Proto believed  [default: $FORWARDED_ALLOW_IPS, else 127.0.0.1]")
+def desk_serve(notes: Path, data: Path, out: Path, host: str, port: int, trusted_proxy: str | None = None):
     """Serve the desk. Its signing secret is $OUTCOMES_DESK_SECRET or DATA/secret
     (created on first run, readable by its owner only)."""
     import uvicorn
 
     from .desk.app import make_datasette
+    from .desk.backup import serving
 
     datasette = make_datasette(notes, data, out)
     click.echo(say("desk_serving", current_lang(), url=f"http://{host}:{port}/", notes=notes, data=data))
-    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", proxy_headers=True)
+    with serving(data):  # a restore waits for the desk to stop
+        uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", proxy_headers=True,
+                    forwarded_allow_ips=trusted_proxy)
 
 
 @desk.command(name="invite")
@@ -655,6 +710,53 @@ def desk_user(username: str, data: Path, password: str, lang: str | None):
     state.set_user(conn, username, password)
     conn.close()
     click.echo(say("desk_user_saved", lang, username=username))
+
+
+@desk.command(name="backup")
+@data_option
+@click.option("--to", "to_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder of the copies, best on another disk  [default: DATA/backups]")
+@click.option("--keep", default=30, show_default=True, type=click.IntRange(1), help="How many copies to keep.")
+@lang_option
+def desk_backup(data: Path, to_dir: Path | None, keep: int, lang: str | None):
+    """Copy the desk's state (DATA/desk.db: every draft, revision and
+    decision) into TO/desk-<UTC time>.db while the desk runs, check the copy
+    (integrity_check) and keep the last --keep copies."""
+    from .common.text import text
+    from .desk import backup
+
+    lang = current_lang(lang)
+    if not (data / "desk.db").is_file():
+        _fail_text(text("backup.missing", lang, path=data / "desk.db"))
+    made = backup.backup(data, to_dir or data / "backups", keep)
+    click.echo(text("backup.written", lang, source=data / "desk.db", path=made.path,
+                    versions=text("backup.versions", lang, count=made.revisions), seconds=f"{made.seconds:.2f}"))
+    if made.removed:
+        click.echo(text("backup.removed", lang, count=len(made.removed),
+                        names=", ".join(path.name for path in made.removed)))
+
+
+@desk.command(name="restore")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@data_option
+@lang_option
+def desk_restore(file: Path, data: Path, lang: str | None):
+    """Put a copy made by "outcomes desk backup" in place of DATA/desk.db.
+    The desk must be stopped; the copy is checked first (integrity_check);
+    the state it replaces is kept beside it (desk.db.before-restore-...)."""
+    from .common.text import text
+    from .desk import backup
+
+    lang = current_lang(lang)
+    try:
+        restored, aside = backup.restore(file, data)
+    except backup.NotADesk as error:
+        _fail_text(text("backup.restore_bad", lang, path=file, detail=error))
+    except backup.DeskRunning:
+        _fail_text(text("backup.restore_running", lang, data=data))
+    click.echo(text("backup.restore_done", lang, data=data, path=file, aside=aside.name,
+                    versions=text("backup.versions", lang, count=restored.revisions),
+                    invitations=text("backup.invitations", lang, count=restored.invites)))
 
 
 if __name__ == "__main__":

@@ -31,7 +31,8 @@ ROOMS = {
                     ["common", "vocab", "messages", "models", "load"]),
     "site": (["outcomes.site"], ["common", "vocab", "messages", "models", "load"]),
     "opendata": (["outcomes.opendata"], ["common", "vocab", "messages", "models", "load", "store", "site"]),
-    "build": (["outcomes.build"], ["common", "vocab", "messages", "models", "load",
+    # The build, and what publishing it does next: serve it live (live.py), send it elsewhere (deploy.py).
+    "build": (["outcomes.build", "outcomes.live", "outcomes.deploy"], ["common", "vocab", "messages", "models", "load",
                                    "store", "intake", "proceedings", "site", "opendata"]),
     "desk": (["outcomes.desk"], ["common", "vocab", "messages", "models", "load",
                                  "store", "intake", "proceedings", "site", "opendata", "build"]),

@@ -12,7 +12,7 @@ from pathlib import Path
 from datasette.utils import baseconv
 from datasette.utils.asgi import Response
 
-from .. import load, vocab, yamltext
+from .. import deploy, load, vocab, yamltext
 from ..common.files import digest, write_atomic
 from ..common.markdown import markdown_html
 from ..messages import errors, message, summary
@@ -277,6 +277,7 @@ async def office_publish(datasette, request):
     try:
         async with desk.publishing:
             result = await asyncio.get_running_loop().run_in_executor(None, lambda: build(desk.notes_dir, desk.out_dir, pdf=True))
+            deployed = await _deploy(desk, lang) if result.ok else None
     except PdfError as error:
         return await _render(datasette, request, "desk_message.html", {
             "title": message("desk_ui_publication", lang), "text": message("pdf_failed", lang, reason=error.reason(lang), out=desk.out_dir),
@@ -287,6 +288,22 @@ async def office_publish(datasette, request):
     else:
         text = message("notes_invalid", lang, errors=errors(result.problems, lang), out=desk.out_dir)
     lines = [p.format(lang) for p in sorted(result.problems, key=yamltext.report_order)]
+    ok = result.ok and (deployed is None or deployed.ok)
+    if deployed is not None:
+        text += " " + deployed.summary(desk.out_dir, lang)
+        lines += deployed.lines[-deploy.LINES_SHOWN:]
     return await _render(datasette, request, "desk_message.html", {
-        "title": message("desk_ui_publication", lang), "text": text, "lines": lines, "ok": result.ok, "back": "/office"},
-        status=200 if result.ok else 422)
+        "title": message("desk_ui_publication", lang), "text": text, "lines": lines, "ok": ok, "back": "/office"},
+        status=200 if ok else 422 if not result.ok else 502)
+
+
+async def _deploy(desk: Desk, lang: str):
+    """The configured deploy command after a good build (None if there is
+    none), its output logged on the server's standard error too."""
+    import sys
+
+    command = deploy.configured()
+    if command is None:
+        return None
+    return await asyncio.get_running_loop().run_in_executor(
+        None, lambda: deploy.run(desk.out_dir, command, lang, echo=lambda line: print(line, file=sys.stderr)))
