@@ -61,6 +61,8 @@ class BuildResult:
     # valid session note (relative path) -> [outcomes, internal outcomes]
     note_counts: dict[str, list[int]] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)  # note read -> content digest
+    # The events whose rows an incremental build wrote again (None: a full build, all of them).
+    changed_events: set[str] | None = None
 
     @property
     def ok(self) -> bool:
@@ -246,7 +248,7 @@ def _read_json(path: Path):
 
 
 # The package data a build reads: the tables, the vocabularies, the texts.
-BUILD_DATA = ("schema.sql", "vocabularies/*.csv", "common/messages/*.yaml")
+BUILD_DATA = ("schema.sql", "vocabularies/*.csv", "common/messages/*.yaml", "site/metadata.yaml")
 
 
 def fingerprint(package: Path = PACKAGE) -> str:
@@ -509,7 +511,10 @@ def build(
         else:
             stale = None  # every document this build did not write
         site.write(stage, stage / DATABASE, state.inputs_digest(), published=out_dir)
-        opendata.write(stage, stage / DATABASE, _editions(stage, out_dir, stale))
+        unchanged = [] if result.changed_events is None else [
+            event.id for event in events if event.id not in result.changed_events]
+        opendata.write(stage, stage / DATABASE, _editions(stage, out_dir, stale),
+                       published={event_id: opendata.bundle_path(out_dir, event_id) for event_id in unchanged})
         state.write(stage)
         result.incremental = incremental
         result.published = publish(stage, out_dir, stale)
@@ -681,6 +686,7 @@ def _update(stage: Path, out_dir: Path, notes_dir: Path, events: list[EventNote]
     keep = write_proceedings is not None
     touched = {*changes.events, *changes.sessions, *changes.removed_events}
     touched.update(key.split("--", 1)[0] for key in changes.removed_sessions)
+    result.changed_events = touched
     for event in events:
         event_changed = event.id in changes.events
         changed = set(event.session_paths) if event_changed else set(changes.sessions.get(event.id, []))

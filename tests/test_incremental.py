@@ -58,6 +58,11 @@ def same_as_full_build(notes: Path, out: Path, tmp_path: Path, proceedings: bool
         if name == "inspect-data.json":  # the files' sizes differ by free pages, not by content
             del updated["outcomes"]["size"], full["outcomes"]["size"]
         assert updated == full, name
+    # The open data: an unchanged event's bundle is taken as published, the rest made again.
+    open_data = sorted(path.relative_to(reference).as_posix() for path in reference.glob("open-data/*"))
+    assert sorted(path.relative_to(out).as_posix() for path in out.glob("open-data/*")) == open_data
+    for name in ["catalog.ttl", "catalog.rdf", "catalog.jsonld", *open_data]:
+        assert (out / name).read_bytes() == (reference / name).read_bytes(), name
     shutil.rmtree(reference)
 
 

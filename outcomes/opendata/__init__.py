@@ -24,7 +24,7 @@ from pathlib import Path
 from . import facts
 from .facts import modified
 
-__all__ = ["CATALOGUE_FILES", "OPEN_DATA_DIR", "SCHEMA_ORG_FILE", "modified", "write"]
+__all__ = ["CATALOGUE_FILES", "OPEN_DATA_DIR", "SCHEMA_ORG_FILE", "bundle_path", "modified", "write"]
 
 OPEN_DATA_DIR = "open-data"
 SCHEMA_ORG_FILE = "schema-org.json"
@@ -35,10 +35,18 @@ CATALOGUE_FILES = {  # name -> rdflib format
 }
 
 
-def write(out: Path, db_path: Path, editions: list[str]) -> list[Path]:
+def bundle_path(out: Path, event_id: str) -> Path:
+    return out / OPEN_DATA_DIR / f"{event_id}.zip"
+
+
+def write(out: Path, db_path: Path, editions: list[str], published: dict[str, Path] | None = None) -> list[Path]:
     """Write the catalogue, the schema.org descriptions and the bundles into
     ``out`` (the build's staging folder), beside the database; ``editions``
     are the names of the public proceedings that the build publishes.
+    ``published`` names the bundles of events whose rows the build left as
+    they were: those are taken as published (a bundle is made of its event's
+    rows alone, with the vocabularies and settings that any change to makes
+    a full build), so a one-note rebuild remakes one event's bundle, not all.
 
     The catalogue files also go into ``static/``, like ``datapackage.json``:
     an image made by ``datasette package`` carries that folder.
@@ -48,7 +56,7 @@ def write(out: Path, db_path: Path, editions: list[str]) -> list[Path]:
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         library = facts.library(conn, editions)
-        zips = {event.id: bundle.bundle(conn, event) for event in library.events}
+        zips = {event.id: _published(published, event.id) or bundle.bundle(conn, event) for event in library.events}
     finally:
         conn.close()
     written = []
@@ -69,3 +77,11 @@ def write(out: Path, db_path: Path, editions: list[str]) -> list[Path]:
         (folder / f"{event_id}.zip").write_bytes(content)
         written.append(folder / f"{event_id}.zip")
     return written
+
+
+def _published(published: dict[str, Path] | None, event_id: str) -> bytes | None:
+    path = (published or {}).get(event_id)
+    try:
+        return path.read_bytes() if path is not None else None
+    except OSError:
+        return None  # not there (an older build): made again

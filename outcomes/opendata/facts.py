@@ -222,13 +222,12 @@ def _edition_distributions(base: str, event_id: str, language: str, editions: li
 def _tagged(conn, vocabulary: str, columns: str, event_id: str | None = None) -> list[dict]:
     """The terms of ``vocabulary`` that the outcomes (of an event) are tagged with."""
     link, column = next((table, column) for table, (column, attribute) in store.LINKS.items() if attribute == vocabulary)
+    # One plan per case: an "or" on the event would keep SQLite from the
+    # event's index and join every link (80 ms at 10,000 outcomes, not 5).
+    tagged = f"select [{column}] from [{link}]" + (
+        "" if event_id is None else " where outcome_id in (select id from outcomes where event_id = :event)")
     cursor = conn.execute(
-        f"""select distinct {columns} from [{link}]
-        join [{vocabulary}] on [{vocabulary}].id = [{link}].[{column}]
-        join outcomes on outcomes.id = [{link}].outcome_id
-        where :event is null or outcomes.event_id = :event order by [{vocabulary}].id""",
-        {"event": event_id},
-    )
+        f"select {columns} from [{vocabulary}] where id in ({tagged}) order by id", {"event": event_id})
     names = [description[0] for description in cursor.description]
     return [dict(zip(names, row)) for row in cursor]
 
