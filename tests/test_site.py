@@ -1377,9 +1377,13 @@ def test_a_new_build_replaces_the_site_folders(notes, tmp_path):
 
 
 def test_the_published_site_needs_only_datasette_and_its_plugins(built):
-    """`datasette build/` with the outcomes package impossible to import."""
+    """`datasette build/` with the outcomes package impossible to import, as
+    if it were not installed (so not its Datasette entry point either)."""
     script = (
         "import sys; sys.modules['outcomes'] = None\n"
+        "import importlib.metadata as metadata\n"
+        "installed = metadata.distributions\n"
+        "metadata.distributions = lambda **kw: (d for d in installed(**kw) if d.metadata['Name'] != 'outcomes')\n"
         "from datasette.cli import cli\n"
         "cli([sys.argv[1], '--get', '/outcomes/cerca.json?q=migrante&_shape=array'])\n"
     )
