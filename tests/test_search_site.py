@@ -171,8 +171,12 @@ def facet_counts(page: str) -> dict[str, dict[str, int]]:
     return counts
 
 
-def expected_counts(db, ids: set[str]) -> dict[str, dict[str, int]]:
+def expected_counts(db, ids: set[str], sessions: set[str] = frozenset()) -> dict[str, dict[str, int]]:
     counts = {param: Counter() for param in search.FILTER_PARAMS}
+    for row in db.execute("select id, event_id, substr(date, 1, 4) as year from sessions"):
+        if row["id"] in sessions:  # a session found counts for its event and year
+            counts["evento"][row["event_id"]] += 1
+            counts["anno"][row["year"]] += 1
     for row in db.execute(
         "select outcomes.*, substr(sessions.date, 1, 4) as year from outcomes join sessions on sessions.id = outcomes.session_id"
     ):
@@ -190,10 +194,11 @@ def expected_counts(db, ids: set[str]) -> dict[str, dict[str, int]]:
 
 
 def test_the_page_counts_each_filter_value(client, db):
-    ids = outcome_ids(results(client, q="migranti"))
-    assert 5 < len(ids) < search.RESULTS  # all of them are in the JSON: the counts cover exactly these
+    found = results(client, q="migranti")
+    ids, sessions = outcome_ids(found), {row["id"] for row in found if row["tipo"] == "sessione"}
+    assert 5 < len(found) < search.RESULTS and sessions  # all of them are in the JSON: the counts cover exactly these
     page = client.ok("/outcomes/cerca?q=migranti").text
-    shown, expected = facet_counts(page), expected_counts(db, ids)
+    shown, expected = facet_counts(page), expected_counts(db, ids, sessions)
     assert set(shown) == set(expected)
     for param in expected:  # the 12 most frequent values (ties may differ in which make the cut)
         assert all(expected_value == shown[param].get(value, expected_value)
@@ -205,12 +210,14 @@ def test_a_filter_link_leads_to_the_results_it_counts(client):
     page = client.ok("/outcomes/cerca?q=migranti").text
     links = re.findall(r'<li><a href="([^"]+)" data-value="([^"]*)">[^<]*</a> <span class="count">(\d+)</span>', page)
     assert len(links) > 20
-    for href, value, count in links[:: max(1, len(links) // 15)]:
+    by_session = [link for link in links if re.search(r"[?;](evento|anno)=", link[0])]
+    assert by_session
+    for href, value, count in links[:: max(1, len(links) // 15)] + by_session:
         url = href.replace("&amp;", "&")
         params = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
         assert params["q"] == ["migranti"] and value in sum(params.values(), [])
         found = client.rows(url.replace("/cerca?", "/cerca.json?"))
-        assert len(outcome_ids(found)) == int(count), url
+        assert len(found) == int(count), url  # sessions too, for an event or a year
         # The page of that link shows the filter as chosen, with a way back.
         chosen = client.ok(url).text
         assert 'aria-current="true"' in chosen and 'href="/outcomes/cerca?q=migranti"' in chosen

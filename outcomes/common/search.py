@@ -614,7 +614,8 @@ def _counts(inputs: Inputs = CALLS) -> str:
     ``plan``), and the filter values of the outcomes found, at most
     ``POOL`` (``_valori``: their ``facet_words`` in one string, for
     ``count_facets``; a commitment's current status is read from its row,
-    since follow-up updates change it after its facets were written)."""
+    since follow-up updates change it after its facets were written; the
+    sessions found count for their event and year, which they open too)."""
     return f"""select '_totale' as filtro, 'esiti' as valore, count(*) as n from candidati
   union all select '_totale', 'sessioni', count(*) from sessioni
   union all select '_limiti', {inputs.capped}, 0
@@ -623,7 +624,9 @@ def _counts(inputs: Inputs = CALLS) -> str:
     or (select count(*) from etichettati) >= {POOL} or (select count(*) from sfogliati) >= {POOL}
   union all select '_valori', group_concat(search_facets.facets || case when search_facets.facets like 'tipo=commitment %'
       then ' stato=' || (select current_status from outcomes where rowid = c.rowid) else '' end, ' '), count(*)
-    from (select rowid from candidati limit {POOL}) as c join search_facets on search_facets.outcome = c.rowid"""
+    from (select rowid from candidati limit {POOL}) as c join search_facets on search_facets.outcome = c.rowid
+  union all select '_valori', group_concat('evento=' || sessions.event_id || ' anno=' || substr(sessions.date, 1, 4), ' '), count(*)
+    from (select rowid from sessioni limit {POOL}) as s join sessions on sessions.rowid = s.rowid"""
 
 
 def search_sql() -> str:
