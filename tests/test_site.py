@@ -1549,3 +1549,23 @@ def test_vocabulary_pages_link_to_the_rows_of_other_tables(client, db, path, lan
         assert int(count.replace(".", "").replace(",", "")) == expected
         assert len(client.rows(f"/outcomes/{table}.json?{query}&_size=max")) == expected
         assert client.ok(link).status_code == 200
+
+
+# --- A local preview (issue #26, defect 8) ----------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_a_page_reached_elsewhere_than_the_public_address_says_how_to_preview(client, lang):
+    """``datasette build/`` links to ``public_url``: a page asked for at
+    another address (here the test client's ``localhost``) says so and names
+    ``outcomes serve``, whose links work locally; at the public address it
+    says nothing."""
+    page = client.ok(f"/outcomes/cerca?q=rimesse&_lang={lang}").text
+    note = re.search(r'<p class="preview-note">(.*?)</p>', page, re.S)
+    assert note and "<code>outcomes serve</code>" in note[1]
+    assert note[1].startswith({"it": "I collegamenti", "en": "The links"}[lang])
+    public = urllib.parse.urlsplit(PUBLIC_URL).netloc
+    at_public = client.loop.run_until_complete(client.ds.client.get("/outcomes", headers={"host": public})).text
+    assert 'class="preview-note"' not in at_public
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    assert "(or `datasette build/`) opens" not in readme and "to preview the site locally, with links\nthat work, run `outcomes serve`" in readme

@@ -116,7 +116,10 @@ def guarded(datasette, app):
             return
         address = urllib.parse.urlsplit(public_url(datasette))
         headers = [(key, value) for key, value in scope["headers"] if key != b"host"]
+        asked = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
         scope = {**scope, "scheme": address.scheme, "headers": [(b"host", address.netloc.encode()), *headers]}
+        if asked != address.netloc:  # a preview elsewhere: its links lead to the public address (the footer says so)
+            scope["outcomes.asked_host"] = asked
         if written_sql(scope):
             busy = t("error.sql_busy", lang=lang, at_once=SQL_AT_ONCE, waiting=SQL_WAITING) + "\n"
             await turns.take(lambda: app(scope, receive, send), lambda: _refuse(503, busy, [(b"retry-after", b"2")])(send))
