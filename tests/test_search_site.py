@@ -269,7 +269,9 @@ def test_json_and_csv_hold_the_same_results(client, params):
     page = client.ok(f"/outcomes/cerca?{params}").text
     assert f'href="/outcomes/cerca.csv?{params.replace("&", "&amp;")}&amp;_size=max"' in page
     text = client.ok(f"/outcomes/cerca.csv?{params}&_size=max").text
-    assert list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))) == [{k: str(v) for k, v in row.items()} for row in rows]
+    assert [list(row.values()) for row in csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))] == [
+        [str(value) for value in plain_row(row, "en" if "_lang=en" in params else "it").values()] for row in rows
+    ]
 
 
 def test_the_json_is_datasettes_query_json(client):
@@ -292,3 +294,31 @@ def test_the_json_is_datasettes_query_json(client):
     assert client.get("/outcomes/cerca.json?q=migranti&_shape=object").json() == {
         "ok": False, "error": "_shape=object is only available on tables",
     }
+
+
+def plain_row(row: dict, lang: str = "it") -> dict:
+    """A result of cerca.json as its CSV gives it: the excerpt as text."""
+    kinds = {"it": {"esito": "esito", "sessione": "sessione"}, "en": {"esito": "outcome", "sessione": "session"}}[lang]
+    excerpt = str(markupsafe.Markup(row["estratto"]).striptags()) if row["estratto"] else row["estratto"]
+    return {**row, "tipo": kinds[row["tipo"]], "estratto": excerpt}
+
+
+CSV_HEADERS = {
+    "it": ["Esito o sessione", "Identificativo", "Titolo", "Tipo", "Contesto", "Estratto", "Trovato per"],
+    "en": ["Outcome or session", "Id", "Title", "Type", "Context", "Excerpt", "Found by"],
+}
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_the_search_csv_is_plain_text_in_the_readers_language(client, lang):
+    """Followed from the page's CSV link: headers as the page names them,
+    the excerpt without <mark> or entities, its own words translated."""
+    page = client.ok(f"/outcomes/cerca?q=rimesse+diaspora&_lang={lang}").text
+    link = re.search(r'<a href="(/outcomes/cerca\.csv\?[^"]+)">CSV</a>', page)[1].replace("&amp;", "&")
+    text = client.ok(f"{link}&_lang={lang}").text.removeprefix("\ufeff")
+    assert "<mark>" not in text and "&#" not in text and "&amp;" not in text
+    header, *cells = list(csv.reader(io.StringIO(text)))
+    assert header == CSV_HEADERS[lang]
+    rows = client.rows(f"/outcomes/cerca.json?q=rimesse+diaspora&_lang={lang}")
+    assert any("<mark>" in row["estratto"] for row in rows)
+    assert cells == [[str(value) for value in plain_row(row, lang).values()] for row in rows]

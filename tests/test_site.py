@@ -502,7 +502,7 @@ def commitments(db, lang: str = "it") -> list[dict]:
                 "stato_attuale": statuses[row["current_status"]],
                 "avanzamento": row["progress"],
                 "ultimo_aggiornamento": row["last_update"],
-                "in_ritardo": "in ritardo" if row["due"] < today and row["current_status"] not in ("done", "dropped") else "",
+                "in_ritardo": {"it": "in ritardo", "en": "overdue"}[lang] if row["due"] < today and row["current_status"] not in ("done", "dropped") else "",
                 # for the filters: the current status's code, the types of actor
                 "codice_stato": row["current_status"],
                 "attori": row["actors"],
@@ -1191,7 +1191,8 @@ def test_csv_downloads_open_in_a_spreadsheet(notes, tmp_path):
             formulas.ds.client.get("/outcomes/impegni.csv?responsabile=Comune", cookies={"outcomes_lang": "en"})
         ))  # fmt: skip
         cells = dict(zip(rows[0], rows[1]))
-        assert cells["responsabile"] == "'@Comune" and cells["stato"] == "Proposed"
+        assert cells["Owner"] == "'@Comune" and cells["Status"] == "Proposed"
+        assert rows[0][-2:] == ["Types of actor", "Types of actor (names)"] and cells["Overdue"] in ("", "overdue")
         # The labels Datasette adds for codes (type_label...) follow the language too.
         [header, row] = csv_rows(formulas.loop.run_until_complete(
             formulas.ds.client.get(f"/outcomes/outcomes.csv?id={id}&_labels=on", cookies={"outcomes_lang": "en"})
