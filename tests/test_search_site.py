@@ -322,3 +322,46 @@ def test_the_search_csv_is_plain_text_in_the_readers_language(client, lang):
     rows = client.rows(f"/outcomes/cerca.json?q=rimesse+diaspora&_lang={lang}")
     assert any("<mark>" in row["estratto"] for row in rows)
     assert cells == [[str(value) for value in plain_row(row, lang).values()] for row in rows]
+
+
+# --- Several values of a filter: any of them; several filters: all (issue #26, defect 2) ------
+
+
+def json_of(url: str) -> str:
+    return url.replace("&amp;", "&").replace("/cerca?", "/cerca.json?")
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_values_of_one_filter_add_up_and_filters_narrow(client, db, lang):
+    targets = {code: tagged(db, "outcome_sdg_targets", "sdg_target_id", code) for code in ("10.c", "10.7")}
+    assert targets["10.c"] - targets["10.7"] and targets["10.7"] - targets["10.c"]
+    words = outcome_ids(results(client, q="migranti"))
+    either = words & (targets["10.c"] | targets["10.7"])
+    # Given twice (as a form sends them) or joined: the outcomes of either target.
+    twice = client.rows(f"/outcomes/cerca.json?q=migranti&target=10.c&target=10.7&_lang={lang}")
+    assert outcome_ids(twice) == either and either > words & targets["10.c"]
+    assert client.rows(f"/outcomes/cerca.json?q=migranti&target=10.c,10.7&_lang={lang}") == twice
+    # And a second filter narrows them: every filter holds.
+    senegal = tagged(db, "outcome_countries", "country_id", "SN")
+    both = results(client, q="migranti", target="10.c,10.7", paese="SN", _lang=lang)
+    assert outcome_ids(both) == either & senegal and both
+    # Followed on the page: with 10.c chosen, 10.7 is still offered, counted
+    # as the outcomes it adds to the words; its link keeps 10.c and adds it.
+    page = client.ok(f"/outcomes/cerca?q=migranti&target=10.c&_lang={lang}").text
+    offered = dict((value, (href, int(count))) for href, value, count in re.findall(
+        r'<a href="([^"]+)" data-value="([^"]*)"[^>]*>[^<]*</a> <span class="count">(\d+)</span>',
+        re.search(r'id="filtro-target".*?</ul>', page, re.S)[0]))
+    assert offered["10.c"][1] == len(words & targets["10.c"]) and offered["10.7"][1] == len(words & targets["10.7"])
+    href = offered["10.7"][0]
+    assert outcome_ids(client.rows(json_of(href))) == either
+    chosen = client.ok(href.replace("&amp;", "&")).text
+    assert chosen.count('aria-current="true"') == 2
+    assert [row["id"] for row in client.rows(json_of(href))] == re.findall(
+        r'<li class="result result-\w+">.*?<a href="/outcomes/(?:outcomes|sessions)/([^"]+)">', chosen, re.S)
+    # Removing one of the two leaves the other.
+    again = dict((value, href) for href, value in re.findall(
+        r'<a href="([^"]+)" data-value="([^"]*)" aria-current', re.search(r'id="filtro-target".*?</ul>', chosen, re.S)[0]))
+    assert outcome_ids(client.rows(json_of(again["10.7"]))) == words & targets["10.c"]
+    # The CSV of the two holds the same rows as the JSON.
+    text = client.ok(f"/outcomes/cerca.csv?q=migranti&target=10.c&target=10.7&_lang={lang}").text
+    assert [row[1] for row in csv.reader(io.StringIO(text.removeprefix("\ufeff")))][1:] == [row["id"] for row in twice]

@@ -402,16 +402,30 @@ class Filter(NamedTuple):
     sessions: str | None = None  # the same, for sessions' rowids
 
 
+# Values of a filter joined in one parameter (``target=10.c,10.7``): any of them (OR).
+FILTER_SEPARATOR = ","
+
+
+def one_of(expression: str, param: str) -> str:
+    """SQL: ``expression`` is one of the values of ``:param`` (one value, or
+    several joined by ``FILTER_SEPARATOR``; a lone value keeps the index)."""
+    joined = f"'{FILTER_SEPARATOR}' || :{param} || '{FILTER_SEPARATOR}'"
+    return (
+        f"({expression} = :{param} or (instr(:{param}, '{FILTER_SEPARATOR}') "
+        f"and instr({joined}, '{FILTER_SEPARATOR}' || {expression} || '{FILTER_SEPARATOR}')))"
+    )
+
+
 def _linked(table: str, column: str, param: str) -> str:
     return (
         f"select outcomes.rowid from [{table}] join outcomes on outcomes.id = [{table}].outcome_id "
-        f"where [{table}].[{column}] = :{param}"
+        f"where {one_of(f'[{table}].[{column}]', param)}"
     )
 
 
 # The search page's filters, in the order the page shows them.
 FILTERS = (
-    Filter("tipo", "select rowid from outcomes where type = :tipo"),
+    Filter("tipo", f"select rowid from outcomes where {one_of('type', 'tipo')}"),
     Filter("goal", _linked("outcome_sdg_goals", "sdg_goal_id", "goal")),
     Filter("target", _linked("outcome_sdg_targets", "sdg_target_id", "target")),
     Filter("gcm", _linked("outcome_gcm_objectives", "gcm_objective_id", "gcm")),
@@ -420,16 +434,16 @@ FILTERS = (
     Filter("tema", _linked("outcome_themes", "theme_id", "tema")),
     Filter(
         "evento",
-        "select rowid from outcomes where event_id = :evento",
-        "select rowid from sessions where event_id = :evento",
+        f"select rowid from outcomes where {one_of('event_id', 'evento')}",
+        f"select rowid from sessions where {one_of('event_id', 'evento')}",
     ),
     Filter(
         "anno",
         "select outcomes.rowid from sessions join outcomes on outcomes.session_id = sessions.id "
-        "where sessions.date >= :anno || '-01-01' and sessions.date <= :anno || '-12-31'",
-        "select rowid from sessions where date >= :anno || '-01-01' and date <= :anno || '-12-31'",
+        f"where {one_of('substr(sessions.date, 1, 4)', 'anno')}",
+        f"select rowid from sessions where {one_of('substr(date, 1, 4)', 'anno')}",
     ),
-    Filter("stato", "select rowid from outcomes where current_status = :stato"),  # as of the latest update
+    Filter("stato", f"select rowid from outcomes where {one_of('current_status', 'stato')}"),  # as of the latest update
 )
 FILTER_PARAMS = tuple(f.param for f in FILTERS)
 

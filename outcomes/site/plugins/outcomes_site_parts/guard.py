@@ -13,6 +13,7 @@ import urllib.parse
 
 from .base import DATABASE, public_url
 from .language import LANG_COOKIE, number, requested_language, set_language, t
+from .search_page import joined_filters
 from .spreadsheet import csv_for_spreadsheets, is_csv
 from .turns import SQL_AT_ONCE, SQL_WAITING, Turns, written_sql
 
@@ -96,6 +97,7 @@ def guarded(datasette, app):
         lang, asked = requested_language(scope)
         set_language(lang)
         send = _with_language_headers(send, lang, asked)
+        scope = joined_filters(scope)
         if is_csv(scope) and scope["method"] == "GET":
             send = csv_for_spreadsheets(datasette, scope, send)
         if DATABASE not in datasette.databases:
