@@ -1570,3 +1570,30 @@ def test_a_page_reached_elsewhere_than_the_public_address_says_how_to_preview(cl
     assert 'class="preview-note"' not in at_public
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
     assert "(or `datasette build/`) opens" not in readme and "to preview the site locally, with links\nthat work, run `outcomes serve`" in readme
+
+
+# --- Commitments: overdue only, and what "type of actor" means (issue #26, defect 5) ----------
+
+
+@pytest.mark.parametrize("lang, actor, overdue", [
+    ("it", "Tipo di attore coinvolto (non il responsabile)", "Solo quelli in ritardo"),
+    ("en", "Type of actor involved (not the owner)", "Overdue only"),
+])
+def test_commitments_overdue_only(client, db, lang, actor, overdue):
+    page = client.ok(f"/outcomes/impegni?_lang={lang}").text
+    form = re.search(r'<form class="commitment-filters".*?</form>', page, re.S)[0]
+    assert f'<label for="attore">{actor}</label>' in form
+    assert re.search(r'<input type="checkbox" id="in_ritardo" name="in_ritardo" value="1">\s*'
+                     rf'<label for="in_ritardo">{overdue}</label>', form)
+    expected = commitments(db, lang)
+    late = [row for row in expected if row["in_ritardo"]]
+    assert 0 < len(late) < len(expected)
+    # The form sent as a browser sends it (the box ticked): the overdue ones, on the page and as JSON.
+    chosen = client.ok(f"/outcomes/impegni?attore=&responsabile=&stato=&in_ritardo=1&_lang={lang}").text
+    assert re.findall(r'<li class="commitment-item([^"]*)">\s*<h2><a href="/outcomes/outcomes/([^"]+)"', chosen) == [
+        (" is-overdue", row["esito"]) for row in late
+    ]
+    assert 'id="in_ritardo" name="in_ritardo" value="1" checked' in chosen
+    assert client.rows(f"/outcomes/impegni.json?in_ritardo=1&_lang={lang}") == late
+    involved = client.rows(f"/outcomes/impegni.json?in_ritardo=1&attore=local_authority&_lang={lang}")
+    assert involved == [row for row in late if "local_authority" in json.loads(row["attori"])]
