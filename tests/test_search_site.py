@@ -365,3 +365,35 @@ def test_values_of_one_filter_add_up_and_filters_narrow(client, db, lang):
     # The CSV of the two holds the same rows as the JSON.
     text = client.ok(f"/outcomes/cerca.csv?q=migranti&target=10.c&target=10.7&_lang={lang}").text
     assert [row[1] for row in csv.reader(io.StringIO(text.removeprefix("\ufeff")))][1:] == [row["id"] for row in twice]
+
+
+# --- A label for each word (issue #26, defect 3) ---------------------------------------------
+
+
+def text_matches(db, *words: str) -> set[str]:
+    return {row[0] for row in db.execute(
+        "select outcomes.id from outcomes_fts join outcomes on outcomes.rowid = outcomes_fts.rowid where outcomes_fts match ?",
+        [" AND ".join(f'"{word}"*' for word in words)],
+    )}
+
+
+@pytest.mark.parametrize("query, lang", [("remittances diaspora", "en"), ("rimesse diaspora", "it"), ("diasporas remittance", "en")])
+def test_each_word_may_name_a_label(client, db, query, lang):
+    both = tagged(db, "outcome_themes", "theme_id", "remittances") & tagged(db, "outcome_themes", "theme_id", "diaspora")
+    assert len(both) >= 2
+    found = results(client, q=query, _lang=lang)
+    ids = outcome_ids(found)
+    assert ids >= both
+    assert ids - both <= text_matches(db, "rimess", "diaspor")  # the others hold both words
+    reasons = {"en": "Theme: Diasporas (Diaspore); Theme: Remittances (Rimesse)",
+               "it": "Tema: Diaspore (Diasporas); Tema: Rimesse (Remittances)"}[lang]
+    assert {row["perche"].removeprefix("testo; ") for row in found if row["id"] in both} == {reasons}
+    # The page shows the same results, and none says no outcome holds every word.
+    page = client.ok(f"/outcomes/cerca?{urllib.parse.urlencode({'q': query, '_lang': lang})}").text
+    assert 'class="zero-results"' not in page
+    assert re.findall(r'<a href="/outcomes/(?:outcomes|sessions)/([^"]+)">', page.split('class="search-results"')[1]) == [
+        row["id"] for row in found]
+
+
+def test_a_word_naming_nothing_leaves_the_labels_of_the_others_out(client):
+    assert results(client, q="remittances zanzibar", _lang="en") == []

@@ -381,11 +381,34 @@ class Labels:
             if any(wanted <= words_ and (len(wanted) > 1 or len(words_) == 1) for words_ in languages)
         )
 
-    def codes(self, query: str | None) -> dict[str, list[str]]:
-        """``{kind: [code, ...]}`` of the terms ``query`` names."""
-        found: dict[str, list[str]] = {}
+    @lru_cache(maxsize=1024)  # noqa: B019
+    def by_word(self, query: str | None) -> tuple[tuple[Label, ...], ...]:
+        """The terms each word of ``query`` names alone, when the query as a
+        whole names none and every word names some: ``remittances diaspora``
+        names the themes *Rimesse* and *Diaspore*, one word each (an outcome
+        must be tagged for every word); else nothing."""
+        wanted = _label_words((query or "")[:QUERY_CHARS].replace("*", " "))
+        if len(wanted) < 2 or len(wanted) > MAX_TERMS or self.named(query):
+            return ()
+        groups = tuple(self.named(word) for word in sorted(wanted))
+        return groups if all(groups) else ()
+
+    def every(self, query: str | None) -> tuple[Label, ...]:
+        """The terms ``query`` names, as a whole or word by word."""
+        return self.named(query) or tuple(label for group in self.by_word(query) for label in group)
+
+    def codes(self, query: str | None) -> dict[str, list]:
+        """``{kind: [code, ...]}`` of the terms ``query`` names, and under
+        ``groups`` those of each of its words (``by_word``), as ``{kind: [code, ...]}``."""
+        found: dict[str, list] = {}
         for label in self.named(query):
             found.setdefault(label.kind, []).append(label.code)
+        groups = [{} for _ in self.by_word(query)]
+        for group, labels in zip(groups, self.by_word(query)):
+            for label in labels:
+                group.setdefault(label.kind, []).append(label.code)
+        if groups:
+            found["groups"] = groups
         return found
 
 
@@ -517,6 +540,16 @@ def _outcome_candidates(inputs: Inputs = CALLS) -> str:
         f"and [{table}].[{column}] in (select value from json_each({inputs.tags}, '$.{kind}'))"
         for kind, (table, column) in TAGS.items()
     )
+    by_word = "\n      union all ".join(
+        f"select groups.key as grp, outcomes.rowid as rowid from json_each({inputs.tags}, '$.groups') as groups "
+        f"join [{table}] on [{table}].[{column}] in (select value from json_each(groups.value, '$.{kind}')) "
+        f"join outcomes on outcomes.id = [{table}].outcome_id"
+        for kind, (table, column) in TAGS.items()
+    )
+    tagged += f"""
+    union all select rowid from (
+      {by_word}
+    ) group by rowid having count(distinct grp) = json_array_length({inputs.tags}, '$.groups')"""
     any_filter = " || ".join(f":{p}" for p in FILTER_PARAMS)
     return f"""
 taglio as (
