@@ -171,8 +171,12 @@ def facet_counts(page: str) -> dict[str, dict[str, int]]:
     return counts
 
 
-def expected_counts(db, ids: set[str]) -> dict[str, dict[str, int]]:
+def expected_counts(db, ids: set[str], sessions: set[str] = frozenset()) -> dict[str, dict[str, int]]:
     counts = {param: Counter() for param in search.FILTER_PARAMS}
+    for row in db.execute("select id, event_id, substr(date, 1, 4) as year from sessions"):
+        if row["id"] in sessions:  # a session found counts for its event and year
+            counts["evento"][row["event_id"]] += 1
+            counts["anno"][row["year"]] += 1
     for row in db.execute(
         "select outcomes.*, substr(sessions.date, 1, 4) as year from outcomes join sessions on sessions.id = outcomes.session_id"
     ):
@@ -190,10 +194,11 @@ def expected_counts(db, ids: set[str]) -> dict[str, dict[str, int]]:
 
 
 def test_the_page_counts_each_filter_value(client, db):
-    ids = outcome_ids(results(client, q="migranti"))
-    assert 5 < len(ids) < search.RESULTS  # all of them are in the JSON: the counts cover exactly these
+    found = results(client, q="migranti")
+    ids, sessions = outcome_ids(found), {row["id"] for row in found if row["tipo"] == "sessione"}
+    assert 5 < len(found) < search.RESULTS and sessions  # all of them are in the JSON: the counts cover exactly these
     page = client.ok("/outcomes/cerca?q=migranti").text
-    shown, expected = facet_counts(page), expected_counts(db, ids)
+    shown, expected = facet_counts(page), expected_counts(db, ids, sessions)
     assert set(shown) == set(expected)
     for param in expected:  # the 12 most frequent values (ties may differ in which make the cut)
         assert all(expected_value == shown[param].get(value, expected_value)
@@ -205,12 +210,14 @@ def test_a_filter_link_leads_to_the_results_it_counts(client):
     page = client.ok("/outcomes/cerca?q=migranti").text
     links = re.findall(r'<li><a href="([^"]+)" data-value="([^"]*)">[^<]*</a> <span class="count">(\d+)</span>', page)
     assert len(links) > 20
-    for href, value, count in links[:: max(1, len(links) // 15)]:
+    by_session = [link for link in links if re.search(r"[?;](evento|anno)=", link[0])]
+    assert by_session
+    for href, value, count in links[:: max(1, len(links) // 15)] + by_session:
         url = href.replace("&amp;", "&")
         params = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
         assert params["q"] == ["migranti"] and value in sum(params.values(), [])
         found = client.rows(url.replace("/cerca?", "/cerca.json?"))
-        assert len(outcome_ids(found)) == int(count), url
+        assert len(found) == int(count), url  # sessions too, for an event or a year
         # The page of that link shows the filter as chosen, with a way back.
         chosen = client.ok(url).text
         assert 'aria-current="true"' in chosen and 'href="/outcomes/cerca?q=migranti"' in chosen
@@ -262,7 +269,9 @@ def test_json_and_csv_hold_the_same_results(client, params):
     page = client.ok(f"/outcomes/cerca?{params}").text
     assert f'href="/outcomes/cerca.csv?{params.replace("&", "&amp;")}&amp;_size=max"' in page
     text = client.ok(f"/outcomes/cerca.csv?{params}&_size=max").text
-    assert list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))) == [{k: str(v) for k, v in row.items()} for row in rows]
+    assert [list(row.values()) for row in csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))] == [
+        [str(value) for value in plain_row(row, "en" if "_lang=en" in params else "it").values()] for row in rows
+    ]
 
 
 def test_the_json_is_datasettes_query_json(client):
@@ -285,3 +294,106 @@ def test_the_json_is_datasettes_query_json(client):
     assert client.get("/outcomes/cerca.json?q=migranti&_shape=object").json() == {
         "ok": False, "error": "_shape=object is only available on tables",
     }
+
+
+def plain_row(row: dict, lang: str = "it") -> dict:
+    """A result of cerca.json as its CSV gives it: the excerpt as text."""
+    kinds = {"it": {"esito": "esito", "sessione": "sessione"}, "en": {"esito": "outcome", "sessione": "session"}}[lang]
+    excerpt = str(markupsafe.Markup(row["estratto"]).striptags()) if row["estratto"] else row["estratto"]
+    return {**row, "tipo": kinds[row["tipo"]], "estratto": excerpt}
+
+
+CSV_HEADERS = {
+    "it": ["Esito o sessione", "Identificativo", "Titolo", "Tipo", "Contesto", "Estratto", "Trovato per"],
+    "en": ["Outcome or session", "Id", "Title", "Type", "Context", "Excerpt", "Found by"],
+}
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_the_search_csv_is_plain_text_in_the_readers_language(client, lang):
+    """Followed from the page's CSV link: headers as the page names them,
+    the excerpt without <mark> or entities, its own words translated."""
+    page = client.ok(f"/outcomes/cerca?q=rimesse+diaspora&_lang={lang}").text
+    link = re.search(r'<a href="(/outcomes/cerca\.csv\?[^"]+)">CSV</a>', page)[1].replace("&amp;", "&")
+    text = client.ok(f"{link}&_lang={lang}").text.removeprefix("\ufeff")
+    assert "<mark>" not in text and "&#" not in text and "&amp;" not in text
+    header, *cells = list(csv.reader(io.StringIO(text)))
+    assert header == CSV_HEADERS[lang]
+    rows = client.rows(f"/outcomes/cerca.json?q=rimesse+diaspora&_lang={lang}")
+    assert any("<mark>" in row["estratto"] for row in rows)
+    assert cells == [[str(value) for value in plain_row(row, lang).values()] for row in rows]
+
+
+# --- Several values of a filter: any of them; several filters: all (issue #26, defect 2) ------
+
+
+def json_of(url: str) -> str:
+    return url.replace("&amp;", "&").replace("/cerca?", "/cerca.json?")
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_values_of_one_filter_add_up_and_filters_narrow(client, db, lang):
+    targets = {code: tagged(db, "outcome_sdg_targets", "sdg_target_id", code) for code in ("10.c", "10.7")}
+    assert targets["10.c"] - targets["10.7"] and targets["10.7"] - targets["10.c"]
+    words = outcome_ids(results(client, q="migranti"))
+    either = words & (targets["10.c"] | targets["10.7"])
+    # Given twice (as a form sends them) or joined: the outcomes of either target.
+    twice = client.rows(f"/outcomes/cerca.json?q=migranti&target=10.c&target=10.7&_lang={lang}")
+    assert outcome_ids(twice) == either and either > words & targets["10.c"]
+    assert client.rows(f"/outcomes/cerca.json?q=migranti&target=10.c,10.7&_lang={lang}") == twice
+    # And a second filter narrows them: every filter holds.
+    senegal = tagged(db, "outcome_countries", "country_id", "SN")
+    both = results(client, q="migranti", target="10.c,10.7", paese="SN", _lang=lang)
+    assert outcome_ids(both) == either & senegal and both
+    # Followed on the page: with 10.c chosen, 10.7 is still offered, counted
+    # as the outcomes it adds to the words; its link keeps 10.c and adds it.
+    page = client.ok(f"/outcomes/cerca?q=migranti&target=10.c&_lang={lang}").text
+    offered = dict((value, (href, int(count))) for href, value, count in re.findall(
+        r'<a href="([^"]+)" data-value="([^"]*)"[^>]*>[^<]*</a> <span class="count">(\d+)</span>',
+        re.search(r'id="filtro-target".*?</ul>', page, re.S)[0]))
+    assert offered["10.c"][1] == len(words & targets["10.c"]) and offered["10.7"][1] == len(words & targets["10.7"])
+    href = offered["10.7"][0]
+    assert outcome_ids(client.rows(json_of(href))) == either
+    chosen = client.ok(href.replace("&amp;", "&")).text
+    assert chosen.count('aria-current="true"') == 2
+    assert [row["id"] for row in client.rows(json_of(href))] == re.findall(
+        r'<li class="result result-\w+">.*?<a href="/outcomes/(?:outcomes|sessions)/([^"]+)">', chosen, re.S)
+    # Removing one of the two leaves the other.
+    again = dict((value, href) for href, value in re.findall(
+        r'<a href="([^"]+)" data-value="([^"]*)" aria-current', re.search(r'id="filtro-target".*?</ul>', chosen, re.S)[0]))
+    assert outcome_ids(client.rows(json_of(again["10.7"]))) == words & targets["10.c"]
+    # The CSV of the two holds the same rows as the JSON.
+    text = client.ok(f"/outcomes/cerca.csv?q=migranti&target=10.c&target=10.7&_lang={lang}").text
+    assert [row[1] for row in csv.reader(io.StringIO(text.removeprefix("\ufeff")))][1:] == [row["id"] for row in twice]
+
+
+# --- A label for each word (issue #26, defect 3) ---------------------------------------------
+
+
+def text_matches(db, *words: str) -> set[str]:
+    return {row[0] for row in db.execute(
+        "select outcomes.id from outcomes_fts join outcomes on outcomes.rowid = outcomes_fts.rowid where outcomes_fts match ?",
+        [" AND ".join(f'"{word}"*' for word in words)],
+    )}
+
+
+@pytest.mark.parametrize("query, lang", [("remittances diaspora", "en"), ("rimesse diaspora", "it"), ("diasporas remittance", "en")])
+def test_each_word_may_name_a_label(client, db, query, lang):
+    both = tagged(db, "outcome_themes", "theme_id", "remittances") & tagged(db, "outcome_themes", "theme_id", "diaspora")
+    assert len(both) >= 2
+    found = results(client, q=query, _lang=lang)
+    ids = outcome_ids(found)
+    assert ids >= both
+    assert ids - both <= text_matches(db, "rimess", "diaspor")  # the others hold both words
+    reasons = {"en": "Theme: Diasporas (Diaspore); Theme: Remittances (Rimesse)",
+               "it": "Tema: Diaspore (Diasporas); Tema: Rimesse (Remittances)"}[lang]
+    assert {row["perche"].removeprefix("testo; ") for row in found if row["id"] in both} == {reasons}
+    # The page shows the same results, and none says no outcome holds every word.
+    page = client.ok(f"/outcomes/cerca?{urllib.parse.urlencode({'q': query, '_lang': lang})}").text
+    assert 'class="zero-results"' not in page
+    assert re.findall(r'<a href="/outcomes/(?:outcomes|sessions)/([^"]+)">', page.split('class="search-results"')[1]) == [
+        row["id"] for row in found]
+
+
+def test_a_word_naming_nothing_leaves_the_labels_of_the_others_out(client):
+    assert results(client, q="remittances zanzibar", _lang="en") == []

@@ -502,7 +502,7 @@ def commitments(db, lang: str = "it") -> list[dict]:
                 "stato_attuale": statuses[row["current_status"]],
                 "avanzamento": row["progress"],
                 "ultimo_aggiornamento": row["last_update"],
-                "in_ritardo": "in ritardo" if row["due"] < today and row["current_status"] not in ("done", "dropped") else "",
+                "in_ritardo": {"it": "in ritardo", "en": "overdue"}[lang] if row["due"] < today and row["current_status"] not in ("done", "dropped") else "",
                 # for the filters: the current status's code, the types of actor
                 "codice_stato": row["current_status"],
                 "attori": row["actors"],
@@ -870,8 +870,8 @@ def test_every_link_to_outcomes_opens_what_it_announces(client, db):
         codes = sorted({str(code) for (code,) in db.execute(used)})
         for code in codes:
             page = f"/outcomes/{lookup}/{tilde_encode(code)}"  # 1.3 is not a format
-            [(query, _, count)] = [link for link in outcome_links(client, page) if "_lang=" not in link[0]]
-            assert count is not None, (lookup, code)
+            # One link announces its outcomes; those from other tables (type, status) say rows.
+            [(query, _, count)] = [link for link in outcome_links(client, page) if "_lang=" not in link[0] and link[2] is not None]
             check_links(client, db, page, seen)
         unused = db.execute(f"select id from {lookup} where id not in ({used}) order by id limit 1").fetchone()
         if unused:  # no link to an empty list
@@ -1191,7 +1191,8 @@ def test_csv_downloads_open_in_a_spreadsheet(notes, tmp_path):
             formulas.ds.client.get("/outcomes/impegni.csv?responsabile=Comune", cookies={"outcomes_lang": "en"})
         ))  # fmt: skip
         cells = dict(zip(rows[0], rows[1]))
-        assert cells["responsabile"] == "'@Comune" and cells["stato"] == "Proposed"
+        assert cells["Owner"] == "'@Comune" and cells["Status"] == "Proposed"
+        assert rows[0][-2:] == ["Types of actor", "Types of actor (names)"] and cells["Overdue"] in ("", "overdue")
         # The labels Datasette adds for codes (type_label...) follow the language too.
         [header, row] = csv_rows(formulas.loop.run_until_complete(
             formulas.ds.client.get(f"/outcomes/outcomes.csv?id={id}&_labels=on", cookies={"outcomes_lang": "en"})
@@ -1532,3 +1533,71 @@ def test_registered_beside_present_on_session_and_event_pages(notes, tmp_path):
         ]
     finally:
         client.close()
+
+
+# --- Vocabulary pages: the links from other tables (issue #26, defect 1) ---------------------
+
+
+@pytest.mark.parametrize("lang, rows", [("it", "righe"), ("en", "rows")])
+@pytest.mark.parametrize("path", ["/outcomes/sdg_goals/10", "/outcomes/countries/SN", "/outcomes/themes/remittances"])
+def test_vocabulary_pages_link_to_the_rows_of_other_tables(client, db, path, lang, rows):
+    page = client.ok(f"{path}?_lang={lang}").text
+    section = page.split("<h2>", 2)[-1]
+    assert "&lt;a" not in page
+    links = re.findall(r'<li><a href="([^"]+)">([\d.,]+) ' + rows + r"</a>", section)
+    assert links, section[:500]
+    for link, count in links:
+        # Each link opens as many rows as it announces.
+        table, _, query = link.removeprefix("/outcomes/").partition("?")
+        (column, value), = urllib.parse.parse_qsl(query)
+        expected = db.execute(f"select count(*) from [{table}] where [{column}] = ?", [value]).fetchone()[0]
+        assert int(count.replace(".", "").replace(",", "")) == expected
+        assert len(client.rows(f"/outcomes/{table}.json?{query}&_size=max")) == expected
+        assert client.ok(link).status_code == 200
+
+
+# --- A local preview (issue #26, defect 8) ----------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_a_page_reached_elsewhere_than_the_public_address_says_how_to_preview(client, lang):
+    """``datasette build/`` links to ``public_url``: a page asked for at
+    another address (here the test client's ``localhost``) says so and names
+    ``outcomes serve``, whose links work locally; at the public address it
+    says nothing."""
+    page = client.ok(f"/outcomes/cerca?q=rimesse&_lang={lang}").text
+    note = re.search(r'<p class="preview-note">(.*?)</p>', page, re.S)
+    assert note and "<code>outcomes serve</code>" in note[1]
+    assert note[1].startswith({"it": "I collegamenti", "en": "The links"}[lang])
+    public = urllib.parse.urlsplit(PUBLIC_URL).netloc
+    at_public = client.loop.run_until_complete(client.ds.client.get("/outcomes", headers={"host": public})).text
+    assert 'class="preview-note"' not in at_public
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    assert "(or `datasette build/`) opens" not in readme and "to preview the site locally, with links\nthat work, run `outcomes serve`" in readme
+
+
+# --- Commitments: overdue only, and what "type of actor" means (issue #26, defect 5) ----------
+
+
+@pytest.mark.parametrize("lang, actor, overdue", [
+    ("it", "Tipo di attore coinvolto (non il responsabile)", "Solo quelli in ritardo"),
+    ("en", "Type of actor involved (not the owner)", "Overdue only"),
+])
+def test_commitments_overdue_only(client, db, lang, actor, overdue):
+    page = client.ok(f"/outcomes/impegni?_lang={lang}").text
+    form = re.search(r'<form class="commitment-filters".*?</form>', page, re.S)[0]
+    assert f'<label for="attore">{actor}</label>' in form
+    assert re.search(r'<input type="checkbox" id="in_ritardo" name="in_ritardo" value="1">\s*'
+                     rf'<label for="in_ritardo">{overdue}</label>', form)
+    expected = commitments(db, lang)
+    late = [row for row in expected if row["in_ritardo"]]
+    assert 0 < len(late) < len(expected)
+    # The form sent as a browser sends it (the box ticked): the overdue ones, on the page and as JSON.
+    chosen = client.ok(f"/outcomes/impegni?attore=&responsabile=&stato=&in_ritardo=1&_lang={lang}").text
+    assert re.findall(r'<li class="commitment-item([^"]*)">\s*<h2><a href="/outcomes/outcomes/([^"]+)"', chosen) == [
+        (" is-overdue", row["esito"]) for row in late
+    ]
+    assert 'id="in_ritardo" name="in_ritardo" value="1" checked' in chosen
+    assert client.rows(f"/outcomes/impegni.json?in_ritardo=1&_lang={lang}") == late
+    involved = client.rows(f"/outcomes/impegni.json?in_ritardo=1&attore=local_authority&_lang={lang}")
+    assert involved == [row for row in late if "local_authority" in json.loads(row["attori"])]

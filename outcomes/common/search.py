@@ -381,11 +381,34 @@ class Labels:
             if any(wanted <= words_ and (len(wanted) > 1 or len(words_) == 1) for words_ in languages)
         )
 
-    def codes(self, query: str | None) -> dict[str, list[str]]:
-        """``{kind: [code, ...]}`` of the terms ``query`` names."""
-        found: dict[str, list[str]] = {}
+    @lru_cache(maxsize=1024)  # noqa: B019
+    def by_word(self, query: str | None) -> tuple[tuple[Label, ...], ...]:
+        """The terms each word of ``query`` names alone, when the query as a
+        whole names none and every word names some: ``remittances diaspora``
+        names the themes *Rimesse* and *Diaspore*, one word each (an outcome
+        must be tagged for every word); else nothing."""
+        wanted = _label_words((query or "")[:QUERY_CHARS].replace("*", " "))
+        if len(wanted) < 2 or len(wanted) > MAX_TERMS or self.named(query):
+            return ()
+        groups = tuple(self.named(word) for word in sorted(wanted))
+        return groups if all(groups) else ()
+
+    def every(self, query: str | None) -> tuple[Label, ...]:
+        """The terms ``query`` names, as a whole or word by word."""
+        return self.named(query) or tuple(label for group in self.by_word(query) for label in group)
+
+    def codes(self, query: str | None) -> dict[str, list]:
+        """``{kind: [code, ...]}`` of the terms ``query`` names, and under
+        ``groups`` those of each of its words (``by_word``), as ``{kind: [code, ...]}``."""
+        found: dict[str, list] = {}
         for label in self.named(query):
             found.setdefault(label.kind, []).append(label.code)
+        groups = [{} for _ in self.by_word(query)]
+        for group, labels in zip(groups, self.by_word(query)):
+            for label in labels:
+                group.setdefault(label.kind, []).append(label.code)
+        if groups:
+            found["groups"] = groups
         return found
 
 
@@ -402,16 +425,30 @@ class Filter(NamedTuple):
     sessions: str | None = None  # the same, for sessions' rowids
 
 
+# Values of a filter joined in one parameter (``target=10.c,10.7``): any of them (OR).
+FILTER_SEPARATOR = ","
+
+
+def one_of(expression: str, param: str) -> str:
+    """SQL: ``expression`` is one of the values of ``:param`` (one value, or
+    several joined by ``FILTER_SEPARATOR``; a lone value keeps the index)."""
+    joined = f"'{FILTER_SEPARATOR}' || :{param} || '{FILTER_SEPARATOR}'"
+    return (
+        f"({expression} = :{param} or (instr(:{param}, '{FILTER_SEPARATOR}') "
+        f"and instr({joined}, '{FILTER_SEPARATOR}' || {expression} || '{FILTER_SEPARATOR}')))"
+    )
+
+
 def _linked(table: str, column: str, param: str) -> str:
     return (
         f"select outcomes.rowid from [{table}] join outcomes on outcomes.id = [{table}].outcome_id "
-        f"where [{table}].[{column}] = :{param}"
+        f"where {one_of(f'[{table}].[{column}]', param)}"
     )
 
 
 # The search page's filters, in the order the page shows them.
 FILTERS = (
-    Filter("tipo", "select rowid from outcomes where type = :tipo"),
+    Filter("tipo", f"select rowid from outcomes where {one_of('type', 'tipo')}"),
     Filter("goal", _linked("outcome_sdg_goals", "sdg_goal_id", "goal")),
     Filter("target", _linked("outcome_sdg_targets", "sdg_target_id", "target")),
     Filter("gcm", _linked("outcome_gcm_objectives", "gcm_objective_id", "gcm")),
@@ -420,16 +457,16 @@ FILTERS = (
     Filter("tema", _linked("outcome_themes", "theme_id", "tema")),
     Filter(
         "evento",
-        "select rowid from outcomes where event_id = :evento",
-        "select rowid from sessions where event_id = :evento",
+        f"select rowid from outcomes where {one_of('event_id', 'evento')}",
+        f"select rowid from sessions where {one_of('event_id', 'evento')}",
     ),
     Filter(
         "anno",
         "select outcomes.rowid from sessions join outcomes on outcomes.session_id = sessions.id "
-        "where sessions.date >= :anno || '-01-01' and sessions.date <= :anno || '-12-31'",
-        "select rowid from sessions where date >= :anno || '-01-01' and date <= :anno || '-12-31'",
+        f"where {one_of('substr(sessions.date, 1, 4)', 'anno')}",
+        f"select rowid from sessions where {one_of('substr(date, 1, 4)', 'anno')}",
     ),
-    Filter("stato", "select rowid from outcomes where current_status = :stato"),  # as of the latest update
+    Filter("stato", f"select rowid from outcomes where {one_of('current_status', 'stato')}"),  # as of the latest update
 )
 FILTER_PARAMS = tuple(f.param for f in FILTERS)
 
@@ -503,6 +540,16 @@ def _outcome_candidates(inputs: Inputs = CALLS) -> str:
         f"and [{table}].[{column}] in (select value from json_each({inputs.tags}, '$.{kind}'))"
         for kind, (table, column) in TAGS.items()
     )
+    by_word = "\n      union all ".join(
+        f"select groups.key as grp, outcomes.rowid as rowid from json_each({inputs.tags}, '$.groups') as groups "
+        f"join [{table}] on [{table}].[{column}] in (select value from json_each(groups.value, '$.{kind}')) "
+        f"join outcomes on outcomes.id = [{table}].outcome_id"
+        for kind, (table, column) in TAGS.items()
+    )
+    tagged += f"""
+    union all select rowid from (
+      {by_word}
+    ) group by rowid having count(distinct grp) = json_array_length({inputs.tags}, '$.groups')"""
     any_filter = " || ".join(f":{p}" for p in FILTER_PARAMS)
     return f"""
 taglio as (
@@ -614,7 +661,8 @@ def _counts(inputs: Inputs = CALLS) -> str:
     ``plan``), and the filter values of the outcomes found, at most
     ``POOL`` (``_valori``: their ``facet_words`` in one string, for
     ``count_facets``; a commitment's current status is read from its row,
-    since follow-up updates change it after its facets were written)."""
+    since follow-up updates change it after its facets were written; the
+    sessions found count for their event and year, which they open too)."""
     return f"""select '_totale' as filtro, 'esiti' as valore, count(*) as n from candidati
   union all select '_totale', 'sessioni', count(*) from sessioni
   union all select '_limiti', {inputs.capped}, 0
@@ -623,7 +671,9 @@ def _counts(inputs: Inputs = CALLS) -> str:
     or (select count(*) from etichettati) >= {POOL} or (select count(*) from sfogliati) >= {POOL}
   union all select '_valori', group_concat(search_facets.facets || case when search_facets.facets like 'tipo=commitment %'
       then ' stato=' || (select current_status from outcomes where rowid = c.rowid) else '' end, ' '), count(*)
-    from (select rowid from candidati limit {POOL}) as c join search_facets on search_facets.outcome = c.rowid"""
+    from (select rowid from candidati limit {POOL}) as c join search_facets on search_facets.outcome = c.rowid
+  union all select '_valori', group_concat('evento=' || sessions.event_id || ' anno=' || substr(sessions.date, 1, 4), ' '), count(*)
+    from (select rowid from sessioni limit {POOL}) as s join sessions on sessions.rowid = s.rowid"""
 
 
 def search_sql() -> str:

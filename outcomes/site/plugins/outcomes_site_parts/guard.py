@@ -13,6 +13,7 @@ import urllib.parse
 
 from .base import DATABASE, public_url
 from .language import LANG_COOKIE, number, requested_language, set_language, t
+from .search_page import joined_filters
 from .spreadsheet import csv_for_spreadsheets, is_csv
 from .turns import SQL_AT_ONCE, SQL_WAITING, Turns, written_sql
 
@@ -96,6 +97,7 @@ def guarded(datasette, app):
         lang, asked = requested_language(scope)
         set_language(lang)
         send = _with_language_headers(send, lang, asked)
+        scope = joined_filters(scope)
         if is_csv(scope) and scope["method"] == "GET":
             send = csv_for_spreadsheets(datasette, scope, send)
         if DATABASE not in datasette.databases:
@@ -116,7 +118,10 @@ def guarded(datasette, app):
             return
         address = urllib.parse.urlsplit(public_url(datasette))
         headers = [(key, value) for key, value in scope["headers"] if key != b"host"]
+        asked = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
         scope = {**scope, "scheme": address.scheme, "headers": [(b"host", address.netloc.encode()), *headers]}
+        if asked != address.netloc:  # a preview elsewhere: its links lead to the public address (the footer says so)
+            scope["outcomes.asked_host"] = asked
         if written_sql(scope):
             busy = t("error.sql_busy", lang=lang, at_once=SQL_AT_ONCE, waiting=SQL_WAITING) + "\n"
             await turns.take(lambda: app(scope, receive, send), lambda: _refuse(503, busy, [(b"retry-after", b"2")])(send))

@@ -25,6 +25,7 @@ from .labels import coded, short, term, vocabularies
 from .language import column_label, language, number, t
 from .sql import SearchFunctions, search_functions, search_lookups, snippet, why
 
+SEARCH_QUERY = "cerca"  # the canned query of the search page
 # The search page's filters: URL parameter -> the column of outcomes it
 # filters, which names it (plugin config "labels") and whose lookup table
 # labels its values (plugin config "vocabularies", and these).
@@ -50,6 +51,35 @@ async def event_titles(datasette) -> dict[str, str]:
 CAP_LIMITS = {"terms": search.MAX_TERMS, "forms": search.MAX_FORMS, "prefix": search.MAX_PREFIX_WORDS}
 
 
+SEARCH_PATH = f"/{DATABASE}/{SEARCH_QUERY}"
+
+
+def joined_filters(scope: dict) -> dict:
+    """The search's ``scope`` with each filter given several times
+    (``target=10.c&target=10.7``, as a form sends them) given once, its
+    values joined (``target=10.c,10.7``: any of them), as the canned query
+    reads one value of each parameter: the page, its JSON and its CSV alike."""
+    path = scope.get("path", "")
+    if scope["type"] != "http" or path.rsplit(".", 1)[0] != SEARCH_PATH:
+        return scope
+    pairs = urllib.parse.parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
+    names = [name for name, _ in pairs if name in search.FILTER_PARAMS]
+    if len(names) == len(set(names)):
+        return scope
+    joined = {name: [] for name in names}
+    for name, value in pairs:
+        if name in joined:
+            joined[name] += chosen(value)
+    query = [(name, value) for name, value in pairs if name not in joined]
+    query += [(name, search.FILTER_SEPARATOR.join(dict.fromkeys(values))) for name, values in joined.items()]
+    return {**scope, "query_string": urllib.parse.urlencode(query).encode("ascii")}
+
+
+def chosen(value: str) -> list[str]:
+    """The values of a filter, in the order chosen."""
+    return [part.strip() for part in (value or "").split(search.FILTER_SEPARATOR) if part.strip()]
+
+
 def search_url(datasette, values: dict, **changes) -> str:
     """The search page with ``values`` (q and filters), changed by ``changes``
     (a value of None removes a parameter)."""
@@ -58,14 +88,18 @@ def search_url(datasette, values: dict, **changes) -> str:
     return datasette.urls.database(DATABASE) + "/cerca" + ("?" + query if query else "")
 
 
-async def search_details(datasette, values: dict, rows: list[tuple]) -> dict:
+async def search_details(datasette, values: dict, rows: list[tuple], others: dict | None = None) -> dict:
     """What the search page shows beside its results, from the rows
     ``(filtro, valore, n)`` of its query that count (``search.page_sql``):
     how many were found (and whether a cap was reached), the caps of the
-    query, and each filter's values with their counts, links and labels."""
+    query, and each filter's values with their counts, links and labels.
+    A filter chosen counts its values from ``others[param]``, the rows of
+    the search without it: its other values stay there, to add (OR)."""
     values = {key: str(values.get(key) or "").strip() for key in ("q", *search.FILTER_PARAMS)}
     totals = {valore: n for filtro, valore, n in rows if filtro == "_totale"}
     counted = search.count_facets(valore or "" for filtro, valore, n in rows if filtro == "_valori")
+    for param, without in (others or {}).items():
+        counted[param] = search.count_facets(valore or "" for filtro, valore, n in without if filtro == "_valori").get(param, {})
     notes = []
     for cap in json.loads(next((valore for filtro, valore, n in rows if filtro == "_limiti"), "[]")):
         kind, _, word = cap.partition(":")
@@ -78,9 +112,9 @@ async def search_details(datasette, values: dict, rows: list[tuple]) -> dict:
     lookups = {**array_columns(datasette), **COLUMN_LOOKUPS}
     for param, column in SEARCH_FILTERS.items():
         lookup = lookups.get(column)
-        selected = values[param]
+        selected = chosen(values[param])
         counts = sorted(counted.get(param, {}).items(), key=lambda item: (-item[1], item[0]))
-        shown = [item for position, item in enumerate(counts) if position < FILTER_VALUES_SHOWN or item[0] == selected]
+        shown = [item for position, item in enumerate(counts) if position < FILTER_VALUES_SHOWN or item[0] in selected]
         items = []
         for value, count in shown:
             if lookup:
@@ -91,16 +125,18 @@ async def search_details(datasette, values: dict, rows: list[tuple]) -> dict:
                 label, lang = events.get(value, value), "it"  # an event's title, as the notes give it
             else:
                 label, lang = value, language()
+            toggled = [other for other in selected if other != value] + ([] if value in selected else [value])
             items.append(
                 {
-                    "value": value, "label": label, "lang": lang, "count": count, "selected": value == selected,
-                    "url": search_url(datasette, values, **{param: None if value == selected else value}),
+                    "value": value, "label": label, "lang": lang, "count": count, "selected": value in selected,
+                    "url": search_url(datasette, values, **{param: search.FILTER_SEPARATOR.join(toggled)}),
                 }
             )
-        if selected and not any(item["selected"] for item in items):
-            items.insert(0, {"value": selected, "label": selected, "lang": language(), "count": 0, "selected": True,
-                             "url": search_url(datasette, values, **{param: None})})
-        facets.append({"param": param, "name": column_label(column), "values": items, "selected": selected})
+        for value in reversed([value for value in selected if value not in dict(shown)]):
+            toggled = [other for other in selected if other != value]
+            items.insert(0, {"value": value, "label": value, "lang": language(), "count": 0, "selected": True,
+                             "url": search_url(datasette, values, **{param: search.FILTER_SEPARATOR.join(toggled)})})
+        facets.append({"param": param, "name": column_label(column), "values": items, "selected": values[param]})
     return {
         "outcomes": totals.get("esiti", 0),
         "sessions": totals.get("sessioni", 0),
@@ -111,7 +147,6 @@ async def search_details(datasette, values: dict, rows: list[tuple]) -> dict:
     }
 
 
-SEARCH_QUERY = "cerca"  # the canned query of the search page
 _labels: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _synchronous: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -272,7 +307,13 @@ async def search_page(datasette, request):
             query_ms = (time.perf_counter() - started) * 1000
             results, counts = (json.loads(value) for value in found[0])
             rows = await search_results(datasette, results, named["q"])
-            details = await search_details(datasette, named, counts)
+            others = {}
+            for param in (param for param in search.FILTER_PARAMS if named[param].strip()):
+                if not any(value.strip() for name, value in named.items() if name != param):
+                    continue  # nothing else asked: its own counts are all there is to show
+                without = await execute_search(datasette, search.page_sql(), {**named, param: "", "_page_lang": language()})
+                others[param] = json.loads(without[0][1])
+            details = await search_details(datasette, named, counts, others)
     renderers = await search_renderers(datasette, request, rows, canned)
     url_csv = datasette.urls.path(path_with_format(request=request, format="csv", extra_qs={"_size": "max"}))
     results_html = None

@@ -5,18 +5,25 @@ text, codes followed by their labels, no cell taken for a formula."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 import urllib.parse
 
 from datasette.utils import tilde_decode
 
 from .base import DATABASE, array_columns
 from .labels import lookup_of, term, vocabularies
+from .language import column_label, t
 
 # Columns of ready-made questions holding codes of a vocabulary.
 QUERY_CODE_COLUMNS = {"attori": "actor_types"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may evaluate
+# Columns of ready-made questions holding HTML (the search's excerpt, its
+# words marked), and holding words of their own (``esito``, ``sessione``).
+QUERY_HTML_COLUMNS = {"estratto"}
+QUERY_WORD_COLUMNS = {"tipo"}
 
 
 def spreadsheet_safe(value: str) -> str:
@@ -82,6 +89,36 @@ def spreadsheet_csv(text: str, code_columns: dict[str, dict], foreign_keys: dict
     return out.getvalue()
 
 
+def _header(column: str) -> str:
+    """A ready-made question's column as a reader names it, in the page's language."""
+    if column.endswith("_label") and column_label(column.removesuffix("_label")) != column.removesuffix("_label"):
+        return t("csv.labels_of", column=column_label(column.removesuffix("_label")))
+    return column_label(column)
+
+
+def readable_csv(text: str) -> str:
+    """A ready-made question's CSV as plain text in the reader's language:
+    its headers named as the pages name them, its HTML (the excerpt's
+    ``<mark>``, ``&#x27;``) as the text it shows, its own words translated."""
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows, None)
+    if header is None:
+        return text
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_header(column) for column in header])
+    for row in rows:
+        cells = []
+        for column, value in zip(header, row):
+            if column in QUERY_HTML_COLUMNS:
+                value = spreadsheet_safe(html.unescape(re.sub(r"<[^>]*>", "", value)))
+            elif column in QUERY_WORD_COLUMNS and value:
+                value = t(f"csv.value.{value}", default=value)
+            cells.append(value)
+        writer.writerow(cells)
+    return out.getvalue()
+
+
 def is_csv(scope) -> bool:
     query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
     return scope["path"].endswith(".csv") or query.get("_format") == ["csv"]
@@ -123,7 +160,10 @@ def csv_for_spreadsheets(datasette, scope, send):
         name = scope["path"].rstrip("/").rsplit("/", 1)[-1].removesuffix(".csv") or DATABASE
         text = b"".join(chunks).decode("utf-8")
         foreign_keys = await _vocabulary_keys(datasette, tilde_decode(name), next(csv.reader(io.StringIO(text)), []))
-        body = b"\xef\xbb\xbf" + spreadsheet_csv(text, code_columns, foreign_keys).encode("utf-8")
+        text = spreadsheet_csv(text, code_columns, foreign_keys)
+        if await datasette.get_canned_query(DATABASE, tilde_decode(name), None):
+            text = readable_csv(text)
+        body = b"\xef\xbb\xbf" + text.encode("utf-8")
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"content-length", b"content-type", b"content-disposition")]
         headers += [
             (b"content-type", b"text/csv; charset=utf-8"),

@@ -158,7 +158,7 @@ def why(labels: search.Labels, lookups: dict[str, str], query, lang, text_matche
     lang = lang if lang in LANGUAGES else LANGUAGES[0]
     other = LANGUAGES[1 - LANGUAGES.index(lang)]
     reasons = [t("search.why_text", lang=lang)] if text_matched else []
-    named = labels.named(_text(query, search.QUERY_CHARS))
+    named = labels.every(_text(query, search.QUERY_CHARS))
     if named and columns:
         held = {}
         for kind, value in zip(lookups, columns):
