@@ -241,5 +241,5 @@ def zipped(files: dict[str, bytes], day: str) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # Unix, whatever machine builds it
             info.external_attr = 0o644 << 16
-            archive.writestr(info, files[name], compresslevel=9)
+            archive.writestr(info, files[name], compresslevel=6)  # 9 takes a third longer for 3% less
     return out.getvalue()
