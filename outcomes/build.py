@@ -542,7 +542,7 @@ def _stale_editions(stage: Path, out_dir: Path, event_ids: list[str]) -> list[st
     fresh = {p.name for p in (stage / PROCEEDINGS_DIR).glob("*")}
     found = set()
     for event_id in event_ids:
-        for pattern in (f"{event_id}.*", f"{event_id}-interno.*"):
+        for pattern in (f"{event_id}.*", f"{event_id}-interno.*", f"{event_id}-stampa.*"):
             found.update(p.name for p in (out_dir / PROCEEDINGS_DIR).glob(pattern))
     return sorted(found - fresh)
 

@@ -200,7 +200,7 @@ def parse_logo_file(value: object) -> str:
     """A file name beside event.yaml (no folder), of a format in LOGO_FORMATS."""
     text = _text(value).strip()
     if "/" in text or "\\" in text or text.startswith(".") or Path(text).suffix.lower() not in LOGO_FORMATS:
-        raise _fail("logo_file", text, formats=", ".join(LOGO_FORMATS.values()))
+        raise _fail("logo_file", text, formats="/".join(LOGO_FORMATS.values()))
     return text
 
 

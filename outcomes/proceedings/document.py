@@ -72,7 +72,7 @@ class Proceedings:
         self.doc = wordml.Writer(document)
         self.markdown = wordml.Markdown(self.doc, heading_base=2)
         self.header_footer(document)
-        self.sections = Sections(document, self.doc) if self.printed else None
+        self.sections = Sections(document, self.doc, self.printed)
         participants = self.participant_counts()
         chart = self.chart(document, participants) if participants else None  # before the body grows: python-docx scans it for ids
         logos = self.logos(document) if self.printed else []
@@ -88,15 +88,14 @@ class Proceedings:
             if number == 3:
                 self.markdown.heading_base = 3  # the sessions' texts: their headings below the chapter's sections
             part()
-        if self.sections:
-            self.sections.end()
+        self.sections.end()
         return document, self.doc.xml()
 
     def new_section(self, kind: str) -> None:
         """The print edition starts the colophon on the back of the cover and
         each part on a right-hand page (see ``Sections``); the web edition
         starts them on a new page through its heading styles."""
-        if self.sections:
+        if self.printed:
             self.sections.start(kind)
 
     # -- dates and labels --
@@ -474,6 +473,7 @@ class Proceedings:
         doc = self.doc
         doc.heading(1, self.w("index"), bookmark="_Toc_index")
         doc.paragraph("Body Text", doc.run(self.w("index_note")))
+        self.sections.start("columns")  # the entries in two columns, from here to the end
         targets: dict[str, list[Entry]] = defaultdict(list)
         objectives: dict[int, list[Entry]] = defaultdict(list)
         countries: dict[str, list[Entry]] = defaultdict(list)
@@ -512,8 +512,6 @@ class Proceedings:
             self.index_entry(str(objective), self.label(vocab.gcm_objectives(), objective), objectives[objective], references)
 
         doc.heading(2, self.w("by_country"))
-        if not countries:
-            doc.paragraph("Body Text", doc.run(self.w("no_index")))
         self.index_by_name(countries, vocab.countries(), references)
         doc.heading(2, self.w("by_theme"))
         self.index_by_name(themes, vocab.themes(), references)

@@ -37,14 +37,16 @@ _CONTENT_TYPES = {".png": "image/png", ".svg": "image/svg+xml"}
 
 
 class Sections:
-    """The print edition's sections, ended as the document is written:
-    ``start(kind)`` ends the current section and begins a ``colophon`` (the
-    back of the cover, its text at the foot) or a ``part`` (on a right-hand
-    page, with the running header and the page number); ``end()`` makes the
-    body's own section properties the last part's."""
+    """The document's sections, ended as it is written. The web edition has
+    one (``web``: the title page without header or footer) until the index,
+    whose entries run in two ``columns`` on the same page. The print edition
+    begins with the ``cover``; ``start(kind)`` ends the current section and
+    begins the ``colophon`` (the back of the cover) or a ``part`` (on a
+    right-hand page, with the running header and the page number);
+    ``end()`` makes the body's own section properties the last section's."""
 
-    def __init__(self, document, writer: wordml.Writer):
-        self.document, self.writer = document, writer
+    def __init__(self, document, writer: wordml.Writer, printed: bool):
+        self.document, self.writer, self.printed = document, writer, printed
         body = document.sections[0]._sectPr
         self.references = "".join(
             etree.tostring(reference, encoding="unicode")
@@ -52,18 +54,21 @@ class Sections:
             for reference in body.findall(qn(name))
             if reference.get(qn("w:type")) == "default"
         )
-        self.kind = "cover"
+        self.kind = "cover" if printed else "web"
 
     def properties(self, kind: str) -> str:
         """A ``w:sectPr`` for a section of ``kind`` (children in schema order)."""
         width, height = wordml.A4
-        start = {"cover": "nextPage", "colophon": "nextPage", "part": "oddPage"}[kind]
+        start = {"cover": "nextPage", "web": "nextPage", "colophon": "nextPage", "part": "oddPage", "columns": "continuous"}[kind]
+        left, right, gutter = (PRINT_MARGIN, PRINT_MARGIN + 1, GUTTER) if self.printed else (1418, 1418, 0)
         return (
             "<w:sectPr>"
-            + (self.references if kind == "part" else "")
+            + (self.references if kind not in ("cover", "colophon") else "")
             + f'<w:type w:val="{start}"/><w:pgSz w:w="{width}" w:h="{height}"/>'
-            f'<w:pgMar w:top="1418" w:right="{PRINT_MARGIN + 1}" w:bottom="1418" w:left="{PRINT_MARGIN}"'
-            f' w:header="709" w:footer="709" w:gutter="{GUTTER}"/>'
+            f'<w:pgMar w:top="1418" w:right="{right}" w:bottom="1418" w:left="{left}"'
+            f' w:header="709" w:footer="709" w:gutter="{gutter}"/>'
+            + ('<w:cols w:num="2" w:space="567"/>' if kind == "columns" else "")
+            + ("<w:titlePg/>" if kind == "web" else "")
             + "</w:sectPr>"
         )
 
