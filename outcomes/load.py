@@ -284,24 +284,31 @@ def load_event(folder: Path, problems: Problems) -> EventNote | None:
     return EventNote(folder.name, path, event, sessions, registrations, followup if followup.exists() or followup.is_symlink() else None)
 
 
+LOGO_FORMATS = {".png": "PNG", ".svg": "SVG"}  # the logos the print edition places (extension: format)
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+
+
 def _logos_usable(event: models.Event, path: Path, root: Node, problems: Problems) -> bool:
-    """Each organiser's logo file is beside event.yaml, under 2 MB and what
-    its name says (a PNG, or SVG XML): the print edition places them all."""
+    """Each organiser's logo is a file beside event.yaml (a name without a
+    folder), under 2 MB and what its name says (a PNG, or SVG XML): the
+    print edition places them all."""
     usable = True
     for number, organiser in enumerate(event.organisers):
         if organiser.logo is None:
             continue
         name = organiser.logo.file
-        image = path.parent / name
+        image, suffix = path.parent / name, Path(name).suffix.lower()
         field = f"organisers[{number}].logo.file"
         node, _ = _node_at(root, ("organisers", number, "logo", "file"))
         kind, context = None, {}
-        if not image.is_file():
+        if "/" in name or "\\" in name or name.startswith(".") or suffix not in LOGO_FORMATS:
+            kind, context = "logo_file", {"formats": "/".join(LOGO_FORMATS.values())}
+        elif not image.is_file():
             kind = "logo_missing"
-        elif image.stat().st_size > models.LOGO_MAX_BYTES:
+        elif image.stat().st_size > LOGO_MAX_BYTES:
             kind, context = "logo_too_big", {"size": f"{image.stat().st_size / 1024 / 1024:.1f}"}
-        elif not _image_is(image, Path(name).suffix.lower()):
-            kind, context = "logo_not_image", {"format": models.LOGO_FORMATS[Path(name).suffix.lower()]}
+        elif not _image_is(image, suffix):
+            kind, context = "logo_not_image", {"format": LOGO_FORMATS[suffix]}
         if kind:
             problems.add(path, *_mark(node), field, kind, value=name, **context)
             usable = False
@@ -320,6 +327,17 @@ def _image_is(image: Path, suffix: str) -> bool:
     except etree.XMLSyntaxError:
         return False
     return root.tag == "{http://www.w3.org/2000/svg}svg"
+
+
+def edition_date(event: models.Event, updates: Iterable[dt.date]) -> dt.date:
+    """The date of an edition of the event's proceedings or data: the note's
+    ``published`` if it gives one, else the latest date the edition holds:
+    the event's last day or the latest of the dates of ``updates`` (those it
+    shows). The proceedings' colophon and the database's ``events.published``,
+    hence the open data's CITATION.cff and datapackage.json, take it from here."""
+    if event.published is not None:
+        return event.published
+    return max([event.last_date, *updates])
 
 
 def load_registrations(path: Path, problems: Problems, sessions: set[str] | None = None) -> models.Registrations | None:

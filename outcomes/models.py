@@ -15,10 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from dataclasses import dataclass
-from pathlib import Path
 import re
 from typing import Annotated
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from pydantic import (
     AfterValidator,
@@ -192,18 +191,6 @@ def parse_url(value: object) -> str:
     return text
 
 
-LOGO_FORMATS = {".png": "PNG", ".svg": "SVG"}  # the logos the print edition places (extension: format)
-LOGO_MAX_BYTES = 2 * 1024 * 1024
-
-
-def parse_logo_file(value: object) -> str:
-    """A file name beside event.yaml (no folder), of a format in LOGO_FORMATS."""
-    text = _text(value).strip()
-    if "/" in text or "\\" in text or text.startswith(".") or Path(text).suffix.lower() not in LOGO_FORMATS:
-        raise _fail("logo_file", text, formats="/".join(LOGO_FORMATS.values()))
-    return text
-
-
 def parse_sdg_target(value: object) -> str:
     text = _text(value)
     if text in vocab.sdg_targets():
@@ -344,11 +331,6 @@ CommitmentRef = Annotated[
     WithJsonSchema({"type": "string", "pattern": COMMITMENT_PATTERN,
                     "description": "sessione/esito, es. migrazione-cooperazione-internazionale/mappatura-rimesse-collettive"}),
 ]
-LogoFile = Annotated[
-    str,
-    BeforeValidator(parse_logo_file),
-    WithJsonSchema({"type": "string", "pattern": r"^[^/\\.][^/\\]*\.([Pp][Nn][Gg]|[Ss][Vv][Gg])$"}),
-]
 Url = Annotated[
     str,
     BeforeValidator(parse_url),
@@ -487,12 +469,11 @@ class Venue(Strict):
 
 
 class Logo(Strict):
-    """An organiser's logo for the print edition's cover: a file beside event.yaml."""
+    """An organiser's logo for the print edition's cover; its file is checked by ``load``."""
 
-    model_config = ConfigDict(title="Logo", json_schema_extra={
-        "description": "Il logo dell'ente sulla copertina dell'edizione a stampa: un file PNG o SVG accanto a event.yaml, sotto 2 MB"})
-
-    file: LogoFile = Field(title="File", description="Nome del file accanto a event.yaml, es. logo-regione.svg")
+    model_config = ConfigDict(title="Logo", json_schema_extra={"description": "Sulla copertina dell'edizione a stampa"})
+    file: Line = Field(title="File", description="Un file PNG o SVG accanto a event.yaml, sotto 2 MB, es. logo-regione.svg",
+                       json_schema_extra={"pattern": r"^[^/\\.][^/\\]*\.([Pp][Nn][Gg]|[Ss][Vv][Gg])$"})
     alt: Line = Field(title="Testo alternativo", description="Che cosa mostra il logo, per chi non lo vede, es. «Logo della Regione Piemonte»")
 
 
@@ -532,10 +513,8 @@ class Event(Strict):
     editor: Line | None = Field(
         None, title="A cura di", description="Chi ha curato gli atti (persona o ufficio), stampato nel colophon come «a cura di»"
     )
-    published: Date | None = Field(
-        None, title="Data di pubblicazione degli atti",
-        description="AAAA-MM-GG; se manca, la data più recente che gli atti contengono: l'ultimo giorno dell'evento o l'ultimo aggiornamento degli impegni",
-    )
+    published: Date | None = Field(None, title="Data di pubblicazione degli atti", description=(
+        "AAAA-MM-GG; se manca, la data più recente che gli atti contengono: l'ultimo giorno dell'evento o l'ultimo aggiornamento degli impegni"))
     licence: Line | None = Field(
         None, title="Licenza degli atti", description="es. CC BY-SA 4.0; se manca, quella del sito (CC BY 4.0)"
     )
@@ -817,14 +796,3 @@ def status_stage(status: str | None) -> int | None:
     ``dropped``, which is not a step forward or back (statuses.csv)."""
     stage = vocab.statuses().terms[status].extra.get("stage") if status else None
     return int(stage) if stage else None
-
-
-def edition_date(event: Event, updates: Iterable[dt.date]) -> dt.date:
-    """The date of an edition of the event's proceedings or data: the note's
-    ``published`` if it gives one, else the latest date the edition holds:
-    the event's last day or the latest of the dates of ``updates`` (those it
-    shows). The proceedings' colophon and the database's ``events.published``,
-    hence the open data's CITATION.cff and datapackage.json, take it from here."""
-    if event.published is not None:
-        return event.published
-    return max([event.last_date, *updates])

@@ -127,7 +127,7 @@ def public_url() -> str:
 
 def release_date(conn: sqlite3.Connection) -> str:
     """The dataset's date: the latest of its events' editions (``events.published``,
-    by ``models.edition_date``: the note's, or the latest day or update it
+    by ``load.edition_date``: the note's, or the latest day or update it
     holds; from the notes, never the day of the build)."""
     (day,) = conn.execute("select max(published) from events").fetchone()
     return day or "1970-01-01"

@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-from . import models, vocab
+from . import vocab
 from .common import search
+from .load import edition_date
 
 if TYPE_CHECKING:  # types only: the store never reads notes itself
     from .load import EventNote, FollowUpNote, OutcomeRef, SessionNote
@@ -244,7 +245,7 @@ def event_rows(note: EventNote, notes_dir: Path) -> Rows:
                 "language": event.language,
                 "website": event.website,
                 "registered_total": registrations.total if registrations else None,
-                "published": models.edition_date(event, ()).isoformat(),  # with its updates: apply_followup
+                "published": edition_date(event, ()).isoformat(),  # with its updates: apply_followup
                 "source": _relative(note.path, notes_dir),
             }
         ],
@@ -398,13 +399,13 @@ def followup_rows(followup: FollowUpNote | None, refs: dict[str, OutcomeRef]) ->
 
 def apply_followup(db: sqlite_utils.Database, event: EventNote, rows: Rows) -> None:
     """Replace an event's updates with ``rows``, date the event's edition by
-    them (``models.edition_date``) and derive from them each of its
+    them (``load.edition_date``) and derive from them each of its
     commitments' current status, progress and date of last update."""
     event_id = event.id
     db.execute("DELETE FROM commitment_updates WHERE event_id = ?", [event_id])
     insert(db, pack(rows))
     dates = (dt.date.fromisoformat(row["date"]) for row in rows["commitment_updates"])
-    db.execute("UPDATE events SET published = ? WHERE id = ?", [models.edition_date(event.event, dates).isoformat(), event_id])
+    db.execute("UPDATE events SET published = ? WHERE id = ?", [edition_date(event.event, dates).isoformat(), event_id])
     db.execute(
         """
         UPDATE outcomes SET

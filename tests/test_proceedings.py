@@ -251,7 +251,8 @@ def test_outcome_details_give_targets_with_goal_titles(written):
         "Attori: Associazione della diaspora, Ente locale\n"
         "Temi: Diaspore",
         "Chi: Comune di Torino\nEntro: 31 dicembre 2021\nStato: Concordato\n"
-        "SDG: 10 Ridurre le disuguaglianze (10.c)\nPaesi: Senegal\nAttori: Ente locale",
+        "SDG: 10 Ridurre le disuguaglianze (10.c)\nPaesi: Senegal\nAttori: Ente locale\nTemi: Rimesse\n"
+        "Parole chiave: sportello, rimesse collettive",
     ]
 
 

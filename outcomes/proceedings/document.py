@@ -18,7 +18,7 @@ from docx.shared import Cm
 
 from .. import models, publisher, vocab, wordml
 from ..common.text import text
-from ..load import EventNote
+from ..load import EventNote, edition_date
 from .chapters import Chapter, Entry, FollowUpChapter
 from .chart import participants_chart
 from .look import LOCALES, TEXT_WIDTH, prepare
@@ -128,7 +128,7 @@ class Proceedings:
     def logos(self, document) -> list:
         """The organisers' logos, in their order, for the print edition's cover."""
         folder = self.note.path.parent
-        return [logo_inline(document, o, folder, n)[0] for n, o in enumerate(self.event.organisers, start=1) if o.logo]
+        return [logo_inline(document, o, folder, n) for n, o in enumerate(self.event.organisers, start=1) if o.logo]
 
     def title_page(self, logos: list) -> None:
         doc, event = self.doc, self.event
@@ -183,10 +183,10 @@ class Proceedings:
             doc.frame(start, printing.COLOPHON_FRAME)
 
     def published(self) -> dt.date:
-        """The edition's date (``models.edition_date``): the note's, else the
+        """The edition's date (``load.edition_date``): the note's, else the
         latest day or update the volume holds, earlier events' included."""
         shown = (update.date for followup in self.followups for _, updates in followup.items for update in updates)
-        return models.edition_date(self.event, shown)
+        return edition_date(self.event, shown)
 
     def contents(self) -> None:
         """An entry per chapter, linked, with its page number: a PAGEREF field

@@ -27,7 +27,6 @@ from .look import GUTTER, PRINT_MARGIN, TEXT_WIDTH
 
 LOGO_HEIGHT = Cm(1.8)  # every logo as high as the others; as wide as its shape says, up to
 LOGO_MAX_WIDTH = Cm(5)
-MIN_DPI = 300  # a picture's pixels per inch at its printed size, for offset printing
 # The colophon's paragraphs in one frame at the foot of the text area, full width
 # (LibreOffice 7.4 ignores a section's vertical alignment, w:vAlign; Word places the frame alike).
 COLOPHON_FRAME = (
@@ -85,8 +84,7 @@ class Sections:
 def logo_inline(document, organiser: models.Organiser, folder: Path, number: int):
     """The organiser's logo (``organiser.logo``, a file in ``folder``) as a
     ``wp:inline`` of fixed height with its alt text; its width from the
-    image's own proportions, at most ``LOGO_MAX_WIDTH``. Returns the inline
-    and, for a PNG, its resolution at that size (dots per inch)."""
+    image's own proportions, at most ``LOGO_MAX_WIDTH``."""
     logo = organiser.logo
     path = folder / logo.file
     data = path.read_bytes()
@@ -101,8 +99,7 @@ def logo_inline(document, organiser: models.Organiser, folder: Path, number: int
     doc_pr = inline.find(qn("wp:docPr"))
     doc_pr.set("name", organiser.name)
     doc_pr.set("descr", logo.alt)
-    dpi = pixels[0] / Emu(int(width)).inches if suffix == ".png" else None
-    return inline, dpi
+    return inline
 
 
 def png_size(data: bytes) -> tuple[int, int]:
