@@ -474,25 +474,13 @@ class Proceedings:
         doc.heading(1, self.w("index"), bookmark="_Toc_index")
         doc.paragraph("Body Text", doc.run(self.w("index_note")))
         self.sections.start("columns")  # the entries in two columns, from here to the end
-        targets: dict[str, list[Entry]] = defaultdict(list)
-        objectives: dict[int, list[Entry]] = defaultdict(list)
-        countries: dict[str, list[Entry]] = defaultdict(list)
-        themes: dict[str, list[Entry]] = defaultdict(list)
-        actors: dict[str, list[Entry]] = defaultdict(list)
-        keywords: dict[str, list[Entry]] = defaultdict(list)
+        fields = ("sdg_targets", "gcm_objectives", "countries", "themes", "actors", "keywords")
+        terms: dict[str, dict] = {field: defaultdict(list) for field in fields}  # field -> term -> entries
         for entry in self.entries:
-            for theme in entry.outcome.themes:
-                themes[theme].append(entry)
-            for actor in entry.outcome.actors:
-                actors[actor].append(entry)
-            for keyword in entry.outcome.keywords:
-                keywords[keyword].append(entry)
-            for target in entry.outcome.sdg_targets:
-                targets[target].append(entry)
-            for objective in entry.outcome.gcm_objectives:
-                objectives[objective].append(entry)
-            for country in entry.outcome.countries:
-                countries[country].append(entry)
+            for field in fields:
+                for term in getattr(entry.outcome, field):
+                    terms[field][term].append(entry)
+        targets, objectives, countries, themes, actors, keywords = (terms[field] for field in fields)
         references = {}  # an outcome's reference, written once however often it is cited
 
         doc.heading(2, self.w("by_sdg"))
