@@ -24,7 +24,10 @@ give the same bytes (see ``outcomes.wordml.save``).
 
 One job per module: ``chapters`` (what is shown, numbered), ``clean``
 (characters Word cannot hold), ``document`` (the document, front to back),
-``chart``, ``look`` (page, language, styles) and ``pdf`` (the PDF edition).
+``chart``, ``look`` (page, language, styles), ``printing`` (the print
+edition's sections and the logos on its cover) and ``pdf`` (the PDF
+editions: the web and archival one, PDF/A-2b and PDF/UA-1, and the print
+edition ``<event-id>-stampa.pdf``).
 """
 
 from __future__ import annotations
