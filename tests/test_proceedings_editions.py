@@ -236,7 +236,7 @@ def test_print_edition_blank_pages_cover_and_colophon_have_no_header_or_number(p
 
     pages = pdf_pages(print_pdf)[:-1]  # pdftotext ends with a form feed
     headers = pdf_pages(print_pdf, "-y", "0", "-W", "600", "-H", "60")[:-1]  # the top 2.1 cm of each page
-    footers = pdf_pages(print_pdf, "-y", "780", "-W", "600", "-H", "62")[:-1]  # the bottom 2.2 cm
+    footers = pdf_pages(print_pdf, "-y", "790", "-W", "600", "-H", "52")[:-1]  # the bottom 1.8 cm, below the text
     blank = [n for n, page in enumerate(pages, start=1) if not page.strip()]
     assert blank and all(n % 2 == 0 for n in blank)
     for number, (header, footer) in enumerate(zip(headers, footers, strict=True), start=1):
