@@ -461,8 +461,8 @@ def build(
     """
     result = BuildResult(Problems())
     problems = result.problems
-    write_proceedings = _proceedings_writer(problems) if proceedings else None
     pdf = bool(proceedings and pdf and _libreoffice(result))
+    write_proceedings = _proceedings_writer(problems, printed=pdf) if proceedings else None
     if not notes_dir.is_dir():
         problems.add(notes_dir, 1, 1, "", "path_not_found")
         return result
@@ -488,7 +488,7 @@ def build(
         if problems.errors:
             return result
         if pdf:  # in the staging folder: a failure (PdfError) publishes nothing
-            _add_pdfs(write_proceedings.written)
+            _add_pdfs(write_proceedings.written, write_proceedings.printed)
         known = changes.digests if changes else {}
         digests = {
             relative: result.digests.get(relative) or known.get(relative) or _digest(notes_dir / relative)
@@ -521,10 +521,10 @@ def build(
     return result
 
 
-def _proceedings_writer(problems: Problems) -> Callable:
+def _proceedings_writer(problems: Problems, printed: bool) -> Callable:
     from . import proceedings
 
-    return proceedings.Writer(problems)
+    return proceedings.Writer(problems, printed=printed)
 
 
 def _libreoffice(result: BuildResult) -> bool:
@@ -537,10 +537,10 @@ def _libreoffice(result: BuildResult) -> bool:
     return True
 
 
-def _add_pdfs(documents: list[Path]) -> None:
+def _add_pdfs(documents: list[Path], printed: list[Path]) -> None:
     from . import proceedings
 
-    proceedings.add_pdfs(documents)
+    proceedings.add_pdfs(documents, printed)
 
 
 def _stale_editions(stage: Path, out_dir: Path, event_ids: list[str]) -> list[str]:
@@ -548,7 +548,7 @@ def _stale_editions(stage: Path, out_dir: Path, event_ids: list[str]) -> list[st
     fresh = {p.name for p in (stage / PROCEEDINGS_DIR).glob("*")}
     found = set()
     for event_id in event_ids:
-        for pattern in (f"{event_id}.*", f"{event_id}-interno.*"):
+        for pattern in (f"{event_id}.*", f"{event_id}-interno.*", f"{event_id}-stampa.*"):
             found.update(p.name for p in (out_dir / PROCEEDINGS_DIR).glob(pattern))
     return sorted(found - fresh)
 
@@ -587,15 +587,15 @@ def _full(stage: Path, notes_dir: Path, events: list[EventNote], result: BuildRe
             if read.note is not None:
                 sessions.append(read.note)
         if event.followup_path:
-            followups.append((event.id, follow.rows()))
+            followups.append((event, follow.rows()))
         if keep and not result.problems.errors:
             write_proceedings(event, sessions, stage / PROCEEDINGS_DIR, followup=follow.note, earlier=load.followed_events(event))
     batch.flush()
     if result.problems.errors:
         db.close()
         return
-    for event_id, rows in followups:
-        store.apply_followup(db, event_id, rows)
+    for event, rows in followups:
+        store.apply_followup(db, event, rows)
     store.finish(db)
 
 
@@ -714,7 +714,7 @@ def _update(stage: Path, out_dir: Path, notes_dir: Path, events: list[EventNote]
                 sessions.append(read.note)
         batch.flush()
         if event.followup_path is not None:
-            store.apply_followup(db, event.id, follow.rows())
+            store.apply_followup(db, event, follow.rows())
         if keep and not result.problems.errors:
             write_proceedings(event, sessions, stage / PROCEEDINGS_DIR, followup=follow.note, earlier=load.followed_events(event))
     store.update_search_terms(db)

@@ -133,6 +133,7 @@ _NESTED_MODELS: dict[str, type[BaseModel]] = {
     "quotes": models.Quote,
     "venue": models.Venue,
     "organisers": models.Organiser,
+    "logo": models.Logo,
 }
 
 _BUILTIN_KINDS = {
@@ -271,6 +272,8 @@ def load_event(folder: Path, problems: Problems) -> EventNote | None:
     if isinstance(parsed[0], dict) and parsed[0].get("follows"):
         context["events"] = {p.name for p in event_folders(folder.parent) if (p / EVENT_FILE).exists()}
     event = validate(models.Event, parsed[0], parsed[1], path, problems, context)
+    if event is not None and not _logos_usable(event, path, parsed[1], problems):
+        event = None
     sessions = tuple(session_files(folder, problems)) if event is not None else ()
     registrations = load_registrations(
         folder / REGISTRATIONS_FILE, problems, {p.stem for p in sessions} if event is not None else None
@@ -279,6 +282,62 @@ def load_event(folder: Path, problems: Problems) -> EventNote | None:
         return None
     followup = folder / FOLLOWUP_FILE
     return EventNote(folder.name, path, event, sessions, registrations, followup if followup.exists() or followup.is_symlink() else None)
+
+
+LOGO_FORMATS = {".png": "PNG", ".svg": "SVG"}  # the logos the print edition places (extension: format)
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+
+
+def _logos_usable(event: models.Event, path: Path, root: Node, problems: Problems) -> bool:
+    """Each organiser's logo is a file beside event.yaml (a name without a
+    folder), under 2 MB and what its name says (a PNG, or SVG XML): the
+    print edition places them all."""
+    usable = True
+    for number, organiser in enumerate(event.organisers):
+        if organiser.logo is None:
+            continue
+        name = organiser.logo.file
+        image, suffix = path.parent / name, Path(name).suffix.lower()
+        field = f"organisers[{number}].logo.file"
+        node, _ = _node_at(root, ("organisers", number, "logo", "file"))
+        kind, context = None, {}
+        if "/" in name or "\\" in name or name.startswith(".") or suffix not in LOGO_FORMATS:
+            kind, context = "logo_file", {"formats": "/".join(LOGO_FORMATS.values())}
+        elif not image.is_file():
+            kind = "logo_missing"
+        elif image.stat().st_size > LOGO_MAX_BYTES:
+            kind, context = "logo_too_big", {"size": f"{image.stat().st_size / 1024 / 1024:.1f}"}
+        elif not _image_is(image, suffix):
+            kind, context = "logo_not_image", {"format": LOGO_FORMATS[suffix]}
+        if kind:
+            problems.add(path, *_mark(node), field, kind, value=name, **context)
+            usable = False
+    return usable
+
+
+def _image_is(image: Path, suffix: str) -> bool:
+    """Whether ``image`` holds a PNG (its signature) or an SVG (XML whose root is svg)."""
+    data = image.read_bytes()
+    if suffix == ".png":
+        return data.startswith(b"\x89PNG\r\n\x1a\n")
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return False
+    return root.tag == "{http://www.w3.org/2000/svg}svg"
+
+
+def edition_date(event: models.Event, updates: Iterable[dt.date]) -> dt.date:
+    """The date of an edition of the event's proceedings or data: the note's
+    ``published`` if it gives one, else the latest date the edition holds:
+    the event's last day or the latest of the dates of ``updates`` (those it
+    shows). The proceedings' colophon and the database's ``events.published``,
+    hence the open data's CITATION.cff and datapackage.json, take it from here."""
+    if event.published is not None:
+        return event.published
+    return max([event.last_date, *updates])
 
 
 def load_registrations(path: Path, problems: Problems, sessions: set[str] | None = None) -> models.Registrations | None:

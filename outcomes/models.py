@@ -469,12 +469,22 @@ class Venue(Strict):
     city: Line = Field(title="Città")
 
 
+class Logo(Strict):
+    """An organiser's logo for the print edition's cover; its file is checked by ``load``."""
+
+    model_config = ConfigDict(title="Logo", json_schema_extra={"description": "Sulla copertina dell'edizione a stampa"})
+    file: Line = Field(title="File", description="Un file PNG o SVG accanto a event.yaml, sotto 2 MB, es. logo-regione.svg",
+                       json_schema_extra={"pattern": r"^[^/\\.][^/\\]*\.([Pp][Nn][Gg]|[Ss][Vv][Gg])$"})
+    alt: Line = Field(title="Testo alternativo", description="Che cosa mostra il logo, per chi non lo vede, es. «Logo della Regione Piemonte»")
+
+
 class Organiser(Strict):
     model_config = ConfigDict(title="Organizzatore", json_schema_extra={"description": "Un ente che promuove o sostiene l'evento"})
 
     name: Line = Field(title="Organizzazione", description="Nome dell'ente organizzatore")
     role: Line | None = Field(None, title="Ruolo", description="es. promotore, partner, con il patrocinio di")
     website: Url | None = Field(None, title="Sito web")
+    logo: Logo | None = Field(None, title="Logo", description="Per la copertina dell'edizione a stampa")
 
 
 class Event(Strict):
@@ -504,9 +514,8 @@ class Event(Strict):
     editor: Line | None = Field(
         None, title="A cura di", description="Chi ha curato gli atti (persona o ufficio), stampato nel colophon come «a cura di»"
     )
-    publication_date: Date | None = Field(
-        None, title="Data di pubblicazione degli atti", description="AAAA-MM-GG; se manca, l'ultimo giorno dell'evento"
-    )
+    published: Date | None = Field(None, title="Data di pubblicazione degli atti", description=(
+        "AAAA-MM-GG; se manca, la data più recente che gli atti contengono: l'ultimo giorno dell'evento o l'ultimo aggiornamento degli impegni"))
     licence: Line | None = Field(
         None, title="Licenza degli atti", description="es. CC BY-SA 4.0; se manca, quella del sito (CC BY 4.0)"
     )
@@ -522,11 +531,6 @@ class Event(Strict):
     @classmethod
     def _no_repeats(cls, values: list, info: ValidationInfo):
         return _unique(values, info)
-
-    @property
-    def published(self) -> dt.date:
-        """When the proceedings came out: as the note says, else the event's last day."""
-        return self.publication_date or self.last_date
 
     @field_validator("end_date")
     @classmethod

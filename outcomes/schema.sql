@@ -92,6 +92,7 @@ CREATE TABLE events (
     language TEXT,
     website TEXT,
     registered_total INTEGER,
+    published TEXT NOT NULL,
     source TEXT
 );
 

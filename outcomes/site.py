@@ -139,12 +139,10 @@ def public_url() -> str:
 
 
 def release_date(conn: sqlite3.Connection) -> str:
-    """The dataset's date: the last day any of its events or sessions took
-    place (from the notes: never the day of the build). Each maximum is read
-    from an index, not from every row."""
-    (day,) = conn.execute(
-        "select max(coalesce((select max(end_date) from events), ''), coalesce((select max(date) from sessions), ''))"
-    ).fetchone()
+    """The dataset's date: the latest of its events' editions (``events.published``,
+    by ``load.edition_date``: the note's, or the latest day or update it
+    holds; from the notes, never the day of the build)."""
+    (day,) = conn.execute("select max(published) from events").fetchone()
     return day or "1970-01-01"
 
 

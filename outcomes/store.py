@@ -20,6 +20,7 @@ gives exactly the rows a full build gives.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import sqlite3
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from . import vocab
 from .common import search
+from .load import edition_date
 
 
 @contextlib.contextmanager
@@ -57,7 +59,7 @@ with _without("pandas", "numpy"):
 if TYPE_CHECKING:  # types only: the store never reads notes itself
     from .load import EventNote, FollowUpNote, OutcomeRef, SessionNote
 
-SCHEMA_VERSION = 5  # 4: numbered codes in JSON arrays as text; 5: search_terms, search_facets
+SCHEMA_VERSION = 6  # 4: numbered codes in JSON arrays as text; 5: search_terms, search_facets; 6: events.published
 FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 
 # Full-text indexes: table -> indexed columns. Each has an fts5vocab table,
@@ -263,6 +265,7 @@ def event_rows(note: EventNote, notes_dir: Path) -> Rows:
                 "language": event.language,
                 "website": event.website,
                 "registered_total": registrations.total if registrations else None,
+                "published": edition_date(event, ()).isoformat(),  # with its updates: apply_followup
                 "source": _relative(note.path, notes_dir),
             }
         ],
@@ -414,11 +417,15 @@ def followup_rows(followup: FollowUpNote | None, refs: dict[str, OutcomeRef]) ->
     return rows
 
 
-def apply_followup(db: sqlite_utils.Database, event_id: str, rows: Rows) -> None:
-    """Replace an event's updates with ``rows`` and derive from them each of
-    its commitments' current status, progress and date of last update."""
+def apply_followup(db: sqlite_utils.Database, event: EventNote, rows: Rows) -> None:
+    """Replace an event's updates with ``rows``, date the event's edition by
+    them (``load.edition_date``) and derive from them each of its
+    commitments' current status, progress and date of last update."""
+    event_id = event.id
     db.execute("DELETE FROM commitment_updates WHERE event_id = ?", [event_id])
     insert(db, pack(rows))
+    dates = (dt.date.fromisoformat(row["date"]) for row in rows["commitment_updates"])
+    db.execute("UPDATE events SET published = ? WHERE id = ?", [edition_date(event.event, dates).isoformat(), event_id])
     db.execute(
         """
         UPDATE outcomes SET

@@ -198,6 +198,32 @@ class Writer:
             body.append("</w:tr>")
         body.append("</w:tbl>")
 
+    def mark(self) -> int:
+        """Where the body is now, for ``frame``."""
+        return len(self._body)
+
+    def frame(self, since: int, properties: str) -> None:
+        """Put the paragraphs written since ``mark()`` in one frame (a
+        ``w:framePr``, the same on each: Word and LibreOffice join them)."""
+        for number in range(since, len(self._body)):
+            block = self._body[number]
+            if block.startswith("<w:p><w:pPr><w:pStyle "):
+                end = block.index("/>", len("<w:p><w:pPr>")) + 2  # framePr after the style (and keepNext, none here)
+                self._body[number] = block[:end] + properties + block[end:]
+
+    def end_section(self, properties: str) -> None:
+        """End the section here: ``properties`` (a ``w:sectPr``) go into the
+        last paragraph's properties, last in them as the schema orders it; after
+        a table, into an empty paragraph of their own."""
+        last = self._body[-1] if self._body else ""
+        if not (last.startswith("<w:p>") and last.endswith("</w:p>")):
+            self._body.append(f"<w:p><w:pPr>{properties}</w:pPr></w:p>")
+        elif last.startswith("<w:p><w:pPr>"):
+            end = last.index("</w:pPr>")
+            self._body[-1] = last[:end] + properties + last[end:]
+        else:
+            self._body[-1] = f"<w:p><w:pPr>{properties}</w:pPr>{last[len('<w:p>'):]}"
+
     def raw(self, xml: str) -> None:
         """Append ready-made block XML (e.g. a paragraph holding a picture)."""
         self._body.append(xml)
@@ -398,6 +424,14 @@ def set_language(document, tag: str) -> None:
     decimal = get_decimal_symbol(tag.replace("-", "_"))
     settings.find(qn("w:decimalSymbol")).set(VAL, decimal)
     settings.find(qn("w:listSeparator")).set(VAL, ";" if decimal == "," else ",")
+
+
+def mirror_margins(document) -> None:
+    """Facing pages: the left margin is the inside one, on the right of a
+    left-hand page (``w:mirrorMargins``, in schema order after ``w:zoom``)."""
+    settings = document.settings.element
+    if settings.find(qn("w:mirrorMargins")) is None:
+        settings.find(qn("w:zoom")).addnext(etree.Element(qn("w:mirrorMargins")))
 
 
 def update_fields_on_open(document) -> None:

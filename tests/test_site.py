@@ -1247,7 +1247,8 @@ def test_datapackage_describes_every_table_and_column(built, db, monkeypatch):
     }
     assert fields["id"]["description"] == "Identificativo stabile: evento--sessione--esito"
     # Never the day of the build: the last day of the notes' events.
-    assert package["version"] == db.execute("select max(end_date) from events").fetchone()[0]
+    # The latest edition (load.edition_date): the example's latest commitment update, after its day.
+    assert package["version"] == db.execute("select max(date) from commitment_updates").fetchone()[0] == "2020-12-14"
     # Frictionless reads every row of every table and checks types, keys and links.
     monkeypatch.chdir(built)  # the SQLite path is relative to where it is read from
     report = frictionless.validate("datapackage.json")
@@ -1265,8 +1266,8 @@ def test_citation_cff_for_the_dataset(built, db):
     assert cff["message"] and cff["title"] == "Esiti dei convegni sulla cooperazione decentrata e le migrazioni"
     assert cff["authors"] == [{"name": "Regione Piemonte"}]
     assert cff["license"] == "CC-BY-4.0" and cff["url"] == PUBLIC_URL
-    last_day = db.execute("select max(end_date) from events").fetchone()[0]
-    assert cff["date-released"] == cff["version"] == last_day  # as text: what CFF's schema asks
+    latest = db.execute("select max(published) from events").fetchone()[0]
+    assert cff["date-released"] == cff["version"] == latest == "2020-12-14"  # as text: what CFF's schema asks
 
 
 def test_open_data_is_linked_from_the_home_page(client, built):

@@ -69,6 +69,7 @@ def test_event_row(db):
             "language": "it",
             "website": None,
             "registered_total": None,
+            "published": "2019-10-15",  # its last day: no follow-up
             "source": "convegno-2019/event.yaml",
         }
     ]

@@ -24,7 +24,10 @@ give the same bytes (see ``outcomes.wordml.save``).
 
 One job per module: ``chapters`` (what is shown, numbered), ``clean``
 (characters Word cannot hold), ``document`` (the document, front to back),
-``chart``, ``look`` (page, language, styles) and ``pdf`` (the PDF edition).
+``chart``, ``look`` (page, language, styles), ``printing`` (the print
+edition's sections and the logos on its cover) and ``pdf`` (the PDF
+editions: the web and archival one, PDF/A-2b and PDF/UA-1, and the print
+edition ``<event-id>-stampa.pdf``).
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ def write(
     earlier: Sequence[FollowedEvent | None] = (),
     lang: str | None = None,
     internal: bool = False,
+    printed: bool = False,
 ) -> Problems:
     """Write the proceedings of ``event`` to ``path`` (atomically); return warnings.
 
@@ -70,7 +74,8 @@ def write(
     the order of its ``follows`` (None for one that could not be read).
     ``lang`` is ``it`` or ``en`` (default: the event's language, if one of
     these, else Italian). Internal sessions and outcomes are left out unless
-    ``internal``.
+    ``internal``. ``printed`` makes the document of the print edition (see
+    ``printing``): parts on right-hand pages, facing pages, logos on the cover.
     """
     lang = lang or default_language(event)
     problems = Problems()
@@ -94,7 +99,7 @@ def write(
                 note, chapters(earlier_sessions, internal), earlier_followup, internal,
                 bookmark=f"_Toc_followup_{number}", own=False, problems=problems,
             ))
-    document, body = Proceedings(event, event_model, own, lang, internal, followups).build()
+    document, body = Proceedings(event, event_model, own, lang, internal, followups, printed).build()
     wordml.save(document, path, moment(event_model.start_date), body)
     return problems
 
@@ -106,11 +111,12 @@ def editions(event: EventNote) -> list[str]:
     return [main] + [lang for lang in event.event.proceedings_languages if lang != main]
 
 
-def file_name(event: EventNote, lang: str, internal: bool = False, extension: str = "docx") -> str:
+def file_name(event: EventNote, lang: str, internal: bool = False, extension: str = "docx", printed: bool = False) -> str:
     """``<event-id>.docx`` in the event's language, ``<event-id>.en.docx`` in
-    another, ``<event-id>-interno.docx`` for the internal edition: editions
-    side by side, never one in place of another."""
-    suffix = "-interno" if internal else ""
+    another, ``<event-id>-interno.docx`` for the internal edition,
+    ``<event-id>-stampa`` for the print edition's: editions side by side,
+    never one in place of another."""
+    suffix = "-interno" if internal else "-stampa" if printed else ""
     language = "" if lang == default_language(event) else f".{lang}"
     return f"{event.id}{suffix}{language}.{extension}"
 
@@ -118,12 +124,17 @@ def file_name(event: EventNote, lang: str, internal: bool = False, extension: st
 class Writer:
     """The ``write_proceedings`` of ``outcomes.build.build``: every edition of
     each event (``editions``) into a folder, warnings into ``problems``;
-    ``written`` lists the documents, for ``add_pdfs``, ``events`` their events."""
+    ``written`` lists the documents, for ``add_pdfs``, ``events`` their events.
+    With ``printed`` (when LibreOffice makes the PDFs), the print edition's
+    document of the public edition in the event's language too, in
+    ``printed``: ``add_pdfs`` makes it ``<event-id>-stampa.pdf``."""
 
-    def __init__(self, problems: Problems, *, internal: bool = False):
+    def __init__(self, problems: Problems, *, internal: bool = False, printed: bool = False):
         self.problems = problems
         self.internal = internal
+        self.print_editions = printed and not internal
         self.written: list[Path] = []
+        self.printed: list[Path] = []
         self.events: list[str] = []  # the ids of the events written
 
     def __call__(self, event: EventNote, sessions: list[SessionNote], folder: Path, *,
@@ -135,3 +146,7 @@ class Writer:
             if number == 0:  # the same notes: their warnings once
                 self.problems.extend(warnings)
             self.written.append(path)
+        if self.print_editions:
+            path = Path(folder) / file_name(event, default_language(event), printed=True)
+            write(event, sessions, path, followup=followup, earlier=earlier, printed=True)
+            self.printed.append(path)

@@ -18,18 +18,41 @@ from docx.shared import Cm
 
 from .. import models, publisher, vocab, wordml
 from ..common.text import text
-from ..load import EventNote
+from ..load import EventNote, edition_date
 from .chapters import Chapter, Entry, FollowUpChapter
 from .chart import participants_chart
 from .look import LOCALES, TEXT_WIDTH, prepare
+from . import printing
+from .printing import Sections, logo_inline
+
+
+def standing(outcome: models.Outcome, updates: list[models.Update]) -> tuple[str, str, dt.date | None, int | None]:
+    """A commitment's status recorded in the session, its current status
+    (its latest shown update's, or the session's), the date of that update
+    and the latest progress reported."""
+    then = outcome.status or "proposed"
+    now = updates[-1].status if updates else then
+    progress = next((u.progress for u in reversed(updates) if u.progress is not None), None)
+    return then, now, updates[-1].date if updates else None, progress
+
+
+def short_title(text: str, limit: int = 70) -> str:
+    """A target's text cut at a word before ``limit`` characters: the index
+    names targets (their codes are the official ones), it does not quote
+    them: ``Facilitare la migrazione e la mobilità delle persone in modo…``."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:.")
+    return cut + "…"
 
 
 class Proceedings:
     """Builds the document, front to back."""
 
     def __init__(self, note: EventNote, event, chapters: list[Chapter], lang: str, internal: bool,
-                 followups: list[FollowUpChapter] | None = None):
+                 followups: list[FollowUpChapter] | None = None, printed: bool = False):
         self.followups = followups or []
+        self.printed = printed  # the print edition: parts on right-hand pages, logos on the cover
         self.note = note
         self.event = event
         self.chapters = chapters
@@ -45,26 +68,35 @@ class Proceedings:
         """The python-docx document (package, styles, header, footer) and its
         body's content as XML text."""
         document = docx.Document()
-        prepare(document, self.lang, self.event, self.note)
+        prepare(document, self.lang, self.event, self.note, printed=self.printed)
         self.doc = wordml.Writer(document)
         self.markdown = wordml.Markdown(self.doc, heading_base=2)
         self.header_footer(document)
+        self.sections = Sections(document, self.doc, self.printed)
         participants = self.participant_counts()
         chart = self.chart(document, participants) if participants else None  # before the body grows: python-docx scans it for ids
-        self.title_page()
+        logos = self.logos(document) if self.printed else []
+        self.title_page(logos)
+        self.new_section("colophon")
         self.colophon()
-        self.contents()
-        self.introduction()
-        self.programme()
-        self.markdown.heading_base = 3
-        for chapter in self.chapters:
-            self.session(chapter)
-        self.commitments()
-        for followup in self.followups:
-            self.followup(followup)
-        self.participants(participants, chart)
-        self.index()
+        parts = [self.contents, self.introduction, self.programme]
+        parts += [lambda chapter=chapter: self.session(chapter) for chapter in self.chapters]
+        parts += [self.commitments, *(lambda f=f: self.followup(f) for f in self.followups)]
+        parts += [lambda: self.participants(participants, chart), self.index]
+        for number, part in enumerate(parts):
+            self.new_section("part")
+            if number == 3:
+                self.markdown.heading_base = 3  # the sessions' texts: their headings below the chapter's sections
+            part()
+        self.sections.end()
         return document, self.doc.xml()
+
+    def new_section(self, kind: str) -> None:
+        """The print edition starts the colophon on the back of the cover and
+        each part on a right-hand page (see ``Sections``); the web edition
+        starts them on a new page through its heading styles."""
+        if self.printed:
+            self.sections.start(kind)
 
     # -- dates and labels --
 
@@ -93,8 +125,15 @@ class Proceedings:
 
     # -- parts of the document --
 
-    def title_page(self) -> None:
+    def logos(self, document) -> list:
+        """The organisers' logos, in their order, for the print edition's cover."""
+        folder = self.note.path.parent
+        return [logo_inline(document, o, folder, n) for n, o in enumerate(self.event.organisers, start=1) if o.logo]
+
+    def title_page(self, logos: list) -> None:
         doc, event = self.doc, self.event
+        if logos:
+            doc.paragraph("Title Page Logos", doc.run("\u2003").join(doc.picture(logo) for logo in logos))
         doc.paragraph("Title Page Organisers", doc.run(event.organisers[0].name))
         doc.paragraph("Title Page Kicker", doc.run(self.w("proceedings")))
         doc.paragraph("Title", doc.run(event.title))
@@ -117,6 +156,7 @@ class Proceedings:
         organisers, when they came out (from the notes, never the day of the
         build), the licence and how to cite them."""
         doc, event = self.doc, self.event
+        start = doc.mark()
         doc.paragraph("Colophon Title", doc.run(event.title, bold=True) + (doc.run(f" – {event.subtitle}") if event.subtitle else ""))
         where = self.w("cited_as", place=event.venue.city, dates=self.dates())
         doc.paragraph("Colophon", doc.run(where))
@@ -124,7 +164,8 @@ class Proceedings:
             doc.paragraph("Colophon", self.label_run(self.w("editor"), colon=False) + doc.run(f" {event.editor}"))
         organisers = [doc.run(o.name + (f", {o.role}" if o.role else "")) for o in event.organisers]
         doc.paragraph("Colophon", self.label_run(self.w("organisers")) + wordml.BREAK + wordml.BREAK.join(organisers))
-        doc.paragraph("Colophon", self.label_run(self.w("publication")) + doc.run(self.date(event.published)))
+        published = self.published()
+        doc.paragraph("Colophon", self.label_run(self.w("publication")) + doc.run(self.date(published)))
         licence, address = self.licence()
         named = self.url(address, licence) if address else doc.run(licence)
         before, after = self.w("licence_text", licence="\0").split("\0")
@@ -133,11 +174,19 @@ class Proceedings:
         publisher = f", {event.organisers[0].name}" if event.editor else ""
         citation = (
             doc.run(f"{who}, ") + doc.run(event.title, italic=True)
-            + doc.run(f". {where}{publisher}, {event.published.year}.")
+            + doc.run(f". {where}{publisher}, {published.year}.")
         )
         if event.website:
             citation += doc.run(" ") + self.url(event.website)
         doc.paragraph("Colophon", self.label_run(self.w("how_to_cite")) + wordml.BREAK + citation)
+        if self.printed:  # at the foot of the cover's back, as books have it
+            doc.frame(start, printing.COLOPHON_FRAME)
+
+    def published(self) -> dt.date:
+        """The edition's date (``load.edition_date``): the note's, else the
+        latest day or update the volume holds, earlier events' included."""
+        shown = (update.date for followup in self.followups for _, updates in followup.items for update in updates)
+        return edition_date(self.event, shown)
 
     def contents(self) -> None:
         """An entry per chapter, linked, with its page number: a PAGEREF field
@@ -222,7 +271,7 @@ class Proceedings:
         if session.quotes:
             doc.heading(2, self.w("quotes"))
             for quote in session.quotes:
-                self.markdown.render(quote.text, style="Quote")
+                self.markdown.render(quote.text, style="Quote", keep_next=True)  # on the page of its attribution
                 doc.paragraph("Quote Attribution", doc.run(f"— {self.label(vocab.actor_types(), quote.actor)}"))
         kind = None
         for entry in chapter.entries:
@@ -278,21 +327,41 @@ class Proceedings:
             return
         commitments.sort(key=lambda e: (e.outcome.due, vocab.fold(e.outcome.owner), e.chapter.number, e.number))
         statuses = vocab.statuses()
+        own = next((followup for followup in self.followups if followup.own), None)
+        if own is None:  # no follow-up: the status recorded in the session is the only one
+            columns = [
+                (self.w("number"), 700, "left"), (self.w("owner"), 2300, "left"), (self.w("what"), 3370, "left"),
+                (self.w("due"), 1400, "left"), (self.w("status"), 1300, "left"),
+            ]
+            rows = (
+                (
+                    self.link(e.bookmark, e.number),
+                    doc.run(e.outcome.owner),
+                    doc.run(e.outcome.title),
+                    doc.run(self.date(e.outcome.due, "medium")),
+                    doc.run(self.label(statuses, e.outcome.status) if e.outcome.status else ""),
+                )
+                for e in commitments
+            )
+            doc.table(columns, rows, caption=self.w("commitments_caption"), description=self.w("commitments_description"))
+            return
+        timelines = {entry.bookmark: updates for entry, updates in own.items}
         columns = [
-            (self.w("number"), 700, "left"), (self.w("owner"), 2300, "left"), (self.w("what"), 3370, "left"),
-            (self.w("due"), 1400, "left"), (self.w("status"), 1300, "left"),
+            (self.w("number"), 600, "left"), (self.w("owner"), 1900, "left"), (self.w("what"), 2770, "left"),
+            (self.w("due"), 1200, "left"), (self.w("status_then"), 1300, "left"), (self.w("status_now"), 1300, "left"),
         ]
-        rows = (
-            (
+        rows = []
+        for e in commitments:
+            then, now, updated, _ = standing(e.outcome, timelines.get(e.bookmark, []))
+            rows.append((
                 self.link(e.bookmark, e.number),
                 doc.run(e.outcome.owner),
                 doc.run(e.outcome.title),
                 doc.run(self.date(e.outcome.due, "medium")),
-                doc.run(self.label(statuses, e.outcome.status) if e.outcome.status else ""),
-            )
-            for e in commitments
-        )
-        doc.table(columns, rows, caption=self.w("commitments_caption"), description=self.w("commitments_description"))
+                doc.run(self.label(statuses, then)) + wordml.BREAK + doc.run(self.date(e.chapter.session.date, "medium")),
+                doc.run(self.label(statuses, now)) + wordml.BREAK + doc.run(self.date(updated or e.chapter.session.date, "medium")),
+            ))
+        doc.table(columns, rows, caption=self.w("commitments_caption"), description=self.w("commitments_followup_description"))
 
     def followup(self, chapter: FollowUpChapter) -> None:
         """Each commitment: who, by when, the status recorded in the session
@@ -310,9 +379,7 @@ class Proceedings:
             outcome = entry.outcome
             title = self.link(entry.bookmark, entry.number) if chapter.own else doc.run(entry.number)
             doc.paragraph("Heading 2", title + doc.run("\u2002" + outcome.title))
-            session_status = outcome.status or "proposed"
-            current = updates[-1].status if updates else session_status
-            progress = next((u.progress for u in reversed(updates) if u.progress is not None), None)
+            session_status, current, _, progress = standing(outcome, updates)
             state = self.label(statuses, current) + (f" ({progress}%)" if progress is not None else "")
             if updates:
                 state += ", " + self.w("updated", date=self.date(updates[-1].date))
@@ -332,12 +399,12 @@ class Proceedings:
                 if self.internal and not update.public:
                     head += doc.run(" · " + self.w("internal"), bold=True)
                 doc.paragraph("Update Heading", head)
-                self.markdown.render(update.text)
+                self.markdown.render(update.text, keep_next=bool(update.source))  # on the page of its source
                 if update.source:
                     doc.paragraph("Update Source", self.label_run(self.w("source")) + doc.run(update.source))
 
     def participant_counts(self) -> list[tuple[str, int, int | None]]:
-        """(actor type, attendance over sessions, registered) in the vocabulary's order."""
+        """(actor type, attendance over sessions, registered), most present first."""
         attendance: dict[str, int] = defaultdict(int)
         for chapter in self.chapters:
             for actor, count in chapter.session.participants.items():
@@ -349,6 +416,7 @@ class Proceedings:
             signed = registered.get(actor, 0) if registered is not None else None
             if count or signed:
                 rows.append((actor, count, signed))
+        rows.sort(key=lambda row: (-row[1], -(row[2] or 0)))  # by count, largest first; ties in the vocabulary's order
         return rows
 
     def participants(self, rows: list[tuple[str, int, int | None]], chart) -> None:
@@ -405,16 +473,14 @@ class Proceedings:
         doc = self.doc
         doc.heading(1, self.w("index"), bookmark="_Toc_index")
         doc.paragraph("Body Text", doc.run(self.w("index_note")))
-        targets: dict[str, list[Entry]] = defaultdict(list)
-        objectives: dict[int, list[Entry]] = defaultdict(list)
-        countries: dict[str, list[Entry]] = defaultdict(list)
+        self.sections.start("columns")  # the entries in two columns, from here to the end
+        fields = ("sdg_targets", "gcm_objectives", "countries", "themes", "actors", "keywords")
+        terms: dict[str, dict] = {field: defaultdict(list) for field in fields}  # field -> term -> entries
         for entry in self.entries:
-            for target in entry.outcome.sdg_targets:
-                targets[target].append(entry)
-            for objective in entry.outcome.gcm_objectives:
-                objectives[objective].append(entry)
-            for country in entry.outcome.countries:
-                countries[country].append(entry)
+            for field in fields:
+                for term in getattr(entry.outcome, field):
+                    terms[field][term].append(entry)
+        targets, objectives, countries, themes, actors, keywords = (terms[field] for field in fields)
         references = {}  # an outcome's reference, written once however often it is cited
 
         doc.heading(2, self.w("by_sdg"))
@@ -425,7 +491,7 @@ class Proceedings:
             if vocab.goal_of(target) != goal:
                 goal = vocab.goal_of(target)
                 doc.heading(3, f"{goal} {self.label(vocab.sdg_goals(), goal)}")
-            self.index_entry(target, self.label(vocab.sdg_targets(), target), targets[target], references)
+            self.index_entry(target, short_title(self.label(vocab.sdg_targets(), target)), targets[target], references)
 
         doc.heading(2, self.w("by_gcm"))
         if not objectives:
@@ -434,11 +500,22 @@ class Proceedings:
             self.index_entry(str(objective), self.label(vocab.gcm_objectives(), objective), objectives[objective], references)
 
         doc.heading(2, self.w("by_country"))
-        if not countries:
-            doc.paragraph("Body Text", doc.run(self.w("no_index")))
-        names = {code: self.label(vocab.countries(), code) for code in countries}
-        for code in sorted(countries, key=lambda c: vocab.fold(names[c])):
-            self.index_entry(names[code], None, countries[code], references)
+        self.index_by_name(countries, vocab.countries(), references)
+        doc.heading(2, self.w("by_theme"))
+        self.index_by_name(themes, vocab.themes(), references)
+        doc.heading(2, self.w("by_actor"))
+        self.index_by_name(actors, vocab.actor_types(), references)
+        doc.heading(2, self.w("by_keyword"))
+        self.index_by_name(keywords, None, references)
+
+    def index_by_name(self, terms: dict[str, list[Entry]], vocabulary, references: dict) -> None:
+        """Index entries in alphabetical order of their names: the vocabulary's
+        labels, or the words as written (keywords)."""
+        if not terms:
+            self.doc.paragraph("Body Text", self.doc.run(self.w("no_index")))
+        names = {term: self.label(vocabulary, term) if vocabulary else term for term in terms}
+        for term in sorted(terms, key=lambda t: (vocab.fold(names[t]), names[t])):
+            self.index_entry(names[term], None, terms[term], references)
 
     def index_entry(self, term: str, description: str | None, entries: list[Entry], references: dict) -> None:
         """``10.7 Facilitare… — 1.2 (p. 5), 3.4 (p. 9)``: outcome numbers link to

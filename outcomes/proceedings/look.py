@@ -21,6 +21,9 @@ HEADING_FONT = "Arial"  # so Word and LibreOffice break lines and pages alike
 ACCENT = RGBColor(0x1F, 0x4E, 0x79)
 CHART_FONTS = ["Liberation Sans", HEADING_FONT, "DejaVu Sans"]  # the headings' family, first found
 TEXT_WIDTH = 11906 - 2 * 1418  # A4 minus 2.5 cm margins, in twips
+# The print edition's pages face each other (mirrored margins): 2 cm outside,
+# 2 cm and a 1 cm binding gutter inside, the same text width as the web's.
+PRINT_MARGIN, GUTTER = 1134, 567  # twips; the right margin one more: 11906 - 1134 - 1135 - 567 = TEXT_WIDTH
 
 
 def moment(day: dt.date) -> dt.datetime:
@@ -28,12 +31,16 @@ def moment(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, 9, 0, 0)
 
 
-def prepare(document, lang: str, event, note: EventNote) -> None:
-    """A4 pages, the document's language, its properties and its styles."""
+def prepare(document, lang: str, event, note: EventNote, printed: bool = False) -> None:
+    """A4 pages, the document's language, its properties and its styles;
+    ``printed``: facing pages with a binding gutter, text in black."""
     section = document.sections[0]
     section.page_width, section.page_height = Twips(wordml.A4[0]), Twips(wordml.A4[1])
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Twips(1418))
+    if printed:
+        section.left_margin, section.right_margin, section.gutter = Twips(PRINT_MARGIN), Twips(PRINT_MARGIN + 1), Twips(GUTTER)
+        wordml.mirror_margins(document)
     section.header_distance = section.footer_distance = Cm(1.25)
     wordml.set_language(document, LOCALES[lang])
     wordml.update_fields_on_open(document)
@@ -51,7 +58,7 @@ def prepare(document, lang: str, event, note: EventNote) -> None:
     properties.identifier = note.id
     properties.revision = 1
     properties.created = properties.modified = moment(event.start_date)
-    _styles(document)
+    _styles(document, printed)
 
 
 def _property(text: str, limit: int = 255) -> str:
@@ -60,7 +67,7 @@ def _property(text: str, limit: int = 255) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _styles(document) -> None:
+def _styles(document, printed: bool = False) -> None:
     styles = document.styles
     wordml.set_fonts(document, BODY_FONT, size=Pt(11))
 
@@ -106,40 +113,49 @@ def _styles(document) -> None:
             fmt.line_spacing = line
         return style
 
-    grey = RGBColor(0x59, 0x59, 0x59)
+    # Greys for the web (#404040: 10:1 on white, for the small details; #595959
+    # elsewhere). On paper a grey is a screen of dots that blurs small type:
+    # the print edition's text is solid black, which printers' RGB-to-CMYK
+    # conversion keeps as black ink alone (pure 0,0,0), the headings in the accent.
+    grey = RGBColor(0, 0, 0) if printed else RGBColor(0x59, 0x59, 0x59)
+    details_grey = RGBColor(0, 0, 0) if printed else RGBColor(0x40, 0x40, 0x40)
     shape(styles["Normal"], after=6, line=1.15)
     styles["Normal"].paragraph_format.widow_control = True
     shape(paragraph_style("Body Text"), after=8)
     shape(styles["Title"], font=HEADING_FONT, size=28, bold=True, color=ACCENT, before=12, after=12)
     wordml.clear_borders(styles["Title"])
     shape(styles["Subtitle"], font=HEADING_FONT, size=15, italic=False, color=grey, after=36)
-    shape(paragraph_style("Title Page Organisers"), font=HEADING_FONT, size=11, bold=True, color=grey, all_caps=True, after=180)
+    shape(paragraph_style("Title Page Logos"), after=36, line=1.0)
+    # The print edition's cover holds the logos above: less room between its blocks.
+    shape(paragraph_style("Title Page Organisers"), font=HEADING_FONT, size=11, bold=True, color=grey, all_caps=True, after=110 if printed else 180)
     shape(paragraph_style("Title Page Kicker"), font=HEADING_FONT, size=12, bold=True, color=ACCENT, all_caps=True, after=6)
     shape(paragraph_style("Title Page Details"), font=HEADING_FONT, size=12, after=12)
-    shape(paragraph_style("Title Page Credits"), font=HEADING_FONT, size=9, color=grey, before=150, line=1.3)
-    shape(paragraph_style("Colophon Title"), font=HEADING_FONT, size=10, color=RGBColor(0, 0, 0), after=2, page_break=True)
-    shape(paragraph_style("Colophon"), font=HEADING_FONT, size=9, color=grey, after=9, line=1.2)
+    shape(paragraph_style("Title Page Credits"), font=HEADING_FONT, size=9, color=grey, before=80 if printed else 150, line=1.3)
+    shape(paragraph_style("Colophon Title"), font=HEADING_FONT, size=10, color=RGBColor(0, 0, 0), after=2, page_break=not printed)
+    shape(paragraph_style("Colophon"), font=HEADING_FONT, size=9.5, color=details_grey, after=9, line=1.2)
     shape(paragraph_style("Title Page Warning"), font=HEADING_FONT, size=12, bold=True, color=RGBColor(0xC0, 0x00, 0x00), before=48)
-    shape(styles["Heading 1"], font=HEADING_FONT, size=18, bold=True, color=ACCENT, before=0, after=12, keep_next=True, page_break=True)
+    # The print edition's parts start on right-hand pages by section breaks (``Sections``), not page breaks.
+    shape(styles["Heading 1"], font=HEADING_FONT, size=18, bold=True, color=ACCENT, before=0, after=12, keep_next=True, page_break=not printed)
     shape(styles["Heading 2"], font=HEADING_FONT, size=13.5, bold=True, color=ACCENT, before=14, after=6, keep_next=True)
     shape(styles["Heading 3"], font=HEADING_FONT, size=11.5, bold=True, color=RGBColor(0, 0, 0), before=12, after=4, keep_next=True)
     for level in (4, 5, 6):
         shape(styles[f"Heading {level}"], font=HEADING_FONT, size=11, bold=True, italic=False, color=grey, before=8, after=4, keep_next=True)
-    shape(styles["TOC Heading"], font=HEADING_FONT, size=18, bold=True, color=ACCENT, before=0, after=12, page_break=True)
+    shape(styles["TOC Heading"], font=HEADING_FONT, size=18, bold=True, color=ACCENT, before=0, after=12, page_break=not printed)
     toc = shape(wordml.builtin_style(document, "toc 1", "TOC1"), font=HEADING_FONT, size=10.5, before=0, after=3, left=0.9, hanging=0.9)
     toc.paragraph_format.tab_stops.add_tab_stop(Cm(0.9))  # after the chapter number
     toc.paragraph_format.tab_stops.add_tab_stop(Twips(TEXT_WIDTH), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
-    shape(paragraph_style("Details"), font=HEADING_FONT, size=9.5, color=grey, after=10, line=1.25)
-    details = shape(paragraph_style("Outcome Details"), font=HEADING_FONT, size=8.5, color=grey, after=10, left=0.4, line=1.2)
+    shape(paragraph_style("Details"), font=HEADING_FONT, size=9.5, color=details_grey, after=10, line=1.25)
+    details = shape(paragraph_style("Outcome Details"), font=HEADING_FONT, size=9.5, color=details_grey, after=10, left=0.4, line=1.2)
     details.paragraph_format.keep_together = True
-    shape(styles["Quote"], italic=True, color=RGBColor(0x26, 0x26, 0x26), left=1.0, after=2)
-    shape(paragraph_style("Quote Attribution"), font=HEADING_FONT, size=9, color=grey, left=1.0, after=10)
+    quote = shape(styles["Quote"], italic=True, color=RGBColor(0, 0, 0) if printed else RGBColor(0x26, 0x26, 0x26), left=1.0, after=2)
+    quote.paragraph_format.keep_together = True
+    shape(paragraph_style("Quote Attribution"), font=HEADING_FONT, size=9.5, color=details_grey, left=1.0, after=10)
     shape(styles["List Paragraph"], after=8)  # between items none (contextual spacing), after the list as after text
     shape(styles["List Continue"], left=1.27, after=3)
     shape(paragraph_style("Table Text"), font=HEADING_FONT, size=9, before=2, after=2, line=1.0)
     shape(paragraph_style("Table Heading", "Table Text"), bold=True, keep_next=True)
     shape(paragraph_style("Update Heading"), font=HEADING_FONT, size=10, color=ACCENT, before=8, after=2, keep_next=True)
-    shape(paragraph_style("Update Source"), font=HEADING_FONT, size=8.5, color=grey, after=8)
+    shape(paragraph_style("Update Source"), font=HEADING_FONT, size=9.5, color=details_grey, after=8)
     shape(paragraph_style("Index Entry"), size=10, after=3, left=0.6, hanging=0.6, line=1.1)
     shape(paragraph_style("Picture Paragraph"), before=12, after=4, keep_next=True, align=WD_ALIGN_PARAGRAPH.CENTER)
     shape(styles["Caption"], font=HEADING_FONT, size=9, bold=False, italic=True, color=grey, after=12)

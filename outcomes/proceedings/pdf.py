@@ -1,14 +1,21 @@
 """Word documents to tagged PDF with LibreOffice, and the page of each bookmark.
 
-``convert(documents, folder)`` runs one headless LibreOffice for all the
-documents (starting it costs more than converting a short document), with a
-private, throw-away profile: two LibreOffice processes sharing a profile
-wait for, or break, each other. The PDF is tagged for accessibility
-(structure tags, document language, title shown from the metadata, an
-outline from the headings), fonts embedded, and every Word bookmark becomes
-a named destination, which ``bookmark_pages`` reads back: the page numbers
-LibreOffice computed, which ``add_pdfs`` writes into the Word documents' own
-page references.
+``convert(documents, folder, options)`` runs one headless LibreOffice for
+all the documents (starting it costs more than converting a short
+document), with a private, throw-away profile: two LibreOffice processes
+sharing a profile wait for, or break, each other.
+
+Two editions, each with its filter options. The web edition
+(``web_options``) is also the archival one: PDF/A-2b, the format AgID's
+guidelines name for keeping documents, and PDF/UA-1, tagged for
+accessibility (structure tags, document language, title shown from the
+metadata, an outline from the headings), fonts embedded; every Word bookmark
+becomes a named destination, which ``bookmark_pages`` reads back: the page
+numbers LibreOffice computed, which ``add_pdfs`` writes into the Word
+documents' own page references. The print edition (``print_options``,
+``<event-id>-stampa.pdf``) is PDF/A-2b too, for its embedded fonts and
+colours, with the blank left-hand pages its right-hand chapters need and
+its pictures as they are (no JPEG, no lower resolution).
 """
 
 from __future__ import annotations
@@ -28,18 +35,43 @@ from .. import wordml
 from ..messages import message
 
 # LibreOffice's writer_pdf_Export options (officecfg's Common/Filter/PDF/Export).
-EXPORT_OPTIONS = {
+PDF_A_2 = 2  # SelectPdfVersion: 2 is PDF/A-2b
+COMMON_OPTIONS = {
+    "SelectPdfVersion": PDF_A_2,  # fonts embedded, colours defined, no JavaScript, no encryption
     "UseTaggedPDF": True,  # structure tags: headings, lists, tables, figures with alt text
-    "PDFUACompliance": True,  # PDF/UA: the title in the XMP metadata, shown as the window title
-    "ExportBookmarks": True,  # the outline, from the headings
-    "ExportBookmarksToPDFDestination": True,  # Word bookmarks as named destinations
-    "ExportNotes": False,
     "EmbedStandardFonts": True,  # every font embedded, even the PDF base 14
+    "ExportNotes": False,
+    "ExportLinksRelativeFsys": False,  # no link to a file on a disk
+    "ConvertOOoTargetToPDFTarget": False,
+    "UseLosslessCompression": True,  # pictures (the chart, logos) as they are: no JPEG
+    "ReduceImageResolution": False,
 }
-FILTER = "pdf:writer_pdf_Export:" + json.dumps(
-    {name: {"type": "boolean", "value": str(value).lower()} for name, value in EXPORT_OPTIONS.items()},
-    separators=(",", ":"),
-)
+
+
+def web_options() -> dict[str, bool | int]:
+    """The web (and archival) edition: PDF/A-2b and PDF/UA-1, with an
+    outline and the Word bookmarks as named destinations."""
+    return {
+        **COMMON_OPTIONS,
+        "PDFUACompliance": True,  # PDF/UA: the title in the XMP metadata, shown as the window title
+        "ExportBookmarks": True,  # the outline, from the headings
+        "ExportBookmarksToPDFDestination": True,  # Word bookmarks as named destinations
+    }
+
+
+def print_options() -> dict[str, bool | int]:
+    """The print edition: the same, with the blank pages LibreOffice inserts
+    before a right-hand chapter kept (a printer imposes every page)."""
+    return {**web_options(), "IsSkipEmptyPages": False}
+
+
+def export_filter(options: dict[str, bool | int]) -> str:
+    """``--convert-to``'s argument: the PDF filter with ``options`` as typed filter data."""
+    typed = {
+        name: {"type": "boolean", "value": str(value).lower()} if isinstance(value, bool) else {"type": "long", "value": str(value)}
+        for name, value in options.items()
+    }
+    return "pdf:writer_pdf_Export:" + json.dumps(typed, separators=(",", ":"))
 
 
 # LibreOffice's time for a document: starting it, then in proportion to the
@@ -90,8 +122,9 @@ def _text_size(document: Path) -> int:
         return 0
 
 
-def convert(documents: Iterable[Path], folder: Path, *, timeout: float | None = None) -> list[Path]:
-    """Convert ``documents`` (.docx) to PDF files of the same names in ``folder``.
+def convert(documents: Iterable[Path], folder: Path, options: dict | None = None, *, timeout: float | None = None) -> list[Path]:
+    """Convert ``documents`` (.docx) to PDF files of the same names in
+    ``folder``, with the filter ``options`` (default: ``web_options``).
 
     Raises ``PdfError`` if LibreOffice is missing, fails, or leaves a PDF
     out; ``PdfTimeout`` if it runs past ``timeout`` (by default
@@ -109,7 +142,7 @@ def convert(documents: Iterable[Path], folder: Path, *, timeout: float | None = 
     with tempfile.TemporaryDirectory(prefix="outcomes-libreoffice-") as profile:
         command = [
             program, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
-            "--convert-to", FILTER, "--outdir", str(folder), *map(str, documents),
+            "--convert-to", export_filter(options or web_options()), "--outdir", str(folder), *map(str, documents),
         ]
         environment = {**os.environ, "HOME": profile}  # nothing of LibreOffice's in the user's home
         limit, size = time_limit(documents)
@@ -161,22 +194,21 @@ def bookmark_pages(pdf: Path, bookmarks: Iterable[str]) -> dict[str, int]:
     return pages
 
 
-def add_pdfs(documents: list[Path]) -> list[Path]:
+def add_pdfs(documents: list[Path], printed: Iterable[Path] = ()) -> list[Path]:
     """The PDF edition of each of ``documents``, beside it, made by LibreOffice;
     and the page numbers LibreOffice computed written into the documents'
-    page references, so Word shows them as they are.
+    page references, so Word shows them as they are. Each of ``printed``
+    (the print edition's documents, see ``proceedings.Writer``) becomes its
+    PDF beside it and is removed: only its PDF is an edition.
 
     LibreOffice writes into a hidden folder beside the documents; each PDF
     is then renamed into place: a failed conversion (``PdfError``)
     replaces nothing."""
     made = []
-    folders: dict[Path, list[Path]] = defaultdict(list)
-    for document in documents:
-        folders[Path(document).parent].append(Path(document))
-    for folder, group in folders.items():
+    for folder, group in _by_folder(documents).items():
         scratch = Path(tempfile.mkdtemp(prefix=".pdf-", dir=folder))
         try:
-            converted = convert(group, scratch)
+            converted = convert(group, scratch, web_options())
             for document, pdf_file in zip(group, converted):
                 wordml.fill_page_refs(document, bookmark_pages(pdf_file, wordml.page_refs(document)))
             for document, pdf_file in zip(group, converted):
@@ -185,4 +217,21 @@ def add_pdfs(documents: list[Path]) -> list[Path]:
                 made.append(target)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+    for folder, group in _by_folder(printed).items():
+        scratch = Path(tempfile.mkdtemp(prefix=".pdf-", dir=folder))
+        try:
+            for document, pdf_file in zip(group, convert(group, scratch, print_options())):
+                target = document.with_suffix(".pdf")
+                os.replace(pdf_file, target)
+                document.unlink()
+                made.append(target)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     return made
+
+
+def _by_folder(documents: Iterable[Path]) -> dict[Path, list[Path]]:
+    folders: dict[Path, list[Path]] = defaultdict(list)
+    for document in documents:
+        folders[Path(document).parent].append(Path(document))
+    return folders

@@ -1,6 +1,7 @@
 """The proceedings, for download: ``/proceedings/<event-id>.pdf`` (and
-``.docx``, ``.en.pdf``...) from the build's ``proceedings/`` folder, linked
-from the event page; never an internal edition."""
+``.docx``, ``.en.pdf``, the print edition ``-stampa.pdf``...) from the
+build's ``proceedings/`` folder, linked from the event page; never an
+internal edition."""
 
 from __future__ import annotations
 
@@ -13,9 +14,14 @@ from .base import DATABASE
 from .language import language, t
 
 
-# The public editions of outcomes.proceedings: <event-id>[.<lang>].<pdf|docx>.
+# The public editions of outcomes.proceedings: <event-id>[.<lang>].<pdf|docx>,
+# and the print edition <event-id>-stampa.pdf (the event id as short as the
+# name allows: "-stampa" at its end names that edition).
 # An internal edition (-interno) is never served, whatever the folder holds.
-EDITION = re.compile(r"^(?P<event>[a-z0-9]+(?:-[a-z0-9]+)*)(?:\.(?P<lang>[a-z]{2}))?\.(?P<format>pdf|docx)$")
+EDITION = re.compile(
+    r"^(?P<event>[a-z0-9]+(?:-[a-z0-9]+)*?)(?:(?P<printed>-stampa)\.pdf"
+    r"|(?:\.(?P<lang>[a-z]{2}))?\.(?P<format>pdf|docx))$"
+)
 MEDIA_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -51,7 +57,7 @@ async def proceedings_file(datasette, request):
     path = await _edition(datasette, request.url_vars["name"])
     if path is None:
         return Response.text(t("error.404"), status=404)
-    kind = EDITION.match(path.name)["format"]
+    kind = EDITION.match(path.name)["format"] or "pdf"
     disposition = "inline" if kind == "pdf" else "attachment"
     return Response(
         path.read_bytes(),
@@ -66,15 +72,17 @@ async def downloads(datasette, event_id: str) -> list[dict]:
     if folder is None or not folder.is_dir():
         return []
     found = []
-    for path in sorted(folder.glob(f"{event_id}.*")):
+    for path in sorted([*folder.glob(f"{event_id}.*"), *folder.glob(f"{event_id}-stampa.pdf")]):
         match = EDITION.match(path.name)
         if match and match["event"] == event_id:
+            kind = match["format"] or "pdf"
             found.append({
                 "url": datasette.urls.path(f"/proceedings/{path.name}"),
-                "format": FORMATS[match["format"]],
+                "format": FORMATS[kind],
+                "edition": t("event.edition_print") if match["printed"] else "",
                 "language": t(f"event.edition_{match['lang']}", default=match["lang"]) if match["lang"] else "",
                 "size": file_size(path.stat().st_size),
-                "order": (match["lang"] or "", match["format"] != "pdf"),
+                "order": (match["lang"] or "", kind != "pdf", bool(match["printed"])),
             })
     return sorted(found, key=lambda item: item["order"])
 
