@@ -19,18 +19,13 @@ LIBRARY_ID = site.DATABASE_NAME
 
 
 def modified(conn: sqlite3.Connection, event_id: str | None = None) -> str:
-    """The date of the latest note or update of an event, or of the whole
-    library: the last day of the event or of its sessions, or the latest
-    public update on its commitments (never the day of the build)."""
-    where = "" if event_id is None else "where event_id = :event"
-    (day,) = conn.execute(
-        f"""select max(day) from (
-            select end_date as day, id as event_id from events
-            union all select date, event_id from sessions
-            union all select date, event_id from commitment_updates
-        ) {where}""",
-        {"event": event_id},
-    ).fetchone()
+    """The date of an event's edition, or the latest of the library's:
+    ``events.published`` (``load.edition_date``: the note's own
+    ``published``, else the latest day or update it holds; never the day of
+    the build), the date the proceedings' colophon, ``CITATION.cff`` and
+    ``datapackage.json`` give too."""
+    where = "" if event_id is None else "where id = :event"
+    (day,) = conn.execute(f"select max(published) from events {where}", {"event": event_id}).fetchone()
     return day or "1970-01-01"
 
 
