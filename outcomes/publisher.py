@@ -27,3 +27,15 @@ def licence() -> tuple[str, str | None]:
     """The licence of what the library publishes, and its address."""
     metadata = _metadata()
     return metadata["license"], metadata.get("license_url")
+
+
+PUBLIC_URL_VARIABLE = "OUTCOMES_PUBLIC_URL"  # the same override as the site plugin's
+
+
+def public_url() -> str:
+    """The public site's fixed address, ending in ``/``: ``$OUTCOMES_PUBLIC_URL``
+    (a local preview) or ``public_url`` of the site plugin in ``metadata.yaml``."""
+    import os
+
+    url = os.environ.get(PUBLIC_URL_VARIABLE) or _metadata()["plugins"]["outcomes-site"]["public_url"]
+    return url.rstrip("/") + "/"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hmac
+import os
 import urllib.parse
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from itsdangerous import BadSignature
 from .. import load
 from ..messages import message
 from . import fields, state
+from .mail import DESK_URL, ZONE, Settings
 
 PLUGIN = "outcomes-desk"
 DESK_DB = "desk"
@@ -33,6 +35,8 @@ class Desk:
         self.notes_dir, self.data_dir, self.out_dir = notes_dir, data_dir, out_dir
         self.db_path = data_dir / state.DATABASE
         self.publishing = asyncio.Lock()
+        self.mail = Settings.from_env()  # OUTCOMES_SMTP_URL, ...: read once, when the desk starts
+        self.mail_waiting = asyncio.Event()  # set after a change queued mail: the sender wakes up
 
     def note_path(self, event: str, session: str) -> Path:
         return self.notes_dir / event / f"{session}.yaml"
@@ -41,6 +45,25 @@ class Desk:
         folder = self.notes_dir / event
         return load.load_event(folder, load.Problems()) if (folder / load.EVENT_FILE).exists() else None
 
+
+
+def invite_link(datasette, invite: state.Invite, base_url: str) -> str:
+    """The personal link of ``invite``, signed with the desk's secret."""
+    token = datasette.sign({"i": invite.id}, INVITE_NAMESPACE)
+    return f"{base_url.rstrip('/')}/s/{token}"
+
+
+def language(request) -> str:
+    """The language the desk answers ``request`` in: Italian for now (the
+    choice by link, cookie and Accept-Language is the desk-in-English work)."""
+    return "it"
+
+
+def desk_url(desk: Desk, request) -> str:
+    """The desk's public address: ``OUTCOMES_DESK_URL``, else the one the request came to."""
+    if os.environ.get(DESK_URL):
+        return desk.mail.desk_url
+    return f"{request.scheme}://{request.host}"
 
 
 TOO_LARGE = "outcomes.desk.body"  # in the scope: {"cut": True} once a body was cut at the limit
@@ -67,6 +90,16 @@ def _csrf_ok(datasette, request, posted_token: str | None) -> bool:
 def _office(request) -> str | None:
     actor = request.actor or {}
     return actor.get("id") if actor.get("desk") == "office" else None
+
+
+def _need_office(handler):
+    async def view(datasette, request):
+        if not _office(request):
+            return Response.redirect("/office/login")
+        return await handler(datasette, request)
+
+    view.__name__ = handler.__name__
+    return view
 
 
 _SYNC_TEMPLATES = None
@@ -113,7 +146,12 @@ async def _read(datasette, fn):
 
 
 async def _write(datasette, fn):
-    return await datasette.get_database(DESK_DB).execute_write_fn(fn, block=True)
+    """``fn(conn)`` by the desk's one writer; the sender then looks for mail it queued."""
+    result = await datasette.get_database(DESK_DB).execute_write_fn(fn, block=True)
+    desk = _desk(datasette)
+    if desk is not None:
+        desk.mail_waiting.set()
+    return result
 
 
 def _cut(request) -> bool:
@@ -159,13 +197,6 @@ def _when(iso: str | None) -> str:
     moment = dt.datetime.fromisoformat(iso)
     return moment.astimezone(ZONE).strftime("%d/%m/%Y %H:%M")
 
-
-try:
-    import zoneinfo
-
-    ZONE = zoneinfo.ZoneInfo("Europe/Rome")
-except Exception:  # pragma: no cover - tzdata is a dependency
-    ZONE = dt.UTC
 
 def _conflict_text(conflict: state.Conflict) -> str:
     """Another revision came first (``stale``), or the state forbids the action."""
