@@ -638,7 +638,7 @@ def desk_serve(notes: Path, data: Path, out: Path, host: str, port: int, trusted
     from .desk.app import make_datasette
     from .desk.backup import serving
 
-    datasette = make_datasette(notes, data, out)
+    datasette = make_datasette(notes, data, out, address=f"http://{host}:{port}", send_mail=True)
     click.echo(say("desk_serving", current_lang(), url=f"http://{host}:{port}/", notes=notes, data=data))
     with serving(data):  # a restore waits for the desk to stop
         uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", proxy_headers=True,
@@ -649,20 +649,29 @@ def desk_serve(notes: Path, data: Path, out: Path, host: str, port: int, trusted
 @click.argument("event")
 @click.argument("session")
 @click.option("--days", default=30, show_default=True, type=click.IntRange(1, 366), help="Days the link stays valid.")
-@click.option("--base-url", default=f"http://127.0.0.1:{DESK_PORT}", show_default=True,
-              help="The desk's public address, as facilitators reach it (e.g. https://schede.example.org).")
+@click.option("--base-url", envvar="OUTCOMES_DESK_URL", default=f"http://127.0.0.1:{DESK_PORT}", show_default=True,
+              help="The desk's public address, as facilitators reach it (e.g. https://schede.example.org); "
+                   "default $OUTCOMES_DESK_URL.")
+@click.option("--email", default=None, metavar="ADDRESS",
+              help="Mail the link to this address (through the desk's outbox; needs $OUTCOMES_SMTP_URL).")
 @notes_option
 @data_option
 @lang_option
-def desk_invite(event: str, session: str, days: int, base_url: str, notes: Path, data: Path, lang: str | None):
+def desk_invite(event: str, session: str, days: int, base_url: str, email: str | None, notes: Path, data: Path,
+                lang: str | None):
     """Print a personal link to fill in the note of EVENT/SESSION (last line).
 
     The link is signed, expires after --days and opens that session only;
-    send it to the facilitator. "outcomes desk revoke EVENT SESSION" cancels it.
+    send it to the facilitator, or let the desk mail it (--email), in --lang.
+    "outcomes desk revoke EVENT SESSION" cancels it.
     """
     from . import load
     from .desk import state
     from .desk.facilitator import signed_link
+
+    if email:
+        _desk_invite_mailed(event, session, days, base_url, email, notes, data, current_lang(lang))
+        return
 
     lang = current_lang(lang)
     _check_ids(lang, event=event, session=session)
@@ -675,6 +684,46 @@ def desk_invite(event: str, session: str, days: int, base_url: str, notes: Path,
     expires = invite.expires[:16].replace("T", " ") + " UTC"
     click.echo(say("desk_invited", lang, event=event, session=session, expires=expires))
     click.echo(signed_link(data, invite, base_url))
+
+
+def _desk_invite_mailed(event: str, session: str, days: int, base_url: str, email: str, notes: Path, data: Path,
+                        lang: str) -> None:
+    """The invite and its mail in one transaction, then delivered at once if
+    the mail server answers (else the running desk retries it)."""
+    import dataclasses
+
+    from . import load
+    from .desk import invites, mail, notices, state
+    from .desk.app import make_datasette
+    from .desk.web import invite_link
+
+    _check_ids(lang, event=event, session=session)
+    if not invites.EMAIL.match(email):
+        _fail("desk_bad_email", lang, value=email)
+    event_file = notes / event / load.EVENT_FILE
+    if not event_file.exists():
+        _fail("desk_no_event", lang, event=event, path=event_file)
+    datasette = make_datasette(notes, data)
+    desk = datasette._outcomes_desk
+    desk.mail = dataclasses.replace(desk.mail, desk_url=base_url.rstrip("/"))
+    conn = state.connect(data / state.DATABASE)
+    try:
+        invite = state.add_invite(conn, event, session, days, email=email, lang=lang,
+                                  mails=notices.invitation(datasette, desk))
+        mail.deliver_due(conn, desk.mail)
+        sent = conn.execute("select state, answer from outbox where kind = 'invite' and recipient = ?"
+                            " order by id desc limit 1", (email,)).fetchone()
+    finally:
+        conn.close()
+    expires = invite.expires[:16].replace("T", " ") + " UTC"
+    click.echo(say("desk_invited", lang, event=event, session=session, expires=expires))
+    if not desk.mail.enabled:
+        click.echo(say("invite_mail_off", lang, email=email))
+    elif sent and sent[0] == "sent":
+        click.echo(say("invite_mailed", lang, email=email, answer=sent[1]))
+    else:
+        click.echo(say("invite_queued", lang, email=email, answer=sent[1] if sent else ""))
+    click.echo(invite_link(datasette, invite, base_url))
 
 
 @desk.command(name="revoke")

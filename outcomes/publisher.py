@@ -73,3 +73,14 @@ def example_warnings(lang: str) -> list[str]:
         + text.text("opendata.example_settings", lang, setting=key, **OPEN_DATA_DEFAULTS[key])
         for key in example_settings()
     ]
+
+
+PUBLIC_URL_VARIABLE = "OUTCOMES_PUBLIC_URL"  # the same override as the site plugin's
+
+
+def public_url() -> str:
+    """The public site's fixed address, ending in ``/``: ``$OUTCOMES_PUBLIC_URL``
+    (a local preview) or ``public_url`` of the site plugin in ``metadata.yaml``."""
+
+    url = os.environ.get(PUBLIC_URL_VARIABLE) or _metadata()["plugins"]["outcomes-site"]["public_url"]
+    return url.rstrip("/") + "/"

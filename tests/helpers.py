@@ -140,14 +140,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(folder: Path):
-    """`datasette FOLDER` (a build's output folder) on a free local port;
-    yields its base URL and stops it afterwards."""
+def serving(folder: Path, port: int | None = None):
+    """`datasette FOLDER` (a build's output folder) on ``port`` (default a
+    free local one); yields its base URL and stops it afterwards."""
     import pytest
 
     import os
 
-    port = free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         [sys.executable, "-m", "datasette", "serve", str(folder), "--host", "127.0.0.1", "--port", str(port)],

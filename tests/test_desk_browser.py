@@ -142,7 +142,7 @@ def test_from_the_invite_link_to_the_public_site(browser, tmp_path):
         office.wait_for_url("**/office")
         row = office.locator("table.sessions tbody tr", has_text=SESSION)
         assert row.locator("td").all_inner_texts()[:2] == ["inviata", "Regione Piemonte, facilitatrice"]
-        row.get_by_role("link", name=SESSION).click()
+        row.get_by_role("link", name="Diaspore e sviluppo locale").click()  # the list names sessions by title
         assert office.locator(".outcome-preview h4").first.inner_text().startswith("Uno sportello per i progetti delle diaspore")
         assert "Senegal" in office.locator(".outcome-preview dl").inner_text()
         office.fill("#comment", "Manca il Marocco tra i paesi partner: aggiungilo e invia di nuovo.")

@@ -17,6 +17,9 @@ which works while its account's session version is the one it carries
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import os
 import re
 from pathlib import Path
 
@@ -25,16 +28,22 @@ from datasette.app import Datasette
 from datasette.database import Database
 
 from ..messages import message
-from . import state
+from ..common.text import text
+from . import mail, notices, state
 from .facilitator import facilitator, home, static, upload, word_form
+from .invites import office_invite, office_invite_action, office_outbox
 from .office import office_chapter, office_list, office_login, office_logout, office_publish, office_review
 from .web import (
     DESK_DB, MAX_UPLOAD_BYTES, PLUGIN, TEMPLATES, TOO_LARGE, CsrfRefused, Desk, _desk, _forbidden, _render, language,
 )  # fmt: skip
 
 
-def make_datasette(notes_dir: Path, data_dir: Path, out_dir: Path = Path("build")) -> Datasette:
-    """A Datasette instance serving the desk of ``notes_dir``, its state in ``data_dir``."""
+def make_datasette(notes_dir: Path, data_dir: Path, out_dir: Path = Path("build"), address: str | None = None,
+                   send_mail: bool = False) -> Datasette:
+    """A Datasette instance serving the desk of ``notes_dir``, its state in
+    ``data_dir``; ``address`` is where it serves (the links' address unless
+    ``OUTCOMES_DESK_URL`` says otherwise); with ``send_mail`` it runs the
+    outbox's sender as long as it serves (``outcomes desk serve``)."""
     import outcomes.desk.app as plugin
 
     from datasette.plugins import pm
@@ -43,8 +52,12 @@ def make_datasette(notes_dir: Path, data_dir: Path, out_dir: Path = Path("build"
         pm.register(plugin, name=PLUGIN)
     data_dir.mkdir(parents=True, exist_ok=True)
     state.connect(data_dir / state.DATABASE).close()  # tables and WAL before the first request
+    desk = Desk(Path(notes_dir), Path(data_dir), Path(out_dir))
+    if address and not os.environ.get(mail.DESK_URL):
+        desk.mail = dataclasses.replace(desk.mail, desk_url=address.rstrip("/"))
+    desk.send_mail = send_mail
     ds = DeskDatasette(
-        Desk(Path(notes_dir), Path(data_dir), Path(out_dir)),
+        desk,
         template_dir=str(TEMPLATES),
         secret=state.secret(data_dir),
         settings={"allow_download": False, "allow_facet": False, "default_allow_sql": False},
@@ -160,10 +173,36 @@ def register_routes(datasette):
         (r"^/office/logout$", office_logout),
         (r"^/office$", office_list),
         (r"^/office/publish$", office_publish),
+        (r"^/office/invite$", office_invite),
+        (r"^/office/invite/(?P<invite>[0-9]+)/(?P<action>resend|extend|revoke)$", office_invite_action),
+        (r"^/office/outbox$", office_outbox),
         (r"^/office/(?P<event>[a-z0-9-]+)/(?P<session>[a-z0-9-]+)$", office_review),
         (r"^/office/(?P<event>[a-z0-9-]+)/(?P<session>[a-z0-9-]+)/atti\.docx$", office_chapter),
         (r"^/desk-static/(?P<name>desk\.(?:css|js))$", static),
     ]
+
+
+@hookimpl
+def extra_template_vars(datasette, request):
+    """``t(key, **values)``: the catalogue's text in the request's language."""
+    if _desk(datasette) is None:
+        return {}
+    lang = language(request) if request is not None else "it"
+    return {"t": lambda key, **values: text(key, lang, **values)}
+
+
+@hookimpl
+def startup(datasette):
+    """``outcomes desk serve``: the outbox's sender runs beside the desk."""
+    desk = _desk(datasette)
+    if desk is None or not getattr(desk, "send_mail", False):
+        return None
+
+    async def start():
+        desk.sender = asyncio.get_running_loop().create_task(mail.run_sender(
+            desk.data_dir, desk.mail, desk.mail_waiting, notices.periodic(datasette, desk)))
+
+    return start
 
 
 @hookimpl

@@ -4,6 +4,7 @@ uploading a Word form or a YAML note."""
 from __future__ import annotations
 
 import asyncio
+import json
 import tempfile
 from pathlib import Path
 
@@ -12,12 +13,13 @@ from datasette.utils.asgi import Response
 from itsdangerous import BadSignature
 
 from .. import load
+from ..common.text import text
 from ..intake import IntakeError
 from ..messages import message
-from . import fields, state
+from . import fields, notices, state
 from .web import (
     INVITE_NAMESPACE, MAX_POST_BYTES, MAX_UPLOAD_BYTES, STATIC, Desk, _csrf_ok, _cut, _data_of, _desk, _facilitator_of,
-    _forbidden, _office, _posted, _read, _render, _when, _write, _conflict_text, language,
+    _forbidden, _office, _posted, _read, _render, _when, _write, _conflict_text, invite_link, language,
 )  # fmt: skip
 
 UPLOAD_SECONDS = 20  # reading an upload and checking it
@@ -35,11 +37,6 @@ async def static(datasette, request):
     kind = "text/css" if name.endswith(".css") else "text/javascript"
     return Response((STATIC / name).read_text("utf-8"), content_type=f"{kind}; charset=utf-8",
                     headers={"Cache-Control": "max-age=300"})
-
-
-def invite_link(datasette, invite: state.Invite, base_url: str) -> str:
-    token = datasette.sign({"i": invite.id}, INVITE_NAMESPACE)
-    return f"{base_url.rstrip('/')}/s/{token}"
 
 
 def signed_link(data_dir: Path, invite: state.Invite, base_url: str) -> str:
@@ -84,6 +81,8 @@ async def _facilitator_page(datasette, request, invite: state.Invite, page: _Pag
     # return, through the drafts saved, until the note is submitted again.
     decided = state.last_decision(history)
     office_comment = decided if decided and decided.action in ("return", "reject") else None
+    published = await _read(datasette, lambda conn: state.publication(conn, invite.event, invite.session))
+    lang = language(request)
     return await _render(datasette, request, "desk_form.html", {
         "title": page.data.get("title") or invite.session,
         "invite": invite,
@@ -96,6 +95,9 @@ async def _facilitator_page(datasette, request, invite: state.Invite, page: _Pag
         "base": page.base,
         "latest": page.latest,
         "office_comment": office_comment,
+        "published": {"at": published[1], "links": json.loads(published[2])}
+        if published and page.latest and page.latest.state == "accepted" else None,
+        "t": lambda key, **values: text(key, lang, **values),
         "unknown": fields.unknown(page.data),
         "notice": page.notice,
         "error": page.error,
@@ -200,16 +202,19 @@ async def _save(datasette, invite: state.Invite, data: dict, checked: fields.Che
     desk = _desk(datasette)
     organisation, role = _facilitator_of(data)
     disk = state.file_digest(desk.note_path(invite.event, invite.session))
+    mails = notices.decision(datasette, desk, action, invite)
     return await _write(datasette, lambda conn: state.add_revision(
         conn, invite.event, invite.session, base=base, action=action, yaml=text or checked.text, author="facilitatore",
-        organisation=organisation, role=role, disk_digest=disk, comment=comment))
+        organisation=organisation, role=role, disk_digest=disk, comment=comment, mails=mails))
 
 
 
 def _starting_data(desk: Desk, invite: state.Invite) -> dict:
     """A new draft starts from the session's note if there is one already."""
     path = desk.note_path(invite.event, invite.session)
-    return _data_of(path.read_text("utf-8")) if path.exists() else {}
+    if path.exists():
+        return _data_of(path.read_text("utf-8"))
+    return {"title": invite.title} if invite.title else {}  # the title the office gave a new session
 
 
 async def _too_large(datasette, request, invite, current, limit: int = MAX_POST_BYTES) -> Response:

@@ -16,8 +16,12 @@ from .. import deploy, load, vocab, yamltext
 from ..common.files import digest, write_atomic
 from ..common.markdown import markdown_html
 from ..messages import errors, message, summary
-from . import fields, state
-from .web import Desk, OFFICE_HOURS, _conflict_text, _desk, _office, _posted, _read, _render, _when, _write, language
+from ..common.text import text
+from . import fields, mail, notices, state
+from .invites import EXTEND_DAYS, action_notice
+from .web import (
+    OFFICE_HOURS, Desk, _conflict_text, _desk, _need_office, _office, _posted, _read, _render, _when, _write, desk_url, invite_link, language,
+)  # fmt: skip
 
 
 # --- The office -------------------------------------------------------------------------------
@@ -92,28 +96,46 @@ async def office_logout(datasette, request):
     return response
 
 
-def _need_office(handler):
-    async def view(datasette, request):
-        if not _office(request):
-            return Response.redirect("/office/login")
-        return await handler(datasette, request)
-
-    view.__name__ = handler.__name__
-    return view
-
-
 @_need_office
 async def office_list(datasette, request):
+    """Events and sessions by title, state, who, when and the last mail;
+    ``?stato=`` filters by state; how many wait for review."""
+    desk = _desk(datasette)
     lang = language(request)
-    rows = await _read(datasette, state.sessions)
+    rows, mails, invites, notice = await _read(datasette, lambda conn: (
+        state.sessions(conn), mail.last_mails(conn), _latest_invites(conn),
+        action_notice(conn, request.args.get("fatto"), request.args.get("invito"), lang)))
+    chosen = request.args.get("stato") if request.args.get("stato") in (*state.STATES, "correcting") else None
+    waiting = sum(row.state == "submitted" for row in rows)
     events: dict[str, list] = {}
     for row in rows:
-        events.setdefault(row.event, []).append(row)
+        shown = "correcting" if row.correcting else row.state
+        if chosen is None or shown == chosen or (chosen == "returned" and row.correcting):
+            events.setdefault(row.event, []).append(row)
+    base = desk_url(desk, request)
+    extra = {}
+    for row in (row for rows in events.values() for row in rows):
+        invite = invites.get((row.event, row.session))
+        current = await _read(datasette, lambda conn, row=row: state.latest(conn, row.event, row.session))
+        extra[(row.event, row.session)] = {
+            "title": notices.titles(desk, row.event, row.session, current.yaml if current else None, invite)["session_title"],
+            "who": ", ".join(p for p in (invite.organisation, invite.email) if p) if invite else "",
+            "invite": invite, "mail": mails.get((row.event, row.session)),
+            "link": invite_link(datasette, invite, base) if invite and invite.usable() else None}
     return await _render(datasette, request, "desk_office.html", {
-        "title": message("desk_ui_sessions", lang), "events": events, "when": lambda iso: _when(iso, lang), "user": _office(request),
+        "title": text("office.nav.sessions", lang), "events": events, "when": lambda iso: _when(iso, lang), "user": _office(request),
+        "event_titles": {event: notices.titles(desk, event, "")["event_title"] for event in events},
+        "extra": extra, "waiting": waiting, "states": (*state.STATES, "correcting"), "chosen": chosen or "",
+        "mail_on": desk.mail.enabled, "notice": notice, "extend_days": EXTEND_DAYS,
         "state_label": lambda s: message(f"desk_state_{s}", lang),
         "published": request.args.get("pubblicato"),
     })
+
+
+def _latest_invites(conn) -> dict[tuple[str, str], state.Invite]:
+    """Each session's newest link."""
+    rows = conn.execute("select event, session, max(id) from invites group by event, session").fetchall()
+    return {(event, session): state.invite(conn, invite_id) for event, session, invite_id in rows}
 
 
 def _preview(text: str, desk: Desk, event: str, session: str) -> tuple[load.SessionNote | None, list[load.Problem]]:
@@ -213,10 +235,12 @@ async def _decide(datasette, desk: Desk, current: state.Revision, action: str, c
                   user: str, lang: str) -> str:
     """Return, reject or accept a submission; accepting writes the note file."""
     event, session = current.event, current.session
+    invite = await _read(datasette, lambda conn: state.addressed_invite(conn, event, session))
+    mails = notices.decision(datasette, desk, "accept" if action == "accept_anyway" else action, invite)
     if action in ("return", "reject"):
         await _write(datasette, lambda conn: state.add_revision(
             conn, event, session, base=base, action=action, yaml=current.yaml, author=user, comment=comment,
-            disk_digest=current.disk_digest))
+            disk_digest=current.disk_digest, mails=mails))
         return message(f"desk_done_{action}", lang)
     path = desk.note_path(event, session)
     note, problems = _preview(current.yaml, desk, event, session)
@@ -231,7 +255,8 @@ async def _decide(datasette, desk: Desk, current: state.Revision, action: str, c
         if action != "accept_anyway" and state.file_digest(path) != current.disk_digest:
             raise _DiskConflict(message("desk_disk_changed", lang, path=str(path)))
         revision = state.add_revision(conn, event, session, base=base, action="accept", yaml=current.yaml,
-                                      author=user, comment=comment or None, disk_digest=digest(current.yaml))
+                                      author=user, comment=comment or None, disk_digest=digest(current.yaml),
+                                      mails=mails)
         write_atomic(path, current.yaml)
         return revision
 
@@ -284,6 +309,7 @@ async def office_publish(datasette, request):
             "lines": [],
             "ok": False, "back": "/office"}, status=500)
     if result.ok:
+        await _tell_published(datasette, desk)
         text = message("published", lang, out=desk.out_dir, summary=summary(result.counts, lang))
     else:
         text = message("notes_invalid", lang, errors=errors(result.problems, lang), out=desk.out_dir)
@@ -307,3 +333,13 @@ async def _deploy(desk: Desk, lang: str):
         return None
     return await asyncio.get_running_loop().run_in_executor(
         None, lambda: deploy.run(desk.out_dir, command, lang, echo=lambda line: print(line, file=sys.stderr)))
+
+
+async def _tell_published(datasette, desk: Desk) -> None:
+    """Each accepted session now on the site: its links, kept for the
+    facilitator's page, and the mail that tells the facilitator (once per revision)."""
+    rows = await _read(datasette, state.sessions)
+    found = await asyncio.get_running_loop().run_in_executor(
+        None, notices.publications, datasette, desk, rows)
+    for row, links in found:
+        await _write(datasette, lambda conn, row=row, links=links: notices.record_published(conn, datasette, desk, row, links))

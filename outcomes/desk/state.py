@@ -60,7 +60,11 @@ create table if not exists invites (
     session text not null,
     created text not null,
     expires text not null,
-    revoked text
+    revoked text,
+    email text,
+    organisation text,
+    lang text,
+    title text
 );
 create table if not exists revisions (
     id integer primary key,
@@ -83,6 +87,34 @@ create table if not exists users (
     password_hash text not null,
     created text not null,
     session_version integer not null default 0
+);
+create table if not exists outbox (
+    id integer primary key,
+    kind text not null,
+    event text,
+    session text,
+    recipient text not null,
+    lang text not null,
+    subject text not null,
+    body_text text not null,
+    body_html text not null,
+    created text not null,
+    state text not null default 'queued',
+    attempts integer not null default 0,
+    next_attempt text not null,
+    sent text,
+    answer text,
+    key text unique
+);
+create index if not exists outbox_due on outbox (state, next_attempt);
+create table if not exists publications (
+    id integer primary key,
+    event text not null,
+    session text not null,
+    number integer not null,
+    at text not null,
+    links text not null,
+    unique (event, session, number)
 );
 create table if not exists login_failures (
     id integer primary key,
@@ -127,6 +159,10 @@ class Invite:
     created: str
     expires: str
     revoked: str | None
+    email: str | None = None
+    organisation: str | None = None
+    lang: str | None = None
+    title: str | None = None
 
     def usable(self, now: dt.datetime | None = None) -> bool:
         now = now or utcnow()
@@ -166,11 +202,21 @@ def prepare(conn: sqlite3.Connection) -> None:
     conn.execute("pragma synchronous = normal")  # in WAL: durable across process crashes
     conn.execute("pragma busy_timeout = 30000")
     conn.executescript(SCHEMA)
-    columns = {row[1] for row in conn.execute("pragma table_info(login_failures)")}
-    if "address" not in columns:  # a desk.db from before failures were counted by address
-        conn.execute("alter table login_failures add column address text")
+    _add_columns(conn, "login_failures", ["address"])  # a desk.db from before failures were counted by address
+    _add_columns(conn, "invites", INVITE_EXTRA)  # ... from before invites were mailed
     if "session_version" not in {row[1] for row in conn.execute("pragma table_info(users)")}:  # from before logouts ended sessions
         conn.execute("alter table users add column session_version integer not null default 0")
+
+
+INVITE_EXTRA = ("email", "organisation", "lang", "title")
+
+
+def _add_columns(conn: sqlite3.Connection, table: str, names) -> None:
+    """The text columns ``names`` that an older ``desk.db`` lacks."""
+    columns = {row[1] for row in conn.execute(f"pragma table_info({table})")}
+    for name in names:
+        if name not in columns:
+            conn.execute(f"alter table {table} add column {name} text")
 
 
 class _Transaction:
@@ -234,8 +280,10 @@ def add_revision(
     organisation: str | None = None,
     role: str | None = None,
     comment: str | None = None,
+    mails=None,
 ) -> Revision:
-    """Append a revision made from revision ``base`` (0: none yet).
+    """Append a revision made from revision ``base`` (0: none yet), and queue
+    the mails ``mails(revision)`` gives, in the same transaction.
 
     Raises ``Conflict("stale")`` if another revision came after ``base``,
     ``Conflict("state")`` if the session's state does not allow ``action``.
@@ -256,7 +304,9 @@ def add_revision(
             (event, session, number + 1, action, STATE_AFTER[action], yaml, author, organisation, role,
              utcnow().isoformat(), comment, digest),
         )
-        return latest(conn, event, session)
+        made = latest(conn, event, session)
+        queue(conn, mails(made) if mails else [])
+        return made
 
 
 @dataclass(frozen=True)
@@ -319,21 +369,125 @@ def file_digest(path: Path) -> str:
 # --- Invites ---------------------------------------------------------------------------------
 
 
-def add_invite(conn: sqlite3.Connection, event: str, session: str, days: int) -> Invite:
+def add_invite(conn: sqlite3.Connection, event: str, session: str, days: int, email: str | None = None,
+               organisation: str | None = None, lang: str | None = None, title: str | None = None,
+               mails=None) -> Invite:
+    """A new link to ``event``/``session``; ``mails(invite)`` gives the mails
+    it causes (``Mail``), queued in the same transaction."""
     now = utcnow()
     with _Transaction(conn):
         cursor = conn.execute(
-            "insert into invites (event, session, created, expires) values (?, ?, ?, ?)",
-            (event, session, now.isoformat(), (now + dt.timedelta(days=days)).isoformat()),
+            "insert into invites (event, session, created, expires, email, organisation, lang, title)"
+            " values (?, ?, ?, ?, ?, ?, ?, ?)",
+            (event, session, now.isoformat(), (now + dt.timedelta(days=days)).isoformat(), email, organisation, lang,
+             title),
         )
-    return invite(conn, cursor.lastrowid)
+        made = invite(conn, cursor.lastrowid)
+        queue(conn, mails(made) if mails else [])
+    return made
+
+
+_INVITE_COLUMNS = "id, event, session, created, expires, revoked, email, organisation, lang, title"
 
 
 def invite(conn: sqlite3.Connection, invite_id: int) -> Invite | None:
-    row = conn.execute(
-        "select id, event, session, created, expires, revoked from invites where id = ?", (invite_id,)
-    ).fetchone()
+    row = conn.execute(f"select {_INVITE_COLUMNS} from invites where id = ?", (invite_id,)).fetchone()
     return Invite(*row) if row else None
+
+
+def invites(conn: sqlite3.Connection, event: str, session: str) -> list[Invite]:
+    """The session's links, newest first."""
+    rows = conn.execute(f"select {_INVITE_COLUMNS} from invites where event = ? and session = ? order by id desc",
+                        (event, session)).fetchall()
+    return [Invite(*row) for row in rows]
+
+
+def addressed_invite(conn: sqlite3.Connection, event: str, session: str) -> Invite | None:
+    """The newest usable link of the session that has an e-mail address: whom
+    the office's decisions are told to."""
+    return next((i for i in invites(conn, event, session) if i.email and i.usable()), None)
+
+
+def extend(conn: sqlite3.Connection, invite_id: int, days: int, mails=None) -> Invite | None:
+    """The link valid for ``days`` more days, from its expiry or from now if
+    it has expired (a revoked one stays revoked)."""
+    with _Transaction(conn):
+        made = invite(conn, invite_id)
+        if made is None:
+            return None
+        start = max(utcnow(), dt.datetime.fromisoformat(made.expires))
+        conn.execute("update invites set expires = ? where id = ? and revoked is null",
+                     ((start + dt.timedelta(days=days)).isoformat(), invite_id))
+        made = invite(conn, invite_id)
+        if made and made.usable():
+            queue(conn, mails(made) if mails else [])
+    return made
+
+
+def resend(conn: sqlite3.Connection, invite_id: int, mails) -> Invite | None:
+    """The invitation mailed again (the link is the same)."""
+    with _Transaction(conn):
+        made = invite(conn, invite_id)
+        if made and made.usable():
+            queue(conn, mails(made))
+    return made
+
+
+# --- The outbox: mails written with the change that causes them -------------------------------
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One mail to one recipient, as queued; ``key`` makes a periodic mail
+    (a reminder, a digest) queued once however often it is looked for."""
+
+    kind: str
+    recipient: str
+    lang: str
+    subject: str
+    text: str
+    html: str
+    event: str | None = None
+    session: str | None = None
+    key: str | None = None
+
+
+def queue(conn: sqlite3.Connection, mails) -> int:
+    """Add ``mails`` to the outbox (inside the caller's transaction); a
+    mail whose ``key`` is already there is not queued again."""
+    now = utcnow().isoformat()
+    count = 0
+    for mail in mails:
+        count += conn.execute(
+            "insert or ignore into outbox (kind, event, session, recipient, lang, subject, body_text, body_html, created,"
+            " next_attempt, key) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (mail.kind, mail.event, mail.session, mail.recipient, mail.lang, mail.subject, mail.text, mail.html, now,
+             now, mail.key),
+        ).rowcount
+    return count
+
+
+def queue_now(conn: sqlite3.Connection, mails) -> int:
+    with _Transaction(conn):
+        return queue(conn, mails)
+
+
+def record_publication(conn: sqlite3.Connection, event: str, session: str, number: int, links: str, mails) -> bool:
+    """Revision ``number`` of the session is on the public site, with
+    ``links``; False (and nothing queued) if that was known already."""
+    with _Transaction(conn):
+        added = conn.execute(
+            "insert or ignore into publications (event, session, number, at, links) values (?, ?, ?, ?, ?)",
+            (event, session, number, utcnow().isoformat(), links)).rowcount
+        if added:
+            queue(conn, mails)
+        return bool(added)
+
+
+def publication(conn: sqlite3.Connection, event: str, session: str) -> tuple[int, str, str] | None:
+    """The latest publication of the session: revision number, when, links (JSON)."""
+    return conn.execute("select number, at, links from publications where event = ? and session = ?"
+                        " order by number desc limit 1", (event, session)).fetchone()
 
 
 def revoke(conn: sqlite3.Connection, event: str, session: str, invite_id: int | None = None) -> int:

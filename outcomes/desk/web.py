@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hmac
+import os
 import urllib.parse
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from .. import load
 from ..common.text import DEFAULT_LANGUAGE, LANGUAGES, text
 from ..messages import message
 from . import fields, state
+from .mail import DESK_URL, ZONE, Settings
 
 PLUGIN = "outcomes-desk"
 DESK_DB = "desk"
@@ -34,6 +36,8 @@ class Desk:
         self.notes_dir, self.data_dir, self.out_dir = notes_dir, data_dir, out_dir
         self.db_path = data_dir / state.DATABASE
         self.publishing = asyncio.Lock()
+        self.mail = Settings.from_env()  # OUTCOMES_SMTP_URL, ...: read once, when the desk starts
+        self.mail_waiting = asyncio.Event()  # set after a change queued mail: the sender wakes up
 
     def note_path(self, event: str, session: str) -> Path:
         return self.notes_dir / event / f"{session}.yaml"
@@ -44,12 +48,24 @@ class Desk:
 
 
 
+def invite_link(datasette, invite: state.Invite, base_url: str) -> str:
+    """The personal link of ``invite``, signed with the desk's secret."""
+    token = datasette.sign({"i": invite.id}, INVITE_NAMESPACE)
+    return f"{base_url.rstrip('/')}/s/{token}"
+
+
+def desk_url(desk: Desk, request) -> str:
+    """The desk's public address: ``OUTCOMES_DESK_URL``, else the one the request came to."""
+    if os.environ.get(DESK_URL):
+        return desk.mail.desk_url
+    return f"{request.scheme}://{request.host}"
+
+
 TOO_LARGE = "outcomes.desk.body"  # in the scope: {"cut": True} once a body was cut at the limit
 
 
 def _desk(datasette) -> Desk | None:
     return getattr(datasette, "_outcomes_desk", None)
-
 
 
 def _csrf_ok(datasette, request, posted_token: str | None) -> bool:
@@ -96,6 +112,16 @@ def _accepted(header: str) -> str | None:
 def _office(request) -> str | None:
     actor = request.actor or {}
     return actor.get("id") if actor.get("desk") == "office" else None
+
+
+def _need_office(handler):
+    async def view(datasette, request):
+        if not _office(request):
+            return Response.redirect("/office/login")
+        return await handler(datasette, request)
+
+    view.__name__ = handler.__name__
+    return view
 
 
 _SYNC_TEMPLATES = None
@@ -150,7 +176,12 @@ async def _read(datasette, fn):
 
 
 async def _write(datasette, fn):
-    return await datasette.get_database(DESK_DB).execute_write_fn(fn, block=True)
+    """``fn(conn)`` by the desk's one writer; the sender then looks for mail it queued."""
+    result = await datasette.get_database(DESK_DB).execute_write_fn(fn, block=True)
+    desk = _desk(datasette)
+    if desk is not None:
+        desk.mail_waiting.set()
+    return result
 
 
 def _cut(request) -> bool:
