@@ -451,66 +451,10 @@ def registrations(event: str, export_file: Path, map_file: Path | None, notes: P
     report(result.problems, lang)
     if result.problems.errors:
         sys.exit(1)
+    from .intake.summary import registrations_report
+
     for line in registrations_report(result, event, lang):
         click.echo(line)
-
-
-def registrations_report(result, event: str, lang: str) -> list[str]:
-    """What ``outcomes registrations`` prints: every value from the file
-    passed through ``shown`` (escaped, cut)."""
-    from .intake.exports import shown
-    from .intake.registrations import in_programme_order
-
-    counted = result.count
-    lines = [
-        say("registrations_layout", lang, layout=result.layout(lang)),
-        say("registrations_counted", lang, event=event, total=counted.total, column=shown(counted.column)),
-    ]
-    lines += _by_actor(counted, lang)
-    if counted.duplicates:
-        kind = "registrations_duplicates" if counted.duplicates > 1 else "registrations_duplicates_one"
-        lines.append(say(kind, lang, count=counted.duplicates))
-    if counted.unknown_values:
-        lines.append(say("registrations_unknown", lang, values=_values(counted.unknown_values, lang)))
-    sessions = counted.sessions
-    if sessions is None:
-        lines.append(say("registrations_no_sessions", lang))
-    else:
-        lines.append(say("registrations_by_session", lang, question=shown(sessions.question.text)))
-        for session in in_programme_order(sessions.sessions, list(result.titles)):
-            counts = sessions.sessions[session]
-            title = f" «{shown(result.titles[session])}»" if session in result.titles else ""
-            options = ", ".join(f"«{shown(o)}»" for o, s in sessions.options.items() if s == session)
-            lines.append(f"  {session}{title}: {counts.total} ({say('registrations_session_options', lang, options=options)})")
-            lines += ["  " + line for line in _by_actor(counts, lang)]
-        if sessions.unmatched:
-            lines.append(say("registrations_unmatched_options", lang, values=_values(sessions.unmatched, lang)))
-    lines.append(say("registrations_written", lang, path=result.path))
-    return lines
-
-
-def _by_actor(counts, lang: str) -> list[str]:
-    from . import vocab
-
-    lines = [
-        f"  {actor.label(lang)} ({actor.id}): {counts.registered[actor.id]}"
-        for actor in vocab.actor_types()
-        if counts.registered[actor.id]
-    ]
-    return lines + [f"  {say('registrations_unclassified', lang)}: {counts.unclassified}"]
-
-
-def _values(counter, lang: str, limit: int = 20) -> str:
-    """``«Associazione culturale» (2), valore vuoto (1)``: the most frequent first, at most ``limit``."""
-    from .intake.exports import shown
-
-    values = [
-        (f"«{shown(value)}»" if value else say("empty_value_word", lang)) + f" ({number})"
-        for value, number in counter.most_common(limit)
-    ]
-    if len(counter) > limit:
-        values.append(say("and_more", lang, count=len(counter) - limit))
-    return ", ".join(values)
 
 
 # --- Proceedings (outcomes.proceedings) ---------------------------------------------------

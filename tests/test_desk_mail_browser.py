@@ -72,6 +72,9 @@ def test_the_whole_cycle_from_the_browser_told_by_mail(browser, smtp, tmp_path, 
         page.select_option("#f-kind", label="Laboratorio")
         page.fill("#f-date", "15/10/2019")
         page.fill("#f-start", "14:30")
+        # The mistake is shown while typing, before anything is saved.
+        page.locator("#f-date-err", has_text="non è una data nel formato AAAA-MM-GG").wait_for()
+        assert page.locator("p.notice").count() == 0
         page.fill("#f-end", "17:00")
         page.fill("#f-facilitators-0-organisation", "Regione Piemonte")
         page.fill("#f-facilitators-0-role", "facilitatrice")
@@ -86,7 +89,7 @@ def test_the_whole_cycle_from_the_browser_told_by_mail(browser, smtp, tmp_path, 
         _pick(page, "f-outcomes-0-countries", "Seneg", "Senegal")
         page.get_by_role("button", name="Salva bozza").first.click()
         page.wait_for_load_state()
-        assert page.locator("p.notice").inner_text().startswith("Bozza salvata (revisione 1")
+        assert page.locator("p.notice").inner_text().startswith("Bozza salvata (revisione 2")  # 1: the outcome added
         assert "«15/10/2019» non è una data nel formato AAAA-MM-GG" in _error(page, "f-date")
         assert len(smtp.messages) == 1  # a draft tells nobody
         page.fill("#f-date", "2019-10-15")
