@@ -75,6 +75,14 @@ def example_warnings(lang: str) -> list[str]:
     ]
 
 
+def legal() -> dict:
+    """The legal settings (``legal`` of the site plugin in ``metadata.yaml``):
+    the accessibility statement's address and feedback e-mail, the data
+    controller, its data-protection officer and the retention periods, as the
+    footer, the privacy notices and the desk show them."""
+    return copy.deepcopy(_metadata()["plugins"]["outcomes-site"]["legal"])
+
+
 PUBLIC_URL_VARIABLE = "OUTCOMES_PUBLIC_URL"  # the same override as the site plugin's
 
 
