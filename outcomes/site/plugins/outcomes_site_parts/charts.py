@@ -30,10 +30,10 @@ OUTLINE = "#1a1a1a"
 OVERDUE = "#b3261e"
 INK = "#1a1a1a"
 BACKGROUND = "#ffffff"
-WIDTH = 420  # the drawing's width in SVG units; it scales to the page's
+WIDTH = 360  # the drawing's width in SVG units; it scales to the page's
 ROW = 44  # a bar's row: its label above, the bar below
 BAR_HEIGHT = 18
-LABEL_LENGTH = 46  # characters of a label the drawing shows (the table shows it whole)
+LABEL_LENGTH = 42  # characters of a label the drawing shows (the table shows it whole)
 
 
 class Bar(NamedTuple):
