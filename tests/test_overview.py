@@ -63,13 +63,19 @@ def number(text: str) -> int:
     return int(text.replace(".", "").replace(",", ""))
 
 
+_OPENED: dict[tuple[int, str], int] = {}
+
+
 def opened(client, url: str) -> int:
     """Follow a bar's link as a reader does (the page answers), and count
-    the rows it opens (its JSON, the same address)."""
+    the rows it opens (its JSON, the same address). The links are the same
+    in both languages: each is followed once."""
     path = html.unescape(url)
-    client.ok(path)
-    base, _, query = path.partition("?")
-    return client.ok(f"{base}.json?{query}&_size=0").json()["filtered_table_rows_count"]
+    if (id(client), path) not in _OPENED:
+        client.ok(path)
+        base, _, query = path.partition("?")
+        _OPENED[id(client), path] = client.ok(f"{base}.json?{query}&_size=0").json()["filtered_table_rows_count"]
+    return _OPENED[id(client), path]
 
 
 def bars(section: str) -> list[tuple[str, int, str | None, int | None]]:
