@@ -123,3 +123,30 @@ def test_the_world_map_and_its_table(server, page):
         page.locator("#mappa table a", has_text="Senegal").click()
     page.wait_for_url("**countries__arraycontains=SN**")
     assert rows_opened(page) == 21
+
+
+def test_axe_finds_nothing_in_the_charts_the_map_and_the_lights(server, browser):
+    """axe-core (WCAG 2.1 AA) over this issue's parts of each page they are on
+    (the rest of the pages is the site's look's business)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from accessibility import WCAG21AA, describe
+
+    context = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 900})  # axe is injected as a script
+    page = context.new_page()
+    parts = {
+        "/": [[".outcomes-overview"], [".outcomes-map"]],
+        f"/outcomes/events/{EXAMPLE_EVENT}?_lang=en": [[".outcomes-overview"]],
+        "/outcomes/impegni": [[".commitments"], [".freshness-rule"]],
+        "/outcomes/countries": [[".outcomes-map"]],
+    }
+    found = []
+    try:
+        for path, include in parts.items():
+            page.goto(server + path)
+            assert all(page.locator(selector[0]).count() for selector in include), path
+            options = {"runOnly": {"type": "tag", "values": WCAG21AA}, "resultTypes": ["violations"]}
+            found += describe(Axe().run(page, context={"include": include}, options=options).response["violations"], path)
+    finally:
+        context.close()
+    assert found == []
