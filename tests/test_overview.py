@@ -9,7 +9,6 @@ import datetime as dt
 import html
 import json
 import re
-import sqlite3
 import sys
 import urllib.parse
 
@@ -20,7 +19,7 @@ from outcomes.build import build
 
 from conftest import EXAMPLE_EVENT, ROOT
 from helpers import EVENT_YAML, dedent, write_library
-from test_site import Client
+from test_site import Client, client, db  # noqa: F401 (the site's client and database, as fixtures)
 
 sys.path.insert(0, str(ROOT / "outcomes/site/plugins"))
 from outcomes_site_parts import charts, freshness, worldmap  # noqa: E402
@@ -31,21 +30,6 @@ LANGS = ["it", "en"]
 TABLE_ROW = re.compile(r'<tr><th scope="row"><a href="([^"]+)">([^<]+)</a></th><td class="number">([\d.,]+)</td>'
                        r'(?:<td class="number">(?:<a href="([^"]+)">)?([\d.,]+))?')
 SVG_BAR = re.compile(r'<a href="([^"]+)" tabindex="-1" class="(chart-bar(?: chart-overdue)?|map-country)"><title>([^<]*)</title>')
-
-
-@pytest.fixture(scope="module")
-def client(built):
-    client = Client(built)
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="module")
-def db(built):
-    conn = sqlite3.connect(f"file:{built / 'outcomes.db'}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    yield conn
-    conn.close()
 
 
 def page(client, path: str, lang: str) -> str:
