@@ -27,7 +27,7 @@ from outcomes_site_parts import charts, freshness, worldmap  # noqa: E402
 EVENT_PAGE = f"/outcomes/events/{EXAMPLE_EVENT}"
 PAGES = ["/", EVENT_PAGE]
 LANGS = ["it", "en"]
-TABLE_ROW = re.compile(r'<tr><th scope="row"><a href="([^"]+)">([^<]+)</a></th><td class="number">([\d.,]+)</td>'
+TABLE_ROW = re.compile(r'<tr><th scope="row"><a href="([^"]+)"(?: lang="\w+")?>([^<]+)</a></th><td class="number">([\d.,]+)</td>'
                        r'(?:<td class="number">(?:<a href="([^"]+)">)?([\d.,]+))?')
 SVG_BAR = re.compile(r'<a href="([^"]+)" tabindex="-1" class="(chart-bar(?: chart-overdue)?|map-country)"><title>([^<]*)</title>')
 
@@ -137,6 +137,9 @@ def test_summaries_in_words_in_both_languages(client):
         "10 Ridurre le disuguaglianze (32)"
     )
     assert summaries["en"]["grafico-years"] == "98 outcomes: 2019 (98)."
+    # An event's title stays in its language, and says so on an English page.
+    english = sections(page(client, "/", "en"), "outcomes-chart")["grafico-events"]
+    assert f'<a href="/outcomes/outcomes?event_id={EXAMPLE_EVENT}" lang="it">Sguardi e prospettive' in english
     assert summaries["it"]["grafico-commitments"].startswith(
         "15 impegni, 5 in ritardo: Proposto (1) di cui 1 in ritardo, Concordato (1) di cui 1 in ritardo, "
         "In corso (3) di cui 3 in ritardo, Realizzato (8), Abbandonato (2). In ritardo: la scadenza è passata"

@@ -44,6 +44,7 @@ class Bar(NamedTuple):
     code: str = ""
     overdue: int = 0  # commitments: how many of count are overdue
     overdue_url: str = ""
+    lang: str | None = None  # the label's language, when it is a note's (an event's title)
 
 
 class Chart(NamedTuple):
@@ -134,12 +135,16 @@ async def event_chart(datasette, db) -> Chart | None:
     rows = await all_rows(
         db,
         """
-        select events.id as code, events.title as label, substr(events.start_date, 1, 4) as year, count(outcomes.id) as count
+        select events.id as code, events.title as label, events.language, substr(events.start_date, 1, 4) as year,
+          count(outcomes.id) as count
         from events join outcomes on outcomes.event_id = events.id
         group by events.id order by events.start_date, events.id
         """,
     )
-    bars = [Bar(f"{row['label']} ({row['year']})", row["count"], table_url(datasette, ("event_id", row["code"])), code=row["code"]) for row in rows]
+    bars = [
+        Bar(f"{row['label']} ({row['year']})", row["count"], table_url(datasette, ("event_id", row["code"])), code=row["code"], lang=row["language"])
+        for row in rows
+    ]
     if not bars:
         return None
     outcomes = t("count.outcomes", count=sum(bar.count for bar in bars))
