@@ -141,11 +141,11 @@ def test_summaries_in_words_in_both_languages(client):
     english = sections(page(client, "/", "en"), "outcomes-chart")["grafico-events"]
     assert f'<a href="/outcomes/outcomes?event_id={EXAMPLE_EVENT}" lang="it">Sguardi e prospettive' in english
     assert summaries["it"]["grafico-commitments"].startswith(
-        "15 impegni, 5 in ritardo: Proposto (1) di cui 1 in ritardo, Concordato (1) di cui 1 in ritardo, "
-        "In corso (3) di cui 3 in ritardo, Realizzato (8), Abbandonato (2). In ritardo: la scadenza è passata"
+        "15 impegni, 5 in ritardo: Proposto (1, di cui 1 in ritardo), Concordato (1, di cui 1 in ritardo), "
+        "In corso (3, di cui 3 in ritardo), Realizzato (8), Abbandonato (2). In ritardo: la scadenza è passata"
     )
     assert summaries["en"]["grafico-commitments"].startswith(
-        "15 commitments, 5 overdue: Proposed (1) 1 of them overdue, Agreed (1) 1 of them overdue, In progress (3) 3 of them overdue,"
+        "15 commitments, 5 overdue: Proposed (1, 1 of them overdue), Agreed (1, 1 of them overdue), In progress (3, 3 of them overdue),"
     )
 
 
@@ -329,11 +329,15 @@ def test_impegni_shows_each_commitments_light_and_the_rule(fresh_library, lang):
         slug = re.search(r'href="/outcomes/outcomes/convegno-2019--laboratorio--([^"]+)"', item).group(1)
         shown[slug] = re.search(r'class="freshness freshness-(\w+)"', item).group(1)
     assert shown == LIGHTS
-    words = {"it": ("aggiornato di recente", "da aggiornare", "non aggiornato o in ritardo"),
-             "en": ("recently updated", "due for an update", "not updated, or overdue")}[lang]  # fmt: skip
-    for item in items:
-        light = re.search(r'class="freshness freshness-(\w+)"', item).group(1)
-        assert f"<strong>{html.escape(words[freshness.LIGHTS.index(light)])}</strong>" in item  # not by colour alone
+    # Not by colour alone: each light is said in words.
+    words = {
+        "it": {"verde": "aggiornato negli ultimi 12 mesi", "giallo": "aggiornato tra 12 e 24 mesi fa", "rosso": "nessuna notizia da oltre 24 mesi",
+               "in-ritardo": "in ritardo"},
+        "en": {"verde": "updated within 12 months", "giallo": "updated 12 to 24 months ago", "rosso": "no news for over 24 months",
+               "in-ritardo": "overdue"},
+    }[lang]  # fmt: skip
+    said = {slug: re.search(r"<strong>([^<]+)</strong>", item).group(1) for slug, item in zip(shown, items)}
+    assert said == {slug: words.get(slug) or words[{"ancora-giallo": "giallo", "mai-aggiornato": "rosso"}[slug]] for slug in LIGHTS}
     rule = {
         "it": "Il semaforo dice quanto è fresca la notizia di un impegno: verde se l'ultimo aggiornamento pubblico risale a 12 mesi fa "
         "o meno, giallo se a più di 12 e fino a 24, rosso se a più di 24 mesi o se l'impegno è in ritardo. Senza aggiornamenti "

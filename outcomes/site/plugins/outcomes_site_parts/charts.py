@@ -56,10 +56,6 @@ class Chart(NamedTuple):
     counted: str  # what the numbers count (the table's second column)
     svg: Markup
 
-    @property
-    def has_overdue(self) -> bool:
-        return any(bar.overdue for bar in self.bars)
-
 
 async def _tagged(db, link: str, column: str, lookup: str, event_id, order: str, extra: str = "") -> list[dict]:
     """Outcomes counted by the terms of one vocabulary (``link``: the link
@@ -196,7 +192,9 @@ async def commitment_chart(datasette, db, event_id, scope, on) -> Chart | None:
         ))  # fmt: skip
     total, late = sum(b.count for b in bars), sum(b.overdue for b in bars)
     parts = ", ".join(
-        t("charts.item", label=bar.label, count=bar.count) + (" " + t("charts.commitments.of_which", count=bar.overdue) if bar.overdue else "")
+        t("charts.commitments.item", label=bar.label, count=bar.count, overdue=t("charts.commitments.of_which", count=bar.overdue))
+        if bar.overdue
+        else t("charts.item", label=bar.label, count=bar.count)
         for bar in bars
     )
     summary = t("charts.commitments.summary", commitments=t("count.commitments", count=total), overdue=t("charts.commitments.overdue", count=late), items=parts)

@@ -60,10 +60,9 @@ def described(updated, due, status: str | None, on: dt.date | None = None) -> di
     return {
         "light": colour,
         "colour": COLOURS[colour],
-        "label": t(f"freshness.{colour}"),
+        "label": t("freshness.overdue" if late else f"freshness.{colour}"),
         "overdue": late,
-        "since": date_text(_day(updated)),
-        "text": t("freshness.overdue_text" if late else "freshness.updated_text", date=date_text(_day(updated))),
+        "text": t("freshness.updated_text", date=date_text(_day(updated))),
     }
 
 
