@@ -780,6 +780,13 @@ def outcome_ids(db, query: str) -> set[str]:
             assert lookup == "arraycontains", key
             table, code = links[column]
             selected = {row[0] for row in db.execute(f"select outcome_id from {table} where {code} = ?", (value,))}
+        elif lookup == "in":  # the overview's events of a year
+            assert column == "event_id", key
+            selected = {row[0] for row in db.execute("select id from outcomes where event_id in (select value from json_each(?))",
+                                                     (json.dumps(value.split(",")),))}  # fmt: skip
+        elif lookup == "lt":  # the overview's overdue commitments
+            assert column == "due", key
+            selected = {row[0] for row in db.execute("select id from outcomes where due < ?", (value,))}
         else:
             assert lookup in ("", "exact") and column in ("type", "event_id", "session_id", "status", "current_status"), key
             selected = {row[0] for row in db.execute(f"select id from outcomes where [{column}] = ?", (value,))}
@@ -1326,14 +1333,17 @@ def test_site_files_are_written_and_published(built):
                 for path in [*COMMON.glob("*.py"), *COMMON.joinpath("messages").glob("*.yaml")]),
         "plugins/outcomes_site.py",
         *(f"plugins/outcomes_site_parts/{name}.py" for name in (
-            "__init__", "base", "builtins", "errors", "guard", "harvest", "labels", "language", "open_data", "pages",
-            "proceedings", "search_page", "spreadsheet", "sql", "turns",
+            "__init__", "base", "builtins", "charts", "counting", "errors", "freshness", "guard", "harvest", "labels", "language",
+            "open_data", "pages", "proceedings", "search_page", "spreadsheet", "sql", "turns",
         )),  # fmt: skip
+        "plugins/outcomes_site_parts/world_map.json",  # the world map's shapes (scripts/world-map)
+        "plugins/outcomes_site_parts/worldmap.py",
         "static/CITATION.cff",
         "static/catalog.jsonld",
         "static/catalog.rdf",
         "static/catalog.ttl",
         "static/datapackage.json",
+        "static/outcomes-overview.css",
         "static/outcomes-table.js",
         "static/outcomes.css",
         "templates/_attendance.html",
@@ -1343,9 +1353,13 @@ def test_site_files_are_written_and_published(built):
         "templates/_description_source_license.html",
         "templates/_facet_results.html",
         "templates/_footer.html",
+        "templates/_freshness.html",  # the overview's parts (charts, map, commitments' lights)
+        "templates/_freshness_rule.html",
         "templates/_open_data_catalogue.html",
+        "templates/_overview_charts.html",
         "templates/_search_results.html",  # the search page's results (rendered apart)
         "templates/_table.html",
+        "templates/_world_map.html",
         "templates/base.html",
         "templates/database.html",
         "templates/error.html",
@@ -1358,6 +1372,7 @@ def test_site_files_are_written_and_published(built):
         "templates/row-outcomes-outcomes.html",
         "templates/row-outcomes-sessions.html",
         "templates/row.html",
+        "templates/table-outcomes-countries.html",
         "templates/table-outcomes-outcomes.html",
         "templates/table-outcomes-sessions.html",
         "templates/table.html",
