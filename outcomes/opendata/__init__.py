@@ -28,7 +28,7 @@ __all__ = ["CATALOGUE_FILES", "OPEN_DATA_DIR", "SCHEMA_ORG_FILE", "bundle_path",
 
 OPEN_DATA_DIR = "open-data"
 SCHEMA_ORG_FILE = "schema-org.json"
-CATALOGUE_FILES = {  # name -> rdflib format
+CATALOGUE_FILES = {  # name -> format (dcat.serialize)
     "catalog.ttl": "turtle",
     "catalog.rdf": "xml",
     "catalog.jsonld": "json-ld",
@@ -51,7 +51,7 @@ def write(out: Path, db_path: Path, editions: list[str], published: dict[str, Pa
     The catalogue files also go into ``static/``, like ``datapackage.json``:
     an image made by ``datasette package`` carries that folder.
     """
-    from . import bundle, dcat, schemaorg  # rdflib: only when building
+    from . import bundle, dcat, schemaorg  # only when building
 
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
