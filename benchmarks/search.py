@@ -55,6 +55,7 @@ PAGES = {
     "Datasette's plain search (?_search=, JSON)": "/outcomes/outcomes.json?_shape=array&_search={}",
 }
 PEER = "Datasette's plain search (?_search=, JSON)"
+JSON_GOAL = 0.5  # cerca.json's throughput under load, of the plain search's (issue #28)
 JSON = "search JSON (/outcomes/cerca.json)"
 # Queries an attacker would choose (issue #17), each asked of the search page
 # (as long as a request line may be: uvicorn's h11 takes 16 KB; the tests ask
@@ -112,8 +113,12 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
+FAILED: dict[str, int] = {}  # template -> answers other than 200 one at a time (past the time limit, on a busy machine)
+
+
 async def latency(url: str, template: str, rounds: int) -> list[float]:
-    """Milliseconds of each request, one at a time (after one warm-up round)."""
+    """Milliseconds of each request, one at a time (after one warm-up
+    round); answers other than 200 are counted in ``FAILED``."""
     times = []
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
         for round in range(rounds + 1):
@@ -121,9 +126,9 @@ async def latency(url: str, template: str, rounds: int) -> list[float]:
                 started = time.perf_counter()
                 response = await client.get(template.format(urllib.parse.quote(query)))
                 elapsed = (time.perf_counter() - started) * 1000
-                assert response.status_code == 200, (template, query, response.status_code)
                 if round:
                     times.append(elapsed)
+                    FAILED[template] = FAILED.get(template, 0) + (response.status_code != 200)
     return times
 
 
@@ -134,7 +139,7 @@ async def slowest(url: str, query: str, times: int = 3) -> float:
         for _ in range(times):
             started = time.perf_counter()
             response = await client.get("/outcomes/cerca", params={"q": query})
-            assert response.status_code == 200, (query[:40], response.status_code)
+            FAILED["worst"] = FAILED.get("worst", 0) + (response.status_code != 200)
             slowest = max(slowest, (time.perf_counter() - started) * 1000)
     return slowest
 
@@ -214,6 +219,12 @@ def main(argv: list[str] | None = None) -> None:
     print()
     for name, what in ((OURS, "Search page"), (JSON, "Search JSON (cerca.json)")):
         print(f"{what} ÷ plain search, requests per second under load: {loaded[name]['rps'] / loaded[PEER]['rps']:.2f}")
+    ratio, errors = loaded[JSON]["rps"] / loaded[PEER]["rps"], loaded[JSON]["errors"]
+    print(f"{'ok  ' if ratio >= JSON_GOAL and not errors else 'FAIL'} cerca.json under {args.clients} clients: "
+          f"{ratio:.2f} of the plain search's throughput (goal at least {JSON_GOAL}), {errors} errors (goal none)")
+    failed = {name: FAILED.get(template, 0) for name, template in PAGES.items()}
+    print("Single client, answers other than 200 (past the time limit): "
+          + ", ".join(f"{name} {count}" for name, count in failed.items()) + f"; worst cases {FAILED.get('worst', 0)}")
     print()
     print(f"Machine load (1, 5, 15 min): {load_before} before, {build_benchmark.load_average()} after.")
     print()

@@ -394,8 +394,9 @@ class BuildState:
     def write(self, folder: Path) -> None:
         (folder / STATE_FILE).write_text(json.dumps(self.__dict__, sort_keys=True) + "\n", "utf-8")
 
-    def usable(self, notes_dir: Path, out_dir: Path, proceedings: bool, pdf: bool = False) -> bool:
-        """Whether the published outputs can be updated rather than rebuilt."""
+    def usable(self, notes_dir: Path, out_dir: Path, proceedings: bool, pdf: bool = False, code: str | None = None) -> bool:
+        """Whether the published outputs can be updated rather than rebuilt
+        (``code``: this build's ``fingerprint()``, if known)."""
         database = out_dir / DATABASE
         return (
             self.format == STATE_FORMAT
@@ -404,7 +405,7 @@ class BuildState:
             and self.pdf == pdf
             and database.exists()
             and _stat(database) == self.database
-            and self.fingerprint == fingerprint()
+            and self.fingerprint == (code or fingerprint())
             and store.schema_version(database) == store.SCHEMA_VERSION
         )
 
@@ -471,54 +472,63 @@ def build(
         events = list(load.events(notes_dir, problems))
         stats = note_files(notes_dir, events)
         previous = None if full else BuildState.read(out_dir)
-        incremental = previous is not None and previous.usable(notes_dir, out_dir, proceedings, pdf)
+        code = fingerprint()  # once: it reads every module the build runs
+        incremental = previous is not None and previous.usable(notes_dir, out_dir, proceedings, pdf, code)
         changes = _Changes(previous, stats, events, notes_dir) if incremental else None
         sessions_to_read = changes.sessions_to_read if changes else sum(len(e.session_paths) for e in events)
         pool = load.worker_pool(workers) if sessions_to_read >= load.PARALLEL_MIN else None
-        try:
+        with _terminated(pool):
             with load.collector_paused():
                 if incremental:
                     _update(stage, out_dir, notes_dir, events, changes, result, pool, write_proceedings)
                 else:
                     _full(stage, notes_dir, events, result, pool, write_proceedings)
-        finally:
-            if pool is not None:
-                pool.terminate()
-        result.total(len(events))
-        if problems.errors:
-            return result
-        if pdf:  # in the staging folder: a failure (PdfError) publishes nothing
-            _add_pdfs(write_proceedings.written, write_proceedings.printed)
-        known = changes.digests if changes else {}
-        digests = {
-            relative: result.digests.get(relative) or known.get(relative) or _digest(notes_dir / relative)
-            for relative in stats
-        }
-        state = BuildState(
-            notes=str(notes_dir.resolve()),
-            files={relative: [*stat, digests[relative]] for relative, stat in stats.items()},
-            database=_stat(stage / DATABASE),
-            proceedings=proceedings,
-            taken_ns=taken_ns,
-            fingerprint=fingerprint(),
-            note_counts=result.note_counts,
-            pdf=pdf,
-        )
-        if not proceedings:
-            stale = []  # this build leaves the documents alone
-        elif incremental:  # the editions of removed events, and those no longer made of rewritten ones
-            stale = _stale_editions(stage, out_dir, [*changes.removed_events, *write_proceedings.events])
-        else:
-            stale = None  # every document this build did not write
-        site.write(stage, stage / DATABASE, state.inputs_digest(), published=out_dir)
-        unchanged = [] if result.changed_events is None else [
-            event.id for event in events if event.id not in result.changed_events]
-        opendata.write(stage, stage / DATABASE, _editions(stage, out_dir, stale),
-                       published={event_id: opendata.bundle_path(out_dir, event_id) for event_id in unchanged})
-        state.write(stage)
-        result.incremental = incremental
-        result.published = publish(stage, out_dir, stale)
+            result.total(len(events))
+            if problems.errors:
+                return result
+            if pdf:  # in the staging folder: a failure (PdfError) publishes nothing
+                _add_pdfs(write_proceedings.written, write_proceedings.printed)
+            known = changes.digests if changes else {}
+            digests = {
+                relative: result.digests.get(relative) or known.get(relative) or _digest(notes_dir / relative)
+                for relative in stats
+            }
+            state = BuildState(
+                notes=str(notes_dir.resolve()),
+                files={relative: [*stat, digests[relative]] for relative, stat in stats.items()},
+                database=_stat(stage / DATABASE),
+                proceedings=proceedings,
+                taken_ns=taken_ns,
+                fingerprint=code,
+                note_counts=result.note_counts,
+                pdf=pdf,
+            )
+            if not proceedings:
+                stale = []  # this build leaves the documents alone
+            elif incremental:  # the editions of removed events, and those no longer made of rewritten ones
+                stale = _stale_editions(stage, out_dir, [*changes.removed_events, *write_proceedings.events])
+            else:
+                stale = None  # every document this build did not write
+            site.write(stage, stage / DATABASE, state.inputs_digest(), published=out_dir)
+            unchanged = [] if result.changed_events is None else [
+                event.id for event in events if event.id not in result.changed_events]
+            opendata.write(stage, stage / DATABASE, _editions(stage, out_dir, stale), published=out_dir,
+                           unchanged=unchanged, pool=pool)
+            state.write(stage)
+            result.incremental = incremental
+            result.published = publish(stage, out_dir, stale)
     return result
+
+
+@contextlib.contextmanager
+def _terminated(pool) -> Iterator[None]:
+    """The build's worker processes, ended with the build: they read the
+    notes, then zip the open data's bundles."""
+    try:
+        yield
+    finally:
+        if pool is not None:
+            pool.terminate()
 
 
 def _proceedings_writer(problems: Problems, printed: bool) -> Callable:

@@ -315,8 +315,8 @@ def test_check_warns_while_the_publisher_is_the_example(run, monkeypatch):
 
 
 def test_the_catalogue_has_the_same_bytes_in_any_process(built, tmp_path):
-    """rdflib writes RDF/XML and JSON-LD in the order of Python sets, which
-    changes with each process's hash seed: the catalogue is put in order."""
+    """The graph's values are held in Python sets, whose order changes with
+    each process's hash seed: the catalogue is written in sorted order."""
     script = ("import sys; from pathlib import Path; from outcomes import opendata; "
               "opendata.write(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:])")
     editions = [path.name for path in (built / "proceedings").iterdir()]

@@ -16,9 +16,13 @@ site's settings (``outcomes/site/metadata.yaml``, read by ``outcomes.publisher``
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
+import os
 import shutil
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 
 from . import facts
@@ -27,8 +31,9 @@ from .facts import modified
 __all__ = ["CATALOGUE_FILES", "OPEN_DATA_DIR", "SCHEMA_ORG_FILE", "bundle_path", "modified", "write"]
 
 OPEN_DATA_DIR = "open-data"
+FACTS_FILE = ".open-data.json"  # each event's facts, for the next build (not served)
 SCHEMA_ORG_FILE = "schema-org.json"
-CATALOGUE_FILES = {  # name -> rdflib format
+CATALOGUE_FILES = {  # name -> format (dcat.serialize)
     "catalog.ttl": "turtle",
     "catalog.rdf": "xml",
     "catalog.jsonld": "json-ld",
@@ -39,49 +44,87 @@ def bundle_path(out: Path, event_id: str) -> Path:
     return out / OPEN_DATA_DIR / f"{event_id}.zip"
 
 
-def write(out: Path, db_path: Path, editions: list[str], published: dict[str, Path] | None = None) -> list[Path]:
+def write(out: Path, db_path: Path, editions: list[str], published: Path | None = None, unchanged: Iterable[str] = (),
+          pool=None) -> list[Path]:
     """Write the catalogue, the schema.org descriptions and the bundles into
     ``out`` (the build's staging folder), beside the database; ``editions``
     are the names of the public proceedings that the build publishes.
-    ``published`` names the bundles of events whose rows the build left as
-    they were: those are taken as published (a bundle is made of its event's
-    rows alone, with the vocabularies and settings that any change to makes
-    a full build), so a one-note rebuild remakes one event's bundle, not all.
+    ``unchanged`` names the events whose rows the build left as they were
+    in the output folder ``published``: their facts (``FACTS_FILE``) and
+    bundles are taken as published (a bundle is made of its event's rows
+    alone, with the vocabularies and settings that any change to makes a
+    full build), so a one-note rebuild reads and zips one event, not all.
+    The other bundles are made in ``pool``'s processes, if given.
 
     The catalogue files also go into ``static/``, like ``datapackage.json``:
     an image made by ``datasette package`` carries that folder.
     """
-    from . import bundle, dcat, schemaorg  # rdflib: only when building
+    from . import bundle, dcat, schemaorg  # only when building
 
+    unchanged = set(unchanged) if published is not None else set()
+    known = _known_facts(published, unchanged)
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
-        library = facts.library(conn, editions)
-        zips = {event.id: _published(published, event.id) or bundle.bundle(conn, event) for event in library.events}
+        library = facts.library(conn, editions, known)
+        folder = out / OPEN_DATA_DIR
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        written = [_take(bundle_path(published, event.id), folder) for event in library.events
+                   if event.id in known and bundle_path(published, event.id).is_file()]
+        taken = {path.stem for path in written}
+        to_make = [dataclasses.replace(event, part_of=None, events=[]) for event in library.events if event.id not in taken]
+        if pool is not None and len(to_make) > 1:
+            made = pool.imap(functools.partial(_bundle, db_path), to_make)  # zipping while the catalogue is written
+        else:
+            made = (bundle.bundle(conn, event) for event in to_make)
+        graph = dcat.catalogue(library)
+        (out / "static").mkdir(exist_ok=True)
+        for name, rdf_format in CATALOGUE_FILES.items():
+            data = dcat.serialize(graph, rdf_format)
+            for path in (out / name, out / "static" / name):
+                path.write_bytes(data)
+                written.append(path)
+        descriptions = schemaorg.descriptions(library)
+        (folder / SCHEMA_ORG_FILE).write_text(json.dumps(descriptions, indent=1, ensure_ascii=False) + "\n", "utf-8")
+        written.append(folder / SCHEMA_ORG_FILE)
+        for event, content in zip(to_make, made):
+            bundle_path(out, event.id).write_bytes(content)
+            written.append(bundle_path(out, event.id))
     finally:
         conn.close()
-    written = []
-    graph = dcat.catalogue(library)
-    (out / "static").mkdir(exist_ok=True)
-    for name, rdf_format in CATALOGUE_FILES.items():
-        data = dcat.serialize(graph, rdf_format)
-        for path in (out / name, out / "static" / name):
-            path.write_bytes(data)
-            written.append(path)
-    folder = out / OPEN_DATA_DIR
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir()
-    descriptions = schemaorg.descriptions(library)
-    (folder / SCHEMA_ORG_FILE).write_text(json.dumps(descriptions, indent=1, ensure_ascii=False) + "\n", "utf-8")
-    written.append(folder / SCHEMA_ORG_FILE)
-    for event_id, content in zips.items():
-        (folder / f"{event_id}.zip").write_bytes(content)
-        written.append(folder / f"{event_id}.zip")
+    kept = {event.id: event.facts for event in library.events}
+    (out / FACTS_FILE).write_text(json.dumps(kept, sort_keys=True, ensure_ascii=False) + "\n", "utf-8")
+    written.append(out / FACTS_FILE)
     return written
 
 
-def _published(published: dict[str, Path] | None, event_id: str) -> bytes | None:
-    path = (published or {}).get(event_id)
+def _bundle(db_path: Path, event) -> bytes:
+    """An event's bundle, in a worker process."""
+    from . import bundle
+
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
-        return path.read_bytes() if path is not None else None
+        return bundle.bundle(conn, event)
+    finally:
+        conn.close()
+
+
+def _known_facts(published: Path | None, unchanged: set[str]) -> dict[str, dict]:
+    """The published facts of the unchanged events (none if unreadable)."""
+    if not unchanged:
+        return {}
+    try:
+        kept = json.loads((published / FACTS_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {event_id: found for event_id, found in kept.items() if event_id in unchanged and isinstance(found, dict)}
+
+
+def _take(published: Path, folder: Path) -> Path:
+    """A published bundle into the staging folder: linked, not copied."""
+    target = folder / published.name
+    try:
+        os.link(published, target)
     except OSError:
-        return None  # not there (an older build): made again
+        shutil.copyfile(published, target)
+    return target

@@ -21,10 +21,13 @@ time or machine.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import sqlite3
+import struct
 import zipfile
+import zlib
 from importlib import resources
 
 from .. import site, store
@@ -39,18 +42,27 @@ LICENCE = "LICENSE.txt"
 
 
 def bundle(conn: sqlite3.Connection, event: Dataset) -> bytes:
-    """The zip of one event's open data."""
+    """The zip of one event's open data.
+
+    A table's Italian and English files differ in their header line only:
+    its rows are written and compressed once for both (``zipped``)."""
     tables = event_tables(conn, event.id)
     files = {}
-    for lang in LANGUAGES:
-        for table, names, rows in tables:
-            files[csv_path(table, lang)] = csv_bytes([header(table, name, lang) for name in names], rows)
+    for table, names, rows in tables:
+        body = Shared(csv_body(rows)) if table in store.LOOKUPS else csv_body(rows)
+        for lang in LANGUAGES:
+            files[csv_path(table, lang)] = (csv_bytes([header(table, name, lang) for name in names], []), body)
     package = datapackage(conn, event, tables)
-    files[DATAPACKAGE] = (json.dumps(package, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    files[README] = readme(event, tables, package).encode("utf-8")
-    files[CITATION] = citation_cff(event).encode("utf-8")
-    files[LICENCE] = resources.files(__package__).joinpath(LICENCE_TEXT).read_bytes()
+    files[DATAPACKAGE] = ((json.dumps(package, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),)
+    files[README] = (readme(event, tables, package).encode("utf-8"),)
+    files[CITATION] = (citation_cff(event).encode("utf-8"),)
+    files[LICENCE] = (Shared(_licence()),)
     return zipped(files, event.modified)
+
+
+@functools.cache
+def _licence() -> bytes:
+    return resources.files(__package__).joinpath(LICENCE_TEXT).read_bytes()
 
 
 def event_tables(conn: sqlite3.Connection, event_id: str) -> list[tuple[str, list[str], list[tuple]]]:
@@ -74,7 +86,9 @@ def event_tables(conn: sqlite3.Connection, event_id: str) -> list[tuple[str, lis
                 continue  # no row of it belongs to one event
         keys = [name for _, name, _, _, _, pk in sorted(conn.execute(f"PRAGMA table_info([{table}])"), key=lambda c: c[5]) if pk]
         order = ", ".join(f"[{key}]" for key in keys) or "rowid"
-        rows = [tuple(row) for row in conn.execute(f"select * from [{table}] where {where} order by {order}", {"event": event_id})]
+        cursor = conn.cursor()
+        cursor.row_factory = None  # plain tuples, whatever the connection's (copying 10,000 rows costs 30 ms)
+        rows = cursor.execute(f"select * from [{table}] where {where} order by {order}", {"event": event_id}).fetchall()
         (vocabularies if table in store.LOOKUPS else found).append((table, names, rows))
     return found + vocabularies
 
@@ -101,10 +115,13 @@ def table_title(table: str, lang: str) -> str:
 
 
 def csv_bytes(headers: list[str], rows: list[tuple]) -> bytes:
+    return csv_body([headers]) + csv_body(rows)
+
+
+def csv_body(rows: list[tuple]) -> bytes:
+    """Rows as CSV lines (None as an empty field, as the csv module writes it)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows(["" if value is None else value for value in row] for row in rows)
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
     return out.getvalue().encode("utf-8")
 
 
@@ -230,16 +247,65 @@ def _cell(value: str) -> str:
     return " ".join(value.split()).replace("|", "\\|")
 
 
-def zipped(files: dict[str, bytes], day: str) -> bytes:
-    """A zip whose bytes depend only on ``files`` and ``day`` (YYYY-MM-DD)."""
+def zipped(files: dict[str, tuple[bytes, ...]], day: str) -> bytes:
+    """A zip whose bytes depend only on ``files`` and ``day`` (YYYY-MM-DD).
+
+    Each file is given in parts, each part compressed on its own (a part
+    repeated in the zip, or in the next event's, is compressed once): the
+    parts' deflate streams, all but the last ended by a full flush, make one
+    valid stream. Written here, not by ``zipfile``, which compresses a
+    member only from its whole bytes."""
     year, month, date = (int(part) for part in day.split("-"))
-    stamp = (max(year, 1980), month, date, 0, 0, 0)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name in sorted(files):
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3  # Unix, whatever machine builds it
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, files[name], compresslevel=6)  # 9 takes a third longer for 3% less
+    dos_date, dos_time = (max(year, 1980) - 1980) << 9 | month << 5 | date, 0
+    out, directory = io.BytesIO(), []
+    deflated: dict[tuple[int, bool], bytes] = {}  # a part held by two files (both languages' rows): once
+
+    def deflate(part: bytes, last: bool) -> bytes:
+        if (id(part), last) not in deflated:
+            deflated[id(part), last] = _deflated(part, last)
+        return deflated[id(part), last]
+
+    for name in sorted(files):
+        parts, encoded = files[name], name.encode("ascii")
+        data = b"".join(deflate(part, last=index == len(parts) - 1) for index, part in enumerate(parts))
+        crc = 0
+        for part in parts:
+            crc = zlib.crc32(part, crc)
+        size = sum(len(part) for part in parts)
+        fields = (ZIP_VERSION, 0, zipfile.ZIP_DEFLATED, dos_time, dos_date, crc, len(data), size, len(encoded))
+        offset = out.tell()
+        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields, 0) + encoded + data)
+        directory.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, UNIX << 8 | ZIP_VERSION, *fields,
+                                     0, 0, 0, 0, 0o644 << 16, offset) + encoded)
+    start = out.tell()
+    out.write(b"".join(directory))
+    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(directory), len(directory), out.tell() - start, start, 0))
     return out.getvalue()
+
+
+ZIP_VERSION = 20  # 2.0: deflate
+UNIX = 3  # the system that made the zip, whatever machine builds it: file modes are Unix's
+LEVEL = 6  # zlib's default: 9 took twice as long for 3% less; 1 saved 0.02 s of a bundle's 0.16 s for 37% more
+
+
+class Shared(bytes):
+    """A part that every bundle holds (a vocabulary's rows, the licence):
+    compressed once per process."""
+
+
+_shared: dict[tuple[bytes, bool], bytes] = {}  # (Shared part, last) -> deflated
+
+
+def _deflated(part: bytes, last: bool) -> bytes:
+    if not isinstance(part, Shared):
+        return _deflate(part, last)
+    if (part, last) not in _shared:
+        if len(_shared) > 256:  # the vocabularies changed many times in a long-lived process
+            _shared.clear()
+        _shared[part, last] = _deflate(part, last)
+    return _shared[part, last]
+
+
+def _deflate(part: bytes, last: bool) -> bytes:
+    compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)  # raw deflate, as a zip holds it
+    return compressor.compress(part) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH)

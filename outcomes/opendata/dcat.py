@@ -9,20 +9,33 @@ languages, countries, frequencies, file types), typed with the classes that
 DCAT-AP's range shapes ask for; the region is ISTAT's, from the Italian
 vocabulary of territorial classifications; the licence is CC BY 4.0 from the
 Italian vocabulary of licences.
+
+The graph is a plain dict and written in Turtle, RDF/XML and JSON-LD here,
+subjects, properties and values in sorted order: rdflib took 0.4 s to build
+and write the three files of a 10-event catalogue (and 0.3 s to import), as
+long as the rest of a one-note rebuild. The tests read the files back with
+rdflib and validate them with pySHACL.
 """
 
 from __future__ import annotations
 
 import json
-
-from lxml import etree
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
+import re
+from typing import NamedTuple
+from xml.sax.saxutils import escape, quoteattr
 
 from ..common import text
 from .facts import LANGUAGES, Dataset, Distribution
 
-DCATAPIT = Namespace("http://dati.gov.it/onto/dcatapit#")
+PREFIXES = {
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dcatapit": "http://dati.gov.it/onto/dcatapit#",
+    "dct": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
 EU = "http://publications.europa.eu/resource/authority/"
 THEMES = ("INTR", "SOCI")  # EU data themes: international issues; population and society
 LANGUAGE_CODES = {"it": "ITA", "en": "ENG"}  # EU language table
@@ -30,156 +43,253 @@ FREQUENCY = "IRREG"  # events come at irregular times, and updates on their comm
 LICENCE = "https://w3id.org/italia/controlled-vocabulary/licences/A21_CCBY40"
 REGIONS = "https://w3id.org/italia/controlled-vocabulary/territorial-classifications/regions/"
 IANA = "https://www.iana.org/assignments/media-types/"
-PREFIXES = {"dcat": DCAT, "dct": DCTERMS, "foaf": FOAF, "dcatapit": DCATAPIT, "skos": SKOS, "xsd": XSD}
+TYPE = "rdf:type"
+DATE = "xsd:date"
+
+
+class Blank(str):
+    """A blank node, by its label."""
+
+
+class Literal(NamedTuple):
+    value: str
+    lang: str | None = None
+    datatype: str | None = None  # a prefixed name
+
+
+Node = str  # an IRI, or a Blank
+Graph = dict  # subject -> {prefixed property -> {value, ...}}
 
 
 def catalogue(library: Dataset) -> Graph:
     """The catalogue of the library and its events."""
-    graph = Graph()
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace)
+    graph: Graph = {}
     base = library.publication.base
     agents = library.publication.agents
-    catalog = URIRef(f"{base}#catalog")
-    _typed(graph, catalog, DCAT.Catalog, DCATAPIT.Catalog)
-    _texts(graph, catalog, DCTERMS.title, library.title)
-    _texts(graph, catalog, DCTERMS.description, library.description)
-    graph.add((catalog, DCTERMS.publisher, _agent(graph, base, agents["publisher"])))
-    graph.add((catalog, DCTERMS.modified, Literal(library.modified, datatype=XSD.date)))
-    graph.add((catalog, FOAF.homepage, _typed(graph, URIRef(base), FOAF.Document)))
+    catalog = f"{base}#catalog"
+    _typed(graph, catalog, "dcat:Catalog", "dcatapit:Catalog")
+    _texts(graph, catalog, "dct:title", library.title)
+    _texts(graph, catalog, "dct:description", library.description)
+    _add(graph, catalog, "dct:publisher", _agent(graph, base, agents["publisher"]))
+    _add(graph, catalog, "dct:modified", Literal(library.modified, datatype=DATE))
+    _add(graph, catalog, "foaf:homepage", _typed(graph, base, "foaf:Document"))
     for lang in LANGUAGES:
-        graph.add((catalog, DCTERMS.language, _language(graph, lang)))
+        _add(graph, catalog, "dct:language", _language(graph, lang))
     whole = _dataset(graph, library, agents)
-    graph.add((catalog, DCAT.dataset, whole))
+    _add(graph, catalog, "dcat:dataset", whole)
     for event in library.events:
         part = _dataset(graph, event, agents)
-        graph.add((catalog, DCAT.dataset, part))
-        graph.add((part, DCTERMS.isPartOf, whole))
-        graph.add((whole, DCTERMS.hasPart, part))
+        _add(graph, catalog, "dcat:dataset", part)
+        _add(graph, part, "dct:isPartOf", whole)
+        _add(graph, whole, "dct:hasPart", part)
     return graph
 
 
 def serialize(graph: Graph, rdf_format: str) -> bytes:
-    """The graph in ``rdf_format``, the same bytes for the same triples.
-
-    rdflib's RDF/XML and JSON-LD serializers write subjects, values and
-    namespaces in the order of Python sets, which changes from one process
-    to the next: their output is put in a canonical order (which neither
-    format gives a meaning to)."""
-    if rdf_format == "json-ld":
-        context = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
-        document = json.loads(graph.serialize(format="json-ld", context=context))
-        document["@graph"] = _sorted_json(document["@graph"])
-        return (json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
-    data = graph.serialize(format=rdf_format, encoding="utf-8")
-    if rdf_format == "xml":
-        return _sorted_xml(data)
-    return data
+    """The graph in ``rdf_format`` (turtle, xml, json-ld), the same bytes for
+    the same triples."""
+    writer = {"turtle": _turtle, "xml": _rdf_xml, "json-ld": _json_ld}[rdf_format]
+    return writer(graph).encode("utf-8")
 
 
-def _sorted_json(value):
-    """Arrays (unordered in JSON-LD, unless a @list) sorted, all the way down."""
-    if isinstance(value, dict):
-        return {key: item if key == "@list" else _sorted_json(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return sorted((_sorted_json(item) for item in value), key=lambda item: json.dumps(item, sort_keys=True))
-    return value
+# --- The graph -----------------------------------------------------------------------
 
 
-def _sorted_xml(data: bytes) -> bytes:
-    """RDF/XML with its namespaces, descriptions and properties in sorted order."""
-    root = etree.fromstring(data)
-    ordered = etree.Element(root.tag, nsmap=dict(sorted(root.nsmap.items(), key=lambda item: item[0] or "")))
-    ordered.attrib.update(root.attrib)
-    ordered.extend(_sorted_children(root))
-    return etree.tostring(ordered, xml_declaration=True, encoding="utf-8", pretty_print=True)
-
-
-def _sorted_children(element) -> list:
-    for child in element:
-        child.tail = None  # the serializer's indentation: pretty_print indents anew
-        if len(child):
-            child.text = None
-            child[:] = _sorted_children(child)
-    return sorted(element, key=lambda child: etree.tostring(child, method="c14n"))
-
-
-def _dataset(graph: Graph, dataset: Dataset, agents: dict) -> URIRef:
-    node = URIRef(dataset.iri)
-    _typed(graph, node, DCAT.Dataset, DCATAPIT.Dataset)
-    graph.add((node, DCTERMS.identifier, Literal(dataset.identifier)))
-    _texts(graph, node, DCTERMS.title, dataset.title)
-    _texts(graph, node, DCTERMS.description, dataset.description)
-    graph.add((node, DCTERMS.modified, Literal(dataset.modified, datatype=XSD.date)))
+def _dataset(graph: Graph, dataset: Dataset, agents: dict) -> str:
+    node = dataset.iri
+    _typed(graph, node, "dcat:Dataset", "dcatapit:Dataset")
+    _add(graph, node, "dct:identifier", Literal(dataset.identifier))
+    _texts(graph, node, "dct:title", dataset.title)
+    _texts(graph, node, "dct:description", dataset.description)
+    _add(graph, node, "dct:modified", Literal(dataset.modified, datatype=DATE))
     for theme in THEMES:
-        concept = _typed(graph, URIRef(f"{EU}data-theme/{theme}"), SKOS.Concept)
+        concept = _typed(graph, f"{EU}data-theme/{theme}", "skos:Concept")
         for lang in LANGUAGES:
-            graph.add((concept, SKOS.prefLabel, Literal(text.text(f"opendata.theme.{theme}", lang), lang=lang)))
-        graph.add((node, DCAT.theme, concept))
-    graph.add((node, DCTERMS.publisher, _agent(graph, dataset.publication.base, agents["publisher"])))
-    graph.add((node, DCTERMS.rightsHolder, _agent(graph, dataset.publication.base, agents["rights_holder"])))
-    graph.add((node, DCTERMS.accrualPeriodicity, _typed(graph, URIRef(f"{EU}frequency/{FREQUENCY}"), DCTERMS.Frequency)))
+            _add(graph, concept, "skos:prefLabel", Literal(text.text(f"opendata.theme.{theme}", lang), lang))
+        _add(graph, node, "dcat:theme", concept)
+    _add(graph, node, "dct:publisher", _agent(graph, dataset.publication.base, agents["publisher"]))
+    _add(graph, node, "dct:rightsHolder", _agent(graph, dataset.publication.base, agents["rights_holder"]))
+    _add(graph, node, "dct:accrualPeriodicity", _typed(graph, f"{EU}frequency/{FREQUENCY}", "dct:Frequency"))
     for lang in LANGUAGES:
-        graph.add((node, DCTERMS.language, _language(graph, lang)))
+        _add(graph, node, "dct:language", _language(graph, lang))
         for keyword in dataset.keywords(lang):
-            graph.add((node, DCAT.keyword, Literal(keyword, lang=lang)))
-    graph.add((node, DCTERMS.temporal, _period(graph, dataset)))
+            _add(graph, node, "dcat:keyword", Literal(keyword, lang))
+    _add(graph, node, "dct:temporal", _period(graph, dataset))
     region = agents["region"]
-    place = _typed(graph, URIRef(f"{REGIONS}{region['istat']}"), DCTERMS.Location)
-    graph.add((place, SKOS.prefLabel, Literal(region["name"], lang="it")))
-    graph.add((node, DCTERMS.spatial, place))
+    place = _typed(graph, f"{REGIONS}{region['istat']}", "dct:Location")
+    _add(graph, place, "skos:prefLabel", Literal(region["name"], "it"))
+    _add(graph, node, "dct:spatial", place)
     for country in dataset.countries:
-        place = _typed(graph, URIRef(f"{EU}country/{country['alpha_3']}"), DCTERMS.Location)
+        place = _typed(graph, f"{EU}country/{country['alpha_3']}", "dct:Location")
         for lang in LANGUAGES:
-            graph.add((place, SKOS.prefLabel, Literal(country[f"label_{lang}"], lang=lang)))
-        graph.add((node, DCTERMS.spatial, place))
-    graph.add((node, DCAT.landingPage, _typed(graph, URIRef(dataset.url), FOAF.Document)))
+            _add(graph, place, "skos:prefLabel", Literal(country[f"label_{lang}"], lang))
+        _add(graph, node, "dct:spatial", place)
+    _add(graph, node, "dcat:landingPage", _typed(graph, dataset.url, "foaf:Document"))
     for distribution in dataset.distributions:
-        graph.add((node, DCAT.distribution, _distribution(graph, dataset, distribution)))
+        _add(graph, node, "dcat:distribution", _distribution(graph, dataset, distribution))
     return node
 
 
-def _distribution(graph: Graph, dataset: Dataset, distribution: Distribution) -> URIRef:
-    node = URIRef(f"{dataset.url}#{distribution.key}")
-    _typed(graph, node, DCAT.Distribution, DCATAPIT.Distribution)
-    _texts(graph, node, DCTERMS.title, distribution.title)
-    graph.add((node, DCTERMS.format, _typed(graph, URIRef(f"{EU}file-type/{distribution.file_type}"), DCTERMS.MediaTypeOrExtent)))
-    graph.add((node, DCAT.mediaType, _typed(graph, URIRef(f"{IANA}{distribution.media_type}"), DCTERMS.MediaType)))
-    graph.add((node, DCAT.accessURL, URIRef(distribution.page)))
-    graph.add((node, DCAT.downloadURL, URIRef(distribution.url)))
-    graph.add((node, DCTERMS.license, _typed(graph, URIRef(LICENCE), DCTERMS.LicenseDocument)))
+def _distribution(graph: Graph, dataset: Dataset, distribution: Distribution) -> str:
+    node = f"{dataset.url}#{distribution.key}"
+    _typed(graph, node, "dcat:Distribution", "dcatapit:Distribution")
+    _texts(graph, node, "dct:title", distribution.title)
+    _add(graph, node, "dct:format", _typed(graph, f"{EU}file-type/{distribution.file_type}", "dct:MediaTypeOrExtent"))
+    _add(graph, node, "dcat:mediaType", _typed(graph, f"{IANA}{distribution.media_type}", "dct:MediaType"))
+    _add(graph, node, "dcat:accessURL", distribution.page)
+    _add(graph, node, "dcat:downloadURL", distribution.url)
+    _add(graph, node, "dct:license", _typed(graph, LICENCE, "dct:LicenseDocument"))
     return node
 
 
-def _agent(graph: Graph, base: str, agent: dict) -> URIRef:
+def _agent(graph: Graph, base: str, agent: dict) -> str:
     """An organisation by its IPA code (the same node wherever it acts)."""
-    node = URIRef(f"{base}#agent-{agent['ipa']}")
-    _typed(graph, node, FOAF.Agent, FOAF.Organization, DCATAPIT.Agent)
-    graph.set((node, DCTERMS.identifier, Literal(agent["ipa"])))
-    graph.set((node, FOAF.name, Literal(agent["name"])))
+    node = f"{base}#agent-{agent['ipa']}"
+    _typed(graph, node, "foaf:Agent", "foaf:Organization", "dcatapit:Agent")
+    properties = graph[node]
+    properties["dct:identifier"] = {Literal(agent["ipa"])}
+    properties["foaf:name"] = {Literal(agent["name"])}
     if agent.get("url"):
-        graph.set((node, FOAF.homepage, URIRef(agent["url"])))
+        properties["foaf:homepage"] = {agent["url"]}
     return node
 
 
-def _period(graph: Graph, dataset: Dataset) -> BNode:
-    node = BNode(f"period-{dataset.id}")
-    graph.add((node, RDF.type, DCTERMS.PeriodOfTime))
-    graph.add((node, DCAT.startDate, Literal(dataset.start, datatype=XSD.date)))
-    graph.add((node, DCAT.endDate, Literal(dataset.end, datatype=XSD.date)))
+def _period(graph: Graph, dataset: Dataset) -> Blank:
+    node = Blank("period-" + re.sub(r"[^A-Za-z0-9_-]", lambda m: f"_{ord(m[0]):x}_", dataset.id))
+    _typed(graph, node, "dct:PeriodOfTime")
+    _add(graph, node, "dcat:startDate", Literal(dataset.start, datatype=DATE))
+    _add(graph, node, "dcat:endDate", Literal(dataset.end, datatype=DATE))
     return node
 
 
-def _language(graph: Graph, lang: str) -> URIRef:
-    return _typed(graph, URIRef(f"{EU}language/{LANGUAGE_CODES[lang]}"), DCTERMS.LinguisticSystem)
+def _language(graph: Graph, lang: str) -> str:
+    return _typed(graph, f"{EU}language/{LANGUAGE_CODES[lang]}", "dct:LinguisticSystem")
 
 
-def _typed(graph: Graph, node, *classes) -> URIRef:
+def _add(graph: Graph, node: Node, prefixed: str, value) -> None:
+    graph.setdefault(node, {}).setdefault(prefixed, set()).add(value)
+
+
+def _typed(graph: Graph, node: Node, *classes: str) -> Node:
     for rdf_class in classes:
-        graph.add((node, RDF.type, rdf_class))
+        _add(graph, node, TYPE, _expand(rdf_class))
     return node
 
 
-def _texts(graph: Graph, node, predicate, texts: dict[str, str]) -> None:
+def _texts(graph: Graph, node: Node, prefixed: str, texts: dict[str, str]) -> None:
     for lang, value in texts.items():
-        graph.add((node, predicate, Literal(value, lang=lang)))
+        _add(graph, node, prefixed, Literal(value, lang))
+
+
+def _expand(prefixed: str) -> str:
+    prefix, local = prefixed.split(":", 1)
+    return PREFIXES[prefix] + local
+
+
+def _subjects(graph: Graph) -> list[Node]:
+    """IRIs in order, then blank nodes."""
+    return sorted(graph, key=lambda node: (isinstance(node, Blank), node))
+
+
+def _values(values: set) -> list:
+    return sorted(values, key=lambda value: (isinstance(value, Literal), isinstance(value, Blank), str(value)))
+
+
+# --- Turtle --------------------------------------------------------------------------
+
+LOCAL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+TURTLE_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def _turtle(graph: Graph) -> str:
+    lines = [f"@prefix {prefix}: <{iri}> ." for prefix, iri in PREFIXES.items()] + [""]
+    for subject in _subjects(graph):
+        properties = graph[subject]
+        statements = []
+        if TYPE in properties:
+            statements.append("a " + ", ".join(_turtle_term(value) for value in _values(properties[TYPE])))
+        statements += [f"{prefixed} " + ", ".join(_turtle_term(value) for value in _values(properties[prefixed]))
+                       for prefixed in sorted(properties) if prefixed != TYPE]
+        lines.append(f"{_turtle_term(subject)} " + " ;\n    ".join(statements) + " .\n")
+    return "\n".join(lines)
+
+
+def _turtle_term(term) -> str:
+    if isinstance(term, Literal):
+        quoted = f'"{term.value.translate(TURTLE_ESCAPES)}"'
+        return quoted + (f"@{term.lang}" if term.lang else f"^^{term.datatype}" if term.datatype else "")
+    if isinstance(term, Blank):
+        return f"_:{term}"
+    for prefix, namespace in PREFIXES.items():
+        if term.startswith(namespace) and LOCAL_NAME.match(term[len(namespace):]):
+            return f"{prefix}:{term[len(namespace):]}"
+    return "<" + re.sub(r'[\x00-\x20<>"{}|^`\\]', lambda m: f"\\u{ord(m[0]):04X}", term) + ">"
+
+
+# --- RDF/XML -------------------------------------------------------------------------
+
+XML_TEXT = {"\r": "&#13;"}
+
+
+def _rdf_xml(graph: Graph) -> str:
+    namespaces = " ".join(f"xmlns:{prefix}={quoteattr(iri)}" for prefix, iri in PREFIXES.items())
+    lines = ["<?xml version='1.0' encoding='utf-8'?>", f"<rdf:RDF {namespaces}>"]
+    for subject in _subjects(graph):
+        about = f"rdf:nodeID={quoteattr(subject)}" if isinstance(subject, Blank) else f"rdf:about={quoteattr(subject)}"
+        lines.append(f"  <rdf:Description {about}>")
+        for prefixed in sorted(graph[subject]):
+            for value in _values(graph[subject][prefixed]):
+                lines.append(f"    <{prefixed}{_xml_value(prefixed, value)}")
+        lines.append("  </rdf:Description>")
+    lines.append("</rdf:RDF>")
+    return "\n".join(lines) + "\n"
+
+
+def _xml_value(prefixed: str, value) -> str:
+    """The rest of a property element, after its name."""
+    if isinstance(value, Literal):
+        attribute = (f" xml:lang={quoteattr(value.lang)}" if value.lang
+                     else f" rdf:datatype={quoteattr(_expand(value.datatype))}" if value.datatype else "")
+        return f"{attribute}>{escape(value.value, XML_TEXT)}</{prefixed}>"
+    if isinstance(value, Blank):
+        return f" rdf:nodeID={quoteattr(value)}/>"
+    return f" rdf:resource={quoteattr(value)}/>"
+
+
+# --- JSON-LD -------------------------------------------------------------------------
+
+
+def _json_ld(graph: Graph) -> str:
+    nodes = []
+    for subject in _subjects(graph):
+        node = {"@id": _json_id(subject)}
+        for prefixed, values in graph[subject].items():
+            if prefixed == TYPE:
+                node["@type"] = [_json_type(value) for value in _values(values)]
+            else:
+                node[prefixed] = [_json_value(value) for value in _values(values)]
+        nodes.append(node)
+    context = {prefix: iri for prefix, iri in PREFIXES.items() if prefix != "rdf"}
+    # A node a line: json's C encoder writes without indentation, its Python one (5 times slower) with.
+    lines = [json.dumps(node, ensure_ascii=False, sort_keys=True) for node in nodes]
+    return ('{\n "@context": ' + json.dumps(context, sort_keys=True) + ',\n "@graph": [\n  '
+            + ",\n  ".join(lines) + "\n ]\n}\n")
+
+
+def _json_id(node: Node) -> str:
+    return f"_:{node}" if isinstance(node, Blank) else node
+
+
+def _json_type(iri: str) -> str:
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and prefix != "rdf":
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
+def _json_value(value) -> dict:
+    if isinstance(value, Literal):
+        if value.lang:
+            return {"@value": value.value, "@language": value.lang}
+        return {"@value": value.value, "@type": value.datatype} if value.datatype else {"@value": value.value}
+    return {"@id": _json_id(value)}

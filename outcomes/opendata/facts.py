@@ -71,6 +71,7 @@ class Dataset:
     distributions: list[Distribution] = field(default_factory=list)
     events: list[Dataset] = field(default_factory=list)  # the library's
     part_of: Dataset | None = None  # an event's: the library
+    facts: dict = field(default_factory=dict)  # an event's ``event_facts``
 
     @property
     def iri(self) -> str:
@@ -99,14 +100,18 @@ def _catalogue(key: str, **values) -> dict[str, str]:
     return {lang: text.text(key, lang, **values) for lang in LANGUAGES}
 
 
-def library(conn: sqlite3.Connection, editions: list[str]) -> Dataset:
+def library(conn: sqlite3.Connection, editions: list[str], known: dict[str, dict] | None = None) -> Dataset:
     """The library and its events, with their distributions; ``editions``
-    are the file names of the public proceedings published with them."""
+    are the file names of the public proceedings published with them.
+    ``known`` holds the ``event_facts`` of events whose rows are as they
+    were (an incremental build's unchanged events): taken, not queried
+    again, so a one-note rebuild reads the rows of one event, not all."""
     conn.row_factory = sqlite3.Row
     publication = Publication.read()
     base = publication.base
     owner = publication.agents["rights_holder"]["ipa"]
     tables = public_tables(conn)
+    event_tables = [table for table in tables if table == "events" or "event_id" in columns(conn, table)]
     (start, end) = conn.execute("select min(start_date), max(end_date) from events").fetchone()
     whole = Dataset(
         id=LIBRARY_ID,
@@ -118,8 +123,8 @@ def library(conn: sqlite3.Connection, editions: list[str]) -> Dataset:
         modified=modified(conn),
         start=start or modified(conn),
         end=end or modified(conn),
-        countries=_countries(conn),
-        themes=_themes(conn),
+        countries=[],
+        themes=[],
     )
     whole.distributions = [
         Distribution("sqlite", _catalogue("opendata.distribution.sqlite"), f"{base}{LIBRARY_ID}.db",
@@ -129,20 +134,37 @@ def library(conn: sqlite3.Connection, editions: list[str]) -> Dataset:
         *(distribution for table in tables for distribution in _table_distributions(base, table)),
     ]
     for row in conn.execute("select * from events order by start_date, id").fetchall():
-        whole.events.append(_event(conn, dict(row), whole, owner, tables, editions))
+        found = (known or {}).get(row["id"]) or event_facts(conn, dict(row))
+        whole.events.append(_event(found, dict(row), whole, owner, event_tables, editions))
+    # Every outcome belongs to an event: the library's terms are its events'.
+    whole.countries = _union(event.countries for event in whole.events)
+    whole.themes = _union(event.themes for event in whole.events)
     return whole
 
 
-def _event(conn, row: dict, whole: Dataset, owner: str, tables: list[str], editions: list[str]) -> Dataset:
+def event_facts(conn: sqlite3.Connection, row: dict) -> dict:
+    """What the open data says of an event that its row does not: counts,
+    date, terms, its description as plain text (JSON, kept between builds)."""
     event_id = row["id"]
-    base = whole.publication.base
     sessions, outcomes = conn.execute(
         "select (select count(*) from sessions where event_id = :e), (select count(*) from outcomes where event_id = :e)",
         {"e": event_id},
     ).fetchone()
+    return {"sessions": sessions, "outcomes": outcomes, "modified": modified(conn, event_id),
+            "countries": _countries(conn, event_id), "themes": _themes(conn, event_id),
+            "description": plain(row["description"])}
+
+
+def _union(lists) -> list[dict]:
+    return sorted({term["id"]: term for terms in lists for term in terms}.values(), key=lambda term: term["id"])
+
+
+def _event(found: dict, row: dict, whole: Dataset, owner: str, tables: list[str], editions: list[str]) -> Dataset:
+    event_id = row["id"]
+    base = whole.publication.base
     summary = _catalogue("opendata.event.description", title=row["title"], city=row["city"], start=row["start_date"],
-                         end=row["end_date"], sessions=sessions, outcomes=outcomes)
-    own = plain(row["description"])
+                         end=row["end_date"], sessions=found["sessions"], outcomes=found["outcomes"])
+    own = found["description"]
     dataset = Dataset(
         id=event_id,
         publication=whole.publication,
@@ -151,20 +173,20 @@ def _event(conn, row: dict, whole: Dataset, owner: str, tables: list[str], editi
         title={lang: row["title"] for lang in LANGUAGES},
         description={lang: f"{own}\n\n{summary[lang]}" if lang == (row["language"] or "it") and own else summary[lang]
                      for lang in LANGUAGES},
-        modified=modified(conn, event_id),
+        modified=found["modified"],
         start=row["start_date"],
         end=row["end_date"],
-        countries=_countries(conn, event_id),
-        themes=_themes(conn, event_id),
+        countries=found["countries"],
+        themes=found["themes"],
         city=row["city"],
         part_of=whole,
+        facts=found,
     )
     dataset.distributions = [
         Distribution("bundle", _catalogue("opendata.distribution.bundle"), f"{base}open-data/{event_id}.zip",
                      dataset.url, "ZIP", "application/zip"),
         *_edition_distributions(base, event_id, row["language"] or "it", editions, dataset.url),
-        *(d for table in tables if "event_id" in columns(conn, table) or table == "events"
-          for d in _table_distributions(base, table, event_id)),
+        *(d for table in tables for d in _table_distributions(base, table, event_id)),
     ]
     return dataset
 
