@@ -94,11 +94,12 @@ def site_pages(db_path) -> dict[str, str]:
 
 
 # What the browser says of the focused element: its focus ring (outline and
-# box-shadow) and the colour behind it (the nearest ancestor's background:
+# box-shadow, as drawn once the kit's transitions end) and the colour behind it (the nearest ancestor's background:
 # the ring is drawn around the element, on what it sits on).
 FOCUSED = """() => {
     const el = document.activeElement;
     if (!el || el === document.body) return null;
+    el.getAnimations().forEach(animation => animation.finish());  // the kit's transitions, at their end
     const style = getComputedStyle(el);
     let behind = "rgb(255, 255, 255)";
     for (let node = el.parentElement; node; node = node.parentElement) {
