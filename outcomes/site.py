@@ -252,11 +252,13 @@ def datapackage_keywords() -> list[str]:
 FOLDERS = ("templates", "plugins", "static")
 COMMON_PACKAGE = "outcomes_common"  # outcomes/common, as the plugin imports it in a build
 # The Designers Italia UI kit (outcomes/vendor/bootstrap-italia), served from
-# the site's own static/: its stylesheet, icons and fonts (the fonts set by
-# static/outcomes-fonts.css, not by the kit's script, which writes an inline
-# style). Its JavaScript is not needed: the pages use no component of it.
+# the site's own static/: its stylesheet, icons and the one font family the
+# pages use, Titillium Web, with its licence (set by static/outcomes-fonts.css,
+# not by the kit's script, which writes an inline style; code is shown in the
+# reader's monospace, not in the kit's Roboto Mono, nor anything in Lora). Its
+# JavaScript is not needed: the pages use no component of it.
 KIT = "bootstrap-italia"
-KIT_PARTS = ("css", "fonts", "svg")
+KIT_PARTS = ("css", "svg", "fonts/Titillium_Web")
 
 
 def _files(folder, prefix: str) -> dict[str, bytes]:
@@ -282,7 +284,7 @@ def site_files() -> dict[str, bytes]:
     kit = root.joinpath("vendor").joinpath(KIT)
     files[f"static/{KIT}/LICENSE"] = kit.joinpath("LICENSE").read_bytes()
     for part in KIT_PARTS:
-        files.update(_files(kit.joinpath(part), f"static/{KIT}/{part}"))
+        files.update(_files(kit.joinpath(*part.split("/")), f"static/{KIT}/{part}"))
     return files
 
 
