@@ -251,6 +251,14 @@ def datapackage_keywords() -> list[str]:
 # Folders of the configuration directory, copied from outcomes/site/.
 FOLDERS = ("templates", "plugins", "static")
 COMMON_PACKAGE = "outcomes_common"  # outcomes/common, as the plugin imports it in a build
+# The Designers Italia UI kit (outcomes/vendor/bootstrap-italia), served from
+# the site's own static/: its stylesheet, icons and the one font family the
+# pages use, Titillium Web, with its licence (set by static/outcomes-fonts.css,
+# not by the kit's script, which writes an inline style; code is shown in the
+# reader's monospace, not in the kit's Roboto Mono, nor anything in Lora). Its
+# JavaScript is not needed: the pages use no component of it.
+KIT = "bootstrap-italia"
+KIT_PARTS = ("css", "svg", "fonts/Titillium_Web")
 
 
 def _files(folder, prefix: str) -> dict[str, bytes]:
@@ -273,6 +281,10 @@ def site_files() -> dict[str, bytes]:
     for folder in FOLDERS:
         files.update(_files(root.joinpath("site").joinpath(folder), folder))
     files.update(_files(root.joinpath("common"), f"plugins/{COMMON_PACKAGE}"))
+    kit = root.joinpath("vendor").joinpath(KIT)
+    files[f"static/{KIT}/LICENSE"] = kit.joinpath("LICENSE").read_bytes()
+    for part in KIT_PARTS:
+        files.update(_files(kit.joinpath(*part.split("/")), f"static/{KIT}/{part}"))
     return files
 
 

@@ -232,7 +232,8 @@ def test_static_files_still_served(client):
     for page in ("/", "/outcomes/outcomes"):
         linked |= set(re.findall(r'(?:href|src)="(/-/static/[^"]+|/static/[^"]+)"', client.ok(page).text))
     assert {path.partition("?")[0] for path in linked} == {
-        "/-/static/app.css", "/-/static/table.js", "/static/outcomes.css", "/static/outcomes-overview.css", "/static/outcomes-table.js"
+        "/-/static/app.css", "/-/static/table.js", "/static/outcomes.css", "/static/outcomes-overview.css",
+        "/static/outcomes-table.js", "/static/bootstrap-italia/css/bootstrap-italia.min.css", "/static/outcomes-fonts.css",
     }
     for path in sorted(linked):
         client.ok(path)

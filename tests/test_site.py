@@ -1025,7 +1025,7 @@ def test_one_link_switches_to_english_and_the_choice_stays(client, db):
         client.ds.client.get("/outcomes/outcomes?sdg_goals__arraycontains=10", cookies=cookies)
     ).text
     count = len(outcome_ids(db, "sdg_goals__arraycontains=10"))
-    assert f'<h3 class="rows-description">{count} outcomes where 2030 Agenda goals includes 10 · Reduced inequalities</h3>' in page
+    assert f'<h2 class="rows-description">{count} outcomes where 2030 Agenda goals includes 10 · Reduced inequalities</h2>' in page
     assert '<strong title="countries">Partner countries' in page and ">Senegal</a>" in page
     assert '<input type="submit" value="Apply">' in page
     # Back to Italian with the other link.
@@ -1069,7 +1069,7 @@ def test_internal_outcomes_are_nowhere(client, built):
 
 
 def content(page: str) -> str:
-    return page[page.index('<section class="content">') : page.index("</section>")]
+    return page[page.index("<main") : page.index("</main>")]
 
 
 def test_permalinks_are_stable_across_builds(client, notes, tmp_path, db):
@@ -1319,6 +1319,7 @@ def test_slow_sql_is_interrupted(client):
 
 
 COMMON = Path(search.__file__).parent  # outcomes/common, copied whole beside the plugin
+KIT = COMMON.parent / "vendor" / site.KIT  # the Designers Italia UI kit, served from static/
 
 
 def test_site_files_are_written_and_published(built):
@@ -1333,21 +1334,29 @@ def test_site_files_are_written_and_published(built):
                 for path in [*COMMON.glob("*.py"), *COMMON.joinpath("messages").glob("*.yaml")]),
         "plugins/outcomes_site.py",
         *(f"plugins/outcomes_site_parts/{name}.py" for name in (
-            "__init__", "base", "builtins", "charts", "counting", "errors", "freshness", "guard", "harvest", "labels", "language",
-            "open_data", "pages", "proceedings", "search_page", "spreadsheet", "sql", "turns",
+            "__init__", "base", "builtins", "charts", "counting", "errors", "frame", "freshness", "guard", "harvest", "labels",
+            "language", "open_data", "pages", "proceedings", "search_page", "spreadsheet", "sql", "turns",
         )),  # fmt: skip
         "plugins/outcomes_site_parts/world_map.json",  # the world map's shapes (scripts/world-map)
         "plugins/outcomes_site_parts/worldmap.py",
         "static/CITATION.cff",
+        # The Designers Italia UI kit: its stylesheet, fonts and icons, with its licence.
+        "static/bootstrap-italia/LICENSE",
+        *sorted(f"static/bootstrap-italia/{path.relative_to(KIT).as_posix()}"
+                for part in site.KIT_PARTS for path in KIT.joinpath(part).rglob("*") if path.is_file()),
         "static/catalog.jsonld",
         "static/catalog.rdf",
         "static/catalog.ttl",
         "static/datapackage.json",
+        "static/outcomes-fonts.css",  # the kit's fonts, from the site itself
         "static/outcomes-overview.css",
+        "static/outcomes-sql-editor.js",  # Datasette's SQL editor, without an inline script
         "static/outcomes-table.js",
         "static/outcomes.css",
         "templates/_attendance.html",
         # Datasette's own templates, in the page's language.
+        "templates/_codemirror.html",
+        "templates/_codemirror_foot.html",
         "templates/_column_labels_css.html",
         "templates/_crumbs.html",
         "templates/_description_source_license.html",
@@ -1365,6 +1374,7 @@ def test_site_files_are_written_and_published(built):
         "templates/error.html",
         # The site's pages.
         "templates/index.html",
+        "templates/pages/privacy.html",  # the privacy notice, at /privacy
         "templates/query-outcomes-cerca.html",
         "templates/query-outcomes-impegni.html",
         "templates/query.html",
@@ -1491,7 +1501,9 @@ def test_an_installed_package_carries_the_site(tmp_path):
     installed = tmp_path / "lib" / "outcomes"
     for name, content in site.site_files().items():
         common = name.removeprefix(f"plugins/{site.COMMON_PACKAGE}/")
-        origin = installed / "common" / common if common != name else installed / "site" / name
+        kit = name.removeprefix(f"static/{site.KIT}/")
+        origin = (installed / "common" / common if common != name
+                  else installed / "vendor" / site.KIT / kit if kit != name else installed / "site" / name)
         assert origin.read_bytes() == content, name
     assert (installed / "site" / "metadata.yaml").exists() and (installed / "site" / "settings.json").exists()
 

@@ -1,7 +1,7 @@
 """Datasette plugin of the outcomes library: every hook the site implements.
 
 Each hook hands its work to a part of ``outcomes_site_parts``, the package
-beside this file (one job a module: ``language``, ``sql``, ``labels``,
+beside this file (one job a module: ``language``, ``frame``, ``sql``, ``labels``,
 ``pages``, ``search_page``, ``proceedings``, ``open_data``, ``builtins``,
 ``spreadsheet``, ``guard``, ``turns``, ``errors``). ``outcomes.site`` copies this
 folder into ``build/plugins/`` with ``outcomes/common`` beside it (as
@@ -28,7 +28,7 @@ if _FOLDER not in sys.path:
     sys.path.append(_FOLDER)
 
 from outcomes_site_parts import (  # noqa: E402
-    errors, guard, harvest, labels, markdown, open_data, pages, proceedings, search_page, sql, text,
+    errors, frame, guard, harvest, labels, markdown, open_data, pages, proceedings, search_page, sql, text,
 )  # fmt: skip
 from outcomes_site_parts import charts  # noqa: E402
 from outcomes_site_parts.base import DATABASE, absolute_url  # noqa: E402
@@ -73,7 +73,7 @@ def prepare_jinja2_environment(env):
     env.globals.update(
         t=t, th=th, number=number, column_label=column_label, table_title=table_title,
         filter_display=filter_display, catalogue=text.catalogue(), Markup=Markup, overdue=pages.overdue,
-        page_language=language, other_language=other_language, lang_attr=lang_attr,
+        page_language=language, other_language=other_language, lang_attr=lang_attr, text_on=frame.text_on,
     )  # fmt: skip
 
 
@@ -106,6 +106,7 @@ def extra_template_vars(datasette, request):
         "dataset_jsonld": lambda event_id=None: harvest.dataset_block(datasette, event_id),
         "open_data_bundle": lambda event_id: harvest.bundle_download(datasette, event_id),
         **charts.template_functions(datasette),
+        "site_frame": lambda: frame.site_frame(datasette, request),
     }
 
 
