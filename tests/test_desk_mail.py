@@ -184,7 +184,7 @@ def test_without_smtp_nothing_is_queued_and_the_links_are_shown(tmp_path, monkey
     office = _office(ds)
     page = _invite(office)
     assert "copialo e invialo a chi facilita" in page
-    link = re.search(r'id="invite-link" class="copy" readonly value="([^"]+)"', page).group(1)
+    link = re.search(r'id="invite-link" class="form-control copy" readonly value="([^"]+)"', page).group(1)
     assert link.startswith("http://localhost/s/")
     assert conn.execute("select count(*) from outbox").fetchone()[0] == 0
     listed = office.get("/office").text

@@ -178,7 +178,8 @@ def register_routes(datasette):
         (r"^/office/outbox$", office_outbox),
         (r"^/office/(?P<event>[a-z0-9-]+)/(?P<session>[a-z0-9-]+)$", office_review),
         (r"^/office/(?P<event>[a-z0-9-]+)/(?P<session>[a-z0-9-]+)/atti\.docx$", office_chapter),
-        (r"^/desk-static/(?P<name>desk\.(?:css|js))$", static),
+        (r"^/desk-static/(?P<name>desk\.(?:css|js)|fonts\.css)$", static),
+        (r"^/desk-static/kit/(?P<kit>(?:css|fonts/[A-Za-z_]+)/[A-Za-z0-9_\-][A-Za-z0-9_.\-]*)$", static),
     ]
 
 
