@@ -44,6 +44,12 @@ async def static(datasette, request):
     return Response(path.read_bytes(), content_type=STATIC_TYPES[path.suffix], headers={"Cache-Control": cache})
 
 
+async def privacy(datasette, request):
+    """The desk's privacy notice for facilitators (GDPR art. 13): what the desk
+    keeps about them, why, for how long, who sees it; from the office's legal settings."""
+    return await _render(datasette, request, "desk_privacy.html", {"title": text("desk.privacy.title", language(request))})
+
+
 def signed_link(data_dir: Path, invite: state.Invite, base_url: str) -> str:
     """The link of ``invite``, signed as the desk serving ``data_dir`` expects."""
     return invite_link(Datasette([], secret=state.secret(data_dir)), invite, base_url)
