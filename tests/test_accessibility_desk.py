@@ -19,7 +19,7 @@ import pytest
 from accessibility import audit, describe
 from conftest import need_program
 from desk_helpers import EVENT_ID, OFFICE_PASSWORD, OFFICE_USER, desk_server, invite
-from helpers import CHROMIUM_ARGS, free_port
+from helpers import chromium_browser, free_port
 from mail_helpers import HttpClient
 from test_desk import VALID_FORM
 
@@ -32,15 +32,9 @@ SAVE = {"it": "Salva bozza", "en": "Save draft"}
 
 @pytest.fixture(scope="module")
 def browser():
-    chromium = need_program("chromium", "the desk's accessibility test drives Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    """One browser for the module: the pages are many, a browser's start is slow."""
+    with chromium_browser(need_program("chromium", "the desk's accessibility test drives Debian's chromium")) as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module")
