@@ -173,16 +173,23 @@ def serving(folder: Path, port: int | None = None):
 
 
 @contextlib.contextmanager
-def chromium_page(chromium: str):
-    """A page of Debian's chromium, driven by Playwright."""
+def chromium_browser(chromium: str):
+    """Debian's chromium, driven by Playwright."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            yield browser.new_page(viewport={"width": 1200, "height": 900}, locale="it-IT")
+            yield browser
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def chromium_page(chromium: str):
+    """A page of Debian's chromium, driven by Playwright."""
+    with chromium_browser(chromium) as browser:
+        yield browser.new_page(viewport={"width": 1200, "height": 900}, locale="it-IT")
 
 
 JSONLD_BLOCK = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)

@@ -601,3 +601,20 @@ def test_the_review_history_names_each_step_in_italian(desk):
              for cell in re.findall(r'</th><td>(.*?)</td>', history, re.S)]
     assert steps == ["restituita (restituzione)", "inviata (invio)", "bozza (caricamento di un file)",
                      "bozza (salvataggio)"]
+
+
+def test_the_kit_and_its_fonts_are_served_by_the_desk_itself(desk):
+    """The Designers Italia kit from the desk's own origin: its CSS, and every
+    font fonts.css names (the vendored files); nothing else of the vendor folder."""
+    client = Client(desk)
+    page = client.get(link_path(desk))
+    sheets = re.findall(r'<link rel="stylesheet" href="([^"]+)">', page.text)
+    assert sheets == ["/desk-static/kit/css/bootstrap-italia.min.css", "/desk-static/fonts.css", "/desk-static/desk.css"]
+    assert [client.get(sheet).headers["content-type"] for sheet in sheets] == ["text/css; charset=utf-8"] * 3
+    fonts = re.findall(r"url\('([^']+)'\)", client.get("/desk-static/fonts.css").text)
+    assert len(fonts) == 12 and all(font.startswith("kit/fonts/") for font in fonts)
+    served = [client.get("/desk-static/" + font) for font in fonts]
+    assert [(r.status_code, r.headers["content-type"], r.content[:4]) for r in served] == [(200, "font/woff2", b"wOF2")] * 12
+    for elsewhere in ("/desk-static/kit/fonts/Titillium_Web/OFL.txt", "/desk-static/kit/css/LICENSE"):
+        assert client.get(elsewhere).status_code == 404, elsewhere
+    assert client.get("/desk-static/kit/css/..%2F..%2Fdesk%2Fweb.py").status_code != 200  # Datasette redirects it

@@ -8,14 +8,13 @@ Set OUTCOMES_DESK_SCREENSHOTS=docs to write the README's screenshots there.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from conftest import need_program
 from desk_helpers import EVENT_ID, OFFICE_PASSWORD, OFFICE_USER, desk_server, invite
-from helpers import CHROMIUM_ARGS, free_port, serving
+from helpers import chromium_browser, free_port, serving
 
 pytestmark = pytest.mark.browser
 
@@ -24,15 +23,8 @@ SESSION = "diaspore-sviluppo"
 
 @pytest.fixture
 def browser():
-    chromium = need_program("chromium", "the desk's browser test drives Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium_browser(need_program("chromium", "the desk's browser test drives Debian's chromium")) as browser:
+        yield browser
 
 
 def _page(browser, width: int = 1280):
@@ -141,6 +133,11 @@ def test_from_the_invite_link_to_the_public_site(browser, tmp_path):
         office.fill("#password", OFFICE_PASSWORD)
         office.get_by_role("button", name="Entra").click()
         office.wait_for_url("**/office")
+        shoot(office, tmp_path, "desk-office-1280.png")
+        office.set_viewport_size({"width": 390, "height": 844})
+        assert office.evaluate("document.documentElement.scrollWidth") <= 390
+        shoot(office, tmp_path, "desk-office-390.png")
+        office.set_viewport_size({"width": 1280, "height": 900})
         row = office.locator("table.sessions tbody tr", has_text=SESSION)
         assert row.locator("td").all_inner_texts()[:2] == ["inviata", "Regione Piemonte, facilitatrice"]
         row.get_by_role("link", name="Diaspore e sviluppo locale").click()  # the list names sessions by title
@@ -225,9 +222,12 @@ def test_without_javascript_the_server_does_everything(browser, tmp_path):
 
 
 def shoot(page, tmp_path: Path, name: str) -> None:
-    """A full-page screenshot; also into $OUTCOMES_DESK_SCREENSHOTS (the README's)."""
+    """A full-page screenshot; also into $OUTCOMES_DESK_SCREENSHOTS (the README's, in 64 colours)."""
     path = tmp_path / name
     page.screenshot(path=path, full_page=True)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     if os.environ.get("OUTCOMES_DESK_SCREENSHOTS"):
-        shutil.copy(path, Path(os.environ["OUTCOMES_DESK_SCREENSHOTS"]) / name)
+        from PIL import Image  # matplotlib's
+
+        with Image.open(path) as image:  # 64 colours: the README's copy stays small
+            image.quantize(colors=64).save(Path(os.environ["OUTCOMES_DESK_SCREENSHOTS"]) / name, optimize=True)

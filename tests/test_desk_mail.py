@@ -184,7 +184,7 @@ def test_without_smtp_nothing_is_queued_and_the_links_are_shown(tmp_path, monkey
     office = _office(ds)
     page = _invite(office)
     assert "copialo e invialo a chi facilita" in page
-    link = re.search(r'id="invite-link" class="copy" readonly value="([^"]+)"', page).group(1)
+    link = re.search(r'id="invite-link" class="form-control copy" readonly value="([^"]+)"', page).group(1)
     assert link.startswith("http://localhost/s/")
     assert conn.execute("select count(*) from outbox").fetchone()[0] == 0
     listed = office.get("/office").text
@@ -288,3 +288,36 @@ def test_an_older_desk_db_gets_the_new_tables_and_keeps_its_links(tmp_path):
     conn = state.connect(path)
     assert state.invite(conn, 1) == state.Invite(1, "e", "s", "2026-01-01T00:00:00+00:00", "2099-01-01T00:00:00+00:00", None)
     assert conn.execute("select count(*) from outbox").fetchone() == (0,)
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def test_the_invitation_and_the_form_lead_to_the_desks_privacy_notice(desk, smtp):
+    """GDPR art. 13: the facilitator is told, before giving anything, what the
+    desk keeps, why, for how long, who sees it, and whom to ask; from the
+    office's legal settings (metadata.yaml), in the mail's and the page's language."""
+    from outcomes.publisher import legal
+
+    settings = legal()
+    _invite(_office(desk))
+    _deliver(desk)
+    invitation = body(smtp.wait_for(1)[0])
+    assert invitation.split("\n\n")[-2] == (
+        "Che cosa lo sportello conserva di te, perché e per quanto tempo (informativa privacy):\nhttp://desk.example/privacy")
+    facilitator = Client(desk)
+    form = facilitator.get(urllib.parse.urlparse(link_in(smtp.messages[0])).path).text
+    assert '<a href="/privacy">Informativa privacy</a>' in form  # beside the form's title
+    assert '<a href="/privacy" data-element="privacy-policy-link">Informativa privacy</a>' in form  # the footer
+    assert f'<a href="{settings["accessibility_statement_url"]}" data-element="accessibility-link">' in form
+    for lang, heading, retention in (
+            ("it", "Per quanto tempo", f"sono conservati per {settings['desk_retention_months']} mesi al massimo"),
+            ("en", "For how long", f"are kept for at most {settings['desk_retention_months']} months")):
+        page = facilitator.get(f"/privacy?lang={lang}")
+        assert page.status_code == 200 and f'<html lang="{lang}">' in page.text
+        notice = _text(page.text.split("<main", 1)[1].split("</main>")[0])
+        controller = settings["controller"]
+        for expected in (heading, retention, controller["name"], controller["address"], controller["email"],
+                         controller["pec"], settings["dpo_email"], "desk_lang", "ds_csrftoken"):
+            assert expected in notice, (lang, expected)

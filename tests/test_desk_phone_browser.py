@@ -147,7 +147,7 @@ def test_the_form_with_mistakes_in_english_and_italian_and_in_print(browser, tmp
 
         # Printed: the note's fields and values, none of the page's controls.
         page.emulate_media(media="print")
-        hidden = page.evaluate("""() => ['.bar', '.actions.top', '.upload', '#riepilogo + *', 'button.add']
+        hidden = page.evaluate("""() => ['.bar', '.actions.top', '.upload-box', '#riepilogo + *', 'button.add']
             .map(s => document.querySelector(s)).filter(Boolean).map(e => getComputedStyle(e).display)""")
         assert hidden[:3] == ["none", "none", "none"] and hidden[-1] == "none"
         pdf = tmp_path / "scheda.pdf"

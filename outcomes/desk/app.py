@@ -30,7 +30,7 @@ from datasette.database import Database
 from ..messages import message
 from ..common.text import text
 from . import mail, notices, state
-from .facilitator import facilitator, home, static, upload, word_form
+from .facilitator import facilitator, home, privacy, static, upload, word_form
 from .invites import office_invite, office_invite_action, office_outbox
 from .office import office_chapter, office_list, office_login, office_logout, office_publish, office_review
 from .web import (
@@ -178,7 +178,9 @@ def register_routes(datasette):
         (r"^/office/outbox$", office_outbox),
         (r"^/office/(?P<event>[a-z0-9-]+)/(?P<session>[a-z0-9-]+)$", office_review),
         (r"^/office/(?P<event>[a-z0-9-]+)/(?P<session>[a-z0-9-]+)/atti\.docx$", office_chapter),
-        (r"^/desk-static/(?P<name>desk\.(?:css|js))$", static),
+        (r"^/desk-static/(?P<name>desk\.(?:css|js)|fonts\.css)$", static),
+        (r"^/desk-static/kit/(?P<kit>(?:css|fonts/[A-Za-z_]+)/[A-Za-z0-9_\-][A-Za-z0-9_.\-]*)$", static),
+        (r"^/privacy$", privacy),
     ]
 
 

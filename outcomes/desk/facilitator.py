@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from datasette.app import Datasette
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import NotFound, Response
 from itsdangerous import BadSignature
 
 from .. import load
@@ -18,7 +18,7 @@ from ..intake import IntakeError
 from ..messages import message
 from . import fields, notices, state
 from .web import (
-    INVITE_NAMESPACE, MAX_POST_BYTES, MAX_UPLOAD_BYTES, STATIC, Desk, _csrf_ok, _cut, _data_of, _desk, _facilitator_of,
+    INVITE_NAMESPACE, KIT, MAX_POST_BYTES, MAX_UPLOAD_BYTES, STATIC, STATIC_TYPES, Desk, _csrf_ok, _cut, _data_of, _desk, _facilitator_of,
     _forbidden, _office, _posted, _read, _render, _when, _write, _conflict_text, invite_link, language,
 )  # fmt: skip
 
@@ -33,10 +33,21 @@ async def home(datasette, request):
 
 
 async def static(datasette, request):
-    name = request.url_vars["name"]
-    kind = "text/css" if name.endswith(".css") else "text/javascript"
-    return Response((STATIC / name).read_text("utf-8"), content_type=f"{kind}; charset=utf-8",
-                    headers={"Cache-Control": "max-age=300"})
+    """The desk's own CSS and JavaScript, and the Designers Italia kit's
+    (``/desk-static/kit/...``): every file from the desk's origin, none from a CDN."""
+    if "kit" in request.url_vars:
+        path, cache = KIT / request.url_vars["kit"], "max-age=86400"  # the kit changes with its vendored version
+    else:
+        path, cache = STATIC / request.url_vars["name"], "max-age=300"
+    if not path.is_file() or path.suffix not in STATIC_TYPES:
+        raise NotFound(request.path)
+    return Response(path.read_bytes(), content_type=STATIC_TYPES[path.suffix], headers={"Cache-Control": cache})
+
+
+async def privacy(datasette, request):
+    """The desk's privacy notice for facilitators (GDPR art. 13): what the desk
+    keeps about them, why, for how long, who sees it; from the office's legal settings."""
+    return await _render(datasette, request, "desk_privacy.html", {"title": text("desk.privacy.title", language(request))})
 
 
 def signed_link(data_dir: Path, invite: state.Invite, base_url: str) -> str:

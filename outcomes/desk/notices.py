@@ -40,7 +40,7 @@ def invitation(datasette, desk: Desk, kind: str = "invite"):
     """The ``mails(invite)`` of a new, resent or extended invite."""
     def mails(invite: state.Invite) -> list[state.Mail]:
         values = {**titles(desk, invite.event, invite.session, invite=invite), "expires": expires(invite),
-                  "link": invite_link(datasette, invite, desk.mail.desk_url)}
+                  "link": invite_link(datasette, invite, desk.mail.desk_url), "privacy": f"{desk.mail.desk_url}/privacy"}
         return mail.facilitator_mails(desk.mail, kind, invite, values)
     return mails
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from datasette.utils.asgi import Response
 from itsdangerous import BadSignature
 
-from .. import load
+from .. import load, publisher
 from ..common.text import DEFAULT_LANGUAGE, LANGUAGES, text
 from ..messages import message
 from . import fields, state
@@ -27,6 +27,8 @@ MAX_POST_BYTES = 2 * 1024 * 1024  # a 100-outcome note is about 200 kB
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a filled Word form is about 60 kB
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
+KIT = Path(__file__).parents[1] / "vendor" / "bootstrap-italia"  # the Designers Italia UI kit, served by the desk
+STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".woff2": "font/woff2"}
 
 
 class Desk:
@@ -38,6 +40,7 @@ class Desk:
         self.publishing = asyncio.Lock()
         self.mail = Settings.from_env()  # OUTCOMES_SMTP_URL, ...: read once, when the desk starts
         self.mail_waiting = asyncio.Event()  # set after a change queued mail: the sender wakes up
+        self.legal = publisher.legal()  # the footer's links and the privacy notice's controller, DPO, retention
 
     def note_path(self, event: str, session: str) -> Path:
         return self.notes_dir / event / f"{session}.yaml"
@@ -143,7 +146,9 @@ def _render_fast(request, template: str, context: dict) -> str:
 
 async def _render(datasette, request, template: str, context: dict, status: int = 200, fast: bool = False) -> Response:
     lang = language(request)
+    desk = _desk(datasette)
     context = {"title": "", "lang": lang, "t": lambda key, **values: text(key, lang, **values),
+               "legal": desk.legal if desk else publisher.legal(),
                "other_languages": [other for other in LANGUAGES if other != lang],
                "language_names": {other: text("desk.ui_language_name", other) for other in LANGUAGES}, **context}
     if fast:
@@ -158,9 +163,11 @@ async def _render(datasette, request, template: str, context: dict, status: int 
     response.headers["Content-Language"] = lang
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"  # invite links never leak to other sites
+    # Only the desk's own files; the kit's CSS draws its select arrows and
+    # check marks as data: SVG images and embeds one icon font; its text fonts come from the desk.
     response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+        "default-src 'none'; script-src 'self'; style-src 'self'; font-src 'self' data:; img-src 'self' data:; "
+        "form-action 'self'; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
     )
     return response
 

@@ -31,6 +31,7 @@
     chips.setAttribute("aria-label", form.dataset.chosen);
     var search = document.createElement("input");
     search.type = "text";
+    search.className = "form-control";
     search.autocomplete = "off";
     search.setAttribute("role", "combobox");
     search.setAttribute("aria-autocomplete", "list");
