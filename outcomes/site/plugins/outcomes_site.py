@@ -30,7 +30,7 @@ if _FOLDER not in sys.path:
 from outcomes_site_parts import (  # noqa: E402
     errors, guard, harvest, labels, markdown, open_data, pages, proceedings, search_page, sql, text,
 )  # fmt: skip
-from outcomes_site_parts import compare  # noqa: E402  (issue #26: researchers compare and cite)
+from outcomes_site_parts import cite, compare  # noqa: E402  (issue #26: researchers compare and cite)
 from outcomes_site_parts.base import DATABASE, absolute_url  # noqa: E402
 from outcomes_site_parts.language import (  # noqa: E402
     LANG_ARG, column_label, date_text, filter_display, lang_attr, language, number, other_language,
@@ -106,6 +106,7 @@ def extra_template_vars(datasette, request):
         "dataset_jsonld": lambda event_id=None: harvest.dataset_block(datasette, event_id),
         "open_data_bundle": lambda event_id: harvest.bundle_download(datasette, event_id),
         **compare.template_vars(datasette),
+        **cite.template_vars(datasette),
     }
 
 
@@ -141,6 +142,7 @@ def register_routes(datasette):
         (r"^/open-data/(?P<event>[^/]+)\.zip$", harvest.bundle_file),
         (r"^/proceedings/(?P<name>[^/]+)$", proceedings.proceedings_file),
         *compare.routes(),
+        *cite.routes(),
     ]
 
 
