@@ -30,7 +30,7 @@ if _FOLDER not in sys.path:
 from outcomes_site_parts import (  # noqa: E402
     errors, guard, harvest, labels, markdown, open_data, pages, proceedings, search_page, sql, text,
 )  # fmt: skip
-from outcomes_site_parts import cite, compare  # noqa: E402  (issue #26: researchers compare and cite)
+from outcomes_site_parts import api_page, cite, compare  # noqa: E402  (issue #26: researchers compare and cite)
 from outcomes_site_parts.base import DATABASE, absolute_url  # noqa: E402
 from outcomes_site_parts.language import (  # noqa: E402
     LANG_ARG, column_label, date_text, filter_display, lang_attr, language, number, other_language,
@@ -107,6 +107,7 @@ def extra_template_vars(datasette, request):
         "open_data_bundle": lambda event_id: harvest.bundle_download(datasette, event_id),
         **compare.template_vars(datasette),
         **cite.template_vars(datasette),
+        **api_page.template_vars(datasette),
     }
 
 
@@ -143,6 +144,7 @@ def register_routes(datasette):
         (r"^/proceedings/(?P<name>[^/]+)$", proceedings.proceedings_file),
         *compare.routes(),
         *cite.routes(),
+        *api_page.routes(),
     ]
 
 
