@@ -15,9 +15,10 @@ from pathlib import Path
 import yaml
 from datasette import Response
 from datasette.utils import tilde_decode, tilde_encode
+from markupsafe import Markup
 
 from .base import DATABASE, absolute_url, one_row
-from .language import date_text, language, t
+from .language import LANGUAGES, date_text, lang_attr, language, t, th
 from .open_data import open_data_file
 
 CITED = ("outcomes", "sessions", "events")
@@ -60,8 +61,10 @@ def dataset_line(datasette) -> dict | None:
         return None
     released = str(cff.get("date-released") or cff.get("version") or "")
     return {
-        "text": t(
-            "cite.dataset", author=author(datasette), year=released[:4], title=cff["title"], version=str(cff.get("version") or released),
+        # The build writes the dataset's title in the site's first language.
+        "text": th(
+            "cite.dataset", author=author(datasette), year=released[:4], version=str(cff.get("version") or released),
+            title=Markup("<cite{}>{}</cite>").format(lang_attr(LANGUAGES[0]), cff["title"]),
             licence=cff.get("license", ""), url=cff.get("url", ""),
         ),
         "url": cff.get("url", ""),
@@ -110,12 +113,12 @@ async def cited(datasette, table: str, id: str) -> dict | None:
     return row
 
 
-def citation_text(found: dict, today: dt.date | None = None) -> str:
+def citation_text(found: dict, today: dt.date | None = None) -> Markup:
     """The citation of a session or an event as the page shows it (an
-    outcome's is ``page.citation``)."""
-    return t(
-        "cite.text", author=found["author"], year=found["year"], title=found["title"], kind=found["kind"], note=found["note"],
-        url=found["url"], accessed=date_text(today or dt.date.today()),
+    outcome's is ``page.citation``), its title marked in its own language."""
+    return th(
+        "cite.text", author=found["author"], year=found["year"], kind=found["kind"], note=found["note"], url=found["url"],
+        title=Markup("<cite{}>{}</cite>").format(lang_attr(found["language"]), found["title"]), accessed=date_text(today or dt.date.today()),
     )  # fmt: skip
 
 
