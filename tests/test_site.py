@@ -1326,19 +1326,24 @@ def test_site_files_are_written_and_published(built):
                 for path in [*COMMON.glob("*.py"), *COMMON.joinpath("messages").glob("*.yaml")]),
         "plugins/outcomes_site.py",
         *(f"plugins/outcomes_site_parts/{name}.py" for name in (
-            "__init__", "base", "builtins", "errors", "guard", "harvest", "labels", "language", "open_data", "pages",
-            "proceedings", "search_page", "spreadsheet", "sql", "turns",
+            "__init__", "api_page", "base", "builtins", "cite", "compare", "errors", "guard", "harvest", "labels", "language",
+            "open_data", "pages", "proceedings", "search_page", "spreadsheet", "sql", "turns",
         )),  # fmt: skip
         "static/CITATION.cff",
         "static/catalog.jsonld",
         "static/catalog.rdf",
         "static/catalog.ttl",
         "static/datapackage.json",
+        "static/outcomes-compare.css",  # the comparison's and the API page's tables
         "static/outcomes-table.js",
         "static/outcomes.css",
+        "templates/_api_link.html",
         "templates/_attendance.html",
+        "templates/_cite.html",
+        "templates/_cite_downloads.html",
         # Datasette's own templates, in the page's language.
         "templates/_column_labels_css.html",
+        "templates/_compare_link.html",
         "templates/_crumbs.html",
         "templates/_description_source_license.html",
         "templates/_facet_results.html",
@@ -1346,7 +1351,9 @@ def test_site_files_are_written_and_published(built):
         "templates/_open_data_catalogue.html",
         "templates/_search_results.html",  # the search page's results (rendered apart)
         "templates/_table.html",
+        "templates/api.html",  # the API page
         "templates/base.html",
+        "templates/compare.html",  # the comparison of events or sessions
         "templates/database.html",
         "templates/error.html",
         # The site's pages.
