@@ -129,7 +129,8 @@ def test_the_two_workshops_side_by_side_from_the_event_page(client, db):
     page = client.ok(path).text
     tree = lxml.html.fromstring(page)
     assert tree.findtext(".//h1") == "Confronta"
-    assert "2 sessioni fianco a fianco." in tree.find_class("lead")[0].text_content()
+    lead = tree.find_class("lead")[0].text_content()
+    assert lead.startswith("2 sessioni fianco a fianco: Sguardi e prospettive della cooperazione decentrata e la migrazione per lavoro. ")
     # Every value of every column, with the count of each workshop, as the database links them.
     expected = expected_counts(db, "session_id", [AGENDA, MIGRATION])
     json_path = f"/outcomes/confronta.json?sessione={AGENDA}&sessione={MIGRATION}"
