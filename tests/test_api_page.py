@@ -15,20 +15,11 @@ import lxml.html
 import pytest
 import yaml
 
-from test_site import Client
-
-LANGUAGES = {"it": {}, "en": {"outcomes_lang": "en"}}
-
+from research_helpers import get, site_client
 
 @pytest.fixture(scope="module")
 def client(built):
-    client = Client(built)
-    yield client
-    client.close()
-
-
-def get(client, path: str, lang: str):
-    return client.loop.run_until_complete(client.ds.client.get(path, cookies=LANGUAGES[lang]))
+    yield from site_client(built)
 
 
 def holds_data(media: str, body: bytes, path: str) -> bool:

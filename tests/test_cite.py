@@ -9,24 +9,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-import sqlite3
 
 import bibtexparser
 import lxml.html
 import pytest
 import yaml
 
-from outcomes.build import build
-
 from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES
 from helpers import SESSION_YAML
-from test_site import Client, SITE
+from research_helpers import built_site, client, db, get  # noqa: F401  (fixtures on this module's library)
+from test_site import SITE
 
 EVENT = EXAMPLE_EVENT
 TRICKY = "Città & diaspore: 100% {co-sviluppo} #1_a $x^2~ \\ «prova» \u201cvirgolette\u201d"
 TRICKY_SESSION = f"{EVENT}--caratteri"
 TRICKY_OUTCOME = f"{TRICKY_SESSION}--diaspore-coprogettazione"
-ENGLISH = {"outcomes_lang": "en"}
 # LaTeX as the BibTeX files write it -> the character it stands for (read back here, independently of the site's table).
 LATEX = [("\\textbackslash{}", "\\"), ("\\textasciicircum{}", "^"), ("\\textasciitilde{}", "~"),
          *((f"\\{character}", character) for character in "{}$&%#_")]  # fmt: skip
@@ -47,29 +44,7 @@ def library(tmp_path_factory):
     session["title"] = TRICKY
     session["outcomes"][0]["title"] = TRICKY + " su due righe"
     (notes / EVENT / "caratteri.yaml").write_text(yaml.safe_dump(session, allow_unicode=True, sort_keys=False), "utf-8")
-    out = root / "build"
-    result = build(notes, out, proceedings=False)
-    assert result.ok, [problem.format() for problem in result.problems]
-    return out
-
-
-@pytest.fixture(scope="module")
-def client(library):
-    client = Client(library)
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="module")
-def db(library):
-    conn = sqlite3.connect(f"file:{library / 'outcomes.db'}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    yield conn
-    conn.close()
-
-
-def get(client, path: str, lang: str = "it"):
-    return client.loop.run_until_complete(client.ds.client.get(path, cookies=ENGLISH if lang == "en" else {}))
+    return built_site(notes, root / "build")
 
 
 def downloads(client, page: str, lang: str = "it") -> dict[str, str]:

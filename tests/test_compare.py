@@ -10,24 +10,21 @@ import csv
 import io
 import re
 import shutil
-import sqlite3
 import urllib.parse
 
 import lxml.html
 import pytest
 
 from outcomes import store
-from outcomes.build import build
 
 from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES
-from test_site import Client
+from research_helpers import built_site, client, db, get  # noqa: F401  (fixtures on this module's library)
 
 EVENT = EXAMPLE_EVENT
 SECOND = "secondo-convegno-2019"
 AGENDA = f"{EVENT}--cooperazione-decentrata-agenda-2030"
 MIGRATION = f"{EVENT}--migrazione-cooperazione-internazionale"
 PLENARY = f"{EVENT}--plenaria-mattina"
-ENGLISH = {"outcomes_lang": "en"}
 # The outcomes' columns a comparison counts and where the database links them.
 LINKED = {attribute: (table, column) for table, (column, attribute) in store.LINKS.items()}
 
@@ -47,29 +44,7 @@ def library(tmp_path_factory):
     # One outcome of the second event names Cabo Verde, which no other does.
     workshop = (second / "migrazione-cooperazione-internazionale.yaml").read_text("utf-8")
     (second / "migrazione-cooperazione-internazionale.yaml").write_text(workshop.replace("countries: [SN, ML, CI]", "countries: [SN, ML, CI, CV]", 1), "utf-8")
-    out = root / "build"
-    result = build(notes, out, proceedings=False)
-    assert result.ok, [problem.format() for problem in result.problems]
-    return out
-
-
-@pytest.fixture(scope="module")
-def client(library):
-    client = Client(library)
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="module")
-def db(library):
-    conn = sqlite3.connect(f"file:{library / 'outcomes.db'}?mode=ro", uri=True)
-    yield conn
-    conn.close()
-
-
-def get(client, path: str, lang: str = "it"):
-    cookies = ENGLISH if lang == "en" else {}
-    return client.loop.run_until_complete(client.ds.client.get(path, cookies=cookies))
+    return built_site(notes, root / "build")
 
 
 def truth(db, key: str, id: str, column: str, code: str) -> set[str]:

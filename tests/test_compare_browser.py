@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE_EVENT, need_program
-from helpers import chromium_page, serving
+from conftest import EXAMPLE_EVENT
+from test_browser import page, server  # noqa: F401  (fixtures: the example served, one browser page)
 
 pytestmark = pytest.mark.browser
 
@@ -29,18 +29,6 @@ SAID = {
     "en": {"link": "The sessions of kind “Workshop” side by side (2)", "lead": "2 sessions side by side: Sguardi e prospettive", "type": "Type of outcome",
            "rows": r"^(\d+) outcome", "submit": "Compare"},
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def server(built):
-    with serving(built) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def page(server):
-    with chromium_page(need_program("chromium", "the browser test drives Debian's chromium")) as page:
-        yield page
 
 
 @pytest.fixture(scope="module")
