@@ -15,6 +15,7 @@ from outcomes.build import build
 from test_site import Client
 
 COOKIES = {"it": {}, "en": {"outcomes_lang": "en"}}
+PLUGIN = "outcomes_site.py"  # the name Datasette registers the site's plugin by
 
 
 def built_site(notes: Path, out: Path) -> Path:
@@ -25,10 +26,17 @@ def built_site(notes: Path, out: Path) -> Path:
 
 
 def site_client(folder: Path):
-    """A module's client of the site built in ``folder`` (a fixture's body)."""
+    """A module's client of the site built in ``folder`` (a fixture's body).
+    Datasette registers the site's plugin, loaded from the build's
+    ``plugins/``, in its process-wide plugin manager: it is unregistered
+    afterwards, or its hooks (its error pages) would answer for the desk's
+    Datasette in the modules that follow."""
+    from datasette.plugins import pm
+
     client = Client(folder)
     yield client
     client.close()
+    pm.unregister(name=PLUGIN)
 
 
 def read_only(folder: Path):
