@@ -86,4 +86,8 @@ def test_the_two_workshops_side_by_side(server, page, screenshots, lang, width):
     page.wait_for_url(f"**/outcomes/confronta?sessione={PLENARY}&sessione={AGENDA}")
     assert page.locator("table.compare-table").count() == 8
     fits(page, width, "the comparison chosen with the form")
+    # The API page's long addresses wrap too.
+    page.goto(f"{server}/api")
+    assert page.locator("a.api-example").count() >= 20
+    fits(page, width, "the API page")
     page.goto(f"{server}/?_lang=it")
