@@ -1334,8 +1334,9 @@ def test_site_files_are_written_and_published(built):
                 for path in [*COMMON.glob("*.py"), *COMMON.joinpath("messages").glob("*.yaml")]),
         "plugins/outcomes_site.py",
         *(f"plugins/outcomes_site_parts/{name}.py" for name in (
-            "__init__", "base", "builtins", "charts", "counting", "errors", "frame", "freshness", "guard", "harvest", "labels",
-            "language", "open_data", "pages", "proceedings", "search_page", "spreadsheet", "sql", "turns",
+            "__init__", "api_page", "base", "builtins", "charts", "cite", "compare", "counting", "errors", "frame",
+            "freshness", "guard", "harvest", "labels", "language", "open_data", "pages", "proceedings", "search_page",
+            "spreadsheet", "sql", "turns",
         )),  # fmt: skip
         "plugins/outcomes_site_parts/world_map.json",  # the world map's shapes (scripts/world-map)
         "plugins/outcomes_site_parts/worldmap.py",
@@ -1348,16 +1349,21 @@ def test_site_files_are_written_and_published(built):
         "static/catalog.rdf",
         "static/catalog.ttl",
         "static/datapackage.json",
+        "static/outcomes-compare.css",  # the comparison's and the API page's tables
         "static/outcomes-fonts.css",  # the kit's fonts, from the site itself
         "static/outcomes-overview.css",
         "static/outcomes-sql-editor.js",  # Datasette's SQL editor, without an inline script
         "static/outcomes-table.js",
         "static/outcomes.css",
+        "templates/_api_link.html",
         "templates/_attendance.html",
+        "templates/_cite.html",
+        "templates/_cite_downloads.html",
         # Datasette's own templates, in the page's language.
         "templates/_codemirror.html",
         "templates/_codemirror_foot.html",
         "templates/_column_labels_css.html",
+        "templates/_compare_link.html",
         "templates/_crumbs.html",
         "templates/_description_source_license.html",
         "templates/_facet_results.html",
@@ -1369,7 +1375,9 @@ def test_site_files_are_written_and_published(built):
         "templates/_search_results.html",  # the search page's results (rendered apart)
         "templates/_table.html",
         "templates/_world_map.html",
+        "templates/api.html",  # the API page
         "templates/base.html",
+        "templates/compare.html",  # the comparison of events or sessions
         "templates/database.html",
         "templates/error.html",
         # The site's pages.

@@ -31,6 +31,7 @@ from outcomes_site_parts import (  # noqa: E402
     errors, frame, guard, harvest, labels, markdown, open_data, pages, proceedings, search_page, sql, text,
 )  # fmt: skip
 from outcomes_site_parts import charts  # noqa: E402
+from outcomes_site_parts import api_page, cite, compare  # noqa: E402  (issue #26: researchers compare and cite)
 from outcomes_site_parts.base import DATABASE, absolute_url  # noqa: E402
 from outcomes_site_parts.language import (  # noqa: E402
     LANG_ARG, column_label, date_text, filter_display, lang_attr, language, number, other_language,
@@ -107,6 +108,9 @@ def extra_template_vars(datasette, request):
         "open_data_bundle": lambda event_id: harvest.bundle_download(datasette, event_id),
         **charts.template_functions(datasette),
         "site_frame": lambda: frame.site_frame(datasette, request),
+        **compare.template_vars(datasette),
+        **cite.template_vars(datasette),
+        **api_page.template_vars(datasette),
     }
 
 
@@ -141,6 +145,9 @@ def register_routes(datasette):
         (r"^/(?P<name>catalog\.(?:ttl|rdf|jsonld))$", harvest.catalogue_file),
         (r"^/open-data/(?P<event>[^/]+)\.zip$", harvest.bundle_file),
         (r"^/proceedings/(?P<name>[^/]+)$", proceedings.proceedings_file),
+        *compare.routes(),
+        *cite.routes(),
+        *api_page.routes(),
     ]
 
 
