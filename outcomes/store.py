@@ -59,7 +59,7 @@ with _without("pandas", "numpy"):
 if TYPE_CHECKING:  # types only: the store never reads notes itself
     from .load import EventNote, FollowUpNote, OutcomeRef, SessionNote
 
-SCHEMA_VERSION = 6  # 4: numbered codes in JSON arrays as text; 5: search_terms, search_facets; 6: events.published
+SCHEMA_VERSION = 7  # 4: numbered codes in JSON arrays as text; 5: search_terms, search_facets; 6: events.published; 7: outcomes.owner_type
 FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 
 # Full-text indexes: table -> indexed columns. Each has an fts5vocab table,
@@ -355,6 +355,7 @@ def session_rows(note: SessionNote, notes_dir: Path) -> Rows:
                 **{attribute: _json_codes(values) for attribute, values in codes.items()},
                 "keywords": _json(outcome.keywords),
                 "owner": outcome.owner,
+                "owner_type": outcome.owner_type,
                 "due": outcome.due.isoformat() if outcome.due else None,
                 "status": outcome.status or ("proposed" if outcome.type == "commitment" else None),
                 "source": source,

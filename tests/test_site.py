@@ -488,6 +488,7 @@ def test_recommendations_by_sdg_goal(client, db):
 def commitments(db, lang: str = "it") -> list[dict]:
     """The commitments as /impegni lists them, read from the database."""
     statuses = {row["id"]: row[f"label_{lang}"] for row in db.execute("select * from statuses")}
+    actor_types = {row["id"]: row[f"label_{lang}"] for row in db.execute("select * from actor_types")}
     today = datetime.date.today().isoformat()
     return sorted(
         (
@@ -495,6 +496,7 @@ def commitments(db, lang: str = "it") -> list[dict]:
                 "esito": row["id"],
                 "titolo": row["title"],
                 "responsabile": row["owner"],
+                "tipo_responsabile": actor_types.get(row["owner_type"]),
                 "scadenza": row["due"],
                 "stato": statuses[row["status"]],
                 "sessione": row["session_title"],
@@ -506,6 +508,7 @@ def commitments(db, lang: str = "it") -> list[dict]:
                 # for the filters: the current status's code, the types of actor
                 "codice_stato": row["current_status"],
                 "attori": row["actors"],
+                "codice_tipo_responsabile": row["owner_type"],
             }
             for row in outcomes_by(db)
             if row["type"] == "commitment"
