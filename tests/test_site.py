@@ -749,7 +749,9 @@ def test_outcome_page_names_countries_in_italian(client, ids):
 def test_commitment_page(client, db):
     row = db.execute("select * from outcomes where type = 'commitment' order by id limit 1").fetchone()
     page = client.ok(f"/outcomes/outcomes/{row['id']}").text
-    assert f"<dt>Chi agisce</dt><dd>{row['owner']}</dd>".replace("'", "&#39;") in page
+    owner_type = db.execute("select label_it from actor_types where id = ?", (row["owner_type"],)).fetchone()[0]
+    assert (f"<dt>Chi agisce</dt><dd>{row['owner']} · "
+            f'<a href="/outcomes/impegni?tipo_responsabile={row["owner_type"]}">{owner_type}</a></dd>').replace("'", "&#39;") in page
     assert f'<time datetime="{row["due"]}">' in page
 
 
@@ -784,7 +786,7 @@ def outcome_ids(db, query: str) -> set[str]:
             table, code = links[column]
             selected = {row[0] for row in db.execute(f"select outcome_id from {table} where {code} = ?", (value,))}
         else:
-            assert lookup in ("", "exact") and column in ("type", "event_id", "session_id", "status", "current_status"), key
+            assert lookup in ("", "exact") and column in ("type", "event_id", "session_id", "status", "current_status", "owner_type"), key
             selected = {row[0] for row in db.execute(f"select id from outcomes where [{column}] = ?", (value,))}
         ids &= selected
     return ids
@@ -1245,7 +1247,7 @@ def test_datapackage_describes_every_table_and_column(built, db, monkeypatch):
     assert {name: field["type"] for name, field in fields.items()} == {
         "id": "string", "event_id": "string", "session_id": "string", "slug": "string", "position": "integer",
         "type": "string", "title": "string", "text": "string", **dict.fromkeys(arrays, "array"), "owner": "string",
-        "due": "date", "status": "string", "source": "string", "current_status": "string", "progress": "integer",
+        "owner_type": "string", "due": "date", "status": "string", "source": "string", "current_status": "string", "progress": "integer",
         "last_update": "date",
     }
     assert fields["id"]["description"] == "Identificativo stabile: evento--sessione--esito"
@@ -1330,7 +1332,7 @@ def test_site_files_are_written_and_published(built):
         "plugins/outcomes_site.py",
         *(f"plugins/outcomes_site_parts/{name}.py" for name in (
             "__init__", "base", "builtins", "errors", "guard", "harvest", "labels", "language", "open_data", "pages",
-            "proceedings", "search_page", "spreadsheet", "sql", "turns",
+            "proceedings", "search_page", "similar", "spreadsheet", "sql", "turns",
         )),  # fmt: skip
         "static/CITATION.cff",
         "static/catalog.jsonld",
@@ -1348,6 +1350,7 @@ def test_site_files_are_written_and_published(built):
         "templates/_footer.html",
         "templates/_open_data_catalogue.html",
         "templates/_search_results.html",  # the search page's results (rendered apart)
+        "templates/_similar.html",  # an outcome's similar outcomes
         "templates/_table.html",
         "templates/base.html",
         "templates/database.html",
