@@ -81,8 +81,11 @@ def test_the_desks_form_offers_the_owners_type_and_the_note_keeps_it(desk):  # n
     assert checked == {"outcomes.0.owner_type": [
         "vale solo per gli esiti di tipo «Impegno», mentre questo è «Raccomandazione»: lascialo vuoto"]}
     facilitator.post(path, [*VALID_FORM, *commitment, ("base", "1"), ("action", "submit")])
-    review = f"/office/{EVENT_ID}/{SESSION}"
-    accepted = _office(desk).post(review, [("action", "accept"), ("base", "2")], token_from=review)
+    review, office = f"/office/{EVENT_ID}/{SESSION}", _office(desk)
+    # The office's preview shows it as the site will.
+    preview = " ".join(re.sub(r"<[^>]+>", " ", office.get(review).text).split())
+    assert "Responsabile Forum delle diaspore, entro il 2020-06-30 Tipo di attore del responsabile Associazione della diaspora" in preview
+    accepted = office.post(review, [("action", "accept"), ("base", "2")], token_from=review)
     assert accepted.status_code == 200
     note = (desk.test_notes / EVENT_ID / f"{SESSION}.yaml").read_text("utf-8")
     assert "    owner: Forum delle diaspore\n    owner_type: diaspora_association\n    due: '2020-06-30'\n" in note
