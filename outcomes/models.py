@@ -430,7 +430,7 @@ UNIQUE = {"uniqueItems": True}
 COMMITMENT_RULES = {
     "if": {"properties": {"type": {"const": "commitment"}}, "required": ["type"]},
     "then": {"required": ["owner", "due"], "properties": {"owner": {"type": "string"}, "due": {"type": "string"}}},
-    "else": {"properties": {"status": {"type": "null"}}},
+    "else": {"properties": {"status": {"type": "null"}, "owner_type": {"type": "null"}}},
 }
 
 
@@ -569,17 +569,14 @@ class Outcome(Strict):
     countries: list[Country] = Field(
         default_factory=list, json_schema_extra=UNIQUE, title="Paesi", description="Codici ISO 3166-1 a due lettere, es. [SN, MA]"
     )
-    actors: list[ActorType] = Field(
-        default_factory=list, json_schema_extra=UNIQUE, title="Attori", description="Tipi di attore coinvolti"
-    )
-    themes: list[Theme] = Field(
-        default_factory=list, json_schema_extra=UNIQUE, title="Temi", description="Temi del vocabolario controllato"
-    )
-    keywords: list[Line] = Field(
-        default_factory=list, json_schema_extra=UNIQUE, title="Parole chiave", description="Parole libere"
-    )
+    actors: list[ActorType] = Field(default_factory=list, json_schema_extra=UNIQUE, title="Attori", description="Tipi di attore coinvolti")
+    themes: list[Theme] = Field(default_factory=list, json_schema_extra=UNIQUE, title="Temi", description="Temi del vocabolario controllato")
+    keywords: list[Line] = Field(default_factory=list, json_schema_extra=UNIQUE, title="Parole chiave", description="Parole libere")
     owner: Line | None = Field(
         None, title="Responsabile", description="Impegni: l'organizzazione che agisce (obbligatorio per gli impegni)", validate_default=True
+    )
+    owner_type: ActorType | None = Field(
+        None, title="Tipo di attore del responsabile", description="Impegni: che tipo di attore è chi agisce, es. diaspora_association (facoltativo)"
     )
     due: Date | None = Field(
         None, title="Scadenza", description="Impegni: entro quando, AAAA-MM-GG (obbligatorio per gli impegni)", validate_default=True
@@ -610,9 +607,9 @@ class Outcome(Strict):
             raise _fail(f"commitment_needs_{info.field_name}", None)
         return value
 
-    @field_validator("status")
+    @field_validator("status", "owner_type")
     @classmethod
-    def _status_for_commitments(cls, value, info: ValidationInfo):
+    def _only_for_commitments(cls, value, info: ValidationInfo):
         kind = info.data.get("type")
         if value is not None and kind is not None and kind != "commitment":
             raise _fail("only_for_commitments", value, type=kind)

@@ -163,6 +163,7 @@ CREATE TABLE outcomes (
     themes JSON,
     keywords JSON,
     owner TEXT,
+    owner_type TEXT REFERENCES actor_types(id),  -- commitments: the owner's actor type
     due DATE,
     status TEXT REFERENCES statuses(id),
     source TEXT,

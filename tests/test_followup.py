@@ -345,6 +345,8 @@ def test_impegni_shows_current_status_last_update_and_overdue(client):
         "in_ritardo": "",
         "codice_stato": "done",  # the current status, for /impegni's filter
         "attori": None,
+        "tipo_responsabile": "Sindacato",  # the owner's actor type, by label and code
+        "codice_tipo_responsabile": "trade_union",
     }
     # Due 30 April 2020, still in progress: overdue. Done or dropped never is.
     guide = rows["guida-imprese-ingresso-per-lavoro"]

@@ -58,6 +58,7 @@ TYPED = {
     "outcomes.3.title": "Un tavolo regionale sulle diaspore",
     "outcomes.3.text": "La Regione convocherà un tavolo.",
     "outcomes.3.owner": "Regione Piemonte",
+    "outcomes.3.owner_type": "Regione",  # chosen from the drop-down list: its label
     "outcomes.3.status": "In corso",
     "outcomes.12.type": "Constatazione",
     "outcomes.12.title": "Dati ancora frammentati",
@@ -100,6 +101,7 @@ EXPECTED = {
             "title": "Un tavolo regionale sulle diaspore",
             "text": "La Regione convocherà un tavolo.",
             "owner": "Regione Piemonte",
+            "owner_type": "region",
             "due": "2020-06-30",
             "status": "in_progress",
         },
@@ -172,7 +174,7 @@ def test_every_field_has_a_tagged_control_and_a_bookmark(blank):
     tags = [sdt.find(f"{W}sdtPr/{W}tag").get(f"{W}val") for sdt in root.iter(f"{W}sdt")]
     expected = [block.tag(field) for block, field in FORM.fields()]
     assert sorted(tags) == sorted(expected) and len(tags) == len(set(tags))
-    assert len([t for t in tags if t.startswith("outcomes.")]) == 12 * 14
+    assert len([t for t in tags if t.startswith("outcomes.")]) == 12 * 15
     bookmarks = {mark.get(f"{W}name") for mark in root.iter(f"{W}bookmarkStart")}
     assert bookmarks == {bookmark_name(tag) for tag in expected}
     aliases = {sdt.find(f"{W}sdtPr/{W}tag").get(f"{W}val"): sdt.find(f"{W}sdtPr/{W}alias").get(f"{W}val")
@@ -202,7 +204,7 @@ def test_drop_down_lists_come_from_the_vocabularies(blank):
         return [(i.get(f"{W}displayText"), i.get(f"{W}value")) for i in controls[tag].iter(f"{W}listItem")]
 
     for tag, vocabulary in [("kind", "session_kinds"), ("visibility", "visibilities"), ("outcomes.5.type", "outcome_types"),
-                            ("outcomes.5.status", "statuses"), ("quotes.2.actor", "actor_types")]:
+                            ("outcomes.5.status", "statuses"), ("outcomes.5.owner_type", "actor_types"), ("quotes.2.actor", "actor_types")]:
         assert items(tag) == [(term.label("it"), term.id) for term in vocab.vocabulary(vocabulary)], tag
 
 

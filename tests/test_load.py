@@ -56,6 +56,7 @@ def test_the_example_session_is_valid(tmp_path):
         "themes": ["diaspora", "remittances"],
         "keywords": ["co-sviluppo"],
         "owner": None,
+        "owner_type": None,
         "due": None,
         "status": None,
         "visibility": "public",
@@ -185,7 +186,7 @@ def test_unknown_key_with_did_you_mean(tmp_path):
     assert problems_of(tmp_path, text) == [
         f"{SESSION_PATH}:19:5: error: outcomes[0].titel: campo sconosciuto «titel» (forse intendevi «title»?);"
         " campi ammessi qui: id, type, title, text, sdg_targets, gcm_objectives, countries, actors, themes,"
-        " keywords, owner, due, status, visibility"
+        " keywords, owner, owner_type, due, status, visibility"
     ]
 
 

@@ -488,6 +488,7 @@ def test_recommendations_by_sdg_goal(client, db):
 def commitments(db, lang: str = "it") -> list[dict]:
     """The commitments as /impegni lists them, read from the database."""
     statuses = {row["id"]: row[f"label_{lang}"] for row in db.execute("select * from statuses")}
+    actor_types = {row["id"]: row[f"label_{lang}"] for row in db.execute("select * from actor_types")}
     today = datetime.date.today().isoformat()
     return sorted(
         (
@@ -495,6 +496,7 @@ def commitments(db, lang: str = "it") -> list[dict]:
                 "esito": row["id"],
                 "titolo": row["title"],
                 "responsabile": row["owner"],
+                "tipo_responsabile": actor_types.get(row["owner_type"]),
                 "scadenza": row["due"],
                 "stato": statuses[row["status"]],
                 "sessione": row["session_title"],
@@ -506,6 +508,7 @@ def commitments(db, lang: str = "it") -> list[dict]:
                 # for the filters: the current status's code, the types of actor
                 "codice_stato": row["current_status"],
                 "attori": row["actors"],
+                "codice_tipo_responsabile": row["owner_type"],
             }
             for row in outcomes_by(db)
             if row["type"] == "commitment"
@@ -746,7 +749,9 @@ def test_outcome_page_names_countries_in_italian(client, ids):
 def test_commitment_page(client, db):
     row = db.execute("select * from outcomes where type = 'commitment' order by id limit 1").fetchone()
     page = client.ok(f"/outcomes/outcomes/{row['id']}").text
-    assert f"<dt>Chi agisce</dt><dd>{row['owner']}</dd>".replace("'", "&#39;") in page
+    owner_type = db.execute("select label_it from actor_types where id = ?", (row["owner_type"],)).fetchone()[0]
+    assert (f"<dt>Chi agisce</dt><dd>{row['owner']} · "
+            f'<a href="/outcomes/impegni?tipo_responsabile={row["owner_type"]}">{owner_type}</a></dd>').replace("'", "&#39;") in page
     assert f'<time datetime="{row["due"]}">' in page
 
 
@@ -788,7 +793,7 @@ def outcome_ids(db, query: str) -> set[str]:
             assert column == "due", key
             selected = {row[0] for row in db.execute("select id from outcomes where due < ?", (value,))}
         else:
-            assert lookup in ("", "exact") and column in ("type", "event_id", "session_id", "status", "current_status"), key
+            assert lookup in ("", "exact") and column in ("type", "event_id", "session_id", "status", "current_status", "owner_type"), key
             selected = {row[0] for row in db.execute(f"select id from outcomes where [{column}] = ?", (value,))}
         ids &= selected
     return ids
@@ -1249,7 +1254,7 @@ def test_datapackage_describes_every_table_and_column(built, db, monkeypatch):
     assert {name: field["type"] for name, field in fields.items()} == {
         "id": "string", "event_id": "string", "session_id": "string", "slug": "string", "position": "integer",
         "type": "string", "title": "string", "text": "string", **dict.fromkeys(arrays, "array"), "owner": "string",
-        "due": "date", "status": "string", "source": "string", "current_status": "string", "progress": "integer",
+        "owner_type": "string", "due": "date", "status": "string", "source": "string", "current_status": "string", "progress": "integer",
         "last_update": "date",
     }
     assert fields["id"]["description"] == "Identificativo stabile: evento--sessione--esito"
@@ -1336,7 +1341,7 @@ def test_site_files_are_written_and_published(built):
         *(f"plugins/outcomes_site_parts/{name}.py" for name in (
             "__init__", "api_page", "base", "builtins", "charts", "cite", "compare", "counting", "errors", "frame",
             "freshness", "guard", "harvest", "labels", "language", "open_data", "pages", "proceedings", "search_page",
-            "spreadsheet", "sql", "turns",
+            "similar", "spreadsheet", "sql", "turns",
         )),  # fmt: skip
         "plugins/outcomes_site_parts/world_map.json",  # the world map's shapes (scripts/world-map)
         "plugins/outcomes_site_parts/worldmap.py",
@@ -1373,6 +1378,7 @@ def test_site_files_are_written_and_published(built):
         "templates/_open_data_catalogue.html",
         "templates/_overview_charts.html",
         "templates/_search_results.html",  # the search page's results (rendered apart)
+        "templates/_similar.html",  # an outcome's similar outcomes
         "templates/_table.html",
         "templates/_world_map.html",
         "templates/api.html",  # the API page

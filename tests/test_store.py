@@ -24,6 +24,7 @@ EXTRA_OUTCOMES = """\
     countries: [NO]
     actors: [region]
     owner: Regione Piemonte
+    owner_type: region
     due: 2020-06-30
   - id: trattativa-riservata
     type: finding
@@ -121,6 +122,7 @@ def test_outcome_rows(db):
             "themes": '["diaspora", "remittances"]',
             "keywords": '["co-sviluppo"]',
             "owner": None,
+            "owner_type": None,
             "due": None,
             "status": None,
             "current_status": None,
@@ -145,6 +147,7 @@ def test_outcome_rows(db):
             "themes": "[]",
             "keywords": "[]",
             "owner": "Regione Piemonte",
+            "owner_type": "region",
             "due": "2020-06-30",
             "status": "proposed",
             "source": "convegno-2019/laboratorio.yaml",
@@ -209,6 +212,7 @@ def test_foreign_keys_are_declared(db):
         ("type", "outcome_types", "id"),
         ("status", "statuses", "id"),
         ("current_status", "statuses", "id"),
+        ("owner_type", "actor_types", "id"),
     }
     assert {(fk.column, fk.other_table) for fk in db["outcome_countries"].foreign_keys} == {
         ("outcome_id", "outcomes"), ("country_id", "countries"),

@@ -165,6 +165,11 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def any_word(indexed: Iterable[str]) -> str:
+    """An FTS5 query matching any of the ``indexed`` words (each quoted)."""
+    return " OR ".join(_quoted(word) for word in indexed)
+
+
 def forms(word: str, vocabulary: Vocabulary | None) -> list[str]:
     """The indexed words sharing a stem with ``word``: ``word`` first, then
     the most frequent others, ``MAX_FORMS`` in all."""

@@ -141,6 +141,8 @@ def _outcome_fields() -> tuple[FormField, ...]:
                   vocabulary="themes"),
         FormField("keywords", "Parole chiave", "codes", "es. co-sviluppo, filiere agricole", hint="parole libere, separate da virgole"),
         FormField("owner", "Responsabile", "line", "Solo per gli impegni", hint="impegni: l'organizzazione che agisce"),
+        FormField("owner_type", "Tipo di attore del responsabile", "choice", "Solo per gli impegni", vocabulary="actor_types",
+                  hint="impegni: che tipo di attore è chi agisce (facoltativo)"),
         FormField("due", "Scadenza", "date", "AAAA-MM-GG", hint="impegni: entro quando"),
         FormField("status", "Stato", "choice", "Solo per gli impegni", vocabulary="statuses"),
         FormField("visibility", "Visibilità", "choice", "Pubblico", vocabulary="visibilities",

@@ -2,7 +2,7 @@
 
 Each hook hands its work to a part of ``outcomes_site_parts``, the package
 beside this file (one job a module: ``language``, ``frame``, ``sql``, ``labels``,
-``pages``, ``search_page``, ``proceedings``, ``open_data``, ``builtins``,
+``pages``, ``similar``, ``search_page``, ``proceedings``, ``open_data``, ``builtins``,
 ``spreadsheet``, ``guard``, ``turns``, ``errors``). ``outcomes.site`` copies this
 folder into ``build/plugins/`` with ``outcomes/common`` beside it (as
 ``outcomes_common``: the catalogue of texts, Markdown, the search), so
@@ -28,7 +28,7 @@ if _FOLDER not in sys.path:
     sys.path.append(_FOLDER)
 
 from outcomes_site_parts import (  # noqa: E402
-    errors, frame, guard, harvest, labels, markdown, open_data, pages, proceedings, search_page, sql, text,
+    errors, frame, guard, harvest, labels, markdown, open_data, pages, proceedings, search_page, similar, sql, text,
 )  # fmt: skip
 from outcomes_site_parts import charts  # noqa: E402
 from outcomes_site_parts import api_page, cite, compare  # noqa: E402  (issue #26: researchers compare and cite)
@@ -91,6 +91,7 @@ def extra_template_vars(datasette, request):
     other = other_language()
     return {
         "outcome_page": lambda outcome_id: call(pages.outcome_page, outcome_id),
+        "similar_outcomes": lambda outcome_id: call(similar.similar_outcomes, outcome_id),
         "session_page": lambda session_id: call(pages.session_page, session_id),
         "event_page": lambda event_id: call(pages.event_page, event_id),
         "library_overview": lambda: call(pages.overview),

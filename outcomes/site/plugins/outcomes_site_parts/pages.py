@@ -40,10 +40,18 @@ async def session_items(datasette, ids: list[str]) -> list[dict]:
 
 async def commitment_filters(datasette) -> dict:
     """The choices of /impegni's filters: statuses and types of actor by
-    label (only those some commitment has), owners by name."""
+    label (only those some commitment has, involved or owning), owners by name."""
     db = datasette.get_database(DATABASE)
     L = language()  # one of LANGUAGES: safe in SQL
     return {
+        "owner_types": await all_rows(
+            db,
+            f"""
+            select distinct actor_types.id, actor_types.label_{L} as label
+            from outcomes join actor_types on actor_types.id = outcomes.owner_type
+            where outcomes.type = 'commitment' order by label
+            """,
+        ),
         "statuses": await all_rows(db, f"select id, label_{L} as label from statuses order by rowid"),
         "actors": await all_rows(
             db,
@@ -73,7 +81,7 @@ async def outcome_page(datasette, outcome_id: str) -> dict | None:
           current.label_{L} as current_status_label,
           sessions.title as session_title, sessions.date as session_date, sessions.start as session_start,
           sessions."end" as session_end, session_kinds.label_{L} as session_kind, sessions.language as language,
-          events.title as event_title, events.city as event_city
+          events.title as event_title, events.city as event_city, owner_types.label_{L} as owner_type_label
         from outcomes
           join outcome_types on outcome_types.id = outcomes.type
           left join statuses on statuses.id = outcomes.status
@@ -81,6 +89,7 @@ async def outcome_page(datasette, outcome_id: str) -> dict | None:
           join sessions on sessions.id = outcomes.session_id
           join session_kinds on session_kinds.id = sessions.kind
           join events on events.id = outcomes.event_id
+          left join actor_types as owner_types on owner_types.id = outcomes.owner_type
         where outcomes.id = :id
         """,
         {"id": outcome_id},
