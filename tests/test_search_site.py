@@ -395,5 +395,20 @@ def test_each_word_may_name_a_label(client, db, query, lang):
         row["id"] for row in found]
 
 
+@pytest.mark.parametrize("query, lang", [
+    ("multilevel governance territorial partnerships", "en"),
+    ("territorial partnerships governance multilevel", "en"),
+    ("governance multilivello partenariati territoriali", "it"),
+    ("diasporas territorial partnerships", "en"),
+])  # fmt: skip
+def test_labels_of_several_words_each_count(client, db, query, lang):
+    """Two labels of two words each (scripts/check-research found 0 results:
+    a word alone names no label of several words)."""
+    first = "diaspora" if "diaspor" in query else "multilevel_governance"
+    both = tagged(db, "outcome_themes", "theme_id", first) & tagged(db, "outcome_themes", "theme_id", "territorial_partnerships")
+    assert len(both) >= 2
+    assert outcome_ids(results(client, q=query, _lang=lang)) >= both
+
+
 def test_a_word_naming_nothing_leaves_the_labels_of_the_others_out(client):
     assert results(client, q="remittances zanzibar", _lang="en") == []

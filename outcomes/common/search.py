@@ -388,15 +388,31 @@ class Labels:
 
     @lru_cache(maxsize=1024)  # noqa: B019
     def by_word(self, query: str | None) -> tuple[tuple[Label, ...], ...]:
-        """The terms each word of ``query`` names alone, when the query as a
-        whole names none and every word names some: ``remittances diaspora``
-        names the themes *Rimesse* and *Diaspore*, one word each (an outcome
-        must be tagged for every word); else nothing."""
-        wanted = _label_words((query or "")[:QUERY_CHARS].replace("*", " "))
-        if len(wanted) < 2 or len(wanted) > MAX_TERMS or self.named(query):
+        """The terms each part of ``query`` names, when the query as a whole
+        names none: its words cut into the fewest runs that each name some
+        terms (an outcome must be tagged for every run). ``remittances
+        diaspora`` names the themes *Rimesse* and *Diaspore*, one word each;
+        ``multilevel governance territorial partnerships`` the themes
+        *Governance multilivello* and *Partenariati territoriali*, two words
+        each. Nothing if some word is left over."""
+        wanted = [
+            word
+            for word in words((query or "")[:QUERY_CHARS].replace("*", " "))
+            if word not in STOPWORDS and word not in ENGLISH_STOPWORDS
+        ]
+        if len(set(wanted)) < 2 or len(wanted) > MAX_TERMS or self.named(query):
             return ()
-        groups = tuple(self.named(word) for word in sorted(wanted))
-        return groups if all(groups) else ()
+        # best[end]: the fewest runs naming terms that cover wanted[:end].
+        best: list[tuple[tuple[str, tuple[Label, ...]], ...] | None] = [()] + [None] * len(wanted)
+        for end in range(1, len(wanted) + 1):
+            for start in range(end):
+                run = " ".join(wanted[start:end])
+                named = self.named(run) if best[start] is not None else ()
+                if named and (best[end] is None or len(best[start]) + 1 < len(best[end])):
+                    best[end] = (*best[start], (run, named))
+        runs = best[-1] or ()
+        # In the order of the runs' words, as the reasons are listed.
+        return tuple(named for run, named in sorted(runs, key=lambda item: sorted(_label_words(item[0]))))
 
     def every(self, query: str | None) -> tuple[Label, ...]:
         """The terms ``query`` names, as a whole or word by word."""
