@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import socket
 import subprocess
@@ -198,3 +199,12 @@ JSONLD_BLOCK = re.compile(r'<script type="application/ld\+json">(.*?)</script>',
 def jsonld_blocks(html: str) -> list:
     """The JSON-LD data blocks of a page, parsed, as a search engine reads them."""
     return [json.loads(block) for block in JSONLD_BLOCK.findall(html)]
+
+
+def screenshot_folder(tmp_path_factory, name: str) -> Path:
+    """Where a browser test saves its screenshots: ``docs/`` with
+    OUTCOMES_DOCS_SCREENSHOTS=1 (to renew the README's pictures), else a
+    temporary folder, so that a test run leaves the repository as it was."""
+    if os.environ.get("OUTCOMES_DOCS_SCREENSHOTS") == "1":
+        return Path(__file__).resolve().parent.parent / "docs"
+    return tmp_path_factory.mktemp(name)

@@ -8,18 +8,17 @@ OUTCOMES_DOCS_SCREENSHOTS=1 the screenshots are written into docs/
 from __future__ import annotations
 
 import io
-import os
 import re
 from pathlib import Path
 
 import pytest
 
 from conftest import EXAMPLE_EVENT
+from helpers import screenshot_folder
 from test_browser import page, server  # noqa: F401  (fixtures: the example served, one browser page)
 
 pytestmark = pytest.mark.browser
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
 AGENDA = f"{EXAMPLE_EVENT}--cooperazione-decentrata-agenda-2030"
 MIGRATION = f"{EXAMPLE_EVENT}--migrazione-cooperazione-internazionale"
 PLENARY = f"{EXAMPLE_EVENT}--plenaria-mattina"
@@ -33,7 +32,7 @@ SAID = {
 
 @pytest.fixture(scope="module")
 def screenshots(tmp_path_factory) -> Path:
-    return DOCS if os.environ.get("OUTCOMES_DOCS_SCREENSHOTS") == "1" else tmp_path_factory.mktemp("compare-screenshots")
+    return screenshot_folder(tmp_path_factory, "compare-screenshots")
 
 
 def screenshot(page, path: Path) -> None:
@@ -74,7 +73,7 @@ def test_the_two_workshops_side_by_side(server, page, screenshots, lang, width):
     shown = int(count.inner_text())
     count.click()
     page.wait_for_url("**/outcomes/outcomes?session_id=*&type=*")
-    described = page.locator("h3.rows-description").inner_text()
+    described = page.locator(".rows-description").inner_text()
     assert int(re.match(said["rows"], described).group(1)) == shown, described
     assert page.locator("table.rows-and-columns tbody tr").count() == shown
     fits(page, width, "the list of a count")

@@ -1,21 +1,27 @@
 """The overview's charts and the world map in a real browser (Debian's
 chromium, driven by Playwright) at 1280 and 390 px: drawn within the page,
 a bar and a country clicked open as many outcomes as they show, the bars'
-colours against the page's own background; screenshots into docs/."""
+colours against the page's own background; screenshots into docs/ with
+OUTCOMES_DOCS_SCREENSHOTS=1."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE_EVENT, ROOT, need_program
-from helpers import CHROMIUM_ARGS, serving
+from conftest import EXAMPLE_EVENT, need_program
+from helpers import CHROMIUM_ARGS, screenshot_folder, serving
 
 pytestmark = pytest.mark.browser
 
 WIDTHS = (1280, 390)
-DOCS = ROOT / "docs"
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory) -> Path:
+    return screenshot_folder(tmp_path_factory, "overview-screenshots")
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +50,7 @@ def page(request, browser):
 
 def rows_opened(page) -> int:
     """The number the outcomes table announces (``21 esiti dove ...``)."""
-    return int(re.match(r"([\d.]+) esit", page.locator("h3.rows-description").inner_text()).group(1).replace(".", ""))
+    return int(re.match(r"([\d.]+) esit", page.locator(".rows-description").inner_text()).group(1).replace(".", ""))
 
 
 def luminance(rgb: str) -> float:
@@ -58,7 +64,7 @@ def contrast(a: str, b: str) -> float:
     return (high + 0.05) / (low + 0.05)
 
 
-def test_charts_fit_the_page_and_their_bars_open_what_they_count(server, page):
+def test_charts_fit_the_page_and_their_bars_open_what_they_count(server, page, screenshots):
     width = page.viewport_size["width"]
     page.goto(server + "/")
     charts = page.locator("section.outcomes-chart")
@@ -79,9 +85,9 @@ def test_charts_fit_the_page_and_their_bars_open_what_they_count(server, page):
     top = page.locator("#grafico-types")
     top.scroll_into_view_if_needed()
     if width == 1280:
-        page.screenshot(path=DOCS / "overview-1280.png", clip={**top.bounding_box(), "width": 1280, "height": 620})
+        page.screenshot(path=screenshots / "overview-1280.png", clip={**top.bounding_box(), "width": 1280, "height": 620})
     else:
-        page.screenshot(path=DOCS / "overview-390.png", clip={**top.bounding_box(), "x": 0, "width": 390, "height": 760})
+        page.screenshot(path=screenshots / "overview-390.png", clip={**top.bounding_box(), "x": 0, "width": 390, "height": 760})
 
     # A click on the drawing's bar of goal 10 (a mouse user's way) opens its outcomes.
     bar = page.locator("#grafico-goals svg a", has=page.locator("title", has_text=re.compile(r"^10 ")))
@@ -101,7 +107,7 @@ def test_the_event_page_has_its_charts(server, page):
     assert rows_opened(page) == 1  # proposed, past its due date
 
 
-def test_the_world_map_and_its_table(server, page):
+def test_the_world_map_and_its_table(server, page, screenshots):
     width = page.viewport_size["width"]
     page.goto(server + "/outcomes/countries")
     drawing = page.locator("#mappa svg")
@@ -113,7 +119,7 @@ def test_the_world_map_and_its_table(server, page):
     assert page.evaluate("document.scrollingElement.scrollWidth") <= width
     section = page.locator("#mappa")
     section.scroll_into_view_if_needed()
-    page.screenshot(path=DOCS / f"map-{width}.png", clip={**section.bounding_box(), "x": 0, "width": width,
+    page.screenshot(path=screenshots / f"map-{width}.png", clip={**section.bounding_box(), "x": 0, "width": width,
                                                          "height": min(section.bounding_box()["height"], 900)})  # fmt: skip
     senegal = page.locator("#mappa svg a.map-country", has=page.locator("title", has_text="Senegal"))
     assert senegal.locator("path").get_attribute("fill") == "#0d2f5a"  # the darkest class: 17 to 21
