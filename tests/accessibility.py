@@ -40,7 +40,7 @@ def describe(results: list[dict], where: str = "") -> list[str]:
 
 def site_pages(db_path) -> dict[str, str]:
     """One page of every kind of the public site, by name -> path: the
-    project's own, each vocabulary's, Datasette's own, the privacy notice,
+    project's own (the comparison, the map and the API page among them), each vocabulary's, Datasette's own, the privacy notice,
     a 404 and an error. The ids come from the built database (the first
     of each kind), so the list holds for any library."""
     import sqlite3
@@ -75,6 +75,11 @@ def site_pages(db_path) -> dict[str, str]:
             "session": "/outcomes/sessions/" + first("select id from sessions order by id limit 1"),
             "event": "/outcomes/events/" + first("select id from events order by id limit 1"),
             "commitments": "/outcomes/impegni",
+            "commitments-filtered": "/outcomes/impegni?tipo_responsabile=university&in_ritardo=1",
+            "compare": "/outcomes/confronta?"
+            + "&".join(f"sessione={row[0]}" for row in conn.execute("select id from sessions order by id limit 2")),
+            "countries": "/outcomes/countries",  # the world map
+            "api": "/api",
             "updates": "/outcomes/aggiornamenti",
             **{f"vocabulary-{table}": f"/outcomes/{table}/{key}" for table, key in vocabularies.items()},
             "database": "/outcomes",

@@ -13,7 +13,7 @@ import pytest
 
 from accessibility import FOCUSED, audit, describe, ring_contrast, site_pages
 from conftest import need_program
-from helpers import CHROMIUM_ARGS, serving
+from helpers import chromium_browser, serving
 
 pytestmark = pytest.mark.browser
 
@@ -30,13 +30,8 @@ def server(built):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    chromium = need_program("chromium", "the accessibility test drives Debian's chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    with chromium_browser(need_program("chromium", "the accessibility test drives Debian's chromium")) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLE_EVENT, need_program
-from helpers import CHROMIUM_ARGS, screenshot_folder, serving
+from helpers import chromium_browser, screenshot_folder, serving
 
 pytestmark = pytest.mark.browser
 
@@ -32,13 +32,8 @@ def server(built):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    chromium = need_program("chromium", "the browser test drives Debian's chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    with chromium_browser(need_program("chromium", "the browser test drives Debian's chromium")) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module", params=WIDTHS, ids=lambda width: f"{width}px")
