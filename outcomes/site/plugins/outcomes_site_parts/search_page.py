@@ -23,7 +23,7 @@ from . import search
 from .base import DATABASE, all_rows, array_columns
 from .labels import coded, short, term, vocabularies
 from .language import column_label, language, number, t
-from .sql import SearchFunctions, search_functions, search_lookups, snippet, why
+from .sql import SearchFunctions, search_functions, search_lookups, snippet, why_markup, why_parts, why_text
 
 SEARCH_QUERY = "cerca"  # the canned query of the search page
 # The search page's filters: URL parameter -> the column of outcomes it
@@ -249,7 +249,9 @@ async def search_results(datasette, results: list[list], query: str) -> list[dic
         row = dict(zip(search.RESULT_COLUMNS, values))
         matched, *columns = row["perche"]
         row["estratto"] = snippet(row["estratto"], query)
-        row["perche"] = why(labels, lookups, query, lang, matched, columns)
+        parts = why_parts(labels, lookups, query, lang, matched, columns)
+        row["perche"] = why_text(parts)
+        row["perche_html"] = why_markup(parts, lang)  # the page's; JSON and CSV take RESULT_COLUMNS
         rows.append(row)
     return rows
 
