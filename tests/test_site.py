@@ -983,9 +983,9 @@ def test_italian_pages_say_nothing_in_english(client, db):
         found = [phrase for phrase in DATASETTE_ENGLISH if phrase in text]
         found += [phrase for phrase in search_english if "/cerca" in path and phrase in text]
         assert not found, (path, found)
-    # What the Italian search pages say: a reason, caps, nothing found.
+    # What the Italian search pages say: a reason (its English label marked lang="en", left out here), caps, nothing found.
     said = " ".join(visible_text(client.ok(path).text) for path in SEARCH_PAGES)
-    for phrase in ("Trovato per: testo; Tema: Rimesse (Remittances)", "Sono state cercate solo le prime 6 parole.",
+    for phrase in ("Trovato per: testo; Tema: Rimesse ()", "Sono state cercate solo le prime 6 parole.",
                    "«c*» inizia troppe parole", "Togli tutti i filtri", "risultati per «rimesse», i più pertinenti per primi",
                    "Nessun esito e nessuna sessione contengono tutte le parole di «zzqqxx» con questi filtri."):
         assert phrase in said, phrase
@@ -1020,7 +1020,7 @@ def test_one_link_switches_to_english_and_the_choice_stays(client, db):
         assert not found, (path, found)
     # What the English search pages say instead.
     said = " ".join(english_search)
-    for phrase in ("Found by: text; Theme: Remittances (Rimesse)", "Only the first 6 words were searched for.",
+    for phrase in ("Found by: text; Theme: Remittances ()", "Only the first 6 words were searched for.",
                    "“c*” starts too many words", "Remove all filters", "results for “rimesse”, most relevant first",
                    "No outcome and no session holds every word of “zzqqxx” with these filters.", "Words to search for",
                    "Type of outcome", "Partner countries", "Finding ", "Commitment "):
@@ -1035,6 +1035,25 @@ def test_one_link_switches_to_english_and_the_choice_stays(client, db):
     assert '<input type="submit" value="Apply">' in page
     # Back to Italian with the other link.
     assert '<html lang="it">' in client.ok("/?_lang=it").text
+
+
+def test_datasettes_cells_in_the_other_language_say_so(client, db):
+    """WCAG 3.1.2 on Datasette's own pages: the notes' titles and texts on
+    an English table or row page are marked lang="it" (the note's language),
+    a vocabulary's English label on an Italian page lang="en" and its
+    Italian one on an English page lang="it"; codes, dates and names are not."""
+    id, title = db.execute("select id, title from outcomes order by id limit 1").fetchone()
+    english = client.ok("/outcomes/outcomes?_lang=en&_sort=id&_size=1").text
+    assert f'<td class="col-title type-str"><span lang="it">{markupsafe.escape(title)}</span></td>' in english
+    assert re.search(r'<td class="col-text type-str"><div lang="it"><p>', english)
+    assert '<td class="col-due type-' in english and not re.search(r'<td class="col-(?:due|owner|id)[^>]*>\s*<(?:span|div) lang', english)
+    row = client.ok(f"/outcomes/outcomes/{id}?_lang=en").text
+    assert 'lang="it"' in row
+    italian = client.ok("/outcomes/themes?_lang=it").text
+    assert '<td class="col-label_en type-str"><span lang="en">Remittances</span></td>' in italian
+    assert '<td class="col-label_it type-str">Rimesse</td>' in italian
+    assert re.search(r'<td class="col-title type-str">[^<]', client.ok("/outcomes/outcomes?_lang=it&_size=1").text)
+    assert '<td class="col-label_it type-str"><span lang="it">Rimesse</span></td>' in client.ok("/outcomes/themes?_lang=en").text
 
 
 def visible_text_of_interface(html: str) -> str:

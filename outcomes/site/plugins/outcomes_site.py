@@ -56,11 +56,12 @@ def register_facet_classes():
 
 
 @hookimpl
-def render_cell(value, column, table, database, datasette):
-    """Labels instead of codes, Markdown as HTML, links to outcomes."""
+def render_cell(row, value, column, table, database, datasette):
+    """Labels instead of codes, Markdown as HTML, links to outcomes; text in
+    the other language marked as such."""
     if database != DATABASE:
         return None
-    return labels.cell(value, column, table, datasette)
+    return labels.cell(value, column, table, datasette, row)
 
 
 @hookimpl

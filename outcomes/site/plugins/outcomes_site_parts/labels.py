@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from . import markdown, text
 from .base import DATABASE, array_columns, markdown_columns, one_row, outcome_url
-from .language import column_label, language, t
+from .language import LANGUAGES, column_label, language, t
 from .sql import marked
 
 _vocabularies: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -77,8 +77,42 @@ class VocabularyFacet(ArrayFacet):
         return results, timed_out
 
 
-def cell(value, column, table, datasette):
-    """A cell of the site's database as the site shows it (None: as Datasette does)."""
+# The notes' own words, in the note's language (proper names aside, which
+# WCAG 3.1.2 leaves unmarked): columns of the notes' tables (those with
+# Markdown columns) by these names.
+NOTES_WORDS = ("title", "subtitle", "text", "summary", "description")
+
+
+def cell(value, column, table, datasette, row=None):
+    """A cell of the site's database as the site shows it (None: as Datasette
+    does). Text in another language than the page's says its language
+    (WCAG 3.1.2): the notes' words on an English page, a vocabulary's
+    ``label_en`` on an Italian one."""
+    shown = _cell(value, column, table, datasette)
+    if not isinstance(value, str) or not value or not table:
+        return shown
+    if table in markdown_columns(datasette) and column in NOTES_WORDS:
+        written_in = _row_language(row)
+    elif column.startswith("label_") and column[6:] in LANGUAGES:
+        written_in = column[6:]
+    else:
+        return shown
+    if written_in == language():
+        return shown
+    tag = "div" if column in markdown_columns(datasette).get(table, ()) else "span"
+    return Markup('<{0} lang="{1}">{2}</{0}>').format(tag, written_in, shown if shown is not None else value)
+
+
+def _row_language(row) -> str:
+    """A note's language: its row's ``language`` (events, sessions), else the notes' default."""
+    try:
+        written_in = row["language"] if row is not None else None
+    except (IndexError, KeyError):
+        written_in = None
+    return written_in if written_in in LANGUAGES else LANGUAGES[0]
+
+
+def _cell(value, column, table, datasette):
     if table and column in markdown_columns(datasette).get(table, ()) and isinstance(value, str):
         return Markup(markdown.markdown_html(value))
     if isinstance(value, dict) and "value" in value and table:
