@@ -12,26 +12,13 @@ import urllib.parse
 import pytest
 
 from accessibility import FOCUSED, audit, describe, ring_contrast, site_pages
-from conftest import need_program
-from helpers import chromium_browser, serving
+from test_browser import browser, server  # noqa: F401  (fixtures: the example served, Debian's chromium)
 
 pytestmark = pytest.mark.browser
 
 LANGUAGES = ("it", "en")
 WIDTHS = (1280, 390)
 TABS = 600  # a page's controls, at most, for the walk through them by keyboard
-
-
-@pytest.fixture(scope="module")
-def server(built):
-    with serving(built) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium_browser(need_program("chromium", "the accessibility test drives Debian's chromium")) as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")

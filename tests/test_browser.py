@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import need_program
-from helpers import chromium_page, serving
+from helpers import chromium_browser, serving
 
 pytestmark = pytest.mark.browser
 
@@ -19,9 +19,17 @@ def server(built):
 
 
 @pytest.fixture(scope="module")
-def page(server):
-    with chromium_page(need_program("chromium", "the browser test drives Debian's chromium")) as page:
-        yield page
+def browser():
+    """Debian's chromium for the module (other browser tests import it with ``server``)."""
+    with chromium_browser(need_program("chromium", "the browser tests drive Debian's chromium")) as browser:
+        yield browser
+
+
+@pytest.fixture(scope="module")
+def page(server, browser):
+    page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="it-IT")
+    yield page
+    page.close()
 
 
 def test_search_an_inflected_word_and_open_a_result(server, page, tmp_path):

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import EXAMPLE_EVENT
 from helpers import screenshot_folder
-from test_browser import page, server  # noqa: F401  (fixtures: the example served, one browser page)
+from test_browser import browser, page, server  # noqa: F401  (fixtures: the example served, Debian's chromium, one page)
 
 pytestmark = pytest.mark.browser
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE_EVENT, need_program
-from helpers import chromium_browser, screenshot_folder, serving
+from conftest import EXAMPLE_EVENT
+from helpers import screenshot_folder
+from test_browser import browser, server  # noqa: F401  (fixtures: the example served, Debian's chromium)
 
 pytestmark = pytest.mark.browser
 
@@ -22,18 +23,6 @@ WIDTHS = (1280, 390)
 @pytest.fixture(scope="module")
 def screenshots(tmp_path_factory) -> Path:
     return screenshot_folder(tmp_path_factory, "overview-screenshots")
-
-
-@pytest.fixture(scope="module")
-def server(built):
-    with serving(built) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium_browser(need_program("chromium", "the browser test drives Debian's chromium")) as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module", params=WIDTHS, ids=lambda width: f"{width}px")
