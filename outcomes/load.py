@@ -12,6 +12,7 @@ libyaml (PyYAML's C parser) does the parsing; it is fast and reports marks.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import difflib
@@ -460,16 +461,20 @@ def _read_session_task(task: tuple) -> SessionResult:
 
 
 def read_sessions(
-    work: Iterable[tuple[EventNote, Iterable[Path]]], *, prepare=None, keep: bool = True, pool=None, window: int = 32
+    work: Iterable[tuple[EventNote, Iterable[Path]]], *, prepare=None, keep: bool = True, pool=None, window: int = 32,
+    ahead: int = 8,
 ) -> Iterator[tuple[EventNote, SessionResult]]:
     """Read session notes, event by event, in order: ``work`` gives each event
     with the paths of its notes to read.
 
     With a ``multiprocessing`` pool the notes are parsed, validated and
-    prepared in its workers, ``window`` at a time, the next window running
-    while the caller consumes the current one, across events: parsing YAML is
-    most of a build's work, and memory stays bounded however large the
-    library. ``prepare`` (a picklable callable, e.g. turning a note into
+    prepared in its workers, ``window`` at a time, up to ``ahead`` windows
+    running while the caller consumes the oldest, across events: parsing
+    YAML is most of a build's work, and memory stays bounded however large
+    the library. The caller writes rows in batches (a few tenths of a second
+    each): with one window ahead, as before, the workers read it in a few
+    hundredths and then waited, idle for over half of a full build's
+    reading. ``prepare`` (a picklable callable, e.g. turning a note into
     database rows) runs beside the parsing; ``keep=False`` leaves the notes
     in the workers.
     """
@@ -479,15 +484,20 @@ def read_sessions(
             yield event, _read_session_task(task)
         return
     windows = _windows(tasks, window)
-    current = next(windows, None)
-    pending = pool.map_async(_read_session_task, [task for _, task in current], chunksize=8) if current else None
-    while current:
-        results = pending.get()
+    pending: collections.deque = collections.deque()
+
+    def submit() -> None:
         following = next(windows, None)
         if following:
-            pending = pool.map_async(_read_session_task, [task for _, task in following], chunksize=8)
+            pending.append((following, pool.map_async(_read_session_task, [task for _, task in following], chunksize=8)))
+
+    for _ in range(ahead):
+        submit()
+    while pending:
+        current, results = pending.popleft()
+        results = results.get()
+        submit()
         yield from zip((event for event, _ in current), results)
-        current = following
 
 
 def _tasks(work, prepare, keep) -> Iterator[tuple[EventNote, tuple]]:
