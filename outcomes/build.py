@@ -476,6 +476,7 @@ def build(
         incremental = previous is not None and previous.usable(notes_dir, out_dir, proceedings, pdf, code)
         changes = _Changes(previous, stats, events, notes_dir) if incremental else None
         sessions_to_read = changes.sessions_to_read if changes else sum(len(e.session_paths) for e in events)
+        store.columns()  # before the workers fork, which would each read the schema again (0.06 s)
         pool = load.worker_pool(workers) if sessions_to_read >= load.PARALLEL_MIN else None
         with _terminated(pool):
             with load.collector_paused():

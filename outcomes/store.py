@@ -163,7 +163,18 @@ def record_columns(table: str) -> list[str]:
 
 
 def pack(rows: Rows) -> Packed:
-    return {table: [tuple(row[c] for c in record_columns(table)) for row in table_rows] for table, table_rows in rows.items()}
+    return {table: list(map(_record(table), table_rows)) for table, table_rows in rows.items()}
+
+
+@cache
+def _record(table: str) -> Callable[[dict], tuple]:
+    """A row's values in ``record_columns`` order, taken in C (``itemgetter``):
+    a generator per row cost a worker about a tenth of a second in 10,000
+    outcomes' rows."""
+    names = record_columns(table)
+    if len(names) == 1:  # itemgetter of one key gives the value, not a tuple
+        return lambda row: (row[names[0]],)
+    return itemgetter(*names)
 
 
 @cache
