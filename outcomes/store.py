@@ -238,10 +238,30 @@ def lookup_rows() -> Rows:
     return rows
 
 
+def share(db: sqlite_utils.Database) -> None:
+    """Commit the rows written so far and let other processes read them
+    while this connection goes on to ``finish``: SQLite's write-ahead log
+    keeps their snapshot whole. The build's workers zip the open data's
+    bundles from the rows meanwhile (their cores were idle while the indexes
+    were merged: 0.2 to 0.3 s of a full build at 10,000 outcomes).
+    ``close`` makes the file one plain database again."""
+    db.conn.commit()
+    db.execute("PRAGMA locking_mode = NORMAL")  # EXCLUSIVE would keep every reader out
+    db.execute("PRAGMA journal_mode = WAL")
+
+
+def close(db: sqlite_utils.Database) -> None:
+    """Copy the write-ahead log into the database file and close it: one
+    file, with no ``-wal`` or ``-shm`` beside it, ready to publish. Every
+    reader must have closed its connection first."""
+    db.execute("PRAGMA journal_mode = DELETE")
+    db.close()
+
+
 def finish(db: sqlite_utils.Database) -> None:
     """Merge each full-text index into one segment (fastest to query), list
-    its words for the search (``search_terms``), set the schema version and
-    close the file, ready to publish.
+    its words for the search (``search_terms``) and set the schema version
+    (``close`` then closes the file, ready to publish).
 
     Foreign keys are declared, not enforced while writing: every row comes
     from a validated note and every code from the vocabularies written first.
@@ -255,7 +275,6 @@ def finish(db: sqlite_utils.Database) -> None:
     db.conn.executemany("INSERT INTO search_terms (term, stem, docs) VALUES (?, ?, ?)", terms)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     db.conn.commit()
-    db.close()
 
 
 # --- Rows from notes --------------------------------------------------------------
