@@ -67,12 +67,20 @@ def _licence() -> bytes:
 
 def event_tables(conn: sqlite3.Connection, event_id: str) -> list[tuple[str, list[str], list[tuple]]]:
     """(table, columns, rows) of every public table with rows of the event,
-    then the vocabularies whole; rows in key order."""
+    then the vocabularies whole; rows in key order.
+
+    The id of a session or an outcome starts with its event's and ``--``,
+    and ids are slugs, which never hold ``--`` (``models.SLUG_PATTERN``): so
+    the rows hanging from an event's sessions and outcomes are one range of
+    their table's key, read in one pass, where looking each id up took
+    2.5 ms of a bundle's 0.1 s for each table of an outcome's links."""
     event_rows = {
         "event_id": "event_id = :event",
-        "session_id": "session_id in (select id from sessions where event_id = :event)",
-        "outcome_id": "outcome_id in (select id from outcomes where event_id = :event)",
+        "session_id": "session_id >= :first and session_id < :after",
+        "outcome_id": "outcome_id >= :first and outcome_id < :after",
     }
+    # Exactly the ids that start with "<event>--": "." follows "-" in byte order (the keys are BINARY text).
+    bounds = {"event": event_id, "first": f"{event_id}--", "after": f"{event_id}-."}
     found, vocabularies = [], []
     for table in public_tables(conn):
         names = columns(conn, table)
@@ -88,7 +96,7 @@ def event_tables(conn: sqlite3.Connection, event_id: str) -> list[tuple[str, lis
         order = ", ".join(f"[{key}]" for key in keys) or "rowid"
         cursor = conn.cursor()
         cursor.row_factory = None  # plain tuples, whatever the connection's (copying 10,000 rows costs 30 ms)
-        rows = cursor.execute(f"select * from [{table}] where {where} order by {order}", {"event": event_id}).fetchall()
+        rows = cursor.execute(f"select * from [{table}] where {where} order by {order}", bounds).fetchall()
         (vocabularies if table in store.LOOKUPS else found).append((table, names, rows))
     return found + vocabularies
 
