@@ -482,7 +482,7 @@ def build(
         sessions_to_read = changes.sessions_to_read if changes else sum(len(e.session_paths) for e in events)
         store.columns()  # before the workers fork, which would each read the schema again (0.06 s)
         pool = load.worker_pool(workers) if sessions_to_read >= load.PARALLEL_MIN else None
-        db = None  # a full build's database: its rows written, its search index to finish
+        db = None  # a full build's database: its rows and indexes written, the search's words to list
         with _terminated(pool):
             with load.collector_paused():
                 if incremental:
@@ -503,7 +503,7 @@ def build(
             unchanged = [] if result.changed_events is None else [
                 event.id for event in events if event.id not in result.changed_events]
             # The open data is made of the rows alone: a full build's workers
-            # zip its bundles while the search index is finished.
+            # zip its bundles while the search's words are listed.
             opendata.write(stage, stage / DATABASE, _editions(stage, out_dir, stale), published=out_dir,
                            unchanged=unchanged, pool=pool, meanwhile=db and functools.partial(store.finish, db))
             if db is not None:
