@@ -591,13 +591,13 @@ def _full(stage: Path, notes_dir: Path, events: list[EventNote], result: BuildRe
           write_proceedings) -> sqlite_utils.Database | None:
     """Every note into a new database, left open and shared (``store.share``)
     for ``store.finish`` and ``store.close``; None if a note has an error."""
+    keep = write_proceedings is not None
+    work = [(event, event.session_paths) for event in events]
+    reads = load.read_sessions(work, prepare=_prepare(notes_dir), keep=keep, pool=pool)  # the workers start
     db = store.create(stage / DATABASE)
     batch = store.Batch(db)
-    keep = write_proceedings is not None
     for event in events:
         batch.add(store.pack(store.event_rows(event, notes_dir)))
-    work = [(event, event.session_paths) for event in events]
-    reads = load.read_sessions(work, prepare=_prepare(notes_dir), keep=keep, pool=pool)
     followups = []  # (event id, rows), written once every outcome is in
     for event in events:  # the reads come in the same order, one per session note
         sessions, follow = [], _FollowUp(event, result.problems)

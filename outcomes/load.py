@@ -474,29 +474,33 @@ def read_sessions(
     the library. The caller writes rows in batches (a few tenths of a second
     each): with one window ahead, as before, the workers read it in a few
     hundredths and then waited, idle for over half of a full build's
-    reading. ``prepare`` (a picklable callable, e.g. turning a note into
-    database rows) runs beside the parsing; ``keep=False`` leaves the notes
-    in the workers.
+    reading. The first windows go to the workers at the call, before the
+    caller asks for a result (a full build creates its database meanwhile).
+    ``prepare`` (a picklable callable, e.g. turning a note into database
+    rows) runs beside the parsing; ``keep=False`` leaves the notes in the
+    workers.
     """
     tasks = _tasks(work, prepare, keep)
     if pool is None:
-        for event, task in tasks:
-            yield event, _read_session_task(task)
-        return
+        return ((event, _read_session_task(task)) for event, task in tasks)
     windows = _windows(tasks, window)
     pending: collections.deque = collections.deque()
+    for _ in range(ahead):  # now: the workers start while the caller prepares the database
+        _submit(pool, windows, pending)
+    return _collected(pool, windows, pending)
 
-    def submit() -> None:
-        following = next(windows, None)
-        if following:
-            pending.append((following, pool.map_async(_read_session_task, [task for _, task in following], chunksize=8)))
 
-    for _ in range(ahead):
-        submit()
+def _submit(pool, windows: Iterator[list], pending: collections.deque) -> None:
+    following = next(windows, None)
+    if following:
+        pending.append((following, pool.map_async(_read_session_task, [task for _, task in following], chunksize=8)))
+
+
+def _collected(pool, windows: Iterator[list], pending: collections.deque) -> Iterator[tuple[EventNote, SessionResult]]:
     while pending:
         current, results = pending.popleft()
         results = results.get()
-        submit()
+        _submit(pool, windows, pending)
         yield from zip((event for event, _ in current), results)
 
 
