@@ -260,8 +260,11 @@ def share(db: sqlite_utils.Database) -> None:
 def close(db: sqlite_utils.Database) -> None:
     """Copy the write-ahead log into the database file and close it: one
     file, with no ``-wal`` or ``-shm`` beside it, ready to publish. Every
-    reader must have closed its connection first."""
-    db.execute("PRAGMA journal_mode = DELETE")
+    reader must have closed its connection first (else SQLite keeps the log,
+    and says so only by the mode it answers)."""
+    (mode,) = db.execute("PRAGMA journal_mode = DELETE").fetchone()
+    if mode != "delete":
+        raise sqlite3.OperationalError(f"the database stayed in {mode} mode: a reader was still open")
     db.close()
 
 
