@@ -505,7 +505,7 @@ def build(
             # The open data is made of the rows alone: a full build's workers
             # zip its bundles while the search's words are listed.
             opendata.write(stage, stage / DATABASE, _editions(stage, out_dir, stale), published=out_dir,
-                           unchanged=unchanged, pool=pool, meanwhile=db and functools.partial(store.finish, db))
+                           unchanged=unchanged, pool=pool, meanwhile=None if db is None else functools.partial(store.finish, db))
             if db is not None:
                 store.close(db)
             known = changes.digests if changes else {}

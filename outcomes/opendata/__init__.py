@@ -55,8 +55,9 @@ def write(out: Path, db_path: Path, editions: list[str], published: Path | None 
     alone, with the vocabularies and settings that any change to makes a
     full build), so a one-note rebuild reads and zips one event, not all.
     The other bundles are made in ``pool``'s processes, if given, while
-    this one runs ``meanwhile`` (the build finishes the search index then:
-    the bundles read no table of it), then writes the catalogue.
+    this one runs ``meanwhile`` (a full build lists the search's words
+    then: the bundles read no table of the search), then writes the
+    catalogue.
 
     The catalogue files also go into ``static/``, like ``datapackage.json``:
     an image made by ``datasette package`` carries that folder.

@@ -244,8 +244,8 @@ def _tagged(conn, vocabulary: str, columns: str, event_id: str | None = None) ->
     # An event's outcomes are one range of ids (see bundle.event_tables).
     tagged = f"select [{column}] from [{link}]" + (
         "" if event_id is None else " where outcome_id >= :first and outcome_id < :after")
-    cursor = conn.execute(f"select {columns} from [{vocabulary}] where id in ({tagged}) order by id",
-                          {"first": f"{event_id}--", "after": f"{event_id}-."})
+    bounds = {} if event_id is None else {"first": f"{event_id}--", "after": f"{event_id}-."}
+    cursor = conn.execute(f"select {columns} from [{vocabulary}] where id in ({tagged}) order by id", bounds)
     names = [description[0] for description in cursor.description]
     return [dict(zip(names, row)) for row in cursor]
 
