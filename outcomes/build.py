@@ -33,10 +33,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import load, opendata, site, store
 from .common.files import write_atomic
 from .load import EventNote, Problems
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 DATABASE = "outcomes.db"
 PROCEEDINGS_DIR = "proceedings"
@@ -476,18 +480,34 @@ def build(
         incremental = previous is not None and previous.usable(notes_dir, out_dir, proceedings, pdf, code)
         changes = _Changes(previous, stats, events, notes_dir) if incremental else None
         sessions_to_read = changes.sessions_to_read if changes else sum(len(e.session_paths) for e in events)
+        store.columns()  # before the workers fork, which would each read the schema again (0.06 s)
         pool = load.worker_pool(workers) if sessions_to_read >= load.PARALLEL_MIN else None
+        db = None  # a full build's database: its rows and indexes written, the search's words to list
         with _terminated(pool):
             with load.collector_paused():
                 if incremental:
                     _update(stage, out_dir, notes_dir, events, changes, result, pool, write_proceedings)
                 else:
-                    _full(stage, notes_dir, events, result, pool, write_proceedings)
+                    db = _full(stage, notes_dir, events, result, pool, write_proceedings)
             result.total(len(events))
             if problems.errors:
                 return result
             if pdf:  # in the staging folder: a failure (PdfError) publishes nothing
                 _add_pdfs(write_proceedings.written, write_proceedings.printed)
+            if not proceedings:
+                stale = []  # this build leaves the documents alone
+            elif incremental:  # the editions of removed events, and those no longer made of rewritten ones
+                stale = _stale_editions(stage, out_dir, [*changes.removed_events, *write_proceedings.events])
+            else:
+                stale = None  # every document this build did not write
+            unchanged = [] if result.changed_events is None else [
+                event.id for event in events if event.id not in result.changed_events]
+            # The open data is made of the rows alone: a full build's workers
+            # zip its bundles while the search's words are listed.
+            opendata.write(stage, stage / DATABASE, _editions(stage, out_dir, stale), published=out_dir,
+                           unchanged=unchanged, pool=pool, meanwhile=None if db is None else functools.partial(store.finish, db))
+            if db is not None:
+                store.close(db)
             known = changes.digests if changes else {}
             digests = {
                 relative: result.digests.get(relative) or known.get(relative) or _digest(notes_dir / relative)
@@ -503,17 +523,7 @@ def build(
                 note_counts=result.note_counts,
                 pdf=pdf,
             )
-            if not proceedings:
-                stale = []  # this build leaves the documents alone
-            elif incremental:  # the editions of removed events, and those no longer made of rewritten ones
-                stale = _stale_editions(stage, out_dir, [*changes.removed_events, *write_proceedings.events])
-            else:
-                stale = None  # every document this build did not write
             site.write(stage, stage / DATABASE, state.inputs_digest(), published=out_dir)
-            unchanged = [] if result.changed_events is None else [
-                event.id for event in events if event.id not in result.changed_events]
-            opendata.write(stage, stage / DATABASE, _editions(stage, out_dir, stale), published=out_dir,
-                           unchanged=unchanged, pool=pool)
             state.write(stage)
             result.incremental = incremental
             result.published = publish(stage, out_dir, stale)
@@ -577,15 +587,17 @@ def _prepare(notes_dir: Path) -> Callable:
     return functools.partial(store.prepared_session, notes_dir=notes_dir)
 
 
-def _full(stage: Path, notes_dir: Path, events: list[EventNote], result: BuildResult, pool, write_proceedings) -> None:
-    """Every note into a new database."""
+def _full(stage: Path, notes_dir: Path, events: list[EventNote], result: BuildResult, pool,
+          write_proceedings) -> sqlite_utils.Database | None:
+    """Every note into a new database, left open and shared (``store.share``)
+    for ``store.finish`` and ``store.close``; None if a note has an error."""
+    keep = write_proceedings is not None
+    work = [(event, event.session_paths) for event in events]
+    reads = load.read_sessions(work, prepare=_prepare(notes_dir), keep=keep, pool=pool)  # the workers start
     db = store.create(stage / DATABASE)
     batch = store.Batch(db)
-    keep = write_proceedings is not None
     for event in events:
         batch.add(store.pack(store.event_rows(event, notes_dir)))
-    work = [(event, event.session_paths) for event in events]
-    reads = load.read_sessions(work, prepare=_prepare(notes_dir), keep=keep, pool=pool)
     followups = []  # (event id, rows), written once every outcome is in
     for event in events:  # the reads come in the same order, one per session note
         sessions, follow = [], _FollowUp(event, result.problems)
@@ -603,10 +615,11 @@ def _full(stage: Path, notes_dir: Path, events: list[EventNote], result: BuildRe
     batch.flush()
     if result.problems.errors:
         db.close()
-        return
+        return None
     for event, rows in followups:
         store.apply_followup(db, event, rows)
-    store.finish(db)
+    store.share(db)
+    return db
 
 
 class _FollowUp:

@@ -12,6 +12,7 @@ libyaml (PyYAML's C parser) does the parsing; it is fast and reports marks.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import difflib
@@ -460,34 +461,47 @@ def _read_session_task(task: tuple) -> SessionResult:
 
 
 def read_sessions(
-    work: Iterable[tuple[EventNote, Iterable[Path]]], *, prepare=None, keep: bool = True, pool=None, window: int = 32
+    work: Iterable[tuple[EventNote, Iterable[Path]]], *, prepare=None, keep: bool = True, pool=None, window: int = 32,
+    ahead: int = 8,
 ) -> Iterator[tuple[EventNote, SessionResult]]:
     """Read session notes, event by event, in order: ``work`` gives each event
     with the paths of its notes to read.
 
     With a ``multiprocessing`` pool the notes are parsed, validated and
-    prepared in its workers, ``window`` at a time, the next window running
-    while the caller consumes the current one, across events: parsing YAML is
-    most of a build's work, and memory stays bounded however large the
-    library. ``prepare`` (a picklable callable, e.g. turning a note into
-    database rows) runs beside the parsing; ``keep=False`` leaves the notes
-    in the workers.
+    prepared in its workers, ``window`` at a time, up to ``ahead`` windows
+    running while the caller consumes the oldest, across events: parsing
+    YAML is most of a build's work, and memory stays bounded however large
+    the library. The caller writes rows in batches (a few tenths of a second
+    each): with one window ahead, as before, the workers read it in a few
+    hundredths and then waited, idle for over half of a full build's
+    reading. The first windows go to the workers at the call, before the
+    caller asks for a result (a full build creates its database meanwhile).
+    ``prepare`` (a picklable callable, e.g. turning a note into database
+    rows) runs beside the parsing; ``keep=False`` leaves the notes in the
+    workers.
     """
     tasks = _tasks(work, prepare, keep)
     if pool is None:
-        for event, task in tasks:
-            yield event, _read_session_task(task)
-        return
+        return ((event, _read_session_task(task)) for event, task in tasks)
     windows = _windows(tasks, window)
-    current = next(windows, None)
-    pending = pool.map_async(_read_session_task, [task for _, task in current], chunksize=8) if current else None
-    while current:
-        results = pending.get()
-        following = next(windows, None)
-        if following:
-            pending = pool.map_async(_read_session_task, [task for _, task in following], chunksize=8)
+    pending: collections.deque = collections.deque()
+    for _ in range(ahead):  # now: the workers start while the caller prepares the database
+        _submit(pool, windows, pending)
+    return _collected(pool, windows, pending)
+
+
+def _submit(pool, windows: Iterator[list], pending: collections.deque) -> None:
+    following = next(windows, None)
+    if following:
+        pending.append((following, pool.map_async(_read_session_task, [task for _, task in following], chunksize=8)))
+
+
+def _collected(pool, windows: Iterator[list], pending: collections.deque) -> Iterator[tuple[EventNote, SessionResult]]:
+    while pending:
+        current, results = pending.popleft()
+        results = results.get()
+        _submit(pool, windows, pending)
         yield from zip((event for event, _ in current), results)
-        current = following
 
 
 def _tasks(work, prepare, keep) -> Iterator[tuple[EventNote, tuple]]:

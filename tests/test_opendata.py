@@ -289,6 +289,15 @@ def test_the_readme_describes_every_file_and_column(built):
 # --- Before publishing ----------------------------------------------------------------------
 
 
+def test_the_csv_files_have_the_bytes_the_csv_module_writes():
+    """The bundles' CSV lines are joined by bundle.csv_body; the csv module is the reference."""
+    rows = [("plain", 1, None, ""), ('a "quoted" word', "a, b", "line\nbreak", "cr\rlf\r\n"), ("", None, 0, -5),
+            ("  spaces ", "tab\there", "àèé €", "'single'"), ("",), (None,), ("x",), (), ('"', ",", "\n", "\r")]
+    written = io.StringIO()
+    csv.writer(written, lineterminator="\r\n").writerows(rows)
+    assert bundle.csv_body(rows) == written.getvalue().encode("utf-8")
+
+
 def test_check_warns_while_the_publisher_is_the_example(run, monkeypatch):
     """Before a build for publication; a facilitator checking a note is not told."""
     assert run("check", EXAMPLE_NOTES).stderr == ""

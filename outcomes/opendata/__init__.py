@@ -22,7 +22,7 @@ import json
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from . import facts
@@ -45,7 +45,7 @@ def bundle_path(out: Path, event_id: str) -> Path:
 
 
 def write(out: Path, db_path: Path, editions: list[str], published: Path | None = None, unchanged: Iterable[str] = (),
-          pool=None) -> list[Path]:
+          pool=None, meanwhile: Callable[[], object] | None = None) -> list[Path]:
     """Write the catalogue, the schema.org descriptions and the bundles into
     ``out`` (the build's staging folder), beside the database; ``editions``
     are the names of the public proceedings that the build publishes.
@@ -54,7 +54,10 @@ def write(out: Path, db_path: Path, editions: list[str], published: Path | None 
     bundles are taken as published (a bundle is made of its event's rows
     alone, with the vocabularies and settings that any change to makes a
     full build), so a one-note rebuild reads and zips one event, not all.
-    The other bundles are made in ``pool``'s processes, if given.
+    The other bundles are made in ``pool``'s processes, if given, while
+    this one runs ``meanwhile`` (a full build lists the search's words
+    then: the bundles read no table of the search), then writes the
+    catalogue.
 
     The catalogue files also go into ``static/``, like ``datapackage.json``:
     an image made by ``datasette package`` carries that folder.
@@ -77,6 +80,8 @@ def write(out: Path, db_path: Path, editions: list[str], published: Path | None 
             made = pool.imap(functools.partial(_bundle, db_path), to_make)  # zipping while the catalogue is written
         else:
             made = (bundle.bundle(conn, event) for event in to_make)
+        if meanwhile is not None:
+            meanwhile()
         graph = dcat.catalogue(library)
         (out / "static").mkdir(exist_ok=True)
         for name, rdf_format in CATALOGUE_FILES.items():

@@ -20,10 +20,10 @@ time or machine.
 
 from __future__ import annotations
 
-import csv
 import functools
 import io
 import json
+import re
 import sqlite3
 import struct
 import zipfile
@@ -67,12 +67,20 @@ def _licence() -> bytes:
 
 def event_tables(conn: sqlite3.Connection, event_id: str) -> list[tuple[str, list[str], list[tuple]]]:
     """(table, columns, rows) of every public table with rows of the event,
-    then the vocabularies whole; rows in key order."""
+    then the vocabularies whole; rows in key order.
+
+    The id of a session or an outcome starts with its event's and ``--``,
+    and ids are slugs, which never hold ``--`` (``models.SLUG_PATTERN``): so
+    the rows hanging from an event's sessions and outcomes are one range of
+    their table's key, read in one pass, where looking each id up took
+    2.5 ms of a bundle's 0.1 s for each table of an outcome's links."""
     event_rows = {
         "event_id": "event_id = :event",
-        "session_id": "session_id in (select id from sessions where event_id = :event)",
-        "outcome_id": "outcome_id in (select id from outcomes where event_id = :event)",
+        "session_id": "session_id >= :first and session_id < :after",
+        "outcome_id": "outcome_id >= :first and outcome_id < :after",
     }
+    # Exactly the ids that start with "<event>--": "." follows "-" in byte order (the keys are BINARY text).
+    bounds = {"event": event_id, "first": f"{event_id}--", "after": f"{event_id}-."}
     found, vocabularies = [], []
     for table in public_tables(conn):
         names = columns(conn, table)
@@ -88,7 +96,7 @@ def event_tables(conn: sqlite3.Connection, event_id: str) -> list[tuple[str, lis
         order = ", ".join(f"[{key}]" for key in keys) or "rowid"
         cursor = conn.cursor()
         cursor.row_factory = None  # plain tuples, whatever the connection's (copying 10,000 rows costs 30 ms)
-        rows = cursor.execute(f"select * from [{table}] where {where} order by {order}", {"event": event_id}).fetchall()
+        rows = cursor.execute(f"select * from [{table}] where {where} order by {order}", bounds).fetchall()
         (vocabularies if table in store.LOOKUPS else found).append((table, names, rows))
     return found + vocabularies
 
@@ -119,10 +127,32 @@ def csv_bytes(headers: list[str], rows: list[tuple]) -> bytes:
 
 
 def csv_body(rows: list[tuple]) -> bytes:
-    """Rows as CSV lines (None as an empty field, as the csv module writes it)."""
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
-    return out.getvalue().encode("utf-8")
+    """Rows as CSV lines, byte for byte as the csv module writes them (its
+    ``excel`` dialect, lines ended by CRLF): None as an empty field, a field
+    holding a comma, a quote or a line break in quotes, its quotes doubled.
+
+    Joined here: the module looks at each character of each field in turn,
+    and the texts of outcomes made the CSV files half of a bundle's time
+    (a field is searched in C here, 21 -> 10 ms for an event's 964 outcomes;
+    tests/test_opendata.py compares the two on awkward values)."""
+    return "".join([_csv_line(row) for row in rows]).encode("utf-8")
+
+
+_NEEDS_QUOTES = re.compile('[,"\r\n]').search
+
+
+def _csv_line(row: tuple) -> str:
+    line = ",".join(map(_csv_field, row))
+    if not line and len(row) == 1:
+        line = '""'  # as the csv module tells a row of one empty field from an empty row
+    return line + "\r\n"
+
+
+def _csv_field(value) -> str:
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES(text) else text
 
 
 def datapackage(conn: sqlite3.Connection, event: Dataset, tables: list) -> dict:

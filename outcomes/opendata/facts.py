@@ -241,10 +241,11 @@ def _tagged(conn, vocabulary: str, columns: str, event_id: str | None = None) ->
     link, column = next((table, column) for table, (column, attribute) in store.LINKS.items() if attribute == vocabulary)
     # One plan per case: an "or" on the event would keep SQLite from the
     # event's index and join every link (80 ms at 10,000 outcomes, not 5).
+    # An event's outcomes are one range of ids (see bundle.event_tables).
     tagged = f"select [{column}] from [{link}]" + (
-        "" if event_id is None else " where outcome_id in (select id from outcomes where event_id = :event)")
-    cursor = conn.execute(
-        f"select {columns} from [{vocabulary}] where id in ({tagged}) order by id", {"event": event_id})
+        "" if event_id is None else " where outcome_id >= :first and outcome_id < :after")
+    bounds = {} if event_id is None else {"first": f"{event_id}--", "after": f"{event_id}-."}
+    cursor = conn.execute(f"select {columns} from [{vocabulary}] where id in ({tagged}) order by id", bounds)
     names = [description[0] for description in cursor.description]
     return [dict(zip(names, row)) for row in cursor]
 
