@@ -354,10 +354,18 @@ def _label_key(word: str) -> str:
     return stem(word)
 
 
+def _meaningful_words(text: str) -> list[str]:
+    """The words of a label or query that can name a term (no function word)."""
+    return [word for word in words(text) if word not in STOPWORDS and word not in ENGLISH_STOPWORDS]
+
+
 def _label_words(text: str) -> frozenset[str]:
-    return frozenset(
-        _label_key(word) for word in words(text) if word not in STOPWORDS and word not in ENGLISH_STOPWORDS
-    )
+    return frozenset(_label_key(word) for word in _meaningful_words(text))
+
+
+def _query_text(query: str | None) -> str:
+    """The part of a query labels are looked for in (a prefix's * as a space)."""
+    return (query or "")[:QUERY_CHARS].replace("*", " ")
 
 
 class Labels:
@@ -377,7 +385,7 @@ class Labels:
     # One Labels lives as long as the site's vocabulary; the cache keeping it is intended.
     @lru_cache(maxsize=1024)  # noqa: B019
     def named(self, query: str | None) -> tuple[Label, ...]:
-        wanted = _label_words((query or "")[:QUERY_CHARS].replace("*", " "))
+        wanted = _label_words(_query_text(query))
         if not wanted or len(wanted) > MAX_TERMS:
             return ()
         return tuple(
@@ -395,19 +403,15 @@ class Labels:
         ``multilevel governance territorial partnerships`` the themes
         *Governance multilivello* and *Partenariati territoriali*, two words
         each. Nothing if some word is left over."""
-        wanted = [
-            word
-            for word in words((query or "")[:QUERY_CHARS].replace("*", " "))
-            if word not in STOPWORDS and word not in ENGLISH_STOPWORDS
-        ]
+        wanted = _meaningful_words(_query_text(query))
         if len(set(wanted)) < 2 or len(wanted) > MAX_TERMS or self.named(query):
             return ()
         # best[end]: the fewest runs naming terms that cover wanted[:end].
         best: list[tuple[tuple[str, tuple[Label, ...]], ...] | None] = [()] + [None] * len(wanted)
         for end in range(1, len(wanted) + 1):
-            for start in range(end):
+            for start in (start for start in range(end) if best[start] is not None):
                 run = " ".join(wanted[start:end])
-                named = self.named(run) if best[start] is not None else ()
+                named = self.named(run)
                 if named and (best[end] is None or len(best[start]) + 1 < len(best[end])):
                     best[end] = (*best[start], (run, named))
         runs = best[-1] or ()
