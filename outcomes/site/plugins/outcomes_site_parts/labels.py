@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from . import markdown, text
 from .base import DATABASE, array_columns, markdown_columns, one_row, outcome_url
-from .language import LANGUAGES, column_label, language, t
+from .language import LANGUAGES, column_label, lang_attr, language, t
 from .sql import marked
 
 _vocabularies: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -88,19 +88,20 @@ def cell(value, column, table, datasette, row=None):
     does). Text in another language than the page's says its language
     (WCAG 3.1.2): the notes' words on an English page, a vocabulary's
     ``label_en`` on an Italian one."""
-    shown = _cell(value, column, table, datasette)
+    notes = markdown_columns(datasette)  # the notes' tables, and their Markdown columns
+    shown = _cell(value, column, table, datasette, notes)
     if not isinstance(value, str) or not value or not table:
         return shown
-    if table in markdown_columns(datasette) and column in NOTES_WORDS:
-        written_in = _row_language(row)
+    if table in notes and column in NOTES_WORDS:
+        attr = lang_attr(_row_language(row))
     elif column.startswith("label_") and column[6:] in LANGUAGES:
-        written_in = column[6:]
+        attr = lang_attr(column[6:])
     else:
         return shown
-    if written_in == language():
+    if not attr:  # the page's language
         return shown
-    tag = "div" if column in markdown_columns(datasette).get(table, ()) else "span"
-    return Markup('<{0} lang="{1}">{2}</{0}>').format(tag, written_in, shown if shown is not None else value)
+    tag = "div" if column in notes.get(table, ()) else "span"
+    return Markup("<{0}{1}>{2}</{0}>").format(tag, attr, shown if shown is not None else value)
 
 
 def _row_language(row) -> str:
@@ -112,8 +113,8 @@ def _row_language(row) -> str:
     return written_in if written_in in LANGUAGES else LANGUAGES[0]
 
 
-def _cell(value, column, table, datasette):
-    if table and column in markdown_columns(datasette).get(table, ()) and isinstance(value, str):
+def _cell(value, column, table, datasette, notes: dict[str, list[str]]):
+    if table and column in notes.get(table, ()) and isinstance(value, str):
         return Markup(markdown.markdown_html(value))
     if isinstance(value, dict) and "value" in value and table:
         return _foreign_key_cell(value, column, table, datasette)

@@ -251,7 +251,7 @@ async def search_results(datasette, results: list[list], query: str) -> list[dic
         row["estratto"] = snippet(row["estratto"], query)
         parts = why_parts(labels, lookups, query, lang, matched, columns)
         row["perche"] = why_text(parts)
-        row["perche_html"] = why_markup(parts, lang)  # the page's; JSON and CSV take RESULT_COLUMNS
+        row["perche_html"] = why_markup(parts)  # the page's; JSON and CSV take RESULT_COLUMNS
         rows.append(row)
     return rows
 

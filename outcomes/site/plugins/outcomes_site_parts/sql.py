@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from . import builtins, markdown, search
 from .base import DATABASE, array_columns
-from .language import LANGUAGES, t
+from .language import LANGUAGES, lang_attr, t
 
 _MARK_TAG = re.compile(r"<(/?)mark>|<[^<>]*>|[<>]")
 
@@ -158,12 +158,12 @@ def why(labels: search.Labels, lookups: dict[str, str], query, lang, text_matche
     return why_text(why_parts(labels, lookups, query, lang, text_matched, columns))
 
 
-def why_parts(labels: search.Labels, lookups: dict[str, str], query, lang, text_matched, columns) -> list[tuple[str, str]]:
-    """The reasons of ``why``, each as its words in ``lang`` and the label in
-    the other language ("" for the text's reason)."""
+def why_parts(labels: search.Labels, lookups: dict[str, str], query, lang, text_matched, columns) -> list[tuple[str, str, str]]:
+    """The reasons of ``why``, each as its words in ``lang``, the label in
+    the other language and that language ("" for the text's reason)."""
     lang = lang if lang in LANGUAGES else LANGUAGES[0]
     other = LANGUAGES[1 - LANGUAGES.index(lang)]
-    reasons = [(t("search.why_text", lang=lang), "")] if text_matched else []
+    reasons = [(t("search.why_text", lang=lang), "", "")] if text_matched else []
     named = labels.every(_text(query, search.QUERY_CHARS))
     if named and columns:
         held = {}
@@ -176,22 +176,21 @@ def why_parts(labels: search.Labels, lookups: dict[str, str], query, lang, text_
             if label.code in held.get(label.kind, ()):
                 code = f" {label.code}" if label.code[:1].isdigit() else ""
                 names = {"it": label.label_it, "en": label.label_en}
-                reasons.append((f"{t('search.kind.' + label.kind, lang=lang)}{code}: {names[lang]}", names[other]))
+                reasons.append((f"{t('search.kind.' + label.kind, lang=lang)}{code}: {names[lang]}", names[other], other))
     return reasons
 
 
-def why_text(parts: list[tuple[str, str]]) -> str:
+def why_text(parts: list[tuple[str, str, str]]) -> str:
     """The reasons as plain text (JSON, CSV)."""
-    return "; ".join(f"{words} ({other})" if other else words for words, other in parts)
+    return "; ".join(f"{words} ({label})" if label else words for words, label, _ in parts)
 
 
-def why_markup(parts: list[tuple[str, str]], lang: str) -> Markup:
-    """The reasons for a page in ``lang``: each label in the other language
-    marked as such (WCAG 3.1.2, ``Rimesse (<span lang="en">Remittances</span>)``)."""
-    other = LANGUAGES[1 - LANGUAGES.index(lang)] if lang in LANGUAGES else LANGUAGES[1]
+def why_markup(parts: list[tuple[str, str, str]]) -> Markup:
+    """The reasons for the page: each label in the other language marked as
+    such (WCAG 3.1.2, ``Rimesse (<span lang="en">Remittances</span>)``)."""
     return Markup("; ").join(
-        Markup('{} (<span lang="{}">{}</span>)').format(words, other, label) if label else Markup.escape(words)
-        for words, label in parts
+        Markup("{} (<span{}>{}</span>)").format(words, lang_attr(label_lang), label) if label else Markup.escape(words)
+        for words, label, label_lang in parts
     )
 
 
