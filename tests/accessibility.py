@@ -38,6 +38,17 @@ def describe(results: list[dict], where: str = "") -> list[str]:
     return lines
 
 
+def vocabulary_links() -> dict[str, tuple[str, str]]:
+    """Each vocabulary's lookup table -> the table linking outcomes to its
+    terms and that table's column of codes, as the store writes them
+    (``search.TAGS``) and the site names their lookups (``metadata.yaml``)."""
+    from outcomes import publisher
+    from outcomes.common.search import TAGS
+
+    lookups = publisher.site_metadata()["plugins"]["outcomes-site"]["vocabularies"]
+    return {lookups[kind]: link for kind, link in TAGS.items()}
+
+
 def site_pages(db_path) -> dict[str, str]:
     """One page of every kind of the public site, by name -> path: the
     project's own (the comparison, the map and the API page among them), each vocabulary's, Datasette's own, the privacy notice,
@@ -57,14 +68,7 @@ def site_pages(db_path) -> dict[str, str]:
         )
         vocabularies = {
             table: first(f"select {column} from {link} order by {column} limit 1")
-            for table, link, column in (
-                ("sdg_goals", "outcome_sdg_goals", "sdg_goal_id"),
-                ("sdg_targets", "outcome_sdg_targets", "sdg_target_id"),
-                ("gcm_objectives", "outcome_gcm_objectives", "gcm_objective_id"),
-                ("countries", "outcome_countries", "country_id"),
-                ("actor_types", "outcome_actors", "actor_type_id"),
-                ("themes", "outcome_themes", "theme_id"),
-            )
+            for table, (link, column) in vocabulary_links().items()
         }
         pages = {
             "home": "/",
