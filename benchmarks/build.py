@@ -129,12 +129,15 @@ def startup() -> float:
 
 
 def change_one_note(notes: Path) -> None:
-    """Edit one session's title, as a facilitator would, dated after the build."""
+    """Edit one session's room, as a facilitator would, dated after the
+    build: a word added, or taken away again (the field stays valid however
+    many times it is changed)."""
     path = note_files(notes)[len(note_files(notes)) // 2]
     if path.name == "event.yaml":
         path = note_files(notes)[1]
     text = path.read_text("utf-8")
-    path.write_text(text.replace("\nroom: ", "\nroom: Nuova ", 1), "utf-8")
+    edited = text.replace("\nroom: Nuova ", "\nroom: ", 1)
+    path.write_text(edited if edited != text else text.replace("\nroom: ", "\nroom: Nuova ", 1), "utf-8")
     later = time.time() + 5
     os.utime(path, (later, later))
 
