@@ -289,6 +289,38 @@ def test_the_readme_describes_every_file_and_column(built):
 # --- Before publishing ----------------------------------------------------------------------
 
 
+AWKWARD_MARKDOWN = [
+    "", "plain", "Un **testo** con [link](http://x.it) e `code`.", "a  \nb", "a\\\nb", "riga1\nriga2", "# Titolo\n\ntesto",
+    "- uno\n- due\n\n  para", "- primo\n- secondo\n  - annidato\n- terzo", "> citazione\n> due", "```\ncodice <b>\n  x\n```",
+    "    indented code", "<p>html</p> & &amp; &lt;", "![alt](http://img.png) e ![](http://x.png)", "[js](javascript:alert(1))",
+    "***\n\ntext", "1. a\n2. b", "entity &eacute; &#169; &copy;", "<script>x</script>", "a <b>b</b> c", "text\n\n\n\nmore",
+    "[ref][1]\n\n[1]: http://a.b", "\\*escaped\\*", "<http://auto.link>", "| a | b |\n|---|---|\n| 1 | 2 |",
+    "> - a\n> - b\n>\n> para", "[![img](x.png)](http://l)", "[](http://x)", "![**b** c](x.png)", "- a\n\n- b",
+    "<div>\nblock\n</div>", "a\r\nb\r\n\r\nc", "~~~\nfence\n~~~\nafter", "Setext\n=====\nnext", "- a\n  > q\n- b", "x\u00a0y",
+]
+
+
+@pytest.mark.parametrize("source", AWKWARD_MARKDOWN)
+def test_plain_descriptions_are_the_html_without_its_tags(source):
+    """The catalogue's plain text is read from Markdown's tokens; the
+    reference is the site's HTML of it, split at its blocks, tags stripped."""
+    import bleach
+
+    from outcomes.common import markdown
+
+    rendered = markdown.markdown_html(source)
+    paragraphs = re.split(r"</p>|<br\s*/?>|</li>|</h[1-6]>|</blockquote>", rendered)
+    stripped = (html.unescape(bleach.clean(part, tags=[], strip=True)) for part in paragraphs)
+    assert markdown.markdown_text(source) == "\n\n".join(" ".join(part.split()) for part in stripped if part.strip())
+
+
+def test_plain_descriptions_hold_no_control_character():
+    from outcomes.common import markdown
+
+    assert markdown.markdown_text("Testo incollato\x07con un campanello e\x0bun a capo di Word.") == (
+        "Testo incollato con un campanello e un a capo di Word.")
+
+
 def test_the_csv_files_have_the_bytes_the_csv_module_writes():
     """The bundles' CSV lines are joined by bundle.csv_body; the csv module is the reference."""
     rows = [("plain", 1, None, ""), ('a "quoted" word', "a, b", "line\nbreak", "cr\rlf\r\n"), ("", None, 0, -5),
