@@ -31,6 +31,7 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -271,6 +272,16 @@ def fingerprint(package: Path = PACKAGE) -> str:
     return digest.hexdigest()
 
 
+def code_files(package: Path = PACKAGE) -> dict[str, list[int]]:
+    """Size and modification time of every file ``fingerprint`` could read:
+    each module of the package and ``BUILD_DATA``. The same as the last
+    build's, its fingerprint stands (``BuildState.code``): finding the
+    modules a build imports reads them all, 20 ms of a one-note rebuild's
+    time; a stat of each is 1 ms."""
+    files = {*package.rglob("*.py"), *(path for pattern in BUILD_DATA for path in package.glob(pattern))}
+    return {path.relative_to(package).as_posix(): _stat(path) for path in sorted(files)}
+
+
 def fingerprinted_files(package: Path = PACKAGE) -> list[Path]:
     """The source of ``outcomes.build`` and of every module it imports,
     transitively, and ``BUILD_DATA``."""
@@ -386,6 +397,7 @@ class BuildState:
     note_counts: dict[str, list[int]]
     format: int = STATE_FORMAT
     pdf: bool = False  # whether the published proceedings have their PDF editions
+    code_files: dict[str, list[int]] = field(default_factory=dict)  # code_files() when ``fingerprint`` was taken
 
     @classmethod
     def read(cls, out_dir: Path) -> BuildState | None:
@@ -397,6 +409,14 @@ class BuildState:
 
     def write(self, folder: Path) -> None:
         (folder / STATE_FILE).write_text(json.dumps(self.__dict__, sort_keys=True) + "\n", "utf-8")
+
+    def code(self, files: dict[str, list[int]]) -> str | None:
+        """The fingerprint of the code, if its ``files`` are as they were and
+        none changed so close to the last build that the same size and time
+        could hide a change (as for notes: ``RACY_NS``)."""
+        if files == self.code_files and all(mtime < self.taken_ns - RACY_NS for _, mtime in files.values()):
+            return self.fingerprint
+        return None
 
     def usable(self, notes_dir: Path, out_dir: Path, proceedings: bool, pdf: bool = False, code: str | None = None) -> bool:
         """Whether the published outputs can be updated rather than rebuilt
@@ -471,24 +491,32 @@ def build(
     if not notes_dir.is_dir():
         problems.add(notes_dir, 1, 1, "", "path_not_found")
         return result
-    with _writing_database(out_dir / DATABASE), locked(out_dir, on_wait=on_wait), staging(out_dir) as stage:
+    with (load.collector_paused(), _writing_database(out_dir / DATABASE), locked(out_dir, on_wait=on_wait),
+          staging(out_dir) as stage, ThreadPoolExecutor(1) as thread):  # the thread ends before the folder is removed
         taken_ns = time.time_ns()
+        last = BuildState.read(out_dir)
+        previous = None if full else last
+        # An update works on a copy of the published database: the copy (the
+        # kernel's work, 20 ms at 10,000 outcomes) runs while the notes are listed.
+        copied = thread.submit(shutil.copyfile, out_dir / DATABASE, stage / DATABASE) if previous and (
+            out_dir / DATABASE).is_file() else None
         events = list(load.events(notes_dir, problems))
         stats = note_files(notes_dir, events)
-        previous = None if full else BuildState.read(out_dir)
-        code = fingerprint()  # once: it reads every module the build runs
+        code_now = code_files()
+        code = (last and last.code(code_now)) or fingerprint()  # once: it reads every module the build runs
         incremental = previous is not None and previous.usable(notes_dir, out_dir, proceedings, pdf, code)
         changes = _Changes(previous, stats, events, notes_dir) if incremental else None
         sessions_to_read = changes.sessions_to_read if changes else sum(len(e.session_paths) for e in events)
+        thread.shutdown()  # the copy is done by now; and no thread may be running when processes fork
         store.columns()  # before the workers fork, which would each read the schema again (0.06 s)
         pool = load.worker_pool(workers) if sessions_to_read >= load.PARALLEL_MIN else None
         db = None  # a full build's database: its rows and indexes written, the search's words to list
         with _terminated(pool):
-            with load.collector_paused():
-                if incremental:
-                    _update(stage, out_dir, notes_dir, events, changes, result, pool, write_proceedings)
-                else:
-                    db = _full(stage, notes_dir, events, result, pool, write_proceedings)
+            if incremental:
+                copied.result()  # raises the copy's error, if any
+                _update(stage, out_dir, notes_dir, events, changes, result, pool, write_proceedings)
+            else:
+                db = _full(stage, notes_dir, events, result, pool, write_proceedings)
             result.total(len(events))
             if problems.errors:
                 return result
@@ -502,29 +530,39 @@ def build(
                 stale = None  # every document this build did not write
             unchanged = [] if result.changed_events is None else [
                 event.id for event in events if event.id not in result.changed_events]
+
+            def site_and_state() -> None:  # the database is whole by now, one plain file
+                known = changes.digests if changes else {}
+                digests = {
+                    relative: result.digests.get(relative) or known.get(relative) or _digest(notes_dir / relative)
+                    for relative in stats
+                }
+                state = BuildState(
+                    notes=str(notes_dir.resolve()),
+                    files={relative: [*stat, digests[relative]] for relative, stat in stats.items()},
+                    database=_stat(stage / DATABASE),
+                    proceedings=proceedings,
+                    taken_ns=taken_ns,
+                    fingerprint=code,
+                    note_counts=result.note_counts,
+                    pdf=pdf,
+                    code_files=code_now,
+                )
+                site.write(stage, stage / DATABASE, state.inputs_digest(), published=out_dir)
+                state.write(stage)
+
             # The open data is made of the rows alone: a full build's workers
-            # zip its bundles while the search's words are listed.
-            opendata.write(stage, stage / DATABASE, _editions(stage, out_dir, stale), published=out_dir,
-                           unchanged=unchanged, pool=pool, meanwhile=None if db is None else functools.partial(store.finish, db))
-            if db is not None:
+            # zip its bundles while the search's words are listed, an update's
+            # bundle is zipped by a child process while the site's files are written.
+            editions = _editions(stage, out_dir, stale)
+            if db is None:
+                opendata.write(stage, stage / DATABASE, editions, published=out_dir, unchanged=unchanged, pool=pool,
+                               meanwhile=site_and_state)
+            else:
+                opendata.write(stage, stage / DATABASE, editions, published=out_dir, unchanged=unchanged, pool=pool,
+                               meanwhile=functools.partial(store.finish, db))
                 store.close(db)
-            known = changes.digests if changes else {}
-            digests = {
-                relative: result.digests.get(relative) or known.get(relative) or _digest(notes_dir / relative)
-                for relative in stats
-            }
-            state = BuildState(
-                notes=str(notes_dir.resolve()),
-                files={relative: [*stat, digests[relative]] for relative, stat in stats.items()},
-                database=_stat(stage / DATABASE),
-                proceedings=proceedings,
-                taken_ns=taken_ns,
-                fingerprint=code,
-                note_counts=result.note_counts,
-                pdf=pdf,
-            )
-            site.write(stage, stage / DATABASE, state.inputs_digest(), published=out_dir)
-            state.write(stage)
+                site_and_state()
             result.incremental = incremental
             result.published = publish(stage, out_dir, stale)
     return result
@@ -687,13 +725,12 @@ class _Changes:
 
 def _update(stage: Path, out_dir: Path, notes_dir: Path, events: list[EventNote], changes: _Changes,
             result: BuildResult, pool, write_proceedings) -> None:
-    """Only the changed notes, into a copy of the published database.
+    """Only the changed notes, into the copy of the published database in ``stage``.
 
     A changed event has all its sessions read again (their dates are checked
     against it) and, with proceedings, so has an event with a changed session:
     its document is written again from all of them.
     """
-    shutil.copyfile(out_dir / DATABASE, stage / DATABASE)
     db = store.open_for_update(stage / DATABASE)
     result.note_counts = {
         relative: counts

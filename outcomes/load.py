@@ -546,12 +546,13 @@ def _start_worker() -> None:
 
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while notes are read.
+    """Pause Python's cyclic garbage collector while a build runs.
 
     Composing YAML allocates a few hundred container objects per note, none
     of them in a reference cycle, so reference counting frees them all; the
     collector's passes over a growing heap only cost time (about a third of
-    reading a note, measured on 1,000 notes)."""
+    reading a note, measured on 1,000 notes; one pass over the modules a
+    build imports, 35 ms, a tenth of a one-note rebuild)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
