@@ -115,6 +115,32 @@ def test_one_changed_note(library, tmp_path):
     same_as_full_build(notes, out, tmp_path)
 
 
+@pytest.mark.parametrize("child", ["fails", "cannot fork"])
+def test_the_changed_bundle_is_made_here_when_no_child_made_it(library, tmp_path, monkeypatch, child):
+    """A rebuild zips its bundle in a forked child; where the child fails, or
+    the platform cannot fork, the build process makes it itself."""
+    notes, out = library
+    if child == "cannot fork":
+        monkeypatch.delattr(os, "fork")
+    else:
+        build_process, write_bundles = os.getpid(), opendata._write_bundles
+
+        def failing_in_the_child(*args):
+            if os.getpid() != build_process:
+                raise OSError("no space left in the child")
+            write_bundles(*args)
+
+        monkeypatch.setattr(opendata, "_write_bundles", failing_in_the_child)
+    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
+    touch_later(session, session.read_text("utf-8").replace("title: Migrazione", "title: Migrazioni", 1))
+    (out / "open-data" / f"{EXAMPLE_EVENT}.zip").unlink()  # whatever was published, it is made again
+    result = build(notes, out, proceedings=False)
+    assert (result.ok, result.incremental, result.rebuilt) == (True, True, 1)
+    assert (out / "open-data" / f"{EXAMPLE_EVENT}.zip").is_file()
+    monkeypatch.undo()  # the reference is built as usual
+    same_as_full_build(notes, out, tmp_path)
+
+
 def test_added_changed_and_removed_sessions(library, tmp_path):
     notes, out = library
     folder = notes / EXAMPLE_EVENT

@@ -125,7 +125,7 @@ def _forked(function: Callable[[], None]) -> Callable[[], None]:
     A rebuild's one bundle takes a tenth of a second of CPU, as long as the
     catalogue and the site's files together: a second core does it
     meanwhile. (A pool of processes takes longer to start than that.)"""
-    if not hasattr(os, "fork") or os.environ.get("NOFORK"):
+    if not hasattr(os, "fork"):
         return function
     pid = os.fork()
     if pid == 0:  # the child: it never returns into the build
