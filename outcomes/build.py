@@ -556,8 +556,8 @@ def build(
             # bundle is zipped by a child process while the site's files are written.
             editions = _editions(stage, out_dir, stale)
             if db is None:
-                opendata.write(stage, stage / DATABASE, editions, published=out_dir, unchanged=unchanged, pool=pool,
-                               meanwhile=site_and_state)
+                opendata.write(stage, stage / DATABASE, editions, published=out_dir, unchanged=unchanged,
+                               sessions=changes.session_ids, pool=pool, meanwhile=site_and_state)
             else:
                 opendata.write(stage, stage / DATABASE, editions, published=out_dir, unchanged=unchanged, pool=pool,
                                meanwhile=functools.partial(store.finish, db))
@@ -718,6 +718,11 @@ class _Changes:
             self.removed_sessions += [
                 f"{event.id}--{r[len(prefix):].removesuffix('.yaml')}" for r in sorted(own_files - event_files - current)
             ]
+        # Event id -> the ids of its sessions read again or removed, in the events that did not change.
+        self.session_ids: dict[str, list[str]] = {
+            event_id: [f"{event_id}--{path.stem}" for path in paths] for event_id, paths in self.sessions.items()}
+        for key in self.removed_sessions:
+            self.session_ids.setdefault(key.split("--", 1)[0], []).append(key)
         self.sessions_to_read = sum(len(e.session_paths) for e in self.events.values()) + sum(
             len(paths) for paths in self.sessions.values()
         )

@@ -246,7 +246,7 @@ def test_each_event_bundle_validates_with_frictionless(built, db, tmp_path, monk
     with zipfile.ZipFile(built / "open-data" / f"{EXAMPLE_EVENT}.zip") as archive:
         names = archive.namelist()
         archive.extractall(tmp_path)
-    tables = [table for table, _, _ in bundle.event_tables(db, EXAMPLE_EVENT)]
+    tables = [table.name for table in bundle.event_tables(db, EXAMPLE_EVENT)]
     assert {"events", "sessions", "outcomes", "quotes", "commitment_updates", "outcome_countries", "countries"} <= set(tables)
     assert "search_terms" not in tables
     assert sorted(names) == sorted(["README.md", "datapackage.json", "CITATION.cff", "LICENSE.txt",

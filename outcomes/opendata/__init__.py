@@ -45,7 +45,8 @@ def bundle_path(out: Path, event_id: str) -> Path:
 
 
 def write(out: Path, db_path: Path, editions: list[str], published: Path | None = None, unchanged: Iterable[str] = (),
-          pool=None, meanwhile: Callable[[], object] | None = None) -> list[Path]:
+          sessions: dict[str, list[str]] | None = None, pool=None, meanwhile: Callable[[], object] | None = None
+          ) -> list[Path]:
     """Write the catalogue, the schema.org descriptions and the bundles into
     ``out`` (the build's staging folder), beside the database; ``editions``
     are the names of the public proceedings that the build publishes.
@@ -53,7 +54,10 @@ def write(out: Path, db_path: Path, editions: list[str], published: Path | None 
     in the output folder ``published``: their facts (``FACTS_FILE``) and
     bundles are taken as published (a bundle is made of its event's rows
     alone, with the vocabularies and settings that any change to makes a
-    full build), so a one-note rebuild reads and zips one event, not all.
+    full build), so a one-note rebuild reads and zips one event, not all;
+    and ``sessions`` names, for events of which only some session notes
+    were read again, those sessions: of their bundles, the files of the
+    tables whose rows these sessions left as they were are kept.
     The other bundles are made in ``pool``'s processes, if given, while
     this one runs ``meanwhile`` (a full build lists the search's words
     then: the bundles read no table of the search), then writes the
@@ -79,7 +83,7 @@ def write(out: Path, db_path: Path, editions: list[str], published: Path | None 
             made = pool.imap(functools.partial(_bundle, db_path), to_make)  # zipping while the catalogue is written
         elif to_make:  # a rebuild's one event: its bundle is the longest part of the rebuild
             made = ()
-            wait = _forked(functools.partial(_write_bundles, db_path, out, to_make))
+            wait = _forked(functools.partial(_write_bundles, db_path, out, to_make, published, sessions or {}))
             written += [bundle_path(out, event.id) for event in to_make]
         else:
             made = ()
@@ -107,9 +111,28 @@ def write(out: Path, db_path: Path, editions: list[str], published: Path | None 
     return written
 
 
-def _write_bundles(db_path: Path, out: Path, events: list) -> None:
+def _write_bundles(db_path: Path, out: Path, events: list, published: Path | None, sessions: dict[str, list[str]]) -> None:
     for event in events:
-        bundle_path(out, event.id).write_bytes(_bundle(db_path, event))
+        kept = _kept(db_path, published, event.id, sessions[event.id]) if event.id in sessions else {}
+        bundle_path(out, event.id).write_bytes(_bundle(db_path, event, kept))
+
+
+def _kept(db_path: Path, published: Path | None, event_id: str, sessions: list[str]) -> dict[str, bundle.Member]:
+    """The files of an event's published bundle that stand: its vocabularies,
+    and the tables whose rows ``sessions`` (read again) left as they were."""
+    try:
+        zipped_bytes = bundle_path(published, event_id).read_bytes()
+    except OSError:
+        return {}
+    old = sqlite3.connect(f"file:{published / db_path.name}?mode=ro", uri=True)
+    new = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        same = bundle.unchanged_tables(old, new, event_id, sessions)
+    finally:
+        old.close()
+        new.close()
+    files = {bundle.csv_path(table, lang) for table in same for lang in facts.LANGUAGES}
+    return {path: member for path, member in bundle.published_members(zipped_bytes).items() if path in files}
 
 
 def _nothing() -> None:
@@ -144,11 +167,11 @@ def _forked(function: Callable[[], None]) -> Callable[[], None]:
     return wait
 
 
-def _bundle(db_path: Path, event) -> bytes:
+def _bundle(db_path: Path, event, kept: dict[str, bundle.Member] | None = None) -> bytes:
     """An event's bundle, in a worker process."""
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
-        return bundle.bundle(conn, event)
+        return bundle.bundle(conn, event, kept)
     finally:
         conn.close()
 

@@ -28,7 +28,9 @@ import sqlite3
 import struct
 import zipfile
 import zlib
+from collections.abc import Collection
 from importlib import resources
+from typing import NamedTuple
 
 from .. import site, store
 from ..common import text
@@ -41,14 +43,37 @@ CITATION = "CITATION.cff"
 LICENCE = "LICENSE.txt"
 
 
-def bundle(conn: sqlite3.Connection, event: Dataset) -> bytes:
+class Table(NamedTuple):
+    name: str
+    columns: list[str]
+    rows: list[tuple] | None  # None: counted, not read (its files are kept)
+    count: int
+
+
+class Member(NamedTuple):
+    """A file of a published bundle as the zip holds it: deflated, its CRC and size."""
+
+    data: bytes
+    crc: int
+    size: int
+
+
+def bundle(conn: sqlite3.Connection, event: Dataset, kept: dict[str, Member] | None = None) -> bytes:
     """The zip of one event's open data.
 
     A table's Italian and English files differ in their header line only:
-    its rows are written and compressed once for both (``zipped``)."""
-    tables = event_tables(conn, event.id)
+    its rows are written and compressed once for both (``zipped``).
+    ``kept``: files of the published bundle that stand as they are (an
+    update's tables whose rows did not change, ``unchanged_tables``): their
+    tables' rows are counted, not read again."""
+    kept = kept or {}
+    keep = {table for table in public_tables(conn) if all(csv_path(table, lang) in kept for lang in LANGUAGES)}
+    tables = event_tables(conn, event.id, counted=keep)
     files = {}
-    for table, names, rows in tables:
+    for table, names, rows, _ in tables:
+        if rows is None:
+            files.update((csv_path(table, lang), kept[csv_path(table, lang)]) for lang in LANGUAGES)
+            continue
         body = Shared(csv_body(rows)) if table in store.LOOKUPS else csv_body(rows)
         for lang in LANGUAGES:
             files[csv_path(table, lang)] = (csv_bytes([header(table, name, lang) for name in names], []), body)
@@ -65,9 +90,9 @@ def _licence() -> bytes:
     return resources.files(__package__).joinpath(LICENCE_TEXT).read_bytes()
 
 
-def event_tables(conn: sqlite3.Connection, event_id: str) -> list[tuple[str, list[str], list[tuple]]]:
-    """(table, columns, rows) of every public table with rows of the event,
-    then the vocabularies whole; rows in key order.
+def event_tables(conn: sqlite3.Connection, event_id: str, counted: Collection[str] = ()) -> list[Table]:
+    """Every public table with rows of the event, then the vocabularies
+    whole; rows in key order (only counted for the tables in ``counted``).
 
     The id of a session or an outcome starts with its event's and ``--``,
     and ids are slugs, which never hold ``--`` (``models.SLUG_PATTERN``): so
@@ -92,13 +117,58 @@ def event_tables(conn: sqlite3.Connection, event_id: str) -> list[tuple[str, lis
             where = next((condition for column, condition in event_rows.items() if column in names), None)
             if where is None:
                 continue  # no row of it belongs to one event
-        keys = [name for _, name, _, _, _, pk in sorted(conn.execute(f"PRAGMA table_info([{table}])"), key=lambda c: c[5]) if pk]
-        order = ", ".join(f"[{key}]" for key in keys) or "rowid"
         cursor = conn.cursor()
         cursor.row_factory = None  # plain tuples, whatever the connection's (copying 10,000 rows costs 30 ms)
-        rows = cursor.execute(f"select * from [{table}] where {where} order by {order}", bounds).fetchall()
-        (vocabularies if table in store.LOOKUPS else found).append((table, names, rows))
+        if table in counted:
+            (count,) = cursor.execute(f"select count(*) from [{table}] where {where}", bounds).fetchone()
+            table_found = Table(table, names, None, count)
+        else:
+            rows = cursor.execute(f"select * from [{table}] where {where} order by {_order(conn, table)}", bounds).fetchall()
+            table_found = Table(table, names, rows, len(rows))
+        (vocabularies if table in store.LOOKUPS else found).append(table_found)
     return found + vocabularies
+
+
+def _order(conn: sqlite3.Connection, table: str) -> str:
+    keys = [name for _, name, _, _, _, pk in sorted(conn.execute(f"PRAGMA table_info([{table}])"), key=lambda c: c[5]) if pk]
+    return ", ".join(f"[{key}]" for key in keys) or "rowid"
+
+
+def unchanged_tables(old: sqlite3.Connection, new: sqlite3.Connection, event_id: str, sessions: list[str]) -> set[str]:
+    """The tables whose rows of the event are the same in ``old`` (the
+    published database) and ``new``, where only the notes of ``sessions``
+    (their ids, changed, added or removed) were read again: the tables whose
+    every row belongs to one session, and holds the same for each of these;
+    and the vocabularies. An event's own rows (its row of ``events``, its
+    registrations and updates) are always written again."""
+    same = set(store.LOOKUPS)
+    for table in public_tables(new):
+        names = columns(new, table)
+        if "session_id" in names:
+            where = "session_id = :session"
+        elif "outcome_id" in names:  # an outcome's id starts with its session's and "--" (see event_tables)
+            where = "outcome_id >= :first and outcome_id < :after"
+        elif table == "sessions":
+            where = "id = :session"
+        else:
+            continue
+        query = f"select * from [{table}] where {where} order by {_order(new, table)}"
+        if all(old.execute(query, bounds).fetchall() == new.execute(query, bounds).fetchall()
+               for bounds in ({"session": session, "first": f"{session}--", "after": f"{session}-."} for session in sessions)):
+            same.add(table)
+    return same
+
+
+def published_members(zipped_bytes: bytes) -> dict[str, Member]:
+    """The files of a bundle (as ``zipped`` writes it) as they are stored."""
+    members = {}
+    with zipfile.ZipFile(io.BytesIO(zipped_bytes)) as archive:
+        for info in archive.infolist():
+            start = info.header_offset
+            name_length, extra_length = struct.unpack("<HH", zipped_bytes[start + 26 : start + 30])
+            data_start = start + 30 + name_length + extra_length
+            members[info.filename] = Member(zipped_bytes[data_start : data_start + info.compress_size], info.CRC, info.file_size)
+    return members
 
 
 def csv_path(table: str, lang: str) -> str:
@@ -157,10 +227,10 @@ def _csv_field(value) -> str:
 
 def datapackage(conn: sqlite3.Connection, event: Dataset, tables: list) -> dict:
     """Every CSV file of the bundle as a resource of a Data Package (v2)."""
-    names = {table for table, _, _ in tables}
+    names = {table for table, *_ in tables}
     resources_ = []
     for lang in LANGUAGES:
-        for table, _, _ in tables:
+        for table, *_ in tables:
             info = conn.execute(f"PRAGMA table_info([{table}])").fetchall()
             fields = []
             for _, name, declared, notnull, _, _ in info:
@@ -253,14 +323,14 @@ def _readme_in(lang: str, event: Dataset, tables: list, package: dict) -> str:
         f"- `{CITATION}`: {t('opendata.readme.file.citation')}",
         f"- `{LICENCE}`: {t('opendata.readme.file.licence')}",
     ]
-    for table, _, rows in tables:
+    for table, _, _, count in tables:
         for file_lang in LANGUAGES:
             language = t(f"opendata.readme.language.{file_lang}")
-            rows_text = text.text("opendata.readme.rows", lang, count=len(rows))
+            rows_text = text.text("opendata.readme.rows", lang, count=count)
             lines.append(f"- `{csv_path(table, file_lang)}`: "
                          + t("opendata.readme.file.table", title=table_title(table, lang), language=language, rows=rows_text))
     lines += ["", f"## {t('opendata.readme.tables')}"]
-    for table, names, _ in tables:
+    for table, names, *_ in tables:
         lines += ["", f"### {table_title(table, lang)} (`{table}`)", ""]
         description_key = f"tables.{table}.description"
         if text.has(description_key):
@@ -277,8 +347,9 @@ def _cell(value: str) -> str:
     return " ".join(value.split()).replace("|", "\\|")
 
 
-def zipped(files: dict[str, tuple[bytes, ...]], day: str) -> bytes:
-    """A zip whose bytes depend only on ``files`` and ``day`` (YYYY-MM-DD).
+def zipped(files: dict[str, tuple[bytes, ...] | Member], day: str) -> bytes:
+    """A zip whose bytes depend only on ``files`` and ``day`` (YYYY-MM-DD);
+    a ``Member`` is written as it was stored.
 
     Each file is given in parts, each part compressed on its own (a part
     repeated in the zip, or in the next event's, is compressed once): the
@@ -297,11 +368,14 @@ def zipped(files: dict[str, tuple[bytes, ...]], day: str) -> bytes:
 
     for name in sorted(files):
         parts, encoded = files[name], name.encode("ascii")
-        data = b"".join(deflate(part, last=index == len(parts) - 1) for index, part in enumerate(parts))
-        crc = 0
-        for part in parts:
-            crc = zlib.crc32(part, crc)
-        size = sum(len(part) for part in parts)
+        if isinstance(parts, Member):  # kept as published
+            data, crc, size = parts
+        else:
+            data = b"".join(deflate(part, last=index == len(parts) - 1) for index, part in enumerate(parts))
+            crc = 0
+            for part in parts:
+                crc = zlib.crc32(part, crc)
+            size = sum(len(part) for part in parts)
         fields = (ZIP_VERSION, 0, zipfile.ZIP_DEFLATED, dos_time, dos_date, crc, len(data), size, len(encoded))
         offset = out.tell()
         out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields, 0) + encoded + data)
