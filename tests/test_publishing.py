@@ -309,3 +309,21 @@ def test_a_publication_cut_short_is_completed_by_the_next_build(tmp_path, monkey
     assert not (out / building.JOURNAL).exists()
     assert outputs(out) == outputs(expected)
     assert_usable(out)
+
+
+@pytest.mark.parametrize("allocated", [True, False])
+def test_the_database_is_copied_byte_for_byte_with_or_without_blocks_allocated_ahead(tmp_path, monkeypatch, allocated):
+    """An update works on a copy of the published database made by
+    ``copy_to_replace``; where the file system allocates no blocks ahead,
+    a plain copy."""
+    from outcomes.common.files import copy_to_replace
+
+    if not allocated:
+        def refused(fd, offset, length):
+            raise OSError(95, "Operation not supported")
+
+        monkeypatch.setattr(os, "posix_fallocate", refused, raising=False)
+    source = tmp_path / "outcomes.db"
+    source.write_bytes(random.Random(7).randbytes(3 * 2**20 + 17))
+    copy_to_replace(source, tmp_path / "copy.db")
+    assert (tmp_path / "copy.db").read_bytes() == source.read_bytes()
