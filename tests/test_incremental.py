@@ -64,7 +64,15 @@ def same_as_full_build(notes: Path, out: Path, tmp_path: Path, proceedings: bool
     assert sorted(path.relative_to(out).as_posix() for path in out.glob("open-data/*")) == open_data
     for name in ["catalog.ttl", "catalog.rdf", "catalog.jsonld", opendata.FACTS_FILE, *open_data]:
         assert (out / name).read_bytes() == (reference / name).read_bytes(), name
+    # The site's folders, published whole (an update links their unchanged files).
+    for folder in ("templates", "plugins", "static"):
+        assert site_files(out, folder) == site_files(reference, folder), folder
     shutil.rmtree(reference)
+
+
+def site_files(root: Path, folder: str) -> dict[str, bytes]:
+    return {path.relative_to(root).as_posix(): path.read_bytes()
+            for path in (root / folder).rglob("*") if path.is_file() and "__pycache__" not in path.parts}
 
 
 def touch_later(path: Path, text: str) -> None:

@@ -49,6 +49,16 @@ def copy_to_replace(source: Path, target: Path) -> None:
             copied += sent
 
 
+def link_or_copy(published: Path, target: Path) -> None:
+    """A published file, unchanged, into a build's staging folder: linked
+    (published files are replaced, never written in place), copied where the
+    file system has no links."""
+    try:
+        os.link(published, target)
+    except OSError:
+        shutil.copyfile(published, target)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

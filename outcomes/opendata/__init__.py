@@ -25,6 +25,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from ..common.files import link_or_copy
 from . import bundle, dcat, facts, schemaorg
 from .facts import modified
 
@@ -188,10 +189,6 @@ def _known_facts(published: Path | None, unchanged: set[str]) -> dict[str, dict]
 
 
 def _take(published: Path, folder: Path) -> Path:
-    """A published bundle into the staging folder: linked, not copied."""
-    target = folder / published.name
-    try:
-        os.link(published, target)
-    except OSError:
-        shutil.copyfile(published, target)
-    return target
+    """A published bundle into the staging folder."""
+    link_or_copy(published, folder / published.name)
+    return folder / published.name
