@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import load, opendata, site, store
-from .common.files import copy_to_replace, write_atomic
+from .common.files import allocate, write_atomic
 from .load import EventNote, Problems
 
 if TYPE_CHECKING:
@@ -498,7 +498,7 @@ def build(
         previous = None if full else last
         # An update works on a copy of the published database: the copy (the
         # kernel's work, 20 ms at 10,000 outcomes) runs while the notes are listed.
-        copied = thread.submit(copy_to_replace, out_dir / DATABASE, stage / DATABASE) if previous and (
+        copied = thread.submit(shutil.copyfile, out_dir / DATABASE, stage / DATABASE) if previous and (
             out_dir / DATABASE).is_file() else None
         events = list(load.events(notes_dir, problems))
         stats = note_files(notes_dir, events)
@@ -532,6 +532,7 @@ def build(
                 event.id for event in events if event.id not in result.changed_events]
 
             def site_and_state() -> None:  # the database is whole by now, one plain file
+                allocate(stage / DATABASE)  # before it is renamed over the published one; it may change its time
                 known = changes.digests if changes else {}
                 digests = {
                     relative: result.digests.get(relative) or known.get(relative) or _digest(notes_dir / relative)

@@ -312,18 +312,32 @@ def test_a_publication_cut_short_is_completed_by_the_next_build(tmp_path, monkey
 
 
 @pytest.mark.parametrize("allocated", [True, False])
-def test_the_database_is_copied_byte_for_byte_with_or_without_blocks_allocated_ahead(tmp_path, monkeypatch, allocated):
-    """An update works on a copy of the published database made by
-    ``copy_to_replace``; where the file system allocates no blocks ahead,
-    a plain copy."""
-    from outcomes.common.files import copy_to_replace
+def test_a_file_is_left_as_it_is_with_or_without_blocks_allocated_ahead(tmp_path, monkeypatch, allocated):
+    """The database's blocks are allocated before it is published
+    (``allocate``); where the file system allocates no blocks ahead, it is
+    published as it is."""
+    from outcomes.common.files import allocate
 
     if not allocated:
         def refused(fd, offset, length):
             raise OSError(95, "Operation not supported")
 
         monkeypatch.setattr(os, "posix_fallocate", refused, raising=False)
-    source = tmp_path / "outcomes.db"
-    source.write_bytes(random.Random(7).randbytes(3 * 2**20 + 17))
-    copy_to_replace(source, tmp_path / "copy.db")
-    assert (tmp_path / "copy.db").read_bytes() == source.read_bytes()
+    written = random.Random(7).randbytes(3 * 2**20 + 17)
+    (tmp_path / "outcomes.db").write_bytes(written)
+    allocate(tmp_path / "outcomes.db")
+    assert (tmp_path / "outcomes.db").read_bytes() == written
+
+
+def test_a_published_database_that_is_not_one_makes_a_full_build(tmp_path):
+    """After a power cut a published file may hold zeros (the build pays for
+    no fsync): the next build finds it is no database and builds all again."""
+    out = tmp_path / "out"
+    assert build(EXAMPLE_NOTES, out, proceedings=False).ok
+    database = out / "outcomes.db"
+    stat = database.stat()
+    database.write_bytes(bytes(stat.st_size))
+    os.utime(database, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    result = build(EXAMPLE_NOTES, out, proceedings=False)
+    assert result.ok and not result.incremental
+    assert sqlite3.connect(database).execute("select count(*) from outcomes").fetchone()[0] > 0
