@@ -239,19 +239,11 @@ def lookup_rows() -> Rows:
 
 
 def share(db: sqlite_utils.Database) -> None:
-    """Merge each full-text index into one segment (fastest to query), commit
-    the rows and let other processes read them while this connection goes
-    on to ``finish``: SQLite's write-ahead log keeps their snapshot whole.
-    The build's workers zip the open data's bundles from the rows meanwhile.
-    ``close`` makes the file one plain database again.
-
-    The indexes are merged before the commit, as they were in the same
-    transaction as the rows before the build shared the file: merged after
-    it, SQLite placed the merged segments otherwise, and the file of 10,000
-    outcomes held 15 more free pages."""
-    for table in FTS_COLUMNS:
-        db.execute(f"INSERT INTO [{table}_fts]([{table}_fts]) VALUES ('optimize')")
-        _fts_merging(db, table, automerge=4, crisismerge=16)  # FTS5's defaults, for later updates
+    """Commit the rows and let other processes read them while this
+    connection goes on to ``finish``: SQLite's write-ahead log keeps their
+    snapshot whole. The build's workers zip the open data's bundles from the
+    rows meanwhile (they read no full-text index). ``close`` makes the file
+    one plain database again."""
     db.conn.commit()
     db.execute("PRAGMA locking_mode = NORMAL")  # EXCLUSIVE would keep every reader out
     db.execute("PRAGMA journal_mode = WAL")
@@ -269,7 +261,7 @@ def close(db: sqlite_utils.Database) -> None:
 
 
 def finish(db: sqlite_utils.Database) -> None:
-    """List the words of the full-text indexes (merged by ``share``) for
+    """Merge each full-text index into one segment, list their words for
     the search (``search_terms``) and set the schema version (``close``
     then closes the file, ready to publish).
 
@@ -277,6 +269,9 @@ def finish(db: sqlite_utils.Database) -> None:
     from a validated note and every code from the vocabularies written first.
     (The tests run ``PRAGMA foreign_key_check`` on what the build writes.)
     """
+    for table in FTS_COLUMNS:  # one segment each: fastest to query
+        db.execute(f"INSERT INTO [{table}_fts]([{table}_fts]) VALUES ('optimize')")
+        _fts_merging(db, table, automerge=4, crisismerge=16)  # FTS5's defaults, for later updates
     db.execute("DELETE FROM search_terms")
     terms = search.vocabulary_rows(db.conn, [f"{table}_fts_terms" for table in FTS_COLUMNS])
     db.conn.executemany("INSERT INTO search_terms (term, stem, docs) VALUES (?, ?, ?)", terms)
