@@ -265,6 +265,14 @@ def test_each_event_bundle_validates_with_frictionless(built, db, tmp_path, monk
     assert cff["url"] == EVENT_PAGE and cff["license"] == "CC-BY-4.0" and cff["date-released"] == "2020-12-14"
 
 
+def test_the_data_package_is_json_indented_by_two(built):
+    """Its resources are encoded once per process and set in place: the
+    file is what ``json.dumps(..., indent=2)`` writes of the whole."""
+    with zipfile.ZipFile(built / "open-data" / f"{EXAMPLE_EVENT}.zip") as archive:
+        written = archive.read("datapackage.json").decode("utf-8")
+    assert written == json.dumps(json.loads(written), indent=2, ensure_ascii=False) + "\n"
+
+
 def test_the_readme_describes_every_file_and_column(built):
     with zipfile.ZipFile(built / "open-data" / f"{EXAMPLE_EVENT}.zip") as archive:
         readme = archive.read("README.md").decode("utf-8")
