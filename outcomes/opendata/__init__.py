@@ -59,8 +59,8 @@ def write(out: Path, db_path: Path, editions: list[str], published: Path | None 
     and ``sessions`` names, for events of which only some session notes
     were read again, those sessions: of their bundles, the files of the
     tables whose rows these sessions left as they were are kept.
-    The other bundles are made in ``pool``'s processes, if given, while
-    this one runs ``meanwhile`` (a full build lists the search's words
+    The other bundles are made in ``pool``'s processes, if given, else in
+    a forked child (``_forked``), while this one runs ``meanwhile`` (a full build lists the search's words
     then: the bundles read no table of the search), then writes the
     catalogue.
 
@@ -81,8 +81,10 @@ def write(out: Path, db_path: Path, editions: list[str], published: Path | None 
         taken = {path.stem for path in written}
         to_make = [dataclasses.replace(event, part_of=None, events=[]) for event in library.events if event.id not in taken]
         if pool is not None and len(to_make) > 1:
-            made = pool.imap(functools.partial(_bundle, db_path), to_make)  # zipping while the catalogue is written
-        elif to_make:  # a rebuild's one event: its bundle is the longest part of the rebuild
+            # Zipped while the catalogue is written, each written by the worker that made it:
+            # bytes sent back would pile up in this process while it is busy.
+            made = pool.imap_unordered(functools.partial(_write_bundle, db_path, out), to_make)
+        elif to_make:  # no pool (a rebuild, a small library): one child process, forked now
             made = ()
             wait = _forked(functools.partial(_write_bundles, db_path, out, to_make, published, sessions or {}))
             written += [bundle_path(out, event.id) for event in to_make]
@@ -100,9 +102,7 @@ def write(out: Path, db_path: Path, editions: list[str], published: Path | None 
         descriptions = schemaorg.descriptions(library)
         (folder / SCHEMA_ORG_FILE).write_text(json.dumps(descriptions, indent=1, ensure_ascii=False) + "\n", "utf-8")
         written.append(folder / SCHEMA_ORG_FILE)
-        for event, content in zip(to_make, made):
-            bundle_path(out, event.id).write_bytes(content)
-            written.append(bundle_path(out, event.id))
+        written += sorted(made)
         wait()
     finally:
         conn.close()
@@ -114,8 +114,17 @@ def write(out: Path, db_path: Path, editions: list[str], published: Path | None 
 
 def _write_bundles(db_path: Path, out: Path, events: list, published: Path | None, sessions: dict[str, list[str]]) -> None:
     for event in events:
-        kept = _kept(db_path, published, event.id, sessions[event.id]) if event.id in sessions else {}
-        bundle_path(out, event.id).write_bytes(_bundle(db_path, event, kept))
+        _write_bundle(db_path, out, event, _kept(db_path, published, event.id, sessions[event.id]) if event.id in sessions else {})
+
+
+def _write_bundle(db_path: Path, out: Path, event, kept: dict[str, bundle.Member] | None = None) -> Path:
+    """An event's bundle, made and written (in a worker or a child process)."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        bundle_path(out, event.id).write_bytes(bundle.bundle(conn, event, kept))
+    finally:
+        conn.close()
+    return bundle_path(out, event.id)
 
 
 def _kept(db_path: Path, published: Path | None, event_id: str, sessions: list[str]) -> dict[str, bundle.Member]:
@@ -166,15 +175,6 @@ def _forked(function: Callable[[], None]) -> Callable[[], None]:
             function()
 
     return wait
-
-
-def _bundle(db_path: Path, event, kept: dict[str, bundle.Member] | None = None) -> bytes:
-    """An event's bundle, in a worker process."""
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        return bundle.bundle(conn, event, kept)
-    finally:
-        conn.close()
 
 
 def _known_facts(published: Path | None, unchanged: set[str]) -> dict[str, dict]:
