@@ -149,6 +149,35 @@ def test_the_changed_bundle_is_made_here_when_no_child_made_it(library, tmp_path
     same_as_full_build(notes, out, tmp_path)
 
 
+def test_a_build_that_fails_while_the_bundle_is_zipped_leaves_no_child_behind(library, monkeypatch):
+    from outcomes import site
+
+    notes, out = library
+    children = []
+    start = opendata._Child.__init__
+
+    def recorded(self, function=None):
+        start(self, function)
+        children.append(self.pid)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(opendata._Child, "__init__", recorded)
+    monkeypatch.setattr(site, "write", full_disk)
+    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
+    touch_later(session, session.read_text("utf-8").replace("title: Migrazione", "title: Migrazioni", 1))
+    before = (out / "outcomes.db").read_bytes()
+    with pytest.raises(OSError):
+        build(notes, out, proceedings=False)
+    forked = [pid for pid in children if pid is not None]
+    assert forked, "the bundle was zipped by a child process"
+    for pid in forked:
+        with pytest.raises(ChildProcessError):  # waited for already
+            os.waitpid(pid, os.WNOHANG)
+    assert (out / "outcomes.db").read_bytes() == before  # nothing published
+
+
 def test_added_changed_and_removed_sessions(library, tmp_path):
     notes, out = library
     folder = notes / EXAMPLE_EVENT

@@ -60,7 +60,7 @@ def write(out: Path, db_path: Path, editions: list[str], published: Path | None 
     were read again, those sessions: of their bundles, the files of the
     tables whose rows these sessions left as they were are kept.
     The other bundles are made in ``pool``'s processes, if given, else in
-    a forked child (``_forked``), while this one runs ``meanwhile`` (a full build lists the search's words
+    a forked child (``_Child``), while this one runs ``meanwhile`` (a full build lists the search's words
     then: the bundles read no table of the search), then writes the
     catalogue.
 
@@ -75,7 +75,7 @@ def write(out: Path, db_path: Path, editions: list[str], published: Path | None 
         folder = out / OPEN_DATA_DIR
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir()
-        wait = _nothing
+        child = _Child()
         written = [_take(bundle_path(published, event.id), folder) for event in library.events
                    if event.id in known and bundle_path(published, event.id).is_file()]
         taken = {path.stem for path in written}
@@ -86,7 +86,7 @@ def write(out: Path, db_path: Path, editions: list[str], published: Path | None 
             made = pool.imap_unordered(functools.partial(_write_bundle, db_path, out), to_make)
         elif to_make:  # no pool (a rebuild, a small library): one child process, forked now
             made = ()
-            wait = _forked(functools.partial(_write_bundles, db_path, out, to_make, published, sessions or {}))
+            child = _Child(functools.partial(_write_bundles, db_path, out, to_make, published, sessions or {}))
             written += [bundle_path(out, event.id) for event in to_make]
         else:
             made = ()
@@ -103,8 +103,9 @@ def write(out: Path, db_path: Path, editions: list[str], published: Path | None 
         (folder / SCHEMA_ORG_FILE).write_text(json.dumps(descriptions, indent=1, ensure_ascii=False) + "\n", "utf-8")
         written.append(folder / SCHEMA_ORG_FILE)
         written += sorted(made)
-        wait()
+        child.wait()
     finally:
+        child.end()
         conn.close()
     kept = {event.id: event.facts for event in library.events}
     (out / FACTS_FILE).write_text(json.dumps(kept, sort_keys=True, ensure_ascii=False) + "\n", "utf-8")
@@ -145,36 +146,47 @@ def _kept(db_path: Path, published: Path | None, event_id: str, sessions: list[s
     return {path: member for path, member in bundle.published_members(zipped_bytes).items() if path in files}
 
 
-def _nothing() -> None:
-    pass
-
-
-def _forked(function: Callable[[], None]) -> Callable[[], None]:
-    """Run ``function`` in a child process, forked now, beside the rest of
-    the build; return a function that waits for it. Where the child failed
-    (or where processes cannot fork), that function runs ``function`` here,
-    where its error, if any, is raised.
+class _Child:
+    """``function`` run in a child process, forked at once, beside the rest
+    of the build. ``wait`` waits for it; where the child failed (or where
+    processes cannot fork), ``function`` then runs here, where its error, if
+    any, is raised. ``end`` only waits, if no one did (the build failed
+    meanwhile): no child outlives the build, nor writes into a staging
+    folder being removed.
 
     A rebuild's one bundle takes a tenth of a second of CPU, as long as the
     catalogue and the site's files together: a second core does it
     meanwhile. (A pool of processes takes longer to start than that.)"""
-    if not hasattr(os, "fork"):
-        return function
-    pid = os.fork()
-    if pid == 0:  # the child: it never returns into the build
-        status = 1
-        try:
-            function()
-            status = 0
-        finally:
-            os._exit(status)
 
-    def wait() -> None:
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            function()
+    def __init__(self, function: Callable[[], None] | None = None):
+        self.function, self.pid = function, None
+        if function is None or not hasattr(os, "fork"):
+            return
+        pid = os.fork()
+        if pid == 0:  # the child: it never returns into the build
+            status = 1
+            try:
+                function()
+                status = 0
+            finally:
+                os._exit(status)
+        self.pid = pid
 
-    return wait
+    def wait(self) -> None:
+        if self.function is not None and self._ended() != 0:
+            self.function()
+        self.function = None
+
+    def end(self) -> None:
+        self._ended()
+
+    def _ended(self) -> int | None:
+        """The child's exit code (None: there was no child)."""
+        if self.pid is None:
+            return None
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        return os.waitstatus_to_exitcode(status)
 
 
 def _known_facts(published: Path | None, unchanged: set[str]) -> dict[str, dict]:
