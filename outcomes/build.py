@@ -256,30 +256,30 @@ def _read_json(path: Path):
 BUILD_DATA = ("schema.sql", "vocabularies/*.csv", "common/messages/*.yaml", "site/metadata.yaml")
 
 
-def fingerprint(package: Path = PACKAGE) -> str:
+def fingerprint(package: Path = PACKAGE, files: list[Path] | None = None) -> str:
     """Changes whenever the code or data a build runs change.
 
     An incremental build keeps the rows and proceedings of the notes that did
     not change, so everything that made them must be the same: every module a
     build imports (found from the source, so a module that moves or is added
-    is followed) and the data files it reads."""
+    is followed) and the data files it reads (``files``: those of
+    ``fingerprinted_files``)."""
     import hashlib
 
     digest = hashlib.sha256()
-    for path in fingerprinted_files(package):
+    for path in fingerprinted_files(package) if files is None else files:
         digest.update(path.relative_to(package).as_posix().encode("utf-8") + b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-def code_files(package: Path = PACKAGE) -> dict[str, list[int]]:
-    """Size and modification time of every file ``fingerprint`` could read:
-    each module of the package and ``BUILD_DATA``. The same as the last
-    build's, its fingerprint stands (``BuildState.code``): finding the
-    modules a build imports reads them all, 20 ms of a one-note rebuild's
-    time; a stat of each is 1 ms."""
-    files = {*package.rglob("*.py"), *(path for pattern in BUILD_DATA for path in package.glob(pattern))}
-    return {path.relative_to(package).as_posix(): _stat(path) for path in sorted(files)}
+def code_files(files: list[Path], package: Path = PACKAGE) -> dict[str, list[int]]:
+    """Size and modification time of the fingerprinted ``files`` and of the
+    folders holding them (adding a module to one changes its time). While
+    they are as they were, the last build's fingerprint stands
+    (``BuildState.code``): finding the modules a build imports reads them
+    all, 20 ms of a one-note rebuild; a stat of each takes under 1 ms."""
+    return {path.relative_to(package).as_posix(): _stat(path) for path in sorted({*files, *(f.parent for f in files)})}
 
 
 def fingerprinted_files(package: Path = PACKAGE) -> list[Path]:
@@ -397,7 +397,7 @@ class BuildState:
     note_counts: dict[str, list[int]]
     format: int = STATE_FORMAT
     pdf: bool = False  # whether the published proceedings have their PDF editions
-    code_files: dict[str, list[int]] = field(default_factory=dict)  # code_files() when ``fingerprint`` was taken
+    code_files: dict[str, list[int]] = field(default_factory=dict)  # ``code_files`` when ``fingerprint`` was taken
 
     @classmethod
     def read(cls, out_dir: Path) -> BuildState | None:
@@ -410,11 +410,16 @@ class BuildState:
     def write(self, folder: Path) -> None:
         (folder / STATE_FILE).write_text(json.dumps(self.__dict__, sort_keys=True) + "\n", "utf-8")
 
-    def code(self, files: dict[str, list[int]]) -> str | None:
-        """The fingerprint of the code, if its ``files`` are as they were and
-        none changed so close to the last build that the same size and time
-        could hide a change (as for notes: ``RACY_NS``)."""
-        if files == self.code_files and all(mtime < self.taken_ns - RACY_NS for _, mtime in files.values()):
+    def code(self, package: Path = PACKAGE) -> str | None:
+        """The fingerprint of the code, if the files and folders it was taken
+        from are as they were, and none changed so close to the last build
+        that the same size and time could hide a change (as for notes:
+        ``RACY_NS``)."""
+        try:
+            now = {relative: _stat(package / relative) for relative in self.code_files}
+        except OSError:
+            return None
+        if now and now == self.code_files and all(mtime < self.taken_ns - RACY_NS for _, mtime in now.values()):
             return self.fingerprint
         return None
 
@@ -502,8 +507,12 @@ def build(
             out_dir / DATABASE).is_file() else None
         events = list(load.events(notes_dir, problems))
         stats = note_files(notes_dir, events)
-        code_now = code_files()
-        code = (last and last.code(code_now)) or fingerprint()  # once: it reads every module the build runs
+        code = last.code() if last else None
+        if code is None:  # the code changed, or no build recorded it: its modules are read
+            files = fingerprinted_files()
+            code, code_now = fingerprint(files=files), code_files(files)
+        else:
+            code_now = last.code_files
         incremental = previous is not None and previous.usable(notes_dir, out_dir, proceedings, pdf, code)
         changes = _Changes(previous, stats, events, notes_dir) if incremental else None
         sessions_to_read = changes.sessions_to_read if changes else sum(len(e.session_paths) for e in events)

@@ -154,9 +154,10 @@ class _Child:
     meanwhile): no child outlives the build, nor writes into a staging
     folder being removed.
 
-    A rebuild's one bundle takes a tenth of a second of CPU, as long as the
-    catalogue and the site's files together: a second core does it
-    meanwhile. (A pool of processes takes longer to start than that.)"""
+    A rebuild's one bundle takes 30 to 150 ms of CPU (by how much of it
+    changed), about as long as the catalogue and the site's files together:
+    a second core makes it meanwhile. (A pool of processes takes longer to
+    start.)"""
 
     def __init__(self, function: Callable[[], None] | None = None):
         self.function, self.pid = function, None
