@@ -236,15 +236,24 @@ def _edition_distributions(base: str, event_id: str, language: str, editions: li
     return found
 
 
+def under(owner_id: str) -> dict[str, str]:
+    """Bounds ``first`` and ``after`` of the ids that start with ``owner_id``
+    and ``--``: the sessions of an event, the outcomes of an event or of a
+    session, one range of their table's key. Ids are slugs, which never hold
+    ``--`` (``models.SLUG_PATTERN``), and "." follows "-" in byte order (the
+    keys are BINARY text)."""
+    return {"first": f"{owner_id}--", "after": f"{owner_id}-."}
+
+
 def _tagged(conn, vocabulary: str, columns: str, event_id: str | None = None) -> list[dict]:
     """The terms of ``vocabulary`` that the outcomes (of an event) are tagged with."""
     link, column = next((table, column) for table, (column, attribute) in store.LINKS.items() if attribute == vocabulary)
     # One plan per case: an "or" on the event would keep SQLite from the
     # event's index and join every link (80 ms at 10,000 outcomes, not 5).
-    # An event's outcomes are one range of ids (see bundle.event_tables).
+    # An event's outcomes are one range of ids (``under``).
     tagged = f"select [{column}] from [{link}]" + (
         "" if event_id is None else " where outcome_id >= :first and outcome_id < :after")
-    bounds = {} if event_id is None else {"first": f"{event_id}--", "after": f"{event_id}-."}
+    bounds = {} if event_id is None else under(event_id)
     cursor = conn.execute(f"select {columns} from [{vocabulary}] where id in ({tagged}) order by id", bounds)
     names = [description[0] for description in cursor.description]
     return [dict(zip(names, row)) for row in cursor]
