@@ -564,13 +564,10 @@ def build(
             # The open data is made of the rows alone: a full build's workers
             # zip its bundles while the search's words are listed, an update's
             # bundle is zipped by a child process while the site's files are written.
-            editions = _editions(stage, out_dir, stale)
-            if db is None:
-                opendata.write(stage, stage / DATABASE, editions, published=out_dir, unchanged=unchanged,
-                               sessions=changes.session_ids, pool=pool, meanwhile=site_and_state)
-            else:
-                opendata.write(stage, stage / DATABASE, editions, published=out_dir, unchanged=unchanged, pool=pool,
-                               meanwhile=functools.partial(store.finish, db))
+            opendata.write(stage, stage / DATABASE, _editions(stage, out_dir, stale), published=out_dir,
+                           unchanged=unchanged, sessions=changes.session_ids if changes else None, pool=pool,
+                           meanwhile=site_and_state if db is None else functools.partial(store.finish, db))
+            if db is not None:
                 store.close(db)
                 site_and_state()
             result.incremental = incremental
