@@ -80,13 +80,14 @@ def write(out: Path, db_path: Path, editions: list[str], published: Path | None 
                    if event.id in known and bundle_path(published, event.id).is_file()]
         taken = {path.stem for path in written}
         to_make = [dataclasses.replace(event, part_of=None, events=[]) for event in library.events if event.id not in taken]
-        if pool is not None and len(to_make) > 1:
+        make = functools.partial(_write_bundle, db_path, out, published, sessions or {})
+        if pool is not None and to_make:
             # Zipped while the catalogue is written, each written by the worker that made it:
             # bytes sent back would pile up in this process while it is busy.
-            made = pool.imap_unordered(functools.partial(_write_bundle, db_path, out), to_make)
-        elif to_make:  # no pool (a rebuild, a small library): one child process, forked now
+            made = pool.imap_unordered(make, to_make)
+        elif to_make:  # no pool, so no thread (a rebuild, a small library): one child process, forked now
             made = ()
-            child = _Child(functools.partial(_write_bundles, db_path, out, to_make, published, sessions or {}))
+            child = _Child(functools.partial(_write_bundles, make, to_make))
             written += [bundle_path(out, event.id) for event in to_make]
         else:
             made = ()
@@ -113,13 +114,16 @@ def write(out: Path, db_path: Path, editions: list[str], published: Path | None 
     return written
 
 
-def _write_bundles(db_path: Path, out: Path, events: list, published: Path | None, sessions: dict[str, list[str]]) -> None:
+def _write_bundles(make: Callable, events: list) -> None:
     for event in events:
-        _write_bundle(db_path, out, event, _kept(db_path, published, event.id, sessions[event.id]) if event.id in sessions else {})
+        make(event)
 
 
-def _write_bundle(db_path: Path, out: Path, event, kept: dict[str, bundle.Member] | None = None) -> Path:
-    """An event's bundle, made and written (in a worker or a child process)."""
+def _write_bundle(db_path: Path, out: Path, published: Path | None, sessions: dict[str, list[str]], event) -> Path:
+    """An event's bundle, made and written (in a worker or a child process);
+    of an event with only ``sessions`` read again, the published files that
+    stand are kept (``_kept``)."""
+    kept = _kept(db_path, published, event.id, sessions[event.id]) if event.id in sessions else {}
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         bundle_path(out, event.id).write_bytes(bundle.bundle(conn, event, kept))
