@@ -178,6 +178,22 @@ def test_a_build_that_fails_while_the_bundle_is_zipped_leaves_no_child_behind(li
     assert (out / "outcomes.db").read_bytes() == before  # nothing published
 
 
+def test_a_failure_before_the_bundles_are_made_is_the_error_reported(library, monkeypatch):
+    """The open data's own error, not one of its clean-up (which once met no child yet)."""
+    from outcomes.opendata import facts
+
+    notes, out = library
+
+    def unreadable(*args, **kwargs):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(facts, "library", unreadable)
+    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
+    touch_later(session, session.read_text("utf-8").replace("title: Migrazione", "title: Migrazioni", 1))
+    with pytest.raises(OSError, match="Input/output error"):
+        build(notes, out, proceedings=False)
+
+
 def test_added_changed_and_removed_sessions(library, tmp_path):
     notes, out = library
     folder = notes / EXAMPLE_EVENT

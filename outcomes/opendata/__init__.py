@@ -70,12 +70,12 @@ def write(out: Path, db_path: Path, editions: list[str], published: Path | None 
     unchanged = set(unchanged) if published is not None else set()
     known = _known_facts(published, unchanged)
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    child = _Child()
     try:
         library = facts.library(conn, editions, known)
         folder = out / OPEN_DATA_DIR
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir()
-        child = _Child()
         written = [_take(bundle_path(published, event.id), folder) for event in library.events
                    if event.id in known and bundle_path(published, event.id).is_file()]
         taken = {path.stem for path in written}
