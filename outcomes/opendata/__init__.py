@@ -95,8 +95,9 @@ def write(out: Path, db_path: Path, editions: list[str], published: Path | None 
             meanwhile()
         graph = dcat.catalogue(library)
         (out / "static").mkdir(exist_ok=True)
+        serialized = dcat.serializations(graph, CATALOGUE_FILES.values())
         for name, rdf_format in CATALOGUE_FILES.items():
-            data = dcat.serialize(graph, rdf_format)
+            data = serialized[rdf_format]
             for path in (out / name, out / "static" / name):
                 path.write_bytes(data)
                 written.append(path)
