@@ -570,19 +570,20 @@ def session_files(folder: Path, problems: Problems) -> list[Path]:
     for name, linked_or_folder in listed:
         if name.startswith(".") or name in RESERVED_FILES:
             continue
+        path = folder / name  # once: a library's thousands of paths are a third of listing it
         # Not only regular files: a FIFO or a device named like a note is reported, not skipped.
-        if linked_or_folder and (refused_link(folder / name, problems) or (folder / name).is_dir()):
+        if linked_or_folder and (refused_link(path, problems) or path.is_dir()):
             continue
         stem, _, extension = name.rpartition(".")
         if extension == "yml":
-            problems.add(folder / name, 1, 1, "", "yml_extension", value=name, suggestion=stem + ".yaml")
-        elif extension == "yaml" and _check_name(stem, folder / name, problems):
-            files.append(folder / name)
+            problems.add(path, 1, 1, "", "yml_extension", value=name, suggestion=stem + ".yaml")
+        elif extension == "yaml" and _check_name(stem, path, problems):
+            files.append(path)
     return files
 
 
 def _check_name(name: str, path: Path, problems: Problems) -> bool:
-    if re.match(models.SLUG_PATTERN, name):
+    if models.SLUG.match(name):
         return True
     problems.add(path, 1, 1, "", "bad_file_name", value=name, suggestion=models.slugify(name) or None)
     return False

@@ -36,7 +36,7 @@ from . import vocab
 from .common.text import LANGUAGES
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-_SLUG = re.compile(SLUG_PATTERN)
+SLUG = re.compile(SLUG_PATTERN)
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _DIGITS = re.compile(r"^\d+$")
@@ -75,7 +75,7 @@ def slugify(text: str) -> str:
 
 def parse_slug(value: object) -> str:
     text = _text(value)
-    if not _SLUG.match(text) or len(text) > 80:
+    if not SLUG.match(text) or len(text) > 80:
         raise _fail("slug", text, suggestion=slugify(text)[:80] or None)
     return text
 
