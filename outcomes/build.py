@@ -558,7 +558,8 @@ def build(
                     pdf=pdf,
                     code_files=code_now,
                 )
-                site.write(stage, stage / DATABASE, state.inputs_digest(), published=out_dir)
+                site.write(stage, stage / DATABASE, state.inputs_digest(), published=out_dir,
+                           row_changes=changes.row_changes if changes else None)
                 state.write(stage)
 
             # The open data is made of the rows alone: a full build's workers
@@ -730,6 +731,7 @@ class _Changes:
             event_id: [f"{event_id}--{path.stem}" for path in paths] for event_id, paths in self.sessions.items()}
         for key in self.removed_sessions:
             self.session_ids.setdefault(key.split("--", 1)[0], []).append(key)
+        self.row_changes: dict[str, int] | None = None  # by table, once the database is updated (``store.row_changes``)
         self.sessions_to_read = sum(len(e.session_paths) for e in self.events.values()) + sum(
             len(paths) for paths in self.sessions.values()
         )
@@ -790,5 +792,6 @@ def _update(stage: Path, out_dir: Path, notes_dir: Path, events: list[EventNote]
         if keep and not result.problems.errors:
             write_proceedings(event, sessions, stage / PROCEEDINGS_DIR, followup=follow.note, earlier=load.followed_events(event))
     store.update_search_terms(db)
+    changes.row_changes = store.row_changes(db)
     db.conn.commit()
     db.close()

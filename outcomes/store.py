@@ -612,14 +612,40 @@ def remove_event(db: sqlite_utils.Database, event_id: str) -> None:
 
 
 def open_for_update(path: Path) -> sqlite_utils.Database:
-    """A staged copy of a published database, opened to be updated."""
+    """A staged copy of a published database, opened to be updated; the
+    rows each table gains and loses are counted (``row_changes``)."""
     db = sqlite_utils.Database(path, execute_plugins=False)
-    for pragma in ("journal_mode = OFF", "synchronous = OFF", "locking_mode = EXCLUSIVE"):
+    # recursive_triggers: a row that INSERT OR REPLACE replaces is counted as removed.
+    for pragma in ("journal_mode = OFF", "synchronous = OFF", "locking_mode = EXCLUSIVE", "recursive_triggers = ON"):
         db.execute(f"PRAGMA {pragma}")
     for change, table in CHANGED.items():
         db.execute(f"CREATE VIRTUAL TABLE {table} USING fts5(text, tokenize='{FTS_TOKENIZER}')")
         db.execute(f"CREATE VIRTUAL TABLE temp.{change}_terms USING fts5vocab(temp, {change}_text, row)")
+    db.conn.executescript(_counting_sql())
     return db
+
+
+@cache
+def _counting_sql() -> str:
+    """Temporary triggers (never written into the file) adding up, by
+    table, the rows inserted less the rows deleted (2 ms to create)."""
+    tables = list(columns())
+    statements = [
+        "CREATE TEMP TABLE row_changes (name TEXT PRIMARY KEY, change INTEGER NOT NULL) WITHOUT ROWID",
+        "INSERT INTO row_changes (name, change) VALUES " + ", ".join(f"('{table}', 0)" for table in tables),
+    ]
+    for table in tables:
+        for event, sign in (("INSERT", "+"), ("DELETE", "-")):
+            statements.append(f"CREATE TEMP TRIGGER [count_{event.lower()}_{table}] AFTER {event} ON main.[{table}] "
+                              f"BEGIN UPDATE row_changes SET change = change {sign} 1 WHERE name = '{table}'; END")
+    return ";\n".join(statements) + ";"
+
+
+def row_changes(db: sqlite_utils.Database) -> dict[str, int]:
+    """Rows added less rows removed, by table, since ``open_for_update``
+    (a table left alone is not named): with the published database's counts,
+    the counts of this one, without counting rows at the library's scale."""
+    return dict(db.execute("SELECT name, change FROM temp.row_changes WHERE change != 0").fetchall())
 
 
 def schema_version(path: Path) -> int | None:

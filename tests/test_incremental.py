@@ -239,6 +239,51 @@ def test_added_and_removed_events(library, tmp_path):
     same_as_full_build(notes, out, tmp_path)
 
 
+@pytest.fixture
+def derived_counts(monkeypatch) -> list:
+    """What each build's ``site._changed_counts`` gave: None where the rows were counted."""
+    from outcomes import site
+
+    found, derive = [], site._changed_counts
+    monkeypatch.setattr(site, "_changed_counts", lambda *args: found.append(derive(*args)) or found[-1])
+    return found
+
+
+def test_an_update_counts_the_rows_it_changed_not_every_row(library, tmp_path, derived_counts):
+    """inspect-data.json's counts after an update are the published ones
+    changed by the rows each table gained and lost (counting every table reads
+    the whole database): the counts of a full build, whatever changed."""
+    notes, out = library
+    folder = notes / EXAMPLE_EVENT
+    other = notes / "altro-convegno-2020"
+    other.mkdir()
+    touch_later(other / "event.yaml", EVENT_YAML.replace("2019-10-15", "2020-05-20"))
+    touch_later(other / "laboratorio.yaml", SESSION_YAML.replace("2019-10-15", "2020-05-20"))
+    changes = [
+        lambda: (folder / "plenaria-mattina.yaml").unlink(),  # its commitments' updates go too
+        lambda: touch_later(folder / "nuova-sessione.yaml", SESSION_YAML),
+        lambda: shutil.rmtree(other),
+    ]
+    (folder / "followup.yaml").unlink()
+    for change in [lambda: None, *changes]:
+        change()
+        derived_counts.clear()
+        result = build(notes, out, proceedings=False)
+        assert (result.ok, result.incremental) == (True, True)
+        assert len(derived_counts) == 1 and derived_counts[0] is not None
+        same_as_full_build(notes, out, tmp_path)
+
+
+def test_an_update_counts_every_row_when_the_published_counts_are_unreadable(library, tmp_path, derived_counts):
+    notes, out = library
+    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
+    touch_later(session, session.read_text("utf-8").replace("title: Migrazione", "title: Migrazioni", 1))
+    (out / "inspect-data.json").write_text('{"outcomes": {"tables": {"outcomes": {"count": "many"}}}}', "utf-8")
+    assert build(notes, out, proceedings=False).incremental
+    assert derived_counts == [None]
+    same_as_full_build(notes, out, tmp_path)
+
+
 def test_an_invalid_change_publishes_nothing(library):
     notes, out = library
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
