@@ -18,7 +18,6 @@ import datetime as dt
 import difflib
 import gc
 import os
-import re
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
