@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import csv
 import difflib
-import gettext
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-
-import pycountry
 
 from .common.text import LANGUAGES
 
@@ -145,25 +142,36 @@ def goal_of(target: str) -> int:
 
 # --- Countries and languages (pycountry, with its Italian translations) -----
 
-
-@cache
-def _translation(domain: str, lang: str):
-    if lang == "en":
-        return gettext.NullTranslations()
-    return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+COUNTRY_COLUMNS = ("id", "label_it", "label_en", "alpha_3")
 
 
-@cache
 def countries() -> Vocabulary:
-    """ISO 3166-1 countries by alpha-2 code, named in Italian and English."""
-    terms = {}
-    for country in pycountry.countries:
-        english = getattr(country, "common_name", None) or country.name
-        italian = _translation("iso3166-1", "it").gettext(country.name)
-        terms[country.alpha_2] = Term(
-            country.alpha_2, {"it": italian, "en": english}, {"alpha_3": country.alpha_3}
-        )
-    return Vocabulary("countries", terms)
+    """ISO 3166-1 countries by alpha-2 code, named in Italian and English
+    (with their alpha-3 codes): ``countries.csv``, written from pycountry
+    (``countries_from_pycountry``), like ``languages.csv``: reading a note
+    that names a country then costs a CSV file, not pycountry's database and
+    its Italian catalogue (8 ms of a one-note rebuild)."""
+    return vocabulary("countries")
+
+
+def countries_from_pycountry() -> list[dict[str, str]]:
+    """The rows of ``countries.csv`` as pycountry and its Italian
+    translations give them (``scripts/vocabularies`` writes them; a test
+    checks that the file still holds them)."""
+    import gettext
+
+    import pycountry
+
+    italian = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["it"], fallback=True)
+    return [
+        {
+            "id": country.alpha_2,
+            "label_it": italian.gettext(country.name),
+            "label_en": getattr(country, "common_name", None) or country.name,
+            "alpha_3": country.alpha_3,
+        }
+        for country in pycountry.countries
+    ]
 
 
 def named(name: str) -> Vocabulary:
@@ -176,9 +184,9 @@ def suggest_country(value: str) -> str | None:
     text = str(value).strip()
     if text.upper() in countries():
         return text.upper()
-    by_alpha3 = pycountry.countries.get(alpha_3=text.upper()) if len(text) == 3 else None
-    if by_alpha3:
-        return by_alpha3.alpha_2
+    by_alpha3 = {term.extra["alpha_3"]: term.id for term in countries()}
+    if text.upper() in by_alpha3:
+        return by_alpha3[text.upper()]
     return countries().suggest(text)
 
 

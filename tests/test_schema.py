@@ -134,6 +134,22 @@ def test_every_vocabulary_is_an_enum():
     assert _schema("registrations")["properties"]["registered"]["propertyNames"]["enum"] == vocab.actor_types().ids
 
 
+def test_the_countries_are_pycountrys():
+    """countries.csv holds what the pinned pycountry gives (scripts/lock
+    writes it again with each pin): codes, Italian and English names."""
+    import importlib.metadata
+
+    pinned = dict(line.split("==") for line in (ROOT / "constraints.txt").read_text().split() if "==" in line)
+    installed = importlib.metadata.version("pycountry")
+    if installed != pinned["pycountry"]:
+        pytest.skip(f"countries.csv was written from pycountry {pinned['pycountry']}, this is {installed}")
+    assert [dict(term.labels, id=term.id, **term.extra) for term in vocab.countries()] == [
+        {"id": row["id"], "it": row["label_it"], "en": row["label_en"], "alpha_3": row["alpha_3"]}
+        for row in vocab.countries_from_pycountry()
+    ]
+    assert vocab.countries().label("CI", "it") == "Costa d'Avorio" and vocab.suggest_country("SEN") == "SN"
+
+
 # --- Agreement with the models ------------------------------------------------------------------
 
 
