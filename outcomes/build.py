@@ -273,6 +273,12 @@ def fingerprint(package: Path = PACKAGE, files: list[Path] | None = None) -> str
     return digest.hexdigest()
 
 
+def site_files(package: Path = PACKAGE) -> dict[str, list[int]]:
+    """Size and modification time of the package's files of the site and
+    of their folders (``BuildState.site_unchanged``)."""
+    return code_files([Path(source) for source in site.source_paths()], package)
+
+
 def code_files(files: list[Path], package: Path = PACKAGE) -> dict[str, list[int]]:
     """Size and modification time of the fingerprinted ``files`` and of the
     folders holding them (adding a module to one changes its time). While
@@ -398,6 +404,7 @@ class BuildState:
     format: int = STATE_FORMAT
     pdf: bool = False  # whether the published proceedings have their PDF editions
     code_files: dict[str, list[int]] = field(default_factory=dict)  # ``code_files`` when ``fingerprint`` was taken
+    site_files: dict[str, list[int]] = field(default_factory=dict)  # ``site_files`` when the site was written
 
     @classmethod
     def read(cls, out_dir: Path) -> BuildState | None:
@@ -415,13 +422,19 @@ class BuildState:
         from are as they were, and none changed so close to the last build
         that the same size and time could hide a change (as for notes:
         ``RACY_NS``)."""
+        return self.fingerprint if self._unchanged(self.code_files, package) else None
+
+    def site_unchanged(self, package: Path = PACKAGE) -> bool:
+        """Whether the package's files of the site (``site.source_paths``),
+        and their folders, are as they were when it was written."""
+        return self._unchanged(self.site_files, package)
+
+    def _unchanged(self, files: dict[str, list[int]], package: Path) -> bool:
         try:
-            now = {relative: _stat(package / relative) for relative in self.code_files}
+            now = {relative: _stat(package / relative) for relative in files}
         except OSError:
-            return None
-        if now and now == self.code_files and all(mtime < self.taken_ns - RACY_NS for _, mtime in now.values()):
-            return self.fingerprint
-        return None
+            return False
+        return bool(now) and now == files and all(mtime < self.taken_ns - RACY_NS for _, mtime in now.values())
 
     def usable(self, notes_dir: Path, out_dir: Path, proceedings: bool, pdf: bool = False, code: str | None = None) -> bool:
         """Whether the published outputs can be updated rather than rebuilt
@@ -515,6 +528,9 @@ def build(
             code_now = last.code_files
         incremental = previous is not None and previous.usable(notes_dir, out_dir, proceedings, pdf, code)
         changes = _Changes(previous, stats, events, notes_dir) if incremental else None
+        # The site's files made of code alone stand as published while its sources stand.
+        site_unchanged = incremental and previous.site_unchanged()
+        site_now = previous.site_files if site_unchanged else site_files()
         sessions_to_read = changes.sessions_to_read if changes else sum(len(e.session_paths) for e in events)
         thread.shutdown()  # the copy is done by now; and no thread may be running when processes fork
         store.columns()  # before the workers fork, which would each read the schema again (0.06 s)
@@ -557,9 +573,10 @@ def build(
                     note_counts=result.note_counts,
                     pdf=pdf,
                     code_files=code_now,
+                    site_files=site_now,
                 )
                 site.write(stage, stage / DATABASE, state.inputs_digest(), published=out_dir,
-                           row_changes=changes.row_changes if changes else None)
+                           row_changes=changes.row_changes if changes else None, sources_unchanged=site_unchanged)
                 state.write(stage)
 
             # The open data is made of the rows alone: a full build's workers

@@ -88,7 +88,11 @@ PUBLIC_URL_VARIABLE = "OUTCOMES_PUBLIC_URL"  # the same override as the site plu
 
 def public_url() -> str:
     """The public site's fixed address, ending in ``/``: ``$OUTCOMES_PUBLIC_URL``
-    (a local preview) or ``public_url`` of the site plugin in ``metadata.yaml``."""
+    (a local preview) or ``settings_url``."""
+    return (os.environ.get(PUBLIC_URL_VARIABLE) or settings_url()).rstrip("/") + "/"
 
-    url = os.environ.get(PUBLIC_URL_VARIABLE) or _metadata()["plugins"]["outcomes-site"]["public_url"]
-    return url.rstrip("/") + "/"
+
+def settings_url() -> str:
+    """``public_url`` of the site plugin in ``metadata.yaml``, ending in
+    ``/``: the address that a build writes into what it publishes."""
+    return _metadata()["plugins"]["outcomes-site"]["public_url"].rstrip("/") + "/"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sqlite3
 from importlib import resources
 from pathlib import Path
@@ -157,7 +158,7 @@ LICENCE_SPDX = "CC-BY-4.0"
 
 def public_url() -> str:
     """The site's fixed public address (``public_url`` of the site's plugin)."""
-    return metadata()["plugins"]["outcomes-site"]["public_url"].rstrip("/") + "/"
+    return publisher.settings_url()
 
 
 def release_date(conn: sqlite3.Connection) -> str:
@@ -222,7 +223,7 @@ def datapackage(db_path: Path) -> dict:
         released = release_date(conn)
     finally:
         conn.close()
-    site_metadata = metadata()
+    licence, licence_url = publisher.licence()
     return {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         "name": DATABASE_NAME,
@@ -230,7 +231,7 @@ def datapackage(db_path: Path) -> dict:
         "description": text["site.description"],
         "version": released,
         "homepage": public_url(),
-        "licenses": [{"name": LICENCE_SPDX, "path": site_metadata["license_url"], "title": site_metadata["license"]}],
+        "licenses": [{"name": LICENCE_SPDX, "path": licence_url, "title": licence}],
         "contributors": [{"title": PUBLISHER, "roles": ["publisher"]}],
         "keywords": datapackage_keywords(),
         "resources": resources,
@@ -283,7 +284,7 @@ KIT = "bootstrap-italia"
 KIT_PARTS = ("css", "svg", "fonts/Titillium_Web")
 
 
-def _files(folder, prefix: str) -> dict[str, bytes]:
+def _files(folder, prefix: str) -> dict:
     """Every file under ``folder`` (a resources traversable), by path under
     ``prefix``, but Python's caches."""
     files = {}
@@ -291,23 +292,36 @@ def _files(folder, prefix: str) -> dict[str, bytes]:
         if item.is_dir() and item.name != "__pycache__":
             files.update(_files(item, f"{prefix}/{item.name}"))
         elif item.is_file() and not item.name.endswith(".pyc"):
-            files[f"{prefix}/{item.name}"] = item.read_bytes()
+            files[f"{prefix}/{item.name}"] = item
     return files
 
 
-def site_files() -> dict[str, bytes]:
-    """Templates, plugin (with ``outcomes/common``) and static files:
-    relative path -> content."""
+def sources() -> dict:
+    """The package's files that a build copies into the site, unread: their
+    path in the site -> a resources traversable."""
     root = resources.files("outcomes")
     files = {}
     for folder in FOLDERS:
         files.update(_files(root.joinpath("site").joinpath(folder), folder))
     files.update(_files(root.joinpath("common"), f"plugins/{COMMON_PACKAGE}"))
     kit = root.joinpath("vendor").joinpath(KIT)
-    files[f"static/{KIT}/LICENSE"] = kit.joinpath("LICENSE").read_bytes()
+    files[f"static/{KIT}/LICENSE"] = kit.joinpath("LICENSE")
     for part in KIT_PARTS:
         files.update(_files(kit.joinpath(*part.split("/")), f"static/{KIT}/{part}"))
     return files
+
+
+def source_paths() -> list:
+    """Every package file the site's code-only files come from: those
+    ``sources`` copies and ``settings.json`` (``metadata.json`` comes from
+    what a build's fingerprint covers)."""
+    return [*sources().values(), resources.files("outcomes").joinpath("site").joinpath("settings.json")]
+
+
+def site_files() -> dict[str, bytes]:
+    """Templates, plugin (with ``outcomes/common``) and static files:
+    relative path -> content."""
+    return {name: source.read_bytes() for name, source in sources().items()}
 
 
 def _json_text(content) -> str:
@@ -315,7 +329,7 @@ def _json_text(content) -> str:
 
 
 def write(out: Path, db_path: Path, digest: str, published: Path | None = None,
-          row_changes: dict[str, int] | None = None) -> list[Path]:
+          row_changes: dict[str, int] | None = None, sources_unchanged: bool = False) -> list[Path]:
     """Write the site configuration next to the database; return the files.
 
     A file, or a folder of the site (templates/, plugins/, static/), the
@@ -324,11 +338,15 @@ def write(out: Path, db_path: Path, digest: str, published: Path | None = None,
     whole), its unchanged files linked to the published ones: ``static/``
     holds the catalogue, which each build writes again, beside the kit's
     styles, scripts and fonts (940 KB). ``row_changes``: see ``inspect_data``.
+
+    ``sources_unchanged``: the build that wrote ``published`` ran the same
+    code, and the package's files of the site (``source_paths``) are as they
+    were then; so are the published files made of code alone (``metadata.json``,
+    ``settings.json`` and ``sources``), which are then taken as they are,
+    neither made nor read (15 ms of a one-note rebuild), where they are found.
     """
     open_data = {"datapackage.json": _json_text(datapackage(db_path)), "CITATION.cff": citation_cff(db_path)}
     files = {
-        "metadata.json": _metadata_json(),
-        "settings.json": _json_text(settings()),
         INSPECT_DATA: _json_text(inspect_data(db_path, digest, published, row_changes)),
         # Beside the database (where the Data Package's sqlite:///outcomes.db
         # resolves), and in static/, which `datasette package` puts in its
@@ -336,13 +354,24 @@ def write(out: Path, db_path: Path, digest: str, published: Path | None = None,
         **open_data,
         **{f"static/{name}": content for name, content in open_data.items()},
     }
-    folders: dict[str, dict[str, bytes]] = {}
-    for name, content in [*files.items(), *site_files().items()]:
-        folder = name.partition("/")[0] if "/" in name else ""
+    code_only = {"metadata.json": _metadata_json, "settings.json": lambda: _json_text(settings()),
+                 **{name: source.read_bytes for name, source in sources().items()}}
+    folders: dict[str, dict[str, bytes | None]] = {}  # None: the published file, as it is
+    for name, content in files.items():
+        folders.setdefault(_folder(name), {})[name] = content.encode("utf-8")
+    listed = {}  # folder -> the published folder's files
+    for name, make in code_only.items():
+        folder = _folder(name)
+        if sources_unchanged and published is not None and folder not in listed:
+            listed[folder] = set(_listed(published, folder)) if folder else {
+                other for other in code_only if not _folder(other) and (published / other).is_file()}
+        kept = sources_unchanged and published is not None and name in listed[folder]
+        content = None if kept else make()
         folders.setdefault(folder, {})[name] = content.encode("utf-8") if isinstance(content, str) else content
     written = []
     for folder, contents in folders.items():
-        same = {name: published is not None and _same_content(published / name, content) for name, content in contents.items()}
+        same = {name: published is not None and (content is None or _same_content(published / name, content))
+                for name, content in contents.items()}
         if folder and all(same.values()) and _listed(published, folder) == sorted(contents):
             continue  # publishing keeps the published folder
         for name, content in contents.items():
@@ -358,11 +387,20 @@ def write(out: Path, db_path: Path, digest: str, published: Path | None = None,
     return written
 
 
+def _folder(name: str) -> str:
+    """The folder of the site a file is published with ("" for one beside the database)."""
+    return name.partition("/")[0] if "/" in name else ""
+
+
 def _listed(root: Path, folder: str) -> list[str]:
     """The files of ``root/folder`` (but the caches Python and the catalogue
     write beside a module they run)."""
-    found = (path for path in (root / folder).rglob("*") if path.is_file() and "__pycache__" not in path.parts)
-    return sorted(path.relative_to(root).as_posix() for path in found)
+    found = []
+    for top, folders, names in os.walk(root / folder):
+        folders[:] = [name for name in folders if name != "__pycache__"]
+        relative = os.path.relpath(top, root).replace(os.sep, "/")
+        found += [f"{relative}/{name}" for name in names if os.path.isfile(os.path.join(top, name))]
+    return sorted(found)
 
 
 def _same_content(path: Path, content: bytes) -> bool:

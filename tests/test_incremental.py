@@ -487,3 +487,54 @@ def test_the_garbage_collector_is_paused_for_a_build_and_not_left_due(library):
     finally:
         gc.callbacks.remove(record)
     assert passes == []
+
+
+class _Unread:
+    """A source of the site that must not be read."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def read_bytes(self):
+        pytest.fail(f"{self.name} was read again")
+
+
+def test_an_update_takes_the_sites_code_only_files_as_published(library, tmp_path, monkeypatch):
+    """While the code and the package's files of the site are as they were,
+    an update neither makes nor reads metadata.json, settings.json,
+    templates/, plugins/ and the kit of static/: the published ones stand."""
+    from outcomes import site
+
+    notes, out = library
+    sources = site.sources()
+    monkeypatch.setattr(site, "sources", lambda: {name: _Unread(name) for name in sources})
+    monkeypatch.setattr(site, "_metadata_json", lambda: pytest.fail("metadata.json was made again"))
+    monkeypatch.setattr(site, "settings", lambda: pytest.fail("settings.json was made again"))
+    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
+    touch_later(session, session.read_text("utf-8").replace("title: Migrazione", "title: Migrazioni", 1))
+    assert build(notes, out, proceedings=False).incremental
+    monkeypatch.undo()
+    same_as_full_build(notes, out, tmp_path)
+
+
+def test_an_update_writes_the_sites_code_only_files_that_are_missing_or_whose_sources_changed(library, tmp_path):
+    from outcomes import site
+
+    notes, out = library
+    template = sorted((out / "templates").rglob("*.html"))[0]
+    for gone in (out / "settings.json", template, out / "static" / site.KIT / "LICENSE"):
+        gone.unlink()
+    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
+    touch_later(session, session.read_text("utf-8").replace("title: Migrazione", "title: Migrazioni", 1))
+    assert build(notes, out, proceedings=False).incremental
+    same_as_full_build(notes, out, tmp_path)  # the three are back
+
+    # A source of the site changed since the last build (its recorded time differs): all is compared again.
+    state = json.loads((out / ".build-state.json").read_text("utf-8"))
+    source = next(name for name in state["site_files"] if name.endswith(".html"))
+    state["site_files"][source][1] -= 1
+    (out / ".build-state.json").write_text(json.dumps(state), "utf-8")
+    (out / "metadata.json").write_text("{}", "utf-8")  # which only a comparison finds
+    touch_later(session, session.read_text("utf-8").replace("title: Migrazioni", "title: Migrazione", 1))
+    assert build(notes, out, proceedings=False).incremental
+    same_as_full_build(notes, out, tmp_path)

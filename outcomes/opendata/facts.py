@@ -40,8 +40,8 @@ class Publication:
 
     @classmethod
     def read(cls) -> Publication:
-        metadata = site.metadata()
-        return cls(site.public_url(), publisher.open_data(), metadata["license_url"], metadata["license"])
+        title, url = publisher.licence()
+        return cls(site.public_url(), publisher.open_data(), url, title)
 
 
 @dataclass
