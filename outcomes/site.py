@@ -264,7 +264,8 @@ def cff(title: str, abstract: str, released: str, url: str, author: str) -> str:
         "url": url,
         "keywords": datapackage_keywords(),
     }
-    return yaml.safe_dump(content, allow_unicode=True, sort_keys=False, width=1000)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's: PyYAML's took 3 ms to start
+    return yaml.dump(content, Dumper=dumper, allow_unicode=True, sort_keys=False, width=1000)
 
 
 def datapackage_keywords() -> list[str]:
@@ -328,6 +329,20 @@ def _json_text(content) -> str:
     return json.dumps(content, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
+def _json_lines(content: dict) -> str:
+    """A JSON object a member a line, and a list's items a line each: what
+    a build writes again each time (datapackage.json, inspect-data.json) is
+    written by json's C encoder, whose indented output only its Python one
+    writes (10 ms of a one-note rebuild, for datapackage.json's 46 KB)."""
+    def value(item) -> str:
+        if isinstance(item, list) and item:
+            return "[\n    " + ",\n    ".join(json.dumps(part, ensure_ascii=False) for part in item) + "\n  ]"
+        return json.dumps(item, ensure_ascii=False)
+
+    members = [f"  {json.dumps(key, ensure_ascii=False)}: {value(item)}" for key, item in content.items()]
+    return "{\n" + ",\n".join(members) + "\n}\n"
+
+
 def write(out: Path, db_path: Path, digest: str, published: Path | None = None,
           row_changes: dict[str, int] | None = None, sources_unchanged: bool = False) -> list[Path]:
     """Write the site configuration next to the database; return the files.
@@ -345,9 +360,9 @@ def write(out: Path, db_path: Path, digest: str, published: Path | None = None,
     ``settings.json`` and ``sources``), which are then taken as they are,
     neither made nor read (15 ms of a one-note rebuild), where they are found.
     """
-    open_data = {"datapackage.json": _json_text(datapackage(db_path)), "CITATION.cff": citation_cff(db_path)}
+    open_data = {"datapackage.json": _json_lines(datapackage(db_path)), "CITATION.cff": citation_cff(db_path)}
     files = {
-        INSPECT_DATA: _json_text(inspect_data(db_path, digest, published, row_changes)),
+        INSPECT_DATA: _json_lines(inspect_data(db_path, digest, published, row_changes)),
         # Beside the database (where the Data Package's sqlite:///outcomes.db
         # resolves), and in static/, which `datasette package` puts in its
         # image (it carries no other file): the site serves either.
