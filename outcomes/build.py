@@ -208,6 +208,8 @@ def _move_staged(stage: Path, out_dir: Path, stale_proceedings: list[str]) -> li
     )
     for staged in files:
         if staged.exists():
+            if staged.name != DATABASE and (out_dir / staged.name).exists():
+                allocate(staged)  # a rename over a file costs ext4 0.5 ms without (``allocate``)
             os.replace(staged, out_dir / staged.name)
             published.append(out_dir / staged.name)
     for staged in sorted(p for p in stage.iterdir() if p.is_dir() and p.name != PROCEEDINGS_DIR):
@@ -222,6 +224,7 @@ def _move_staged(stage: Path, out_dir: Path, stale_proceedings: list[str]) -> li
     for name in stale_proceedings:
         (out_dir / PROCEEDINGS_DIR / name).unlink(missing_ok=True)
     if (stage / STATE_FILE).exists():
+        allocate(stage / STATE_FILE)
         os.replace(stage / STATE_FILE, out_dir / STATE_FILE)
     return published
 

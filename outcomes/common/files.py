@@ -36,11 +36,11 @@ def allocate(path: Path) -> None:
     database that is not one is built again, ``store.schema_version``). For a
     database of 47 MB that took 35 ms of publishing, not 15. Where blocks
     cannot be allocated ahead, nothing is done."""
-    with open(path, "r+b") as file:
-        try:
+    try:
+        with open(path, "r+b") as file:
             os.posix_fallocate(file.fileno(), 0, os.fstat(file.fileno()).st_size)
-        except (AttributeError, OSError):  # not on this system or file system
-            pass
+    except (AttributeError, OSError):  # not on this system or file system, an empty file, one not ours to write
+        pass
 
 
 def link_or_copy(published: Path, target: Path) -> None:
