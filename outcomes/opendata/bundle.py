@@ -257,10 +257,12 @@ def _package_json(package: dict, resources: str) -> str:
 def _resource_list(conn: sqlite3.Connection, tables: tuple[str, ...]) -> list[dict]:
     """Every CSV file of the bundle as a resource of a Data Package (v2)."""
     names = set(tables)
+    info_of = {table: conn.execute(f"PRAGMA table_info([{table}])").fetchall() for table in tables}
+    links_of = {table: conn.execute(f"PRAGMA foreign_key_list([{table}])").fetchall() for table in tables}
     resources_ = []
     for lang in LANGUAGES:
         for table in tables:
-            info = conn.execute(f"PRAGMA table_info([{table}])").fetchall()
+            info = info_of[table]
             fields = []
             for _, name, declared, notnull, _, _ in info:
                 field = {
@@ -278,7 +280,7 @@ def _resource_list(conn: sqlite3.Connection, tables: tuple[str, ...]) -> list[di
             foreign_keys = [
                 {"fields": [header(table, column, lang)],
                  "reference": {"resource": resource_name(other, lang), "fields": [header(other, other_column, lang)]}}
-                for _, _, other, column, other_column, *_ in conn.execute(f"PRAGMA foreign_key_list([{table}])")
+                for _, _, other, column, other_column, *_ in links_of[table]
                 if other in names
             ]
             if foreign_keys:
