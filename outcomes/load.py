@@ -275,9 +275,7 @@ def load_event(folder: Path, problems: Problems) -> EventNote | None:
     if event is not None and not _logos_usable(event, path, parsed[1], problems):
         event = None
     sessions = tuple(session_files(folder, problems)) if event is not None else ()
-    registrations = load_registrations(
-        folder / REGISTRATIONS_FILE, problems, {p.stem for p in sessions} if event is not None else None
-    )
+    registrations = load_registrations(folder / REGISTRATIONS_FILE, problems, sessions if event is not None else None)
     if event is None:
         return None
     followup = folder / FOLLOWUP_FILE
@@ -340,18 +338,20 @@ def edition_date(event: models.Event, updates: Iterable[dt.date]) -> dt.date:
     return max([event.last_date, *updates])
 
 
-def load_registrations(path: Path, problems: Problems, sessions: set[str] | None = None) -> models.Registrations | None:
+def load_registrations(path: Path, problems: Problems, session_paths: Iterable[Path] | None = None) -> models.Registrations | None:
     """The event's registration head counts, if ``registrations.yaml`` exists.
 
-    Counts for a session with no note yet are kept (registrations come before
-    the workshops) with a warning: they are published once its note is."""
+    Counts for a session with no note yet (none of ``session_paths``) are
+    kept (registrations come before the workshops) with a warning: they are
+    published once its note is."""
     if refused_link(path, problems) or not path.exists():
         return None
     parsed = parse_note(path, problems)
     if parsed is None:
         return None
     registrations = validate(models.Registrations, parsed[0], parsed[1], path, problems, {})
-    if registrations is not None and sessions is not None:
+    if registrations is not None and session_paths is not None:
+        sessions = {session_path.stem for session_path in session_paths}
         for session in registrations.sessions:
             if session not in sessions:
                 node, _ = _node_at(parsed[1], ("sessions", session), want_key=True)
