@@ -349,3 +349,28 @@ def test_an_upload_that_takes_too_long_to_read_is_refused_saying_so(desk, monkey
         " scheda o una nota normale si legge in un attimo: controlla di aver scelto il file giusto."
     )
     assert desk.test_conn.execute("select count(*) from revisions").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("content, limit, whole", [(b"x" * 5000, 10_000, True), (b"x" * 5000, 4000, False)])
+def test_a_file_that_grows_while_it_is_read_is_read_whole_or_refused(tmp_path, monkeypatch, content, limit, whole):
+    """A note is read for the size its status gave, and one byte more: a
+    file grown since is read on, up to the limit, and refused past it."""
+    import os
+
+    from outcomes import yamltext
+
+    path = tmp_path / "note.yaml"
+    path.write_bytes(content)
+    real_stat, real_fstat = os.stat, os.fstat
+
+    def smaller(info):  # the size the file had a moment before
+        return os.stat_result((*info[:6], 1000, *info[7:]))
+
+    monkeypatch.setattr(os, "stat", lambda *args, **kwargs: smaller(real_stat(*args, **kwargs)))
+    monkeypatch.setattr(os, "fstat", lambda handle: smaller(real_fstat(handle)))
+    if whole:
+        assert yamltext.read_regular(path, limit) == content
+    else:
+        with pytest.raises(yamltext.NoteError) as refused:
+            yamltext.read_regular(path, limit)
+        assert refused.value.kind == "file_too_large"
