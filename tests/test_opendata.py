@@ -333,9 +333,14 @@ def test_the_csv_files_have_the_bytes_the_csv_module_writes():
     """The bundles' CSV lines are joined by bundle.csv_body; the csv module is the reference."""
     rows = [("plain", 1, None, ""), ('a "quoted" word', "a, b", "line\nbreak", "cr\rlf\r\n"), ("", None, 0, -5),
             ("  spaces ", "tab\there", "àèé €", "'single'"), ("",), (None,), ("x",), (), ('"', ",", "\n", "\r")]
-    written = io.StringIO()
-    csv.writer(written, lineterminator="\r\n").writerows(rows)
-    assert bundle.csv_body(rows) == written.getvalue().encode("utf-8")
+    table = [  # rows of one length: written a column at a time
+        ("plain", 1, None, "", 2.5), ('a "quoted" word', "a, b", "line\nbreak", "cr\rlf\r\n", None),
+        ("  spaces ", "tab\there", "àèé €", "'single'", -5), ("", None, 0, '"', "unit\x1fseparator"),
+    ]
+    for case in (rows, table, table[:1], [row[:2] for row in table], [("", "")], []):
+        written = io.StringIO()
+        csv.writer(written, lineterminator="\r\n").writerows(case)
+        assert bundle.csv_body(case) == written.getvalue().encode("utf-8")
 
 
 def test_check_warns_while_the_publisher_is_the_example(run, monkeypatch):
