@@ -2,7 +2,7 @@
 no module loaded by its file path, no module too long to read.
 
 The same table is in the README's development map. Imports are read from
-the source (``outcomes.build.imports``: absolute and relative, at the top
+the source (``outcomes.fingerprint.imports``: absolute and relative, at the top
 and inside functions), so a lazy import counts like any other."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from outcomes.build import PACKAGE, imports, module_files
+from outcomes.fingerprint import PACKAGE, imports, module_files
 
 # room: (its modules, the rooms it may import). A room may import its own
 # modules and those of the rooms listed; ``cli`` is imported by none. The
@@ -32,7 +32,7 @@ ROOMS = {
     "site": (["outcomes.site"], ["common", "vocab", "messages", "models", "load"]),
     "opendata": (["outcomes.opendata"], ["common", "vocab", "messages", "models", "load", "store", "site"]),
     # The build, and what publishing it does next: serve it live (live.py), send it elsewhere (deploy.py).
-    "build": (["outcomes.build", "outcomes.live", "outcomes.deploy"], ["common", "vocab", "messages", "models", "load",
+    "build": (["outcomes.build", "outcomes.fingerprint", "outcomes.live", "outcomes.deploy"], ["common", "vocab", "messages", "models", "load",
                                    "store", "intake", "proceedings", "site", "opendata"]),
     "desk": (["outcomes.desk"], ["common", "vocab", "messages", "models", "load",
                                  "store", "intake", "proceedings", "site", "opendata", "build"]),

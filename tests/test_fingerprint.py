@@ -15,7 +15,9 @@ import pytest
 
 from conftest import EXAMPLE_NOTES
 from outcomes import build, store
-from outcomes.build import PACKAGE, fingerprint, fingerprinted_files, import_statements, imported_by, module_files
+from outcomes.fingerprint import (
+    PACKAGE, code_files, fingerprint, fingerprinted_files, import_statements, imported_by, module_files,
+)
 
 
 @pytest.fixture
@@ -105,7 +107,7 @@ def test_the_published_state_records_it(tmp_path):
 def _state(package: Path, taken_ns: int) -> build.BuildState:
     files = fingerprinted_files(package)
     return build.BuildState(notes="", files={}, database=[], proceedings=False, taken_ns=taken_ns,
-                            fingerprint=fingerprint(package), note_counts={}, code_files=build.code_files(files, package))
+                            fingerprint=fingerprint(package), note_counts={}, code_files=code_files(files, package))
 
 
 def test_the_fingerprint_is_taken_again_only_when_a_file_of_the_code_changed(package):
@@ -113,7 +115,7 @@ def test_the_fingerprint_is_taken_again_only_when_a_file_of_the_code_changed(pac
     data file it was taken from, and their folders, have the size and time
     they had then; any change, a new module, or a time too close to that
     build's start, and it is taken again."""
-    later = max(mtime for _, mtime in build.code_files(fingerprinted_files(package), package).values()) + 10 * build.RACY_NS
+    later = max(mtime for _, mtime in code_files(fingerprinted_files(package), package).values()) + 10 * build.RACY_NS
     state = _state(package, later)
     assert state.code(package) == fingerprint(package)
     assert _state(package, later - 10 * build.RACY_NS).code(package) is None  # racy: read again
@@ -124,7 +126,7 @@ def test_the_fingerprint_is_taken_again_only_when_a_file_of_the_code_changed(pac
     state = _state(package, later)
     (package / "load.py").write_text((package / "load.py").read_text("utf-8") + "\n# changed\n", "utf-8")
     assert state.code(package) is None
-    later = max(mtime for _, mtime in build.code_files(fingerprinted_files(package), package).values()) + 10 * build.RACY_NS
+    later = max(mtime for _, mtime in code_files(fingerprinted_files(package), package).values()) + 10 * build.RACY_NS
     assert _state(package, later).code(package) == fingerprint(package)  # taken again, it stands
 
 
@@ -132,7 +134,7 @@ def test_a_rebuild_reuses_the_recorded_fingerprint(tmp_path, monkeypatch):
     out = tmp_path / "out"
     assert build.build(EXAMPLE_NOTES, out, proceedings=False).ok
     recorded = json.loads((out / build.STATE_FILE).read_text("utf-8"))
-    assert recorded["code_files"] == build.code_files(fingerprinted_files())
+    assert recorded["code_files"] == code_files(fingerprinted_files())
     # Were the code changed within RACY_NS of the build, it would be read again: date the build later.
     recorded["taken_ns"] += 10 * build.RACY_NS
     (out / build.STATE_FILE).write_text(json.dumps(recorded), "utf-8")
