@@ -26,7 +26,7 @@ import yaml
 
 from . import publisher
 from .common import search, text
-from .common.files import link_or_copy
+from .common.files import link_or_copy, read_only
 
 DATABASE_NAME = "outcomes"
 INSPECT_DATA = "inspect-data.json"
@@ -119,7 +119,7 @@ def inspect_data(db_path: Path, digest: str, published: Path | None = None, row_
     folder's changed by them: counting reads every table (30 ms at 10,000
     outcomes, not yet cached).
     """
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn = read_only(db_path)
     try:
         tables = data_tables(conn)
         counts = _changed_counts(published, tables, row_changes) if published and row_changes is not None else None
@@ -180,7 +180,7 @@ def datapackage(db_path: Path) -> dict:
     the database, read from its schema; titles and descriptions from the
     site's catalogue (Italian)."""
     text = _italian()
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn = read_only(db_path)
     try:
         resources = []
         for table in data_tables(conn):
@@ -241,7 +241,7 @@ def datapackage(db_path: Path) -> dict:
 def citation_cff(db_path: Path) -> str:
     """CITATION.cff (Citation File Format 1.2.0) for the dataset."""
     text = _italian()
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn = read_only(db_path)
     try:
         released = release_date(conn)
     finally:

@@ -21,11 +21,10 @@ import functools
 import json
 import os
 import shutil
-import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ..common.files import link_or_copy
+from ..common.files import link_or_copy, read_only
 from . import bundle, dcat, facts, schemaorg
 from .facts import modified
 
@@ -69,7 +68,7 @@ def write(out: Path, db_path: Path, editions: list[str], published: Path | None 
     """
     unchanged = set(unchanged) if published is not None else set()
     known = _known_facts(published, unchanged)
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn = read_only(db_path)
     child = _Child()
     try:
         library = facts.library(conn, editions, known)
@@ -125,7 +124,7 @@ def _write_bundle(db_path: Path, out: Path, published: Path | None, sessions: di
     of an event with only ``sessions`` read again, the published files that
     stand are kept (``_kept``)."""
     kept = _kept(db_path, published, event.id, sessions[event.id]) if event.id in sessions else {}
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn = read_only(db_path)
     try:
         bundle_path(out, event.id).write_bytes(bundle.bundle(conn, event, kept))
     finally:
@@ -140,8 +139,8 @@ def _kept(db_path: Path, published: Path | None, event_id: str, sessions: list[s
         zipped_bytes = bundle_path(published, event_id).read_bytes()
     except OSError:
         return {}
-    old = sqlite3.connect(f"file:{published / db_path.name}?mode=ro", uri=True)
-    new = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    old = read_only(published / db_path.name)
+    new = read_only(db_path)
     try:
         same = bundle.unchanged_tables(old, new, event_id, sessions)
     finally:
