@@ -374,20 +374,18 @@ def write(out: Path, db_path: Path, digest: str, published: Path | None = None,
     folders: dict[str, dict[str, bytes | None]] = {}  # None: the published file, as it is
     for name, content in files.items():
         folders.setdefault(_folder(name), {})[name] = content.encode("utf-8")
-    listed = {}  # folder -> the published folder's files
+    listed = functools.cache(lambda folder: frozenset(_listed(published, folder)))  # each published folder listed once
     for name, make in code_only.items():
         folder = _folder(name)
-        if sources_unchanged and published is not None and folder not in listed:
-            listed[folder] = set(_listed(published, folder)) if folder else {
-                other for other in code_only if not _folder(other) and (published / other).is_file()}
-        kept = sources_unchanged and published is not None and name in listed[folder]
+        kept = sources_unchanged and published is not None and (
+            name in listed(folder) if folder else (published / name).is_file())
         content = None if kept else make()
         folders.setdefault(folder, {})[name] = content.encode("utf-8") if isinstance(content, str) else content
     written = []
     for folder, contents in folders.items():
         same = {name: published is not None and (content is None or _same_content(published / name, content))
                 for name, content in contents.items()}
-        if folder and all(same.values()) and _listed(published, folder) == sorted(contents):
+        if folder and all(same.values()) and listed(folder) == contents.keys():
             continue  # publishing keeps the published folder
         for name, content in contents.items():
             if same[name] and not folder:
