@@ -220,7 +220,7 @@ def lookup_rows() -> Rows:
     """The vocabularies as rows of the lookup tables."""
     rows: Rows = {}
     for table, name in LOOKUPS.items():
-        terms = vocab.countries() if name == "countries" else vocab.vocabulary(name)
+        terms = vocab.vocabulary(name)
         extra = [column for column in columns()[table] if column not in ("id", "label_it", "label_en")]
         integer_ids = name in ("sdg_goals", "gcm_objectives")
         rows[table] = [

@@ -1,5 +1,5 @@
-"""Controlled vocabularies: the CSV files in ``outcomes/vocabularies`` and
-ISO countries from pycountry.
+"""Controlled vocabularies: the CSV files in ``outcomes/vocabularies``, the
+ISO countries and languages among them (written from pycountry).
 
 Every vocabulary has ids (what facilitators write) and Italian and English
 labels (what readers see). Nothing here is hard-coded: editing a CSV file is
@@ -172,11 +172,6 @@ def countries_from_pycountry() -> list[dict[str, str]]:
         }
         for country in pycountry.countries
     ]
-
-
-def named(name: str) -> Vocabulary:
-    """Any vocabulary by name: a CSV file's, or ``countries``."""
-    return countries() if name == "countries" else vocabulary(name)
 
 
 def suggest_country(value: str) -> str | None:

@@ -66,7 +66,7 @@ def test_allowed_values_are_named_by_their_labels_in_the_readers_language(desk):
     client, path = Client(desk), link_path(desk)
     form = [*VALID_FORM, ("outcomes.0.themes", "remittance"), ("base", "0"), ("action", "check")]
     italian = client.post(path, form).json()["errors"]["outcomes.0.themes"][0]
-    labels = ", ".join(term.label("it") for term in vocab.named("themes"))
+    labels = ", ".join(term.label("it") for term in vocab.vocabulary("themes"))
     assert italian == f"temi: «remittance» non è un valore ammesso (forse intendevi «Rimesse»?); valori ammessi: {labels}"
     assert "circular_migration" not in italian
 
@@ -139,7 +139,7 @@ def test_the_desk_speaks_english_when_asked_and_remembers_it(desk):
                                  ("base", "0"), ("action", "check")]).json()
     assert checked["errors"]["date"] == [
         "'15/10/2019' is not a date in the form YYYY-MM-DD (did you mean '2019-10-15'?)"]
-    labels = ", ".join(term.label("en") for term in vocab.named("themes"))
+    labels = ", ".join(term.label("en") for term in vocab.vocabulary("themes"))
     assert checked["errors"]["outcomes.0.themes"] == [
         f"'remittance' is not an allowed value (did you mean 'Remittances'?); allowed values: {labels}"]
     assert [item["place"] for item in checked["summary"]] == ["Date", "Outcome 1 · Themes"]

@@ -143,7 +143,7 @@ def group(key: str) -> Group:
 @cache
 def terms(name: str, lang: str = "it") -> tuple[tuple[str, str], ...]:
     """(id, label in ``lang``) of each term of a vocabulary, for choosing."""
-    return tuple((term.id, term.label(lang)) for term in vocab.named(name))
+    return tuple((term.id, term.label(lang)) for term in vocab.vocabulary(name))
 
 
 def label(control: Control | Group, lang: str = "it") -> str:

@@ -198,7 +198,7 @@ async def office_review(datasette, request):
         "state_label": lambda s: message(f"desk_state_{s}", lang), "user": _office(request),
         "action_label": lambda a: message(f"desk_action_{a}", lang),
         "first": first, "text": lambda kind, **kw: message(kind, lang, **kw), "field": lambda path: _field_label(path, lang),
-        "label": lambda name, term: vocab.named(name).label(term, lang) if term in vocab.named(name) else term,
+        "label": lambda name, term: vocab.vocabulary(name).label(term, lang) if term in vocab.vocabulary(name) else term,
     }, status=status)
 
 

@@ -15,7 +15,7 @@ from .. import vocab
 
 @cache
 def _names(vocabulary: str) -> dict[str, str]:
-    terms = vocab.named(vocabulary)
+    terms = vocab.vocabulary(vocabulary)
     names: dict[str, str] = {}
     for term in terms:
         for name in (term.id, *term.labels.values(), *term.extra.get("aliases", "").split(";")):

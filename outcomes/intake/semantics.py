@@ -92,7 +92,7 @@ def form_wording(problem: load.Problem, outcome_sections: list[str], lang: str =
     context = dict(problem.context)
     kind = FORM_KINDS.get(problem.kind, problem.kind)
     if problem.kind == "vocabulary_unknown" and context.get("vocabulary"):
-        terms = vocab.named(context["vocabulary"])
+        terms = vocab.vocabulary(context["vocabulary"])
         context["allowed"] = ", ".join(term.label(lang) for term in terms)
         if context.get("suggestion") in terms:
             context["suggestion"] = terms.label(context["suggestion"], lang)
