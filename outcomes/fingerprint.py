@@ -85,9 +85,11 @@ def import_statements(source: str) -> list:
     found = []
     for match in _IMPORT.finditer(source):
         try:
-            found += ast.parse(match.group().strip()).body
+            statements = ast.parse(match.group().strip()).body
         except SyntaxError:
             continue  # prose
+        # ``import x; y()`` is an import and a statement.
+        found += [node for node in statements if isinstance(node, (ast.Import, ast.ImportFrom))]
     return found
 
 

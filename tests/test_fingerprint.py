@@ -84,6 +84,15 @@ def test_a_new_module_the_build_imports_is_followed(package):
     assert package / "common" / "extra.py" in fingerprinted_files(package)
 
 
+def test_an_import_followed_by_a_statement_on_its_line_is_followed(package):
+    """``import x; y()``: the statement after it is not taken for an import (it once stopped the build)."""
+    (package / "common" / "extra.py").write_text("STOPWORDS = ['e']\n", "utf-8")
+    store_py = package / "store.py"
+    store_py.write_text(store_py.read_text("utf-8").replace(
+        "import sqlite_utils\n", "import sqlite_utils\n\nfrom .common import extra; extra.STOPWORDS.sort()\n", 1), "utf-8")
+    assert package / "common" / "extra.py" in fingerprinted_files(package)
+
+
 def _parsed_imports(path: Path) -> list[str]:
     """Every import statement of a module, by Python's parser."""
     tree = ast.parse(path.read_bytes(), str(path))
