@@ -62,7 +62,8 @@ def same_as_full_build(notes: Path, out: Path, tmp_path: Path, proceedings: bool
     # The open data: an unchanged event's bundle is taken as published, the rest made again.
     open_data = sorted(path.relative_to(reference).as_posix() for path in reference.glob("open-data/*"))
     assert sorted(path.relative_to(out).as_posix() for path in out.glob("open-data/*")) == open_data
-    for name in ["catalog.ttl", "catalog.rdf", "catalog.jsonld", opendata.FACTS_FILE, *open_data]:
+    for name in ["catalog.ttl", "catalog.rdf", "catalog.jsonld", opendata.FACTS_FILE, opendata.CATALOGUE_INDEX,
+                 *open_data]:
         assert (out / name).read_bytes() == (reference / name).read_bytes(), name
     # The site's folders, published whole (an update links their unchanged files).
     for folder in ("templates", "plugins", "static"):
@@ -538,3 +539,77 @@ def test_an_update_writes_the_sites_code_only_files_that_are_missing_or_whose_so
     touch_later(session, session.read_text("utf-8").replace("title: Migrazioni", "title: Migrazione", 1))
     assert build(notes, out, proceedings=False).incremental
     same_as_full_build(notes, out, tmp_path)
+
+
+@pytest.fixture
+def written_subjects(monkeypatch) -> set:
+    """The subjects whose statements the build writes into the catalogue (not taken as published)."""
+    from outcomes.opendata import dcat
+
+    written = set()
+
+    def recording(block):
+        def recorded(subject, properties):
+            written.add(subject)
+            return block(subject, properties)
+        return recorded
+
+    monkeypatch.setattr(dcat, "FORMATS", {name: form._replace(block=recording(form.block))
+                                          for name, form in dcat.FORMATS.items()})
+    return written
+
+
+@pytest.fixture
+def two_events(library) -> tuple[Path, Path]:
+    notes, out = library
+    other = notes / "altro-convegno-2020"
+    other.mkdir()
+    touch_later(other / "event.yaml", EVENT_YAML.replace("2019-10-15", "2020-05-20"))
+    touch_later(other / "laboratorio.yaml", SESSION_YAML.replace("2019-10-15", "2020-05-20"))
+    assert build(notes, out, proceedings=False).ok
+    return notes, out
+
+
+def test_an_update_takes_the_catalogues_parts_of_unchanged_events_as_published(two_events, tmp_path, written_subjects):
+    notes, out = two_events
+    example_page, other_page = (f"{base_url(out)}outcomes/events/{event}" for event in (EXAMPLE_EVENT, "altro-convegno-2020"))
+
+    # A change that leaves the event's facts as they were: its part stands too.
+    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
+    touch_later(session, session.read_text("utf-8").replace("title: Migrazione", "title: Migrazioni", 1))
+    written_subjects.clear()
+    assert build(notes, out, proceedings=False).incremental
+    assert written_subjects and not any(_on(subject, (example_page, other_page)) for subject in written_subjects)
+    same_as_full_build(notes, out, tmp_path)
+
+    # One that changes them (an outcome less): that event's part is written again, the other's stands.
+    text = session.read_text("utf-8")
+    first, second = (text.index(f"\n  - id: {name}\n") for name in ("rimesse-canali-informali",
+                                                                       "rimesse-collettive-senza-piani-comunali"))
+    touch_later(session, text[:first] + text[second:])
+    written_subjects.clear()
+    assert build(notes, out, proceedings=False).incremental
+    assert any(_on(subject, (example_page,)) for subject in written_subjects)
+    assert not any(_on(subject, (other_page,)) for subject in written_subjects)
+    same_as_full_build(notes, out, tmp_path)
+
+
+def test_an_update_writes_the_whole_catalogue_when_the_published_one_is_not_the_indexed_one(two_events, tmp_path,
+                                                                                             written_subjects):
+    notes, out = two_events
+    (out / "catalog.rdf").write_bytes((out / "catalog.rdf").read_bytes().replace(b"Piemonte", b"Piemonte!"))
+    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
+    touch_later(session, session.read_text("utf-8").replace("title: Migrazione", "title: Migrazioni", 1))
+    assert build(notes, out, proceedings=False).incremental
+    assert any(_on(subject, (f"{base_url(out)}outcomes/events/altro-convegno-2020",)) for subject in written_subjects)
+    same_as_full_build(notes, out, tmp_path)
+
+
+def base_url(out: Path) -> str:
+    from outcomes import site
+
+    return site.public_url()
+
+
+def _on(subject: str, pages: tuple[str, ...]) -> bool:
+    return subject.split("#")[0] in pages
