@@ -54,6 +54,8 @@ def same_as_full_build(notes: Path, out: Path, tmp_path: Path, proceedings: bool
     reference = tmp_path / f"full-{time.monotonic_ns()}"
     assert build(notes, reference, full=True, proceedings=proceedings).ok
     assert dump(out / "outcomes.db") == dump(reference / "outcomes.db")
+    for name in ("datapackage.json", "CITATION.cff"):
+        assert (out / name).read_bytes() == (reference / name).read_bytes(), name
     for name in ("inspect-data.json", "metadata.json", "settings.json"):
         updated, full = (json.loads((folder / name).read_text()) for folder in (out, reference))
         if name == "inspect-data.json":  # the files' sizes differ by free pages, not by content
@@ -503,7 +505,9 @@ class _Unread:
 def test_an_update_takes_the_sites_code_only_files_as_published(library, tmp_path, monkeypatch):
     """While the code and the package's files of the site are as they were,
     an update neither makes nor reads metadata.json, settings.json,
-    templates/, plugins/ and the kit of static/: the published ones stand."""
+    templates/, plugins/ and the kit of static/: the published ones stand;
+    and, while the library's release date is the same, datapackage.json and
+    CITATION.cff."""
     from outcomes import site
 
     notes, out = library
@@ -511,6 +515,8 @@ def test_an_update_takes_the_sites_code_only_files_as_published(library, tmp_pat
     monkeypatch.setattr(site, "sources", lambda: {name: _Unread(name) for name in sources})
     monkeypatch.setattr(site, "_metadata_json", lambda: pytest.fail("metadata.json was made again"))
     monkeypatch.setattr(site, "settings", lambda: pytest.fail("settings.json was made again"))
+    monkeypatch.setattr(site, "datapackage", lambda *args: pytest.fail("datapackage.json was made again"))
+    monkeypatch.setattr(site, "citation_cff", lambda *args: pytest.fail("CITATION.cff was made again"))
     session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
     touch_later(session, session.read_text("utf-8").replace("title: Migrazione", "title: Migrazioni", 1))
     assert build(notes, out, proceedings=False).incremental
@@ -518,12 +524,21 @@ def test_an_update_takes_the_sites_code_only_files_as_published(library, tmp_pat
     same_as_full_build(notes, out, tmp_path)
 
 
+def test_an_update_writes_the_open_datas_descriptions_again_when_the_release_date_changed(library, tmp_path):
+    notes, out = library
+    event = notes / EXAMPLE_EVENT / "event.yaml"
+    touch_later(event, event.read_text("utf-8") + "published: 2024-03-01\n")
+    assert build(notes, out, proceedings=False).incremental
+    assert json.loads((out / "datapackage.json").read_text("utf-8"))["version"] == "2024-03-01"
+    same_as_full_build(notes, out, tmp_path)  # datapackage.json, CITATION.cff and their copies in static/
+
+
 def test_an_update_writes_the_sites_code_only_files_that_are_missing_or_whose_sources_changed(library, tmp_path):
     from outcomes import site
 
     notes, out = library
     template = sorted((out / "templates").rglob("*.html"))[0]
-    for gone in (out / "settings.json", template, out / "static" / site.KIT / "LICENSE"):
+    for gone in (out / "settings.json", template, out / "static" / site.KIT / "LICENSE", out / "CITATION.cff"):
         gone.unlink()
     session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
     touch_later(session, session.read_text("utf-8").replace("title: Migrazione", "title: Migrazioni", 1))
