@@ -628,3 +628,40 @@ def base_url(out: Path) -> str:
 
 def _on(subject: str, pages: tuple[str, ...]) -> bool:
     return subject.split("#")[0] in pages
+
+
+def test_an_update_takes_the_data_packages_resources_from_the_published_bundle(library, tmp_path, monkeypatch):
+    """Made of code alone, they are those of the published datapackage.json
+    (the forked child that zips the bundle, failing, would leave the work to
+    this process, which would fail too)."""
+    from outcomes.opendata import bundle
+
+    notes, out = library
+    monkeypatch.setattr(bundle, "_resources_made", {})
+    monkeypatch.setattr(bundle, "_resource_list", lambda *args: pytest.fail("the resources were made again"))
+    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
+    touch_later(session, session.read_text("utf-8").replace("room: ", "room: Nuova ", 1))
+    assert build(notes, out, proceedings=False).incremental
+    monkeypatch.undo()
+    same_as_full_build(notes, out, tmp_path)
+
+
+def test_the_resources_of_a_published_bundle_are_taken_only_for_the_same_tables(library):
+    from outcomes.opendata import bundle
+
+    _, out = library
+    members = bundle.published_members((out / "open-data" / f"{EXAMPLE_EVENT}.zip").read_bytes())
+    tables = tuple(resource["name"].removesuffix("-it") for resource in json.loads(
+        zipfile_text(out / "open-data" / f"{EXAMPLE_EVENT}.zip", "datapackage.json"))["resources"]
+        if resource["name"].endswith("-it"))
+    taken = bundle._published_resources(members["datapackage.json"], tables)
+    assert taken is not None and json.loads(taken.encoded) == taken.listed
+    assert bundle._published_resources(members["datapackage.json"], tables[1:]) is None
+    assert bundle._published_resources(members["README.md"], tables) is None
+
+
+def zipfile_text(path: Path, name: str) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return archive.read(name).decode("utf-8")

@@ -166,22 +166,24 @@ def _write_bundle(db_path: Path, out: Path, published: Path | None, sessions: di
     """An event's bundle, made and written (in a worker or a child process);
     of an event with only ``sessions`` read again, the published files that
     stand are kept (``_kept``)."""
-    kept = _kept(db_path, published, event.id, sessions[event.id]) if event.id in sessions else {}
+    kept, members = _kept(db_path, published, event.id, sessions[event.id]) if event.id in sessions else ({}, {})
     conn = read_only(db_path)
     try:
-        bundle_path(out, event.id).write_bytes(bundle.bundle(conn, event, kept))
+        bundle_path(out, event.id).write_bytes(bundle.bundle(conn, event, kept, members))
     finally:
         conn.close()
     return bundle_path(out, event.id)
 
 
-def _kept(db_path: Path, published: Path | None, event_id: str, sessions: list[str]) -> dict[str, bundle.Member]:
-    """The files of an event's published bundle that stand: its vocabularies,
-    and the tables whose rows ``sessions`` (read again) left as they were."""
+def _kept(db_path: Path, published: Path | None, event_id: str, sessions: list[str]
+          ) -> tuple[dict[str, bundle.Member], dict[str, bundle.Member]]:
+    """The files of an event's published bundle that stand (its
+    vocabularies, and the tables whose rows ``sessions``, read again, left
+    as they were); and all its files."""
     try:
         zipped_bytes = bundle_path(published, event_id).read_bytes()
     except OSError:
-        return {}
+        return {}, {}
     old = read_only(published / db_path.name)
     new = read_only(db_path)
     try:
@@ -190,7 +192,8 @@ def _kept(db_path: Path, published: Path | None, event_id: str, sessions: list[s
         old.close()
         new.close()
     files = {bundle.csv_path(table, lang) for table in same for lang in facts.LANGUAGES}
-    return {path: member for path, member in bundle.published_members(zipped_bytes).items() if path in files}
+    members = bundle.published_members(zipped_bytes)
+    return {path: member for path, member in members.items() if path in files}, members
 
 
 class _Child:
