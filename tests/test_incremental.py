@@ -78,6 +78,13 @@ def site_files(root: Path, folder: str) -> dict[str, bytes]:
             for path in (root / folder).rglob("*") if path.is_file() and "__pycache__" not in path.parts}
 
 
+def edit_workshop(notes: Path, old: str = "title: Migrazione", new: str = "title: Migrazioni") -> Path:
+    """The example's workshop note with ``old`` changed to ``new``, dated after the last build."""
+    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
+    touch_later(session, session.read_text("utf-8").replace(old, new, 1))
+    return session
+
+
 def touch_later(path: Path, text: str) -> None:
     """Write ``text``, dated clearly after the last build."""
     path.write_text(text, "utf-8")
@@ -142,8 +149,7 @@ def test_the_changed_bundle_is_made_here_when_no_child_made_it(library, tmp_path
             write_bundles(*args)
 
         monkeypatch.setattr(opendata, "_write_bundles", failing_in_the_child)
-    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
-    touch_later(session, session.read_text("utf-8").replace("title: Migrazione", "title: Migrazioni", 1))
+    edit_workshop(notes)
     (out / "open-data" / f"{EXAMPLE_EVENT}.zip").unlink()  # whatever was published, it is made again
     result = build(notes, out, proceedings=False)
     assert (result.ok, result.incremental, result.rebuilt) == (True, True, 1)
@@ -168,8 +174,7 @@ def test_a_build_that_fails_while_the_bundle_is_zipped_leaves_no_child_behind(li
 
     monkeypatch.setattr(opendata._Child, "__init__", recorded)
     monkeypatch.setattr(site, "write", full_disk)
-    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
-    touch_later(session, session.read_text("utf-8").replace("title: Migrazione", "title: Migrazioni", 1))
+    edit_workshop(notes)
     before = (out / "outcomes.db").read_bytes()
     with pytest.raises(OSError):
         build(notes, out, proceedings=False)
@@ -191,8 +196,7 @@ def test_a_failure_before_the_bundles_are_made_is_the_error_reported(library, mo
         raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(facts, "library", unreadable)
-    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
-    touch_later(session, session.read_text("utf-8").replace("title: Migrazione", "title: Migrazioni", 1))
+    edit_workshop(notes)
     with pytest.raises(OSError, match="Input/output error"):
         build(notes, out, proceedings=False)
 
@@ -279,8 +283,7 @@ def test_an_update_counts_the_rows_it_changed_not_every_row(library, tmp_path, d
 
 def test_an_update_counts_every_row_when_the_published_counts_are_unreadable(library, tmp_path, derived_counts):
     notes, out = library
-    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
-    touch_later(session, session.read_text("utf-8").replace("title: Migrazione", "title: Migrazioni", 1))
+    edit_workshop(notes)
     (out / "inspect-data.json").write_text('{"outcomes": {"tables": {"outcomes": {"count": "many"}}}}', "utf-8")
     assert build(notes, out, proceedings=False).incremental
     assert derived_counts == [None]
@@ -517,8 +520,7 @@ def test_an_update_takes_the_sites_code_only_files_as_published(library, tmp_pat
     monkeypatch.setattr(site, "settings", lambda: pytest.fail("settings.json was made again"))
     monkeypatch.setattr(site, "datapackage", lambda *args: pytest.fail("datapackage.json was made again"))
     monkeypatch.setattr(site, "citation_cff", lambda *args: pytest.fail("CITATION.cff was made again"))
-    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
-    touch_later(session, session.read_text("utf-8").replace("title: Migrazione", "title: Migrazioni", 1))
+    edit_workshop(notes)
     assert build(notes, out, proceedings=False).incremental
     monkeypatch.undo()
     same_as_full_build(notes, out, tmp_path)
@@ -540,8 +542,7 @@ def test_an_update_writes_the_sites_code_only_files_that_are_missing_or_whose_so
     template = sorted((out / "templates").rglob("*.html"))[0]
     for gone in (out / "settings.json", template, out / "static" / site.KIT / "LICENSE", out / "CITATION.cff"):
         gone.unlink()
-    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
-    touch_later(session, session.read_text("utf-8").replace("title: Migrazione", "title: Migrazioni", 1))
+    session = edit_workshop(notes)
     assert build(notes, out, proceedings=False).incremental
     same_as_full_build(notes, out, tmp_path)  # the three are back
 
@@ -590,8 +591,7 @@ def test_an_update_takes_the_catalogues_parts_of_unchanged_events_as_published(t
     example_page, other_page = (f"{base_url(out)}outcomes/events/{event}" for event in (EXAMPLE_EVENT, "altro-convegno-2020"))
 
     # A change that leaves the event's facts as they were: its part stands too.
-    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
-    touch_later(session, session.read_text("utf-8").replace("title: Migrazione", "title: Migrazioni", 1))
+    session = edit_workshop(notes)
     written_subjects.clear()
     assert build(notes, out, proceedings=False).incremental
     assert written_subjects and not any(_on(subject, (example_page, other_page)) for subject in written_subjects)
@@ -613,8 +613,7 @@ def test_an_update_writes_the_whole_catalogue_when_the_published_one_is_not_the_
                                                                                              written_subjects):
     notes, out = two_events
     (out / "catalog.rdf").write_bytes((out / "catalog.rdf").read_bytes().replace(b"Piemonte", b"Piemonte!"))
-    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
-    touch_later(session, session.read_text("utf-8").replace("title: Migrazione", "title: Migrazioni", 1))
+    edit_workshop(notes)
     assert build(notes, out, proceedings=False).incremental
     assert any(_on(subject, (f"{base_url(out)}outcomes/events/altro-convegno-2020",)) for subject in written_subjects)
     same_as_full_build(notes, out, tmp_path)
@@ -639,8 +638,7 @@ def test_an_update_takes_the_data_packages_resources_from_the_published_bundle(l
     notes, out = library
     monkeypatch.setattr(bundle, "_resources_made", {})
     monkeypatch.setattr(bundle, "_resource_list", lambda *args: pytest.fail("the resources were made again"))
-    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
-    touch_later(session, session.read_text("utf-8").replace("room: ", "room: Nuova ", 1))
+    edit_workshop(notes, "room: ", "room: Nuova ")
     assert build(notes, out, proceedings=False).incremental
     monkeypatch.undo()
     same_as_full_build(notes, out, tmp_path)
