@@ -389,7 +389,8 @@ def build(
         problems.add(notes_dir, 1, 1, "", "path_not_found")
         return result
     with (load.collector_paused(), _writing_database(out_dir / DATABASE), locked(out_dir, on_wait=on_wait),
-          staging(out_dir) as stage, ThreadPoolExecutor(1) as thread):  # the thread ends before the folder is removed
+          staging(out_dir) as stage, ThreadPoolExecutor(1) as thread,  # the thread ends before the folder is removed
+          opendata.children() as exiting):  # so do the child processes
         taken_ns = time.time_ns()
         last = BuildState.read(out_dir)
         previous = None if full else last
@@ -463,7 +464,8 @@ def build(
             # bundle is zipped by a child process while the site's files are written.
             opendata.write(stage, stage / DATABASE, _editions(stage, out_dir, stale), published=out_dir,
                            unchanged=unchanged, sessions=changes.session_ids if changes else None, pool=pool,
-                           meanwhile=site_and_state if db is None else functools.partial(store.finish, db))
+                           meanwhile=site_and_state if db is None else functools.partial(store.finish, db),
+                           exiting=exiting)
             if db is not None:
                 store.close(db)
                 site_and_state()

@@ -158,32 +158,50 @@ def test_the_changed_bundle_is_made_here_when_no_child_made_it(library, tmp_path
     same_as_full_build(notes, out, tmp_path)
 
 
-def test_a_build_that_fails_while_the_bundle_is_zipped_leaves_no_child_behind(library, monkeypatch):
-    from outcomes import site
-
-    notes, out = library
+@pytest.fixture
+def forked(monkeypatch) -> list[int]:
+    """The child processes the build forks to zip bundles."""
     children = []
     start = opendata._Child.__init__
 
     def recorded(self, function=None):
         start(self, function)
-        children.append(self.pid)
+        if self.pid is not None:
+            children.append(self.pid)
+
+    monkeypatch.setattr(opendata._Child, "__init__", recorded)
+    return children
+
+
+def assert_waited_for(children: list[int]) -> None:
+    assert children, "the bundle was zipped by a child process"
+    for pid in children:
+        with pytest.raises(ChildProcessError):  # waited for already
+            os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_build_that_fails_while_the_bundle_is_zipped_leaves_no_child_behind(library, monkeypatch, forked):
+    from outcomes import site
+
+    notes, out = library
 
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(opendata._Child, "__init__", recorded)
     monkeypatch.setattr(site, "write", full_disk)
     edit_workshop(notes)
     before = (out / "outcomes.db").read_bytes()
     with pytest.raises(OSError):
         build(notes, out, proceedings=False)
-    forked = [pid for pid in children if pid is not None]
-    assert forked, "the bundle was zipped by a child process"
-    for pid in forked:
-        with pytest.raises(ChildProcessError):  # waited for already
-            os.waitpid(pid, os.WNOHANG)
+    assert_waited_for(forked)
     assert (out / "outcomes.db").read_bytes() == before  # nothing published
+
+
+def test_the_child_that_zipped_the_bundle_exits_while_the_build_publishes_and_is_waited_for(library, forked):
+    notes, out = library
+    edit_workshop(notes)
+    assert build(notes, out, proceedings=False).incremental
+    assert_waited_for(forked)
 
 
 def test_a_failure_before_the_bundles_are_made_is_the_error_reported(library, monkeypatch):
