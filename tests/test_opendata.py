@@ -214,6 +214,20 @@ def later_update(day: str) -> str:
 # --- schema.org ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("events", [0, 1, 2])
+def test_the_schema_org_file_holds_a_dataset_a_line(built, events):
+    from outcomes.opendata import schemaorg
+
+    written = json.loads((built / "open-data" / opendata.SCHEMA_ORG_FILE).read_text("utf-8"))
+    event = written["events"][EXAMPLE_EVENT]
+    described = {"library": written["library"], "events": {f"evento-{n}": event for n in range(events)}}
+    text = schemaorg.encoded(described)
+    assert json.loads(text) == described
+    assert [line for line in text.splitlines() if '"@type": "Dataset"' in line] == [
+        line for line in text.splitlines() if line.startswith((' "library": ', '  "evento-'))]
+    assert len(text.splitlines()) == 4 + events + bool(events)
+
+
 def test_schema_org_descriptions_say_what_google_reads(built, graph):
     descriptions = json.loads((built / "open-data" / opendata.SCHEMA_ORG_FILE).read_text("utf-8"))
     assert sorted(descriptions["events"]) == [EXAMPLE_EVENT]

@@ -109,7 +109,7 @@ def write(out: Path, db_path: Path, editions: list[str], published: Path | None 
                 path.write_bytes(data)
                 written.append(path)
         descriptions = schemaorg.descriptions(library)
-        (folder / SCHEMA_ORG_FILE).write_text(json.dumps(descriptions, indent=1, ensure_ascii=False) + "\n", "utf-8")
+        (folder / SCHEMA_ORG_FILE).write_text(schemaorg.encoded(descriptions), "utf-8")
         written.append(folder / SCHEMA_ORG_FILE)
         written += sorted(made)
         child.wait(exiting)

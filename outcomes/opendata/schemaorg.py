@@ -12,6 +12,8 @@ into its page: the home page and the event pages.
 
 from __future__ import annotations
 
+import json
+
 from ..common import text
 from .facts import LANGUAGES, Dataset
 
@@ -23,6 +25,15 @@ LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 def descriptions(library: Dataset) -> dict:
     """``{"library": Dataset, "events": {event id: Dataset}}``."""
     return {"library": dataset(library), "events": {event.id: dataset(event) for event in library.events}}
+
+
+def encoded(described: dict) -> str:
+    """``descriptions`` as the file holds them: a dataset a line, by json's C
+    encoder (its indented output is Python's: 2.3 ms of a rebuild at 10 events)."""
+    events = "".join(f"{',' if index else ''}\n  {json.dumps(event_id)}: {json.dumps(found, ensure_ascii=False)}"
+                     for index, (event_id, found) in enumerate(described["events"].items()))
+    return ('{\n "library": ' + json.dumps(described["library"], ensure_ascii=False)
+            + ',\n "events": {' + events + ("\n }" if events else "}") + "\n}\n")
 
 
 def dataset(facts: Dataset) -> dict:
