@@ -285,30 +285,33 @@ KIT = "bootstrap-italia"
 KIT_PARTS = ("css", "svg", "fonts/Titillium_Web")
 
 
-def _files(folder, prefix: str) -> dict:
-    """Every file under ``folder`` (a resources traversable), by path under
-    ``prefix``, but Python's caches."""
+PACKAGE = Path(__file__).parent
+
+
+def _files(folder: Path, prefix: str) -> dict[str, Path]:
+    """Every file under ``folder``, by path under ``prefix``, but Python's
+    caches (listed with their types, not a stat each: a build lists 130)."""
     files = {}
-    for item in sorted(folder.iterdir(), key=lambda item: item.name):
-        if item.is_dir() and item.name != "__pycache__":
-            files.update(_files(item, f"{prefix}/{item.name}"))
-        elif item.is_file() and not item.name.endswith(".pyc"):
-            files[f"{prefix}/{item.name}"] = item
+    with os.scandir(folder) as entries:
+        listed = sorted((entry.name, entry.is_dir(), entry.is_file()) for entry in entries)
+    for name, is_dir, is_file in listed:
+        if is_dir and name != "__pycache__":
+            files.update(_files(folder / name, f"{prefix}/{name}"))
+        elif is_file and not is_dir and not name.endswith(".pyc"):
+            files[f"{prefix}/{name}"] = folder / name
     return files
 
 
-def sources() -> dict:
-    """The package's files that a build copies into the site, unread: their
-    path in the site -> a resources traversable."""
-    root = resources.files("outcomes")
+def sources() -> dict[str, Path]:
+    """The package's files that a build copies into the site, unread: their path in the site -> their file."""
     files = {}
     for folder in FOLDERS:
-        files.update(_files(root.joinpath("site").joinpath(folder), folder))
-    files.update(_files(root.joinpath("common"), f"plugins/{COMMON_PACKAGE}"))
-    kit = root.joinpath("vendor").joinpath(KIT)
-    files[f"static/{KIT}/LICENSE"] = kit.joinpath("LICENSE")
+        files.update(_files(PACKAGE / "site" / folder, folder))
+    files.update(_files(PACKAGE / "common", f"plugins/{COMMON_PACKAGE}"))
+    kit = PACKAGE / "vendor" / KIT
+    files[f"static/{KIT}/LICENSE"] = kit / "LICENSE"
     for part in KIT_PARTS:
-        files.update(_files(kit.joinpath(*part.split("/")), f"static/{KIT}/{part}"))
+        files.update(_files(kit / part, f"static/{KIT}/{part}"))
     return files
 
 
@@ -316,7 +319,7 @@ def source_paths() -> list:
     """Every package file the site's code-only files come from: those
     ``sources`` copies and ``settings.json`` (``metadata.json`` comes from
     what a build's fingerprint covers)."""
-    return [*sources().values(), resources.files("outcomes").joinpath("site").joinpath("settings.json")]
+    return [*sources().values(), PACKAGE / "site" / "settings.json"]
 
 
 def site_files() -> dict[str, bytes]:
@@ -426,12 +429,23 @@ def _folder(name: str) -> str:
 
 def _listed(root: Path, folder: str) -> list[str]:
     """The files of ``root/folder`` (but the caches Python and the catalogue
-    write beside a module they run)."""
+    write beside a module they run), by their types as listed, not a stat each."""
     found = []
-    for top, folders, names in os.walk(root / folder):
-        folders[:] = [name for name in folders if name != "__pycache__"]
-        relative = os.path.relpath(top, root).replace(os.sep, "/")
-        found += [f"{relative}/{name}" for name in names if os.path.isfile(os.path.join(top, name))]
+
+    def walk(path: str, relative: str) -> None:
+        try:
+            with os.scandir(path) as entries:
+                listed = [(entry.name, entry.path, entry.is_dir(follow_symlinks=False), entry.is_file()) for entry in entries]
+        except OSError:
+            return
+        for name, child, is_dir, is_file in listed:
+            if is_dir:
+                if name != "__pycache__":
+                    walk(child, f"{relative}/{name}")
+            elif is_file:
+                found.append(f"{relative}/{name}")
+
+    walk(os.path.join(root, folder), folder)
     return sorted(found)
 
 
