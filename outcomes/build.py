@@ -146,7 +146,10 @@ def staging(out_dir: Path) -> Iterator[Path]:
     """
     recover(out_dir)
     for stale in out_dir.glob(STAGING_PREFIX + "*"):
-        shutil.rmtree(stale, ignore_errors=True)
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)  # a database set aside (``_set_aside``)
     stage = out_dir / f"{STAGING_PREFIX}{os.getpid()}-{time.monotonic_ns()}"
     stage.mkdir()
     try:
@@ -205,12 +208,39 @@ def _move_staged(stage: Path, out_dir: Path, stale_proceedings: list[str]) -> li
     files = [stage / DATABASE] + sorted(
         p for p in stage.iterdir() if p.is_file() and p.name not in (DATABASE, STATE_FILE)
     )
-    for staged in files:
-        if staged.exists():
-            if staged.name != DATABASE and (out_dir / staged.name).exists():
-                allocate(staged)  # a rename over a file costs ext4 0.5 ms without (``allocate``)
-            os.replace(staged, out_dir / staged.name)
-            published.append(out_dir / staged.name)
+    with ThreadPoolExecutor(1) as thread:  # frees the replaced database's file beside the rest
+        for staged in files:
+            if staged.exists():
+                freed = None
+                if staged.name == DATABASE:
+                    freed = _set_aside(out_dir / staged.name)
+                elif (out_dir / staged.name).exists():
+                    allocate(staged)  # a rename over a file costs ext4 0.5 ms without (``allocate``)
+                os.replace(staged, out_dir / staged.name)
+                published.append(out_dir / staged.name)
+                if freed is not None:
+                    thread.submit(freed.unlink, missing_ok=True)
+        published += _move_staged_folders(stage, out_dir, stale_proceedings)
+    return published
+
+
+def _set_aside(path: Path) -> Path | None:
+    """A second name for the file at ``path``, about to be replaced, so that
+    the rename does not free its blocks and pages: removing that name does,
+    beside the rest of publishing. (Freeing a database of 47 MB took the
+    rename 4 ms, 25 ms once its pages were written, more while they were
+    being written.) None where there is no file, or no second name."""
+    aside = path.with_name(f"{STAGING_PREFIX}old-{path.name}")
+    try:
+        aside.unlink(missing_ok=True)
+        os.link(path, aside)
+    except OSError:
+        return None
+    return aside
+
+
+def _move_staged_folders(stage: Path, out_dir: Path, stale_proceedings: list[str]) -> list[Path]:
+    published = []
     for staged in sorted(p for p in stage.iterdir() if p.is_dir() and p.name != PROCEEDINGS_DIR):
         published.extend(_replace_dir(staged, out_dir / staged.name))
     staged_proceedings = stage / PROCEEDINGS_DIR

@@ -311,6 +311,52 @@ def test_a_publication_cut_short_is_completed_by_the_next_build(tmp_path, monkey
     assert_usable(out)
 
 
+@pytest.mark.parametrize("links", [True, False])
+def test_the_replaced_database_is_set_aside_and_freed_while_the_rest_is_published(tmp_path, monkeypatch, links):
+    """Its second name is gone once the build ends; where the file system
+    has no hard links, the rename frees it, as before. A reader that opened
+    it reads it whole all along."""
+    import outcomes.build as building
+
+    if not links:
+        def refused(source, target):
+            raise OSError(1, "Operation not permitted")
+
+        monkeypatch.setattr(building.os, "link", refused)
+    notes = tmp_path / "notes"
+    shutil.copytree(EXAMPLE_NOTES, notes)
+    out = tmp_path / "out"
+    assert build(notes, out, proceedings=False).ok
+    reader = sqlite3.connect(f"file:{out / 'outcomes.db'}?mode=ro", uri=True)
+    reader.execute("BEGIN")
+    titles = reader.execute("select id, title from sessions order by id").fetchall()
+    session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
+    session.write_text(session.read_text("utf-8").replace("title: Migrazione", "title: Migrazioni", 1), "utf-8")
+    os.utime(session, (time.time() + 5, time.time() + 5))
+    assert build(notes, out, proceedings=False).incremental
+    assert [p.name for p in out.iterdir() if p.name.startswith(building.STAGING_PREFIX)] == []
+    assert reader.execute("select id, title from sessions order by id").fetchall() == titles
+    reader.close()
+    with sqlite3.connect(out / "outcomes.db") as published:
+        assert any(title.startswith("Migrazioni") for (title,) in published.execute("select title from sessions"))
+
+
+def test_a_database_left_aside_by_a_killed_build_is_removed_by_the_next(tmp_path):
+    """Even by one that publishes nothing (a note with an error)."""
+    import outcomes.build as building
+
+    notes = tmp_path / "notes"
+    shutil.copytree(EXAMPLE_NOTES, notes)
+    out = tmp_path / "out"
+    assert build(notes, out, proceedings=False).ok
+    published = outputs(out)
+    os.link(out / "outcomes.db", out / f"{building.STAGING_PREFIX}old-outcomes.db")
+    (notes / EXAMPLE_EVENT / "rotta.yaml").write_text("title: [\n", "utf-8")
+    assert not build(notes, out, proceedings=False).ok
+    assert [p.name for p in out.iterdir() if p.name.startswith(building.STAGING_PREFIX)] == []
+    assert outputs(out) == published
+
+
 @pytest.mark.parametrize("allocated", [True, False])
 def test_a_file_is_left_as_it_is_with_or_without_blocks_allocated_ahead(tmp_path, monkeypatch, allocated):
     """The database's blocks are allocated before it is published
