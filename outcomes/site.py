@@ -15,11 +15,12 @@ Italian.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import sqlite3
-from importlib import resources
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -30,10 +31,11 @@ from .common.files import link_or_copy, read_only
 
 DATABASE_NAME = "outcomes"
 INSPECT_DATA = "inspect-data.json"
+PACKAGE = Path(__file__).parent
 
 
 def _package_file(name: str) -> str:
-    return resources.files("outcomes").joinpath("site").joinpath(name).read_text("utf-8")
+    return (PACKAGE / "site" / name).read_text("utf-8")
 
 
 
@@ -285,21 +287,23 @@ KIT = "bootstrap-italia"
 KIT_PARTS = ("css", "svg", "fonts/Titillium_Web")
 
 
-PACKAGE = Path(__file__).parent
+def _walk(folder: str, relative: str, follow: bool = True) -> Iterator[tuple[str, str]]:
+    """``(relative/name, path)`` of every file under ``folder``, in name
+    order, but Python's caches; listed with their types, not a stat each (a
+    rebuild lists 280). ``follow``: into linked folders too."""
+    with os.scandir(folder) as entries:
+        listed = sorted((entry.name, entry.path, entry.is_dir(follow_symlinks=follow), entry.is_file()) for entry in entries)
+    for name, path, is_dir, is_file in listed:
+        if is_dir:
+            if name != "__pycache__":
+                yield from _walk(path, f"{relative}/{name}", follow)
+        elif is_file:
+            yield f"{relative}/{name}", path
 
 
 def _files(folder: Path, prefix: str) -> dict[str, Path]:
-    """Every file under ``folder``, by path under ``prefix``, but Python's
-    caches (listed with their types, not a stat each: a build lists 130)."""
-    files = {}
-    with os.scandir(folder) as entries:
-        listed = sorted((entry.name, entry.is_dir(), entry.is_file()) for entry in entries)
-    for name, is_dir, is_file in listed:
-        if is_dir and name != "__pycache__":
-            files.update(_files(folder / name, f"{prefix}/{name}"))
-        elif is_file and not is_dir and not name.endswith(".pyc"):
-            files[f"{prefix}/{name}"] = folder / name
-    return files
+    """Every file under ``folder`` by its path under ``prefix``, but compiled modules."""
+    return {name: Path(path) for name, path in _walk(str(folder), prefix) if not name.endswith(".pyc")}
 
 
 def sources() -> dict[str, Path]:
@@ -429,23 +433,10 @@ def _folder(name: str) -> str:
 
 def _listed(root: Path, folder: str) -> list[str]:
     """The files of ``root/folder`` (but the caches Python and the catalogue
-    write beside a module they run), by their types as listed, not a stat each."""
+    write beside a module they run); as many as could be listed."""
     found = []
-
-    def walk(path: str, relative: str) -> None:
-        try:
-            with os.scandir(path) as entries:
-                listed = [(entry.name, entry.path, entry.is_dir(follow_symlinks=False), entry.is_file()) for entry in entries]
-        except OSError:
-            return
-        for name, child, is_dir, is_file in listed:
-            if is_dir:
-                if name != "__pycache__":
-                    walk(child, f"{relative}/{name}")
-            elif is_file:
-                found.append(f"{relative}/{name}")
-
-    walk(os.path.join(root, folder), folder)
+    with contextlib.suppress(OSError):
+        found += (name for name, _ in _walk(os.path.join(root, folder), folder, follow=False))
     return sorted(found)
 
 
