@@ -36,7 +36,7 @@ OPEN_DATA_DIR = "open-data"
 FACTS_FILE = ".open-data.json"  # each event's facts, for the next build (not served)
 CATALOGUE_INDEX = ".catalogue.json"  # where each part of the catalogue lies in its files, for the next build (not served)
 SCHEMA_ORG_FILE = "schema-org.json"
-CATALOGUE_FILES = {  # name -> format (dcat.serialize)
+CATALOGUE_FILES = {  # name -> format (dcat.FORMATS)
     "catalog.ttl": "turtle",
     "catalog.rdf": "xml",
     "catalog.jsonld": "json-ld",
@@ -141,7 +141,7 @@ def _catalogue(out: Path, library: facts.Dataset, published: Path | None) -> dic
 
 def _published_parts(published: Path, digests: dict[str, str]) -> dict[tuple[str, tuple[str, ...]], dict[str, bytes]]:
     """The runs of the published catalogue's parts that stand, by part and
-    subjects: their bytes in each format. None if the files are not those
+    subjects: their bytes in each format. Empty if the files are not those
     the index was written with, or cannot be read."""
     try:
         index = json.loads((published / CATALOGUE_INDEX).read_text("utf-8"))

@@ -258,10 +258,11 @@ def _resources(conn: sqlite3.Connection, tables: tuple[str, ...], published: Mem
     if key not in _resources_made:
         if len(_resources_made) > 16:  # a long-lived process whose schema or tables changed
             _resources_made.clear()
-        _resources_made[key] = _published_resources(published, tables) if published else None
-        if _resources_made[key] is None:
+        made = _published_resources(published, tables) if published else None
+        if made is None:
             listed = _resource_list(conn, tables)
-            _resources_made[key] = Resources(listed, json.dumps(listed, indent=2, ensure_ascii=False).replace("\n", "\n  "))
+            made = Resources(listed, json.dumps(listed, indent=2, ensure_ascii=False).replace("\n", "\n  "))
+        _resources_made[key] = made
     return _resources_made[key]
 
 

@@ -133,16 +133,12 @@ def owner(library: Dataset) -> Callable[[Node], str | None]:
     return part
 
 
-def serializations(graph: Graph, rdf_formats: Iterable[str]) -> dict[str, bytes]:
-    """The graph in each of ``rdf_formats`` (turtle, xml, json-ld), the same bytes for the same triples."""
-    return write(graph, rdf_formats).documents
-
-
 def write(graph: Graph, rdf_formats: Iterable[str], part_of: Callable[[Node], str | None] = lambda node: None,
           kept: dict[tuple[str, tuple[str, ...]], dict[str, bytes]] | None = None) -> Written:
-    """The graph in each of ``rdf_formats``, and where each run of a part's
-    subjects (``part_of``) lies in them; ``kept``: the bytes of runs written
-    before, by part and subjects, taken as they are."""
+    """The graph in each of ``rdf_formats`` (turtle, xml, json-ld), the same
+    bytes for the same triples, and where each run of a part's subjects
+    (``part_of``) lies in them; ``kept``: the bytes of runs written before,
+    by part and subjects, taken as they are."""
     formats = {rdf_format: FORMATS[rdf_format] for rdf_format in rdf_formats}
     kept = kept or {}
     subjects = sorted(graph, key=lambda node: (isinstance(node, Blank), node))
@@ -154,10 +150,11 @@ def write(graph: Graph, rdf_formats: Iterable[str], part_of: Callable[[Node], st
         taken = kept.get((part, members)) if part is not None else None
         if taken is None:
             ordered = [(subject, _properties(graph[subject])) for subject in members]
+            taken = {rdf_format: form.separator.join(form.block(subject, properties) for subject, properties in ordered)
+                     .encode("utf-8") for rdf_format, form in formats.items()}
         spans = {}
         for rdf_format, form in formats.items():
-            data = taken[rdf_format] if taken else form.separator.join(
-                form.block(subject, properties) for subject, properties in ordered).encode("utf-8")
+            data = taken[rdf_format]
             pieces[rdf_format].append(data)
             spans[rdf_format] = (offsets[rdf_format], offsets[rdf_format] + len(data))
             offsets[rdf_format] += len(data) + len(form.separator)
