@@ -16,7 +16,7 @@ import pytest
 
 from conftest import EXAMPLE_EVENT, EXAMPLE_NOTES
 from helpers import SESSION_YAML, EVENT_YAML
-from outcomes import opendata
+from outcomes import opendata, site
 from outcomes.build import build
 
 
@@ -83,6 +83,15 @@ def edit_workshop(notes: Path, old: str = "title: Migrazione", new: str = "title
     session = notes / EXAMPLE_EVENT / "migrazione-cooperazione-internazionale.yaml"
     touch_later(session, session.read_text("utf-8").replace(old, new, 1))
     return session
+
+
+def add_other_event(notes: Path) -> Path:
+    """A second event of one workshop, dated after the last build: its folder."""
+    other = notes / "altro-convegno-2020"
+    other.mkdir()
+    touch_later(other / "event.yaml", EVENT_YAML.replace("2019-10-15", "2020-05-20"))
+    touch_later(other / "laboratorio.yaml", SESSION_YAML.replace("2019-10-15", "2020-05-20"))
+    return other
 
 
 def touch_later(path: Path, text: str) -> None:
@@ -249,10 +258,7 @@ def test_a_changed_event_rereads_its_sessions(library, tmp_path):
 
 def test_added_and_removed_events(library, tmp_path):
     notes, out = library
-    other = notes / "altro-convegno-2020"
-    other.mkdir()
-    touch_later(other / "event.yaml", EVENT_YAML.replace("2019-10-15", "2020-05-20"))
-    touch_later(other / "laboratorio.yaml", SESSION_YAML.replace("2019-10-15", "2020-05-20"))
+    add_other_event(notes)
     result = build(notes, out, proceedings=False)
     assert (result.incremental, result.rebuilt) == (True, 1)
     assert result.counts["events"] == 2
@@ -280,10 +286,7 @@ def test_an_update_counts_the_rows_it_changed_not_every_row(library, tmp_path, d
     the whole database): the counts of a full build, whatever changed."""
     notes, out = library
     folder = notes / EXAMPLE_EVENT
-    other = notes / "altro-convegno-2020"
-    other.mkdir()
-    touch_later(other / "event.yaml", EVENT_YAML.replace("2019-10-15", "2020-05-20"))
-    touch_later(other / "laboratorio.yaml", SESSION_YAML.replace("2019-10-15", "2020-05-20"))
+    other = add_other_event(notes)
     changes = [
         lambda: (folder / "plenaria-mattina.yaml").unlink(),  # its commitments' updates go too
         lambda: touch_later(folder / "nuova-sessione.yaml", SESSION_YAML),
@@ -596,17 +599,14 @@ def written_subjects(monkeypatch) -> set:
 @pytest.fixture
 def two_events(library) -> tuple[Path, Path]:
     notes, out = library
-    other = notes / "altro-convegno-2020"
-    other.mkdir()
-    touch_later(other / "event.yaml", EVENT_YAML.replace("2019-10-15", "2020-05-20"))
-    touch_later(other / "laboratorio.yaml", SESSION_YAML.replace("2019-10-15", "2020-05-20"))
+    add_other_event(notes)
     assert build(notes, out, proceedings=False).ok
     return notes, out
 
 
 def test_an_update_takes_the_catalogues_parts_of_unchanged_events_as_published(two_events, tmp_path, written_subjects):
     notes, out = two_events
-    example_page, other_page = (f"{base_url(out)}outcomes/events/{event}" for event in (EXAMPLE_EVENT, "altro-convegno-2020"))
+    example_page, other_page = (f"{site.public_url()}outcomes/events/{event}" for event in (EXAMPLE_EVENT, "altro-convegno-2020"))
 
     # A change that leaves the event's facts as they were: its part stands too.
     session = edit_workshop(notes)
@@ -633,14 +633,8 @@ def test_an_update_writes_the_whole_catalogue_when_the_published_one_is_not_the_
     (out / "catalog.rdf").write_bytes((out / "catalog.rdf").read_bytes().replace(b"Piemonte", b"Piemonte!"))
     edit_workshop(notes)
     assert build(notes, out, proceedings=False).incremental
-    assert any(_on(subject, (f"{base_url(out)}outcomes/events/altro-convegno-2020",)) for subject in written_subjects)
+    assert any(_on(subject, (f"{site.public_url()}outcomes/events/altro-convegno-2020",)) for subject in written_subjects)
     same_as_full_build(notes, out, tmp_path)
-
-
-def base_url(out: Path) -> str:
-    from outcomes import site
-
-    return site.public_url()
 
 
 def _on(subject: str, pages: tuple[str, ...]) -> bool:
